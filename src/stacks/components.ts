@@ -1,0 +1,42 @@
+import type { StackRequest } from './stack-request';
+import { wantsEndpoints } from './stack-request';
+
+/**
+ * The components of a stack, each deployed as its own CloudFormation stack
+ * `groundwork-<stackId>-<component>`, and what each needs first (DESIGN.md §1 "Provisioning").
+ */
+export const COMPONENTS = ['network', 'nat', 'security', 'endpoints', 'secrets', 'database', 'cluster', 'frontend', 'bastion'] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+export const COMPONENT_DEPENDENCIES: Record<ComponentName, readonly ComponentName[]> = {
+  network: [],
+  nat: ['network'],
+  security: ['network'],
+  endpoints: ['network', 'security'],
+  secrets: [],
+  database: ['network', 'security', 'secrets'],
+  cluster: ['network', 'security'],
+  frontend: ['network', 'security', 'cluster'],
+  bastion: ['network', 'security'],
+};
+
+/** The components a request deploys, in a dependency-respecting order. */
+export function componentsFor(request: StackRequest): ComponentName[] {
+  const wanted: Record<ComponentName, boolean> = {
+    network: true,
+    nat: request.network.nat !== 'none',
+    security: true,
+    endpoints: wantsEndpoints(request),
+    secrets: request.database !== null,
+    database: request.database !== null,
+    cluster: request.compute !== null,
+    frontend: request.compute !== null && request.frontend.type !== 'none',
+    bastion: request.bastion.enabled,
+  };
+  return COMPONENTS.filter((component) => wanted[component]);
+}
+
+/** The CloudFormation stack name of one component of one Groundwork stack. */
+export function componentStackName(stackId: string, component: ComponentName): string {
+  return `groundwork-${stackId}-${component}`;
+}
