@@ -1,0 +1,33 @@
+import type { CfnTemplate } from '../cfn/template-types';
+import type { NetworkPlan } from '../network/network-plan';
+import type { ComponentName } from '../stacks/components';
+import type { StackRequest } from '../stacks/stack-request';
+
+/**
+ * Where a component stack's parameter value comes from at deploy time. Components never use
+ * cross-stack exports (so each can be deleted alone): the workflow reads a dependency's outputs
+ * and passes them as parameters.
+ */
+export type ParameterSource =
+  | { kind: 'output'; component: ComponentName; output: string }
+  | { kind: 'value'; value: string }
+  | { kind: 'context'; key: DeployContextKey };
+
+/** Values known only in the customer account at deploy time (recorded at onboarding). */
+export type DeployContextKey = 'permissionsBoundaryArn';
+
+export interface ComponentTemplate {
+  component: ComponentName;
+  /** groundwork-<stackId>-<component> */
+  stackName: string;
+  template: CfnTemplate;
+  /** One entry for every parameter the template declares. */
+  parameters: Record<string, ParameterSource>;
+}
+
+export interface StackTemplateInput {
+  request: StackRequest;
+  network: NetworkPlan;
+  tenantId: string;
+  stackId: string;
+}
