@@ -31,7 +31,7 @@ export class ValidationError extends GroundworkError {
 
 export class NotFoundError extends GroundworkError {
   readonly status = 404;
-  readonly code = 'not-found';
+  readonly code: string = 'not-found';
 }
 
 export class ConflictError extends GroundworkError {

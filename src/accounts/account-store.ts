@@ -1,0 +1,238 @@
+import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../errors';
+import type { Account } from './account';
+import { AccountAlreadyRegisteredError, ConcurrentModificationError } from './errors';
+
+/**
+ * Accounts in the Groundwork table:
+ *   ACCOUNT#<id> / ACCOUNT                               the account, listed per tenant through gsi1
+ *   EXTERNAL_ID#<externalId> / EXTERNAL_ID               guards ExternalId uniqueness
+ *   TENANT#<t>#AWS_ACCOUNT#<awsAccountId> / AWS_ACCOUNT  one registration per AWS account per tenant
+ * Stacks (a later component) mark a live stack with gsi1pk ACCOUNT#<id>#LIVE_STACKS.
+ */
+export interface AccountPage {
+  items: Account[];
+  nextToken?: string;
+}
+
+/** A change to an account: fields to set, fields to remove. */
+export interface AccountChange {
+  set: Partial<Omit<Account, 'id' | 'tenantId' | 'version' | 'createdAt'>>;
+  remove?: Array<keyof Account>;
+}
+
+/** Which state the write expects: the version read, or (for a request repeating its own write) its request id. */
+export interface WriteExpectation {
+  version: number;
+  orLastRequestId?: string;
+}
+
+export interface AccountStore {
+  create(account: Account): Promise<void>;
+  get(id: string, options?: { signal?: AbortSignal }): Promise<Account | undefined>;
+  listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<AccountPage>;
+  update(id: string, change: AccountChange, expected: WriteExpectation, options?: { signal?: AbortSignal }): Promise<Account>;
+  delete(account: Account): Promise<void>;
+  hasLiveStacks(accountId: string): Promise<boolean>;
+}
+
+const accountKey = (id: string) => ({ pk: `ACCOUNT#${id}`, sk: 'ACCOUNT' });
+const externalIdKey = (externalId: string) => ({ pk: `EXTERNAL_ID#${externalId}`, sk: 'EXTERNAL_ID' });
+const awsAccountKey = (tenantId: string, awsAccountId: string) => ({ pk: `TENANT#${tenantId}#AWS_ACCOUNT#${awsAccountId}`, sk: 'AWS_ACCOUNT' });
+const tenantAccountsIndex = (tenantId: string) => `TENANT#${tenantId}#ACCOUNTS`;
+export const liveStacksIndex = (accountId: string) => `ACCOUNT#${accountId}#LIVE_STACKS`;
+
+const ITEM_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt']);
+
+function fromItem(item: Record<string, unknown>): Account {
+  const account: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) if (!ITEM_ATTRIBUTES.has(key)) account[key] = value;
+  return account as unknown as Account;
+}
+
+function encodeToken(value: { s: string; id: string }): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decodeToken(token: string): { s: string; id: string } {
+  try {
+    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (typeof value === 'object' && value !== null && 's' in value && 'id' in value && typeof value.s === 'string' && typeof value.id === 'string') {
+      return { s: value.s, id: value.id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ValidationError([{ field: 'nextToken', message: 'is not a token this API issued' }]);
+}
+
+export class DynamoDbAccountStore implements AccountStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(account: Account): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...accountKey(account.id), gsi1pk: tenantAccountsIndex(account.tenantId), gsi1sk: `${account.createdAt}#${account.id}`, ...account },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...externalIdKey(account.externalId), accountId: account.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...awsAccountKey(account.tenantId, account.awsAccountId), accountId: account.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed') {
+        const existing = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: awsAccountKey(account.tenantId, account.awsAccountId), ConsistentRead: true }),
+        );
+        throw new AccountAlreadyRegisteredError(account.awsAccountId, String(existing.Item?.['accountId'] ?? 'another account'));
+      }
+      if (error instanceof TransactionCanceledException) {
+        throw new ConcurrentModificationError('The account could not be created (an id collided); retry.', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async get(id: string, options: { signal?: AbortSignal } = {}): Promise<Account | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: accountKey(id), ConsistentRead: true }),
+      options.signal ? { abortSignal: options.signal } : {},
+    );
+    return result.Item ? fromItem(result.Item) : undefined;
+  }
+
+  async listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<AccountPage> {
+    const start = options.nextToken ? decodeToken(options.nextToken) : undefined;
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :tenant',
+        ExpressionAttributeValues: { ':tenant': tenantAccountsIndex(tenantId) },
+        Limit: options.limit,
+        ...(start
+          ? { ExclusiveStartKey: { ...accountKey(start.id), gsi1pk: tenantAccountsIndex(tenantId), gsi1sk: start.s } }
+          : {}),
+      }),
+    );
+    const items = (result.Items ?? []).map(fromItem);
+    const last = result.LastEvaluatedKey;
+    const lastItem = items.at(-1);
+    return {
+      items,
+      ...(last && lastItem ? { nextToken: encodeToken({ s: String(last['gsi1sk']), id: lastItem.id }) } : {}),
+    };
+  }
+
+  async update(id: string, change: AccountChange, expected: WriteExpectation, options: { signal?: AbortSignal } = {}): Promise<Account> {
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': expected.version, ':one': 1 };
+    const sets: string[] = ['#version = #version + :one'];
+    Object.entries(change.set).forEach(([key, value], index) => {
+      if (value === undefined) return;
+      names[`#s${index}`] = key;
+      values[`:s${index}`] = value;
+      sets.push(`#s${index} = :s${index}`);
+    });
+    const removes = (change.remove ?? []).map((key, index) => {
+      names[`#r${index}`] = key;
+      return `#r${index}`;
+    });
+    let condition = 'attribute_exists(pk) AND (#version = :expected';
+    if (expected.orLastRequestId !== undefined) {
+      names['#lastRequestId'] = 'lastRequestId';
+      values[':requestId'] = expected.orLastRequestId;
+      condition += ' OR #lastRequestId = :requestId';
+    }
+    condition += ')';
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: accountKey(id),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+        options.signal ? { abortSignal: options.signal } : {},
+      );
+      return fromItem(result.Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConcurrentModificationError(`Account ${id} changed while it was being updated.`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async delete(account: Account): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: accountKey(account.id),
+                ConditionExpression: '#version = :version',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':version': account.version },
+              },
+            },
+            { Delete: { TableName: this.tableName, Key: externalIdKey(account.externalId) } },
+            { Delete: { TableName: this.tableName, Key: awsAccountKey(account.tenantId, account.awsAccountId) } },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConcurrentModificationError(`Account ${account.id} changed while it was being deleted; retry.`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async hasLiveStacks(accountId: string): Promise<boolean> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :live',
+        ExpressionAttributeValues: { ':live': liveStacksIndex(accountId) },
+        Limit: 1,
+      }),
+    );
+    return (result.Items ?? []).length > 0;
+  }
+}

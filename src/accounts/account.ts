@@ -1,0 +1,65 @@
+/** A customer AWS account connected (or being connected) to Groundwork. */
+export const ACCOUNT_STATUSES = ['AWAITING_CONNECTION', 'CONNECTED', 'FAILED', 'REVOKED'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export interface Account {
+  id: string;
+  tenantId: string;
+  awsAccountId: string;
+  name: string;
+  status: AccountStatus;
+  /** Why the account is FAILED or REVOKED, in words a customer can act on. */
+  statusReason?: string;
+  externalId: string;
+  /** SHA-256 of the one-time registration token; the token itself is never stored. */
+  registrationTokenHash: string;
+  registrationTokenExpiresAt: string;
+  /** The onboarding stack that connected the account: the only one whose Update/Delete count. */
+  registrationStackId?: string;
+  accessRoleArn?: string;
+  executionRoleArn?: string;
+  permissionsBoundaryArn?: string;
+  eventForwarding?: boolean;
+  connectedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Incremented on every write; writes are conditional on it. */
+  version: number;
+  /** The custom-resource request that made the last registration change. */
+  lastRequestId?: string;
+}
+
+/** What the API shows of an account: never the token hash. */
+export interface AccountView {
+  id: string;
+  name: string;
+  awsAccountId: string;
+  status: AccountStatus;
+  statusReason?: string;
+  externalId: string;
+  accessRoleArn?: string;
+  executionRoleArn?: string;
+  eventForwarding?: boolean;
+  connectedAt?: string;
+  registrationTokenExpiresAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toAccountView(account: Account): AccountView {
+  return {
+    id: account.id,
+    name: account.name,
+    awsAccountId: account.awsAccountId,
+    status: account.status,
+    ...(account.statusReason !== undefined ? { statusReason: account.statusReason } : {}),
+    externalId: account.externalId,
+    ...(account.accessRoleArn !== undefined ? { accessRoleArn: account.accessRoleArn } : {}),
+    ...(account.executionRoleArn !== undefined ? { executionRoleArn: account.executionRoleArn } : {}),
+    ...(account.eventForwarding !== undefined ? { eventForwarding: account.eventForwarding } : {}),
+    ...(account.connectedAt !== undefined ? { connectedAt: account.connectedAt } : {}),
+    registrationTokenExpiresAt: account.registrationTokenExpiresAt,
+    createdAt: account.createdAt,
+    updatedAt: account.updatedAt,
+  };
+}

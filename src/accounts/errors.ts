@@ -1,0 +1,29 @@
+import { ConflictError, GroundworkError, NotFoundError } from '../errors';
+
+/** Also what another tenant's account looks like: a 404, never a 403 that confirms it exists. */
+export class AccountNotFoundError extends NotFoundError {
+  override readonly code = 'account-not-found';
+  constructor(readonly accountId: string) {
+    super(`No account ${accountId}.`);
+  }
+}
+
+export class AccountAlreadyRegisteredError extends ConflictError {
+  override readonly code = 'account-already-registered';
+  constructor(readonly awsAccountId: string, readonly existingAccountId: string) {
+    super(`AWS account ${awsAccountId} is already registered as ${existingAccountId}. Use it, or delete it first.`);
+  }
+}
+
+export class AccountHasLiveStacksError extends ConflictError {
+  override readonly code = 'account-has-live-stacks';
+  constructor(readonly accountId: string) {
+    super(`Account ${accountId} still has stacks that are not deleted. Delete them first.`);
+  }
+}
+
+/** A conditional write lost a race with another writer: re-read and decide again. */
+export class ConcurrentModificationError extends GroundworkError {
+  readonly status = 409;
+  readonly code = 'concurrent-modification';
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * The CloudFormation custom-resource request, as CloudFormation publishes it to our SNS topic.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html
+ */
+export const customResourceRequestSchema = z.object({
+  RequestType: z.enum(['Create', 'Update', 'Delete']),
+  ResponseURL: z.string().url(),
+  StackId: z.string().regex(/^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/[^/]+\/.+$/),
+  RequestId: z.string().min(1).max(256),
+  ResourceType: z.string().min(1),
+  LogicalResourceId: z.string().min(1),
+  PhysicalResourceId: z.string().min(1).optional(),
+  ResourceProperties: z.record(z.string(), z.unknown()).default({}),
+  OldResourceProperties: z.record(z.string(), z.unknown()).optional(),
+});
+export type CustomResourceRequest = z.output<typeof customResourceRequestSchema>;
+
+/** What cfn/onboarding-role.yaml passes to Custom::GroundworkRegistration. */
+export const registrationPropertiesSchema = z.object({
+  ServiceToken: z.string().optional(),
+  GroundworkAccountId: z.string().regex(/^acc_[a-z0-9]{20}$/),
+  RegistrationToken: z.string().min(1).max(200),
+  AccessRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/),
+  ExecutionRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/),
+  PermissionsBoundaryArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:policy\/.+$/),
+  /** The forwarding rule's ARN when events are forwarded, else 'false'. */
+  EventForwarding: z.string().min(1).default('false'),
+});
+export type RegistrationProperties = z.output<typeof registrationPropertiesSchema>;
+
+export interface CustomResourceResponse {
+  Status: 'SUCCESS' | 'FAILED';
+  Reason: string;
+  PhysicalResourceId: string;
+  StackId: string;
+  RequestId: string;
+  LogicalResourceId: string;
+  Data?: Record<string, string>;
+}
+
+/** The 12-digit account in an ARN (`arn:partition:service:region:account:…`). */
+export function accountOfArn(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+/** Reasons are shown in the customer's console; CloudFormation caps the whole response at 4 KB. */
+export function boundedReason(reason: string): string {
+  return reason.length <= 1000 ? reason : `${reason.slice(0, 997)}...`;
+}

@@ -1,0 +1,43 @@
+import middy from '@middy/core';
+import type { Context, SNSEvent } from 'aws-lambda';
+import { createServiceClients } from '../../aws/clients';
+import { loadEnv } from '../../config/load-env';
+import { onboardingCallbackEnvSchema } from '../../config/service-env';
+import { createEventPublisher } from '../../events/event-publisher';
+import { createLogger, type Logger } from '../../log/logger';
+import { DynamoDbAccountStore } from '../account-store';
+import { createCloudFormationAnswerer } from './answer-cloudformation';
+import { handleRegistrationMessage, type RegistrationDeps } from './handle-registration';
+import { createStsRoleProver } from './prove-access-role';
+import { DynamoDbRegistrationRequestStore } from './registration-request-store';
+
+/** Time kept back from the Lambda deadline: the answer to CloudFormation, and recording a failure. */
+export const ANSWER_RESERVE_MS = 5000;
+
+/** SNS hands over one message per record; each is a separate custom-resource request. */
+export function onboardingCallbackHandler(deps: RegistrationDeps) {
+  return middy<SNSEvent, void, Error, Context>(
+    async (event: SNSEvent, context: Context) => {
+      for (const record of event.Records) {
+        await handleRegistrationMessage(record.Sns.Message, () => context.getRemainingTimeInMillis(), deps);
+      }
+    },
+    { timeoutEarlyInMillis: 0 },
+  );
+}
+
+export function onboardingCallbackDeps(env: NodeJS.ProcessEnv = process.env, logger?: Logger): RegistrationDeps {
+  const config = loadEnv(onboardingCallbackEnvSchema, env);
+  const log = logger ?? createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-onboarding-callback' } });
+  const clients = createServiceClients({ serviceRoleArn: config.SERVICE_ROLE_ARN, region: config.AWS_REGION });
+  return {
+    accounts: new DynamoDbAccountStore(clients.dynamo, config.TABLE_NAME),
+    requests: new DynamoDbRegistrationRequestStore(clients.dynamo, config.TABLE_NAME),
+    prover: createStsRoleProver(clients.serviceRoleSts, { propagationRetryMs: config.ROLE_PROPAGATION_RETRY_SECONDS * 1000, retryIntervalMs: 2000 }),
+    events: createEventPublisher(clients.events, config.EVENT_BUS_NAME),
+    answer: createCloudFormationAnswerer(log),
+    logger: log,
+    answerReserveMs: ANSWER_RESERVE_MS,
+    staleClaimMs: config.FUNCTION_TIMEOUT_SECONDS * 1000,
+  };
+}

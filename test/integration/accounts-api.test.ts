@@ -1,0 +1,271 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AccountService } from '../../src/accounts/account-service';
+import { DynamoDbAccountStore, liveStacksIndex } from '../../src/accounts/account-store';
+import {
+  createAccountRoute,
+  deleteAccountRoute,
+  getAccountRoute,
+  listAccountsRoute,
+} from '../../src/accounts/account-routes';
+import { hashRegistrationToken } from '../../src/accounts/onboarding-credentials';
+import { createEventPublisher } from '../../src/events/event-publisher';
+import type { ApiResult } from '../../src/http/api-handler';
+import { createLogger } from '../../src/log/logger';
+import { createTestTable } from '../support/dynamodb';
+import { eventDetailErrors } from '../support/event-schemas';
+import { apiEvent, lambdaContext } from '../support/lambda';
+
+const onboarding = {
+  templateUrl: 'https://groundwork-test-templates.s3.us-east-1.amazonaws.com/onboarding/onboarding-role.yaml',
+  region: 'us-east-1',
+  serviceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-test-service',
+  registrationTopicArn: 'arn:aws:sns:us-east-1:999999999999:groundwork-test-registration',
+  eventBusArn: 'arn:aws:events:us-east-1:999999999999:event-bus/groundwork-test',
+};
+
+let table: Awaited<ReturnType<typeof createTestTable>>;
+const eventBridge = new EventBridgeClient({ region: 'us-east-1' });
+const eventBridgeMock = mockClient(eventBridge);
+const logLines: string[] = [];
+
+function routes() {
+  const logger = createLogger({ level: 'debug', write: (line) => logLines.push(line) });
+  const service = new AccountService({
+    store: new DynamoDbAccountStore(table.dynamo, table.tableName),
+    events: createEventPublisher(eventBridge, 'groundwork-test'),
+    onboarding,
+    logger,
+  });
+  const options = { logger, tenantClaim: 'tenant' };
+  return {
+    create: createAccountRoute(service, options),
+    list: listAccountsRoute(service, options),
+    get: getAccountRoute(service, options),
+    remove: deleteAccountRoute(service, options),
+  };
+}
+
+type Routes = ReturnType<typeof routes>;
+let api: Routes;
+
+function json(result: ApiResult): Record<string, unknown> {
+  return JSON.parse(result.body ?? 'null') as Record<string, unknown>;
+}
+
+async function createAccount(tenant: string, body: unknown = { awsAccountId: '123456789012', name: 'Production' }) {
+  return api.create(apiEvent({ method: 'POST', path: '/v1/accounts', tenant, body }), lambdaContext());
+}
+
+function publishedEvents() {
+  return eventBridgeMock.commandCalls(PutEventsCommand).flatMap((call) =>
+    (call.args[0].input.Entries ?? []).map((entry) => ({ ...entry, detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown> })),
+  );
+}
+
+beforeAll(async () => {
+  table = await createTestTable();
+});
+afterAll(async () => table.drop());
+beforeEach(() => {
+  eventBridgeMock.reset();
+  eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  logLines.length = 0;
+  api = routes();
+});
+
+describe('POST /v1/accounts', () => {
+  it('starts onboarding: a 201 with a random ExternalId, a one-time token and a quick-create link with every parameter', async () => {
+    const response = await createAccount('acme', { awsAccountId: '123456789012', name: 'Production' });
+    expect(response.statusCode).toBe(201);
+    const body = json(response);
+    expect(body['id']).toMatch(/^acc_[a-z0-9]{20}$/);
+    expect(response.headers?.['location']).toBe(`/v1/accounts/${String(body['id'])}`);
+    expect(body['status']).toBe('AWAITING_CONNECTION');
+    const externalId = String(body['externalId']);
+    expect(Buffer.from(externalId, 'base64url').length).toBeGreaterThanOrEqual(16);
+
+    const onboardingInfo = body['onboarding'] as Record<string, unknown>;
+    const token = String(onboardingInfo['registrationToken']);
+    expect(token).toMatch(/^gwr_[A-Za-z0-9_-]{43}$/);
+    const expires = Date.parse(String(onboardingInfo['registrationTokenExpiresAt']));
+    expect(expires - Date.now()).toBeGreaterThan(47.9 * 3600_000);
+    expect(expires - Date.now()).toBeLessThanOrEqual(48 * 3600_000);
+    expect(onboardingInfo['templateUrl']).toBe(onboarding.templateUrl);
+
+    const url = new URL(String(onboardingInfo['quickCreateUrl']));
+    expect(url.host).toBe('us-east-1.console.aws.amazon.com');
+    const [route, query] = url.hash.slice(1).split('?') as [string, string];
+    expect(route).toBe('/stacks/create/review');
+    const params = new URLSearchParams(query);
+    expect(params.get('templateURL')).toBe(onboarding.templateUrl);
+    expect(params.get('stackName')).toBe('GroundworkOnboarding');
+    expect(Object.fromEntries([...params].filter(([k]) => k.startsWith('param_')))).toEqual({
+      param_GroundworkAccountId: body['id'],
+      param_ExternalId: externalId,
+      param_RegistrationToken: token,
+      param_GroundworkServiceRoleArn: onboarding.serviceRoleArn,
+      param_RegistrationTopicArn: onboarding.registrationTopicArn,
+      param_GroundworkEventBusArn: onboarding.eventBusArn,
+      param_EnableEventForwarding: 'true',
+    });
+
+    // Only the token's hash is stored, and the API never shows it again.
+    const stored = await new DynamoDbAccountStore(table.dynamo, table.tableName).get(String(body['id']));
+    expect(stored?.registrationTokenHash).toBe(hashRegistrationToken(token));
+    expect(JSON.stringify(stored)).not.toContain(token);
+    const read = await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${String(body['id'])}`, tenant: 'acme', pathParameters: { id: String(body['id']) } }), lambdaContext());
+    expect(read.body).not.toContain(token);
+    expect(read.body).not.toContain('registrationTokenHash');
+    expect(logLines.join('\n')).not.toContain(token);
+
+    const [event] = publishedEvents();
+    expect(event?.DetailType).toBe('Account Status Change');
+    expect(event?.Source).toBe('groundwork');
+    expect(eventDetailErrors('Account Status Change', event?.detail)).toEqual([]);
+    expect(event?.detail).toMatchObject({ tenantId: 'acme', accountId: body['id'], status: 'AWAITING_CONNECTION' });
+  });
+
+  it('gives every account its own ExternalId and token', async () => {
+    const ids = new Set<string>();
+    const tokens = new Set<string>();
+    for (let i = 0; i < 5; i += 1) {
+      const body = json(await createAccount('acme-many', { awsAccountId: `20000000000${i}` }));
+      ids.add(String(body['externalId']));
+      tokens.add(String((body['onboarding'] as Record<string, unknown>)['registrationToken']));
+    }
+    expect(ids.size).toBe(5);
+    expect(tokens.size).toBe(5);
+  });
+
+  it.each([
+    ['malformed JSON', { rawBody: '{"awsAccountId": "1234' }, 400, 'body'],
+    ['a short account id', { body: { awsAccountId: '12345' } }, 400, 'awsAccountId'],
+    ['a missing account id', { body: { name: 'x' } }, 400, 'awsAccountId'],
+    ['an ExternalId from the client', { body: { awsAccountId: '123456789012', externalId: 'mine' } }, 400, 'externalId'],
+    ['an unknown field', { body: { awsAccountId: '123456789012', colour: 'blue' } }, 400, 'colour'],
+    ['a name that is too long', { body: { awsAccountId: '123456789012', name: 'x'.repeat(65) } }, 400, 'name'],
+    ['an array body', { body: [1, 2] }, 400, 'body'],
+  ])('refuses %s with problem+json naming the field', async (_label, input, status, field) => {
+    const response = await api.create(apiEvent({ method: 'POST', path: '/v1/accounts', tenant: 'acme-bad', ...input }), lambdaContext());
+    expect(response.statusCode).toBe(status);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    const problem = json(response);
+    expect(problem['status']).toBe(status);
+    expect(problem['type']).toMatch(/^urn:groundwork:problem:/);
+    expect((problem['errors'] as Array<{ field: string }>).map((e) => e.field)).toContain(field);
+  });
+
+  it('refuses an oversized body with 413 and a body that is not JSON with 415', async () => {
+    const big = await api.create(apiEvent({ method: 'POST', path: '/v1/accounts', tenant: 'acme', body: { awsAccountId: '123456789012', name: 'x'.repeat(20_000) } }), lambdaContext());
+    expect(big.statusCode).toBe(413);
+    expect(big.headers?.['content-type']).toBe('application/problem+json');
+    const text = await api.create(
+      apiEvent({ method: 'POST', path: '/v1/accounts', tenant: 'acme', rawBody: 'awsAccountId=123456789012', headers: { 'content-type': 'text/plain' } }),
+      lambdaContext(),
+    );
+    expect(text.statusCode).toBe(415);
+  });
+
+  it('refuses a request without a tenant claim', async () => {
+    const response = await api.create(apiEvent({ method: 'POST', path: '/v1/accounts', tenant: null, body: { awsAccountId: '123456789012' } }), lambdaContext());
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('refuses to register the same AWS account twice for a tenant with 409 naming the existing account', async () => {
+    const first = json(await createAccount('acme-dup', { awsAccountId: '333333333333' }));
+    const second = await createAccount('acme-dup', { awsAccountId: '333333333333' });
+    expect(second.statusCode).toBe(409);
+    expect(String(json(second)['detail'])).toContain(String(first['id']));
+  });
+
+  it('hides internals when something unexpected fails, and leaves nothing half-created for the retry', async () => {
+    eventBridgeMock.on(PutEventsCommand).rejects(new Error('secret internal detail'));
+    const response = await createAccount('acme-500', { awsAccountId: '444444444444' });
+    expect(response.statusCode).toBe(500);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    expect(response.body).not.toContain('secret internal detail');
+    expect(response.body).not.toContain('at ');
+
+    eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    const retry = await createAccount('acme-500', { awsAccountId: '444444444444' });
+    expect(retry.statusCode).toBe(201);
+    const list = json(await api.list(apiEvent({ method: 'GET', path: '/v1/accounts', tenant: 'acme-500' }), lambdaContext()));
+    expect((list['items'] as unknown[]).length).toBe(1);
+  });
+});
+
+describe('GET, list and DELETE /v1/accounts', () => {
+  it('lists only the tenant\'s own accounts, page by page with nextToken', async () => {
+    for (let i = 0; i < 5; i += 1) await createAccount('acme-list', { awsAccountId: `50000000000${i}` });
+    await createAccount('globex-list', { awsAccountId: '500000000009' });
+
+    const seen: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await api.list(apiEvent({ method: 'GET', path: '/v1/accounts', tenant: 'acme-list', query: { limit: '2', ...(nextToken ? { nextToken } : {}) } }), lambdaContext());
+      expect(page.statusCode).toBe(200);
+      const body = json(page);
+      const items = body['items'] as Array<{ awsAccountId: string }>;
+      expect(items.length).toBeLessThanOrEqual(2);
+      seen.push(...items.map((item) => item.awsAccountId));
+      nextToken = body['nextToken'] as string | undefined;
+    } while (nextToken);
+    expect(seen.sort()).toEqual(['500000000000', '500000000001', '500000000002', '500000000003', '500000000004']);
+  });
+
+  it('refuses a forged nextToken and a bad limit, naming the field', async () => {
+    const forged = await api.list(apiEvent({ method: 'GET', path: '/v1/accounts', tenant: 'acme', query: { nextToken: 'not-ours' } }), lambdaContext());
+    expect(forged.statusCode).toBe(400);
+    expect(json(forged)['errors']).toEqual([{ field: 'nextToken', message: expect.any(String) }]);
+    const limit = await api.list(apiEvent({ method: 'GET', path: '/v1/accounts', tenant: 'acme', query: { limit: '1000' } }), lambdaContext());
+    expect(limit.statusCode).toBe(400);
+    expect((json(limit)['errors'] as Array<{ field: string }>)[0]?.field).toBe('limit');
+  });
+
+  it('shows tenant B a 404 for tenant A\'s account, on read and on delete', async () => {
+    const id = String(json(await createAccount('tenant-a', { awsAccountId: '600000000000' }))['id']);
+    const read = await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant: 'tenant-b', pathParameters: { id } }), lambdaContext());
+    expect(read.statusCode).toBe(404);
+    const missing = await api.get(apiEvent({ method: 'GET', path: '/v1/accounts/acc_00000000000000000000', tenant: 'tenant-b', pathParameters: { id: 'acc_00000000000000000000' } }), lambdaContext());
+    expect(json(read)['detail']).toEqual(json(missing)['detail'].toString().replace('acc_00000000000000000000', id));
+    const remove = await api.remove(apiEvent({ method: 'DELETE', path: `/v1/accounts/${id}`, tenant: 'tenant-b', pathParameters: { id } }), lambdaContext());
+    expect(remove.statusCode).toBe(404);
+    const own = await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant: 'tenant-a', pathParameters: { id } }), lambdaContext());
+    expect(own.statusCode).toBe(200);
+    expect(json(own)['id']).toBe(id);
+  });
+
+  it('refuses a malformed account id in the path', async () => {
+    const response = await api.get(apiEvent({ method: 'GET', path: '/v1/accounts/../etc', tenant: 'acme', pathParameters: { id: '../etc' } }), lambdaContext());
+    expect(response.statusCode).toBe(400);
+    expect((json(response)['errors'] as Array<{ field: string }>)[0]?.field).toBe('id');
+  });
+
+  it('deletes an account (204, event) and frees its AWS account id for a new registration', async () => {
+    const id = String(json(await createAccount('acme-del', { awsAccountId: '700000000000' }))['id']);
+    eventBridgeMock.resetHistory();
+    const removed = await api.remove(apiEvent({ method: 'DELETE', path: `/v1/accounts/${id}`, tenant: 'acme-del', pathParameters: { id } }), lambdaContext());
+    expect(removed.statusCode).toBe(204);
+    expect(removed.body).toBeUndefined();
+    const [event] = publishedEvents();
+    expect(event?.detail).toMatchObject({ accountId: id, status: 'DELETED', previousStatus: 'AWAITING_CONNECTION' });
+    expect(eventDetailErrors('Account Status Change', event?.detail)).toEqual([]);
+    const gone = await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant: 'acme-del', pathParameters: { id } }), lambdaContext());
+    expect(gone.statusCode).toBe(404);
+    expect((await createAccount('acme-del', { awsAccountId: '700000000000' })).statusCode).toBe(201);
+  });
+
+  it('refuses to delete an account that still has live stacks (409)', async () => {
+    const id = String(json(await createAccount('acme-live', { awsAccountId: '800000000000' }))['id']);
+    await table.dynamo.send(
+      new (await import('@aws-sdk/lib-dynamodb')).PutCommand({
+        TableName: table.tableName,
+        Item: { pk: 'STACK#stk_1', sk: 'STACK', gsi1pk: liveStacksIndex(id), gsi1sk: 'stk_1' },
+      }),
+    );
+    const response = await api.remove(apiEvent({ method: 'DELETE', path: `/v1/accounts/${id}`, tenant: 'acme-live', pathParameters: { id } }), lambdaContext());
+    expect(response.statusCode).toBe(409);
+    expect(json(response)['type']).toBe('urn:groundwork:problem:account-has-live-stacks');
+  });
+});
