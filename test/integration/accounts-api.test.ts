@@ -228,7 +228,7 @@ describe('GET, list and DELETE /v1/accounts', () => {
     const read = await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant: 'tenant-b', pathParameters: { id } }), lambdaContext());
     expect(read.statusCode).toBe(404);
     const missing = await api.get(apiEvent({ method: 'GET', path: '/v1/accounts/acc_00000000000000000000', tenant: 'tenant-b', pathParameters: { id: 'acc_00000000000000000000' } }), lambdaContext());
-    expect(json(read)['detail']).toEqual(json(missing)['detail'].toString().replace('acc_00000000000000000000', id));
+    expect(json(read)['detail']).toEqual(String(json(missing)['detail']).replace('acc_00000000000000000000', id));
     const remove = await api.remove(apiEvent({ method: 'DELETE', path: `/v1/accounts/${id}`, tenant: 'tenant-b', pathParameters: { id } }), lambdaContext());
     expect(remove.statusCode).toBe(404);
     const own = await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant: 'tenant-a', pathParameters: { id } }), lambdaContext());

@@ -9,13 +9,15 @@ const schemaFiles: Record<string, string> = {
   'Stack Step Status Change': 'stack-step-status-change.json',
 };
 
-const ajv = new Ajv2020.default({ allErrors: true, strict: true });
-addFormats.default(ajv);
+// Both packages are CommonJS; under jest's ESM mode their export arrives wrapped in `default`.
+const interop = <T>(module: T): T => (module as T & { default?: T }).default ?? module;
+const ajv = new (interop(Ajv2020))({ allErrors: true, strict: true });
+interop(addFormats)(ajv);
 
 export function eventDetailErrors(detailType: string, detail: unknown): string[] {
   const file = schemaFiles[detailType];
   if (!file) return [`no schema for detail-type "${detailType}"`];
   const schema = JSON.parse(readFileSync(new URL(`../../src/events/schemas/${file}`, import.meta.url), 'utf8')) as { $id: string };
   const validate = ajv.getSchema(schema.$id) ?? ajv.compile(schema);
-  return validate(detail) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+  return validate(detail) ? [] : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message ?? ''}`);
 }

@@ -51,6 +51,8 @@ interface Outcome {
 interface DecisionState {
   account?: Account;
   mayChangeState: boolean;
+  /** A Delete from the registering stack got as far as revoking. */
+  revoking?: boolean;
 }
 
 class DeadlineExceededError extends Error {
@@ -119,7 +121,7 @@ export async function handleRegistrationMessage(message: string, remainingMs: ()
               : `Groundwork hit an internal error while registering this account (reference ${request.RequestId}). Update the stack to retry.`,
             state.account?.id,
           );
-      if (outcome.status === 'FAILED') await recordFailure(request, state, outcome.reason, deps, now, log, remainingMs);
+      await recordAfterInterruption(request, state, outcome.reason, deps, now, log, remainingMs);
     } finally {
       clearTimeout(timer);
     }
@@ -150,7 +152,7 @@ async function decide(
   const props = registrationPropertiesSchema.safeParse(request.ResourceProperties);
   if (request.RequestType === 'Delete') {
     if (!props.success) return success(request, 'Nothing was registered by this resource.');
-    return revoke(request, props.data, signal, deps, now, log);
+    return revoke(request, props.data, state, signal, deps, now, log);
   }
   if (!props.success) {
     const fields = props.error.issues.map((issue) => issue.path.join('.')).join(', ');
@@ -171,7 +173,7 @@ async function decide(
   state.mayChangeState = account.status !== 'REVOKED' && (account.registrationStackId === undefined || bound);
 
   const refuse = async (reason: string): Promise<Outcome> => {
-    if (state.mayChangeState) await transition(account, 'FAILED', reason, { set: {} }, { version: account.version }, signal, deps, now, request.RequestId);
+    if (state.mayChangeState) await transition(account, 'FAILED', reason, failedChange(account), { version: account.version }, signal, deps, now, request.RequestId);
     return failure(request, reason, account.id);
   };
 
@@ -235,6 +237,7 @@ async function decide(
 async function revoke(
   request: CustomResourceRequest,
   properties: RegistrationProperties,
+  state: DecisionState,
   signal: AbortSignal,
   deps: RegistrationDeps,
   now: () => Date,
@@ -251,8 +254,9 @@ async function revoke(
     return success(request, 'Nothing registered by this stack.');
   }
   signal.throwIfAborted();
-  const reason = `The onboarding stack was deleted on ${now().toISOString()}; Groundwork can no longer reach this account. Stacks are kept; to reconnect, delete the account in Groundwork and create it again.`;
-  await transition(account, 'REVOKED', reason, { set: {} }, { version: account.version }, signal, deps, now, request.RequestId);
+  state.account = account;
+  state.revoking = true;
+  await transition(account, 'REVOKED', revokedReason(now), { set: {} }, { version: account.version }, signal, deps, now, request.RequestId);
   log.info('account revoked', { accountId: account.id });
   return success(request, 'Groundwork access revoked.');
 }
@@ -296,11 +300,13 @@ async function transition(
 }
 
 /**
- * After a timeout or crash: mark the account FAILED if this request was allowed to change it.
- * The condition accepts this request's own earlier write, so a CONNECTED write that landed just
- * as time ran out is overruled rather than left standing beside a FAILED answer.
+ * After a timeout or crash, record what the answer says: a Create/Update that this request was
+ * allowed to decide leaves the account FAILED (holding no role); a Delete from the registering
+ * stack leaves it REVOKED. The condition accepts this request's own earlier write, so a write
+ * that landed just as time ran out is overruled rather than left standing beside the answer.
+ * Bounded in time, whatever the dependencies do.
  */
-async function recordFailure(
+async function recordAfterInterruption(
   request: CustomResourceRequest,
   state: DecisionState,
   reason: string,
@@ -310,10 +316,26 @@ async function recordFailure(
   remainingMs: () => number,
 ): Promise<void> {
   const account = state.account;
-  if (!account || !state.mayChangeState) return;
-  const budget = Math.max(0, Math.min(1500, remainingMs() - deps.answerReserveMs / 2));
-  const write = transition(account, 'FAILED', reason, { set: {} }, { version: account.version, orLastRequestId: request.RequestId }, AbortSignal.timeout(budget), deps, now, request.RequestId);
-  await write.catch((error: unknown) => log.error('could not record the failed registration', { error }));
+  const revoking = request.RequestType === 'Delete' && state.revoking === true;
+  const failing = request.RequestType !== 'Delete' && state.mayChangeState;
+  if (!account || (!revoking && !failing)) return;
+  const signal = AbortSignal.timeout(Math.max(0, Math.min(1500, remainingMs() - deps.answerReserveMs / 2)));
+  const expected = { version: account.version, orLastRequestId: request.RequestId };
+  const write = revoking
+    ? transition(account, 'REVOKED', revokedReason(now), { set: {} }, expected, signal, deps, now, request.RequestId)
+    : transition(account, 'FAILED', reason, failedChange(account), expected, signal, deps, now, request.RequestId);
+  await raceAbort(write, signal).catch((error: unknown) => log.error('could not record the outcome of an interrupted registration', { error }));
+}
+
+/** A FAILED account holds no role: what this request may have written is taken back. */
+function failedChange(account: Account): AccountChange {
+  const remove: Array<keyof Account> = ['accessRoleArn', 'executionRoleArn', 'permissionsBoundaryArn', 'eventForwarding', 'connectedAt'];
+  if (account.registrationStackId === undefined) remove.push('registrationStackId');
+  return { set: account.registrationStackId !== undefined ? { registrationStackId: account.registrationStackId } : {}, remove };
+}
+
+function revokedReason(now: () => Date): string {
+  return `The onboarding stack was deleted on ${now().toISOString()}; Groundwork can no longer reach this account. Stacks are kept; to reconnect, delete the account in Groundwork and create it again.`;
 }
 
 async function answerOnce(deps: RegistrationDeps, responseUrl: string, response: CustomResourceResponse, remainingMs: () => number): Promise<boolean> {
