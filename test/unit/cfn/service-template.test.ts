@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { policyStatements } from '../../../src/cfn/policy-statements';
+import type { CfnTemplate } from '../../../src/cfn/template-types';
+import { validateTemplate } from '../../../src/cfn/validate-template';
+import { tableDefinition } from '../../../src/store/table-definition';
+
+/**
+ * `serverless package` runs offline (osls, esbuild) and its CloudFormation is checked against
+ * the specification and against what the design promises of the service account.
+ */
+let outDir: string;
+let template: CfnTemplate;
+
+beforeAll(() => {
+  outDir = mkdtempSync(join(tmpdir(), 'groundwork-package-'));
+  const run = spawnSync('serverless', ['package', '--stage', 'test', '--region', 'us-east-1', '--package', outDir], {
+    encoding: 'utf8',
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`serverless package failed:\n${run.stdout}\n${run.stderr}`);
+  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+}, 150_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+const resourcesOfType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+describe('the packaged service (serverless package)', () => {
+  it('is valid against the CloudFormation specification', () => {
+    expect(validateTemplate(template)).toEqual([]);
+  });
+
+  it('runs every function on nodejs24.x (arm64), each with a role of its own', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(5);
+    const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties?.['Role']));
+    for (const [, fn] of functions) {
+      expect(fn.Properties?.['Runtime']).toBe('nodejs24.x');
+      expect(fn.Properties?.['Architectures']).toEqual(['arm64']);
+    }
+    expect(new Set(roles).size).toBe(functions.length);
+  });
+
+  it('bundles each function separately as ESM', () => {
+    const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
+    expect(zips.sort()).toEqual(['createAccount.zip', 'deleteAccount.zip', 'getAccount.zip', 'listAccounts.zip', 'onboardingCallback.zip']);
+    for (const zip of zips) expect(statSync(join(outDir, zip)).size).toBeLessThan(500 * 1024);
+  });
+
+  it('grants function roles no wildcard action and no wildcard resource', () => {
+    const functionRoles = new Set(
+      resourcesOfType('AWS::Lambda::Function').map(([, fn]) => (fn.Properties?.['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]),
+    );
+    const statements = policyStatements(template).filter((s) => functionRoles.has(s.owner) && s.kind === 'identity');
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      expect(s.actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+      expect(s.resources).not.toContain('*');
+    }
+  });
+
+  it('lets only the onboarding callback assume the service role, which may only assume customer access roles', () => {
+    const trust = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'trust');
+    expect(trust.map((s) => s.principal)).toEqual([{ AWS: [{ 'Fn::GetAtt': ['OnboardingCallbackRole', 'Arn'] }] }]);
+    const grants = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'identity');
+    expect(grants.map((s) => [s.actions, s.resources])).toEqual([[['sts:AssumeRole'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/GroundworkAccess-*' }]]]);
+  });
+
+  it('puts every route behind the JWT authorizer', () => {
+    const routes = resourcesOfType('AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, r]) => r.Properties?.['RouteKey']).sort()).toEqual(['DELETE /v1/accounts/{id}', 'GET /v1/accounts', 'GET /v1/accounts/{id}', 'POST /v1/accounts']);
+    for (const [, route] of routes) expect(route.Properties?.['AuthorizationType']).toBe('JWT');
+  });
+
+  it('declares the table exactly as the code expects it', () => {
+    const table = template.Resources['GroundworkTable']?.Properties ?? {};
+    const expected = tableDefinition('ignored');
+    expect(table['KeySchema']).toEqual(expected.KeySchema);
+    expect(table['AttributeDefinitions']).toEqual(expected.AttributeDefinitions);
+    expect(table['GlobalSecondaryIndexes']).toEqual(expected.GlobalSecondaryIndexes);
+    expect(table['TimeToLiveSpecification']).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('never lets Lambda retry the onboarding callback (it answers CloudFormation itself)', () => {
+    const [[, config] = []] = resourcesOfType('AWS::Lambda::EventInvokeConfig');
+    expect(config?.Properties?.['MaximumRetryAttempts']).toBe(0);
+  });
+
+  it('names the event bus groundwork-<stage>', () => {
+    expect(template.Resources['GroundworkEventBus']?.Properties?.['Name']).toBe('groundwork-test');
+  });
+});
