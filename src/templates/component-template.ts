@@ -16,6 +16,14 @@ export type ParameterSource =
 /** Values known only in the customer account at deploy time (recorded at onboarding). */
 export type DeployContextKey = 'permissionsBoundaryArn';
 
+/**
+ * Conventions of the templates built under src/templates/ (see build-stack-templates.ts):
+ * - a parameter fed by an output has the output's name (network's `VpcId` → parameter `VpcId`);
+ * - a `value` source is also the parameter's Default (SSM AMI paths, resolved by CloudFormation);
+ * - every security group's inline SecurityGroupEgress is the one no-match rule NO_EGRESS_RULE
+ *   (security-groups.ts), there only to remove EC2's default allow-all egress; real rules are
+ *   separate AWS::EC2::SecurityGroupIngress / SecurityGroupEgress resources.
+ */
 export interface ComponentTemplate {
   component: ComponentName;
   /** groundwork-<stackId>-<component> */

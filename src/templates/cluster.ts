@@ -1,0 +1,114 @@
+import { ecsAmiParameterPath, SSM_AMI_PARAMETER_TYPE } from './amis';
+import type { ComponentTemplate, StackTemplateInput } from './component-template';
+import { addInstanceRole } from './instance-role';
+import { awsManagedPolicy, base64, getAtt, ref, sub } from './intrinsics';
+import { NetworkOutputs } from './network';
+import { SecurityOutputs } from './security';
+import { nameTag, tagSpecifications } from './tags';
+import { TemplateBuilder } from './template-builder';
+
+/**
+ * The cluster component: an ECS cluster whose capacity is EC2 instances in the private subnets,
+ * in an auto-scaling group driven by an ECS capacity provider (managed scaling: ECS grows and
+ * shrinks the group to fit the tasks, between the request's min and max).
+ */
+export const ClusterOutputs = {
+  ClusterName: 'ClusterName',
+  ClusterArn: 'ClusterArn',
+  CapacityProviderName: 'CapacityProviderName',
+  AutoScalingGroupName: 'AutoScalingGroupName',
+} as const;
+
+export function buildClusterTemplate(input: StackTemplateInput): ComponentTemplate {
+  const compute = input.request.compute;
+  if (compute === null) throw new Error('a request without compute deploys no cluster component');
+  const b = new TemplateBuilder('cluster', input, `ECS cluster on ${compute.instanceType} instances`);
+  const subnetIds = b.fromOutput('network', NetworkOutputs.PrivateSubnetIds, 'List<AWS::EC2::Subnet::Id>');
+  const appSecurityGroupId = b.fromOutput('security', SecurityOutputs.AppSecurityGroupId, 'AWS::EC2::SecurityGroup::Id');
+  const imageId = b.fromValue(
+    'EcsImageId',
+    SSM_AMI_PARAMETER_TYPE,
+    ecsAmiParameterPath(compute.instanceType),
+    "ECS-optimized Amazon Linux 2023 for the instance type's architecture",
+  );
+
+  const cluster = b.resource('Cluster', {
+    Type: 'AWS::ECS::Cluster',
+    Properties: { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }], Tags: [nameTag(b.stackName)] },
+  });
+  const { profileArn } = addInstanceRole(b, {
+    roleId: 'InstanceRole',
+    description: 'ECS container instances: register with the cluster, pull images, ship logs',
+    managedPolicyArns: [awsManagedPolicy('service-role/AmazonEC2ContainerServiceforEC2Role')],
+  });
+
+  const userData = [
+    '#!/bin/bash',
+    'cat >> /etc/ecs/ecs.config <<\'EOF\'',
+    'ECS_CLUSTER=${Cluster}',
+    // Tasks in awsvpc mode must not borrow the instance role through the metadata service.
+    'ECS_AWSVPC_BLOCK_IMDS=true',
+    'ECS_ENABLE_CONTAINER_METADATA=true',
+    'EOF',
+    '',
+  ].join('\n');
+  b.resource('LaunchTemplate', {
+    Type: 'AWS::EC2::LaunchTemplate',
+    Properties: {
+      LaunchTemplateData: {
+        ImageId: imageId,
+        InstanceType: compute.instanceType,
+        IamInstanceProfile: { Arn: profileArn },
+        SecurityGroupIds: [appSecurityGroupId],
+        // IMDSv2 only, one hop: containers on bridge networks cannot reach the instance's credentials.
+        MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30, DeleteOnTermination: true } }],
+        UserData: base64(sub(userData)),
+        TagSpecifications: tagSpecifications(b.tagContext, ['instance', 'volume', 'network-interface'], b.stackName),
+      },
+      TagSpecifications: tagSpecifications(b.tagContext, ['launch-template'], b.stackName),
+    },
+  });
+  const autoScalingGroup = b.resource('AutoScalingGroup', {
+    Type: 'AWS::AutoScaling::AutoScalingGroup',
+    Properties: {
+      MinSize: String(compute.min),
+      MaxSize: String(compute.max),
+      // The starting size; the capacity provider's managed scaling adjusts it afterwards.
+      DesiredCapacity: String(compute.desired),
+      VPCZoneIdentifier: subnetIds,
+      LaunchTemplate: { LaunchTemplateId: ref('LaunchTemplate'), Version: getAtt('LaunchTemplate', 'LatestVersionNumber') },
+      // No scale-in protection: with it, ECS's managed termination protection would keep instances
+      // that still run tasks, and deleting the stack (a rollback) could hang on them.
+      NewInstancesProtectedFromScaleIn: false,
+      Tags: [nameTag(b.stackName)],
+    },
+  });
+  const capacityProvider = b.resource('CapacityProvider', {
+    Type: 'AWS::ECS::CapacityProvider',
+    Properties: {
+      AutoScalingGroupProvider: {
+        AutoScalingGroupArn: autoScalingGroup,
+        ManagedScaling: { Status: 'ENABLED', TargetCapacity: 100 },
+        ManagedTerminationProtection: 'DISABLED',
+        // Tasks are drained off an instance before the group terminates it.
+        ManagedDraining: 'ENABLED',
+      },
+      Tags: [nameTag(b.stackName)],
+    },
+  });
+  b.resource('ClusterCapacityProviders', {
+    Type: 'AWS::ECS::ClusterCapacityProviderAssociations',
+    Properties: {
+      Cluster: cluster,
+      CapacityProviders: [capacityProvider],
+      DefaultCapacityProviderStrategy: [{ CapacityProvider: capacityProvider, Weight: 1, Base: 0 }],
+    },
+  });
+
+  b.output(ClusterOutputs.ClusterName, cluster, 'ECS cluster name');
+  b.output(ClusterOutputs.ClusterArn, getAtt('Cluster', 'Arn'), 'ECS cluster ARN');
+  b.output(ClusterOutputs.CapacityProviderName, capacityProvider, 'Capacity provider for services and tasks');
+  b.output(ClusterOutputs.AutoScalingGroupName, autoScalingGroup, 'Auto-scaling group of the container instances');
+  return b.build();
+}
