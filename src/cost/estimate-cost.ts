@@ -1,0 +1,311 @@
+import type { ComponentName } from '../stacks/components';
+import { componentsFor } from '../stacks/components';
+import type { NatMode, StackRequest } from '../stacks/stack-request';
+import { UnknownPriceError } from './errors';
+import type { Price } from './price-table';
+import { PRICE_TABLE } from './price-table';
+
+/** AWS's own convention for monthly estimates (8,760 hours / 12). */
+export const HOURS_PER_MONTH = 730;
+
+export interface CostLineItem {
+  description: string;
+  /** How many `unit`s a month. */
+  quantity: number;
+  unit: string;
+  /** USD per unit, unrounded. */
+  unitPrice: number;
+  /** quantity × unitPrice, rounded to the cent. */
+  monthly: number;
+}
+
+export interface ComponentCost {
+  component: ComponentName;
+  items: CostLineItem[];
+  /** The sum of the items' (already rounded) monthly amounts. */
+  monthly: number;
+}
+
+/** What each NAT mode would cost this stack a month, whichever it asked for. */
+export interface NatComparison {
+  instance: number;
+  gateway: number;
+  gatewayPerAz: number;
+  /** gateway − instance: what the default NAT instance saves over one NAT gateway. */
+  savingsInstanceVsGateway: number;
+}
+
+export interface CostEstimate {
+  currency: 'USD';
+  /** The region the stack is for (the prices may be us-east-1's; see assumptions). */
+  region: string;
+  priceTableDate: string;
+  hoursPerMonth: typeof HOURS_PER_MONTH;
+  components: ComponentCost[];
+  /** The sum of the components' monthly amounts. */
+  total: number;
+  natComparison: NatComparison;
+  /** Every assumption the figures rest on, traffic above all, in words a customer can check. */
+  assumptions: string[];
+}
+
+/** The traffic an estimate assumes; none of it is known before the stack runs. */
+export interface TrafficAssumptions {
+  /** GB a month through the NAT (a NAT gateway bills both directions). */
+  natGbPerMonth: number;
+  /** GB a month through the interface endpoints (ECR API and manifests, Secrets Manager, logs). */
+  endpointGbPerMonth: number;
+  /** Average LCUs the ALB consumes each hour. */
+  albLcuPerHour: number;
+  /** Millions of requests a month to the HTTP API. */
+  apiMillionRequestsPerMonth: number;
+  /** GB of container logs ingested into CloudWatch Logs a month. */
+  logsGbPerMonth: number;
+}
+
+/** A small production web app: a few requests a second, images pulled on deploys, modest logs. */
+export const DEFAULT_TRAFFIC: Readonly<TrafficAssumptions> = {
+  natGbPerMonth: 100,
+  endpointGbPerMonth: 20,
+  albLcuPerHour: 1,
+  apiMillionRequestsPerMonth: 5,
+  logsGbPerMonth: 5,
+};
+
+/**
+ * What Groundwork deploys that a request does not size. The component templates must agree with
+ * these (a change there is a change here).
+ */
+export const DEPLOYMENT_ASSUMPTIONS = {
+  natInstanceType: 't4g.nano',
+  natInstanceRootGb: 8,
+  bastionInstanceType: 't4g.nano',
+  bastionRootGb: 8,
+  /** The ECS-optimised Amazon Linux 2023 AMI's root volume. */
+  containerInstanceRootGb: 30,
+  /** Interface endpoints, one network interface in each AZ's private subnet. */
+  interfaceEndpoints: ['secretsmanager', 'ecr.api', 'ecr.dkr', 'logs'],
+} as const;
+
+/**
+ * The monthly On-Demand cost of a stack request, per component, from the dated price table; plus
+ * what each NAT mode would cost, since that is the choice that moves the bill most for small stacks.
+ *
+ * @throws UnknownPriceError (422) when the instance type or DB class is not in the price table
+ */
+export function estimateMonthlyCost(request: StackRequest, traffic: Partial<TrafficAssumptions> = {}): CostEstimate {
+  const assumed: TrafficAssumptions = { ...DEFAULT_TRAFFIC, ...traffic };
+  const context: EstimateContext = { request, traffic: assumed, assumptions: [] };
+
+  const components = componentsFor(request).map((component) => {
+    const items = itemsFor(component, context);
+    return { component, items, monthly: sumCents(items.map((item) => item.monthly)) };
+  });
+
+  return {
+    currency: 'USD',
+    region: request.region,
+    priceTableDate: PRICE_TABLE.date,
+    hoursPerMonth: HOURS_PER_MONTH,
+    components,
+    total: sumCents(components.map((component) => component.monthly)),
+    natComparison: compareNat(request, assumed),
+    assumptions: [...generalAssumptions(request, assumed), ...context.assumptions],
+  };
+}
+
+interface EstimateContext {
+  request: StackRequest;
+  traffic: TrafficAssumptions;
+  /** Filled by the component estimators with what each of them assumed. */
+  assumptions: string[];
+}
+
+function itemsFor(component: ComponentName, context: EstimateContext): CostLineItem[] {
+  switch (component) {
+    case 'network':
+      return [item('VPC, internet gateway, subnets, route tables, S3 gateway endpoint (no charge)', 1, 'VPC', 0)];
+    case 'security':
+      return [item('Security groups (no charge)', 1, 'stack', 0)];
+    case 'nat':
+      return natItems(context.request.network.nat, context.request.network.azCount, context.traffic, context.assumptions);
+    case 'endpoints':
+      return endpointItems(context);
+    case 'secrets':
+      context.assumptions.push('Secrets Manager: one secret (the database credentials); API calls ($0.05 per 10,000) are not included.');
+      return [item('Secrets Manager secret (database credentials)', 1, 'secret-month', PRICE_TABLE.secretsManagerSecretMonth.usd)];
+    case 'database':
+      return databaseItems(context);
+    case 'cluster':
+      return clusterItems(context);
+    case 'frontend':
+      return frontendItems(context);
+    case 'bastion':
+      return bastionItems(context);
+  }
+}
+
+function natItems(mode: NatMode, azCount: number, traffic: TrafficAssumptions, assumptions: string[] | undefined): CostLineItem[] {
+  const ipv4 = PRICE_TABLE.publicIpv4Hour.usd;
+  switch (mode) {
+    case 'none':
+      return [];
+    case 'instance': {
+      const { natInstanceType, natInstanceRootGb } = DEPLOYMENT_ASSUMPTIONS;
+      const hourly = ec2Price(natInstanceType, 'network.nat');
+      assumptions?.push(
+        `NAT instance: one ${natInstanceType} (auto-scaling group of one) serving every AZ, with a gp3 root volume of ${natInstanceRootGb} GB and one public IPv4 address; it forwards traffic with no per-GB charge.`,
+      );
+      return [
+        item(`NAT instance ${natInstanceType}`, HOURS_PER_MONTH, 'hour', hourly.usd),
+        item(`NAT instance root volume (gp3, ${natInstanceRootGb} GB)`, natInstanceRootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
+        item('NAT instance public IPv4 address', HOURS_PER_MONTH, 'hour', ipv4),
+      ];
+    }
+    case 'gateway':
+    case 'gateway-per-az': {
+      const gateways = mode === 'gateway' ? 1 : azCount;
+      const what = gateways === 1 ? 'one NAT gateway serving every AZ' : `one NAT gateway in each of the ${gateways} AZs`;
+      assumptions?.push(`NAT: ${what}, each with a public IPv4 address; ${traffic.natGbPerMonth} GB a month processed in all.`);
+      return [
+        item(`NAT gateway × ${gateways}`, gateways * HOURS_PER_MONTH, 'hour', PRICE_TABLE.natGatewayHour.usd),
+        item('NAT gateway data processed', traffic.natGbPerMonth, 'GB', PRICE_TABLE.natGatewayGb.usd),
+        item(`NAT gateway public IPv4 address × ${gateways}`, gateways * HOURS_PER_MONTH, 'hour', ipv4),
+      ];
+    }
+  }
+}
+
+function endpointItems({ request, traffic, assumptions }: EstimateContext): CostLineItem[] {
+  const endpoints = DEPLOYMENT_ASSUMPTIONS.interfaceEndpoints;
+  const { azCount } = request.network;
+  assumptions.push(
+    `Interface endpoints: ${endpoints.length} (${endpoints.join(', ')}) with a network interface in each of the ${azCount} AZs; ` +
+      `${traffic.endpointGbPerMonth} GB a month processed through them. Image layers come from S3 through the free gateway endpoint.`,
+  );
+  return [
+    item(`Interface endpoints × ${endpoints.length}, in ${azCount} AZs`, endpoints.length * azCount * HOURS_PER_MONTH, 'endpoint-AZ-hour', PRICE_TABLE.interfaceEndpointAzHour.usd),
+    item('Interface endpoint data processed', traffic.endpointGbPerMonth, 'GB', PRICE_TABLE.interfaceEndpointGb.usd),
+  ];
+}
+
+function databaseItems({ request, assumptions }: EstimateContext): CostLineItem[] {
+  const database = request.database;
+  if (database === null) return [];
+  const instance = priceOf(PRICE_TABLE.rdsPostgresSingleAzHourly, database.instanceClass, 'database.instanceClass');
+  const factor = database.multiAz ? PRICE_TABLE.rdsMultiAzFactor : 1;
+  const deployment = database.multiAz ? 'Multi-AZ (primary + standby)' : 'Single-AZ';
+  assumptions.push(
+    `RDS: gp3 storage; automated backups (${database.backupRetentionDays} days) stay within the free backup storage, which equals the provisioned storage.`,
+  );
+  return [
+    item(`RDS PostgreSQL ${database.version} ${database.instanceClass}, ${deployment}`, HOURS_PER_MONTH, 'hour', instance.usd * factor),
+    item(`RDS storage (gp3, ${database.storageGb} GB), ${deployment}`, database.storageGb, 'GB-month', PRICE_TABLE.rdsGp3GbMonth.usd * factor),
+  ];
+}
+
+function clusterItems({ request, traffic, assumptions }: EstimateContext): CostLineItem[] {
+  const compute = request.compute;
+  if (compute === null) return [];
+  const hourly = ec2Price(compute.instanceType, 'compute.instanceType');
+  const rootGb = DEPLOYMENT_ASSUMPTIONS.containerInstanceRootGb;
+  assumptions.push(
+    `ECS: ${compute.desired} ${compute.instanceType} container instance(s) (the desired count; the group may run ${compute.min}–${compute.max}) all month, ` +
+      `each with a gp3 root volume of ${rootGb} GB; ECS itself has no charge on EC2.`,
+    `CloudWatch Logs: ${traffic.logsGbPerMonth} GB of container logs ingested a month; log storage after ingestion is not included.`,
+  );
+  return [
+    item(`ECS container instances ${compute.instanceType} × ${compute.desired}`, compute.desired * HOURS_PER_MONTH, 'hour', hourly.usd),
+    item(`Container instance root volumes (gp3, ${rootGb} GB each)`, compute.desired * rootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
+    item('CloudWatch Logs ingestion', traffic.logsGbPerMonth, 'GB', PRICE_TABLE.cloudWatchLogsIngestGb.usd),
+  ];
+}
+
+function frontendItems({ request, traffic, assumptions }: EstimateContext): CostLineItem[] {
+  const { azCount } = request.network;
+  if (request.frontend.type === 'alb') {
+    assumptions.push(
+      `ALB: ${traffic.albLcuPerHour} LCU on average every hour (one LCU is up to 25 new connections a second, 3,000 active connections or 1 GB processed an hour); ` +
+        `one public IPv4 address in each of the ${azCount} AZs.`,
+    );
+    return [
+      item('Application Load Balancer', HOURS_PER_MONTH, 'hour', PRICE_TABLE.albHour.usd),
+      item('ALB capacity units', traffic.albLcuPerHour * HOURS_PER_MONTH, 'LCU-hour', PRICE_TABLE.albLcuHour.usd),
+      item(`ALB public IPv4 addresses × ${azCount}`, azCount * HOURS_PER_MONTH, 'hour', PRICE_TABLE.publicIpv4Hour.usd),
+    ];
+  }
+  if (request.frontend.type === 'apigateway') {
+    const instances = request.compute?.desired ?? 0;
+    assumptions.push(
+      `HTTP API: ${traffic.apiMillionRequestsPerMonth} million requests a month; VPC links for HTTP APIs have no charge; ` +
+        `Cloud Map: an HTTP namespace (no hosted zone) with ${instances} registered instance(s), one per desired task; its discovery calls are not included.`,
+    );
+    return [
+      item('API Gateway HTTP API requests', traffic.apiMillionRequestsPerMonth, 'million requests', PRICE_TABLE.httpApiMillionRequests.usd),
+      item('VPC link (no charge for HTTP APIs)', 1, 'VPC link', 0),
+      item('Cloud Map registered instances', instances, 'resource-month', PRICE_TABLE.cloudMapRegisteredResourceMonth.usd),
+    ];
+  }
+  return [];
+}
+
+function bastionItems({ assumptions }: EstimateContext): CostLineItem[] {
+  const { bastionInstanceType, bastionRootGb } = DEPLOYMENT_ASSUMPTIONS;
+  const hourly = ec2Price(bastionInstanceType, 'bastion');
+  assumptions.push(`Bastion: one ${bastionInstanceType} running all month, with a gp3 root volume of ${bastionRootGb} GB and a public IPv4 address.`);
+  return [
+    item(`Bastion ${bastionInstanceType}`, HOURS_PER_MONTH, 'hour', hourly.usd),
+    item(`Bastion root volume (gp3, ${bastionRootGb} GB)`, bastionRootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
+    item('Bastion public IPv4 address', HOURS_PER_MONTH, 'hour', PRICE_TABLE.publicIpv4Hour.usd),
+  ];
+}
+
+/** Each mode priced with the same items the nat component would carry, so the figures agree. */
+function compareNat(request: StackRequest, traffic: TrafficAssumptions): NatComparison {
+  const cost = (mode: NatMode) => sumCents(natItems(mode, request.network.azCount, traffic, undefined).map((line) => line.monthly));
+  const instance = cost('instance');
+  const gateway = cost('gateway');
+  return { instance, gateway, gatewayPerAz: cost('gateway-per-az'), savingsInstanceVsGateway: sumCents([gateway, -instance]) };
+}
+
+function generalAssumptions(request: StackRequest, traffic: TrafficAssumptions): string[] {
+  const assumptions = [
+    `On-Demand list prices in USD from Groundwork's us-east-1 price table dated ${PRICE_TABLE.date}, before tax, free tier, Savings Plans or Reserved Instances; check them against the AWS pricing pages before relying on them.`,
+    `${HOURS_PER_MONTH} hours a month; everything runs all month.`,
+    'Data transferred out to the internet is not included (it is the same whichever NAT mode is chosen), nor is data transferred between AZs.',
+    `NAT comparison: ${traffic.natGbPerMonth} GB a month through the NAT, in ${request.network.azCount} AZs; a single NAT instance or gateway also makes the other AZs' traffic cross AZs ($0.01/GB each way, not included).`,
+  ];
+  if (request.region !== PRICE_TABLE.region) {
+    assumptions.push(
+      `Estimated with ${PRICE_TABLE.region} prices: there is no price table for ${request.region} yet, and prices there may differ (often higher).`,
+    );
+  }
+  return assumptions;
+}
+
+function ec2Price(instanceType: string, field: string): Price {
+  return priceOf(PRICE_TABLE.ec2Hourly, instanceType, field);
+}
+
+function priceOf(table: Readonly<Record<string, Price>>, key: string, field: string): Price {
+  const price = table[key];
+  if (price === undefined) throw new UnknownPriceError(field, key, Object.keys(table));
+  return price;
+}
+
+function item(description: string, quantity: number, unit: string, unitPrice: number): CostLineItem {
+  return { description, quantity, unit, unitPrice, monthly: toCents(quantity * unitPrice) / 100 };
+}
+
+/**
+ * Money is rounded once per line item, to the cent (half up), and summed in whole cents so that a
+ * component is exactly the sum of its items and the total exactly the sum of its components.
+ * toFixed(6) first drops binary noise such as 306.59999999999997 before rounding.
+ */
+function toCents(amount: number): number {
+  return Math.round(Number((amount * 100).toFixed(6)));
+}
+
+function sumCents(amounts: readonly number[]): number {
+  return amounts.reduce((sum, amount) => sum + toCents(amount), 0) / 100;
+}
