@@ -1,0 +1,104 @@
+import { analyseReachability, type FlowParty, type ReachabilityReport } from '../../../src/network/reachability/analyse-reachability';
+import { checkInvariants } from '../../../src/network/reachability/invariants';
+import { resolveStack } from '../../../src/network/reachability/resolve-stack';
+import { NAT_MODES } from '../../../src/stacks/stack-request';
+import { realStack, type RequestOverrides } from './fixtures/real-stack';
+
+/**
+ * The reachability invariants over the templates src/templates generates, for every combination of
+ * options: azCount × nat × frontend (alb, alb with a certificate, apigateway, none) × database ×
+ * bastion × compute (off only with no frontend, as the request schema demands) × endpoints (true,
+ * or left to the default). Each also checks that the flows the stack exists for are there, so
+ * that an analysis which sees nothing cannot pass.
+ */
+
+const OPERATORS_CIDR = '203.0.113.0/24';
+const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666';
+const CONTAINER_PORT = 8080;
+
+interface Combination {
+  label: string;
+  overrides: RequestOverrides;
+  vpcCidr: string;
+}
+
+function allCombinations(): Combination[] {
+  const frontends = [
+    { label: 'alb', value: { type: 'alb' as const } },
+    { label: 'alb+tls', value: { type: 'alb' as const, certificateArn: CERTIFICATE_ARN } },
+    { label: 'apigateway', value: { type: 'apigateway' as const } },
+    { label: 'no-frontend', value: { type: 'none' as const } },
+  ];
+  const combinations: Combination[] = [];
+  for (const azCount of [2, 3] as const)
+    for (const nat of NAT_MODES)
+      for (const frontend of frontends)
+        for (const database of [true, false])
+          for (const bastion of [true, false])
+            for (const compute of [true, false])
+              for (const endpoints of [true, undefined]) {
+                if (!compute && frontend.value.type !== 'none') continue;
+                combinations.push({
+                  label: [
+                    `${azCount}az`, `nat-${nat}`, frontend.label, database ? 'db' : 'no-db', bastion ? 'bastion' : 'no-bastion',
+                    compute ? 'compute' : 'no-compute', endpoints ? 'endpoints' : 'endpoints-default',
+                  ].join(' '),
+                  overrides: {
+                    network: { azCount, nat, ...(endpoints === undefined ? {} : { endpoints }) },
+                    frontend: frontend.value,
+                    database: database ? {} : null,
+                    bastion: bastion ? { enabled: true, allowedCidr: OPERATORS_CIDR } : { enabled: false },
+                    compute: compute ? { containerPort: CONTAINER_PORT } : null,
+                  },
+                  // The largest and the smallest VPC the planner allows.
+                  vpcCidr: azCount === 3 ? '10.20.0.0/16' : '10.30.0.0/20',
+                });
+              }
+  return combinations;
+}
+
+function hasFlow(report: ReachabilityReport, source: FlowParty, destination: FlowParty, port: number, sourceCidr?: string): boolean {
+  return report.flows.some((flow) =>
+    flow.source === source && flow.destination === destination && (flow.protocol === 'tcp' || flow.protocol === 'all') &&
+    flow.fromPort <= port && port <= flow.toPort && (sourceCidr === undefined || flow.sourceCidr === sourceCidr));
+}
+
+const combinations = allCombinations();
+
+describe('reachability invariants over every option combination of the generated templates', () => {
+  it('covers every combination the request schema accepts', () => {
+    // 2 AZ counts × 4 NAT modes × (3 frontends with compute + no frontend with and without) × db × bastion × endpoints
+    expect(combinations).toHaveLength(2 * 4 * (3 + 2) * 2 * 2 * 2);
+  });
+
+  it.each(combinations.map((combination) => [combination.label, combination] as const))('%s', (_label, { overrides, vpcCidr }) => {
+    // Prepare
+    const { request, plan, templates } = realStack(overrides, vpcCidr);
+
+    // Act
+    const report = analyseReachability(resolveStack(templates), plan);
+    const violations = checkInvariants(report, request);
+
+    // Assess: the promises hold …
+    expect(violations).toEqual([]);
+
+    // … and the flows the stack is for are there.
+    const expected: Array<[FlowParty, FlowParty, number, string?]> = [];
+    const compute = request.compute !== null;
+    if (compute && request.database !== null) expected.push(['app', 'database', 5432]);
+    if (request.bastion.enabled) expected.push(['internet', 'bastion', 22, OPERATORS_CIDR]);
+    if (request.bastion.enabled && request.database !== null) expected.push(['bastion', 'database', 5432]);
+    if (compute && request.frontend.type !== 'none') {
+      expected.push(['frontend', 'app', CONTAINER_PORT]);
+      expected.push(['internet', 'frontend', request.frontend.type === 'alb' && request.frontend.certificateArn === undefined ? 80 : 443, '0.0.0.0/0']);
+    }
+    if (compute && (request.network.nat === 'none' || request.network.endpoints === true)) expected.push(['app', 'endpoints', 443]);
+    const missing = expected.filter(([source, destination, port, cidr]) => !hasFlow(report, source, destination, port, cidr));
+    expect(missing).toEqual([]);
+
+    // Nothing in an isolated subnet (the database) ever has a way out.
+    const isolated = new Set(report.subnets.filter((subnet) => subnet.tier === 'isolated').map((subnet) => subnet.subnet));
+    const leaking = report.internetEgress.filter((entry) => entry.paths.some((path) => isolated.has(path.subnet)));
+    expect(leaking).toEqual([]);
+  });
+});
