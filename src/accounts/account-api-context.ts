@@ -3,12 +3,13 @@ import { loadEnv } from '../config/load-env';
 import { accountsApiEnvSchema } from '../config/service-env';
 import { createEventPublisher } from '../events/event-publisher';
 import type { ApiHandlerOptions } from '../http/api-handler';
+import { DynamoDbCidrRegistry, type CidrRegistry } from '../network/cidr-registry';
 import { createLogger } from '../log/logger';
 import { AccountService } from './account-service';
 import { DynamoDbAccountStore } from './account-store';
 
 /** Built once per cold start by each account function: the environment checked, the clients made. */
-export function accountApiContext(env: NodeJS.ProcessEnv = process.env): { service: AccountService; options: ApiHandlerOptions } {
+export function accountApiContext(env: NodeJS.ProcessEnv = process.env): { service: AccountService; cidrs: CidrRegistry; options: ApiHandlerOptions } {
   const config = loadEnv(accountsApiEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-accounts' } });
   const clients = createServiceClients({ serviceRoleArn: config.SERVICE_ROLE_ARN, region: config.AWS_REGION });
@@ -24,5 +25,5 @@ export function accountApiContext(env: NodeJS.ProcessEnv = process.env): { servi
     },
     logger,
   });
-  return { service, options: { logger, tenantClaim: config.TENANT_CLAIM } };
+  return { service, cidrs: new DynamoDbCidrRegistry(clients.dynamo, config.TABLE_NAME), options: { logger, tenantClaim: config.TENANT_CLAIM } };
 }

@@ -47,7 +47,7 @@ describe('the packaged service (serverless package)', () => {
 
   it('bundles each function separately as ESM', () => {
     const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
-    expect(zips.sort()).toEqual(['createAccount.zip', 'deleteAccount.zip', 'getAccount.zip', 'listAccounts.zip', 'onboardingCallback.zip']);
+    expect(zips.sort()).toEqual(['createAccount.zip', 'createPlan.zip', 'deleteAccount.zip', 'getAccount.zip', 'listAccounts.zip', 'onboardingCallback.zip']);
     for (const zip of zips) expect(statSync(join(outDir, zip)).size).toBeLessThan(500 * 1024);
   });
 
@@ -72,7 +72,7 @@ describe('the packaged service (serverless package)', () => {
 
   it('puts every route behind the JWT authorizer', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route');
-    expect(routes.map(([, r]) => r.Properties?.['RouteKey']).sort()).toEqual(['DELETE /v1/accounts/{id}', 'GET /v1/accounts', 'GET /v1/accounts/{id}', 'POST /v1/accounts']);
+    expect(routes.map(([, r]) => r.Properties?.['RouteKey']).sort()).toEqual(['DELETE /v1/accounts/{id}', 'GET /v1/accounts', 'GET /v1/accounts/{id}', 'POST /v1/accounts', 'POST /v1/plans']);
     for (const [, route] of routes) expect(route.Properties?.['AuthorizationType']).toBe('JWT');
   });
 

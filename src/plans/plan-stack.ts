@@ -1,0 +1,51 @@
+import { estimateMonthlyCost, type CostEstimate } from '../cost/estimate-cost';
+import { allocateVpcCidr } from '../network/allocate-cidr';
+import type { NetworkPlan } from '../network/network-plan';
+import { planSubnets } from '../network/plan-subnets';
+import { analyseReachability, type ReachabilityReport } from '../network/reachability/analyse-reachability';
+import { checkInvariants, type InvariantViolation } from '../network/reachability/invariants';
+import { resolveStack } from '../network/reachability/resolve-stack';
+import { summariseReachability } from '../network/reachability/summarise-reachability';
+import { COMPONENT_DEPENDENCIES, type ComponentName } from '../stacks/components';
+import type { StackRequest } from '../stacks/stack-request';
+import { buildStackTemplates } from '../templates/build-stack-templates';
+import type { ComponentTemplate } from '../templates/component-template';
+import { renderStackDiagram } from './stack-diagram';
+
+/**
+ * Everything a stack request would become, computed without touching AWS: its address plan,
+ * one CloudFormation template per component (with where each parameter comes from), the
+ * monthly cost, who can reach what, and a diagram.
+ */
+export interface StackPlan {
+  request: StackRequest;
+  network: NetworkPlan;
+  components: Array<ComponentTemplate & { dependsOn: ComponentName[] }>;
+  estimate: CostEstimate;
+  reachability: { summary: string[]; violations: InvariantViolation[]; report: ReachabilityReport };
+  diagram: string;
+}
+
+export interface PlanStackInput {
+  request: StackRequest;
+  tenantId: string;
+  stackId: string;
+  /** Blocks held by the tenant's other stacks in this account and region. */
+  takenCidrs: readonly string[];
+}
+
+export function planStack({ request, tenantId, stackId, takenCidrs }: PlanStackInput): StackPlan {
+  const vpcCidr = allocateVpcCidr({ taken: takenCidrs, ...(request.network.cidr ? { requested: request.network.cidr } : {}) });
+  const network = planSubnets(vpcCidr, request.network.azCount);
+  const templates = buildStackTemplates({ request, network, tenantId, stackId });
+  const deployed = new Set(templates.map((t) => t.component));
+  const report = analyseReachability(resolveStack(templates), network);
+  return {
+    request,
+    network,
+    components: templates.map((t) => ({ ...t, dependsOn: COMPONENT_DEPENDENCIES[t.component].filter((d) => deployed.has(d)) })),
+    estimate: estimateMonthlyCost(request),
+    reachability: { summary: summariseReachability(report), violations: checkInvariants(report, request), report },
+    diagram: renderStackDiagram(request, network),
+  };
+}
