@@ -1,6 +1,9 @@
 import type { ComponentName } from '../stacks/components';
 import { componentsFor } from '../stacks/components';
 import type { NatMode, StackRequest } from '../stacks/stack-request';
+import { BASTION_INSTANCE_TYPE } from '../templates/bastion';
+import { INTERFACE_ENDPOINT_SERVICES } from '../templates/endpoints';
+import { NAT_INSTANCE_TYPE, natAzIndexes } from '../templates/nat';
 import { UnknownPriceError } from './errors';
 import type { Price } from './price-table';
 import { PRICE_TABLE } from './price-table';
@@ -73,18 +76,19 @@ export const DEFAULT_TRAFFIC: Readonly<TrafficAssumptions> = {
 };
 
 /**
- * What Groundwork deploys that a request does not size. The component templates must agree with
- * these (a change there is a change here).
+ * What Groundwork deploys that a request does not size, read from the component templates so the
+ * estimate follows them; only the root volume sizes are not stated there (they are the AMIs').
  */
 export const DEPLOYMENT_ASSUMPTIONS = {
-  natInstanceType: 't4g.nano',
+  natInstanceType: NAT_INSTANCE_TYPE,
+  /** Amazon Linux 2023's root volume, which the NAT and bastion templates keep. */
   natInstanceRootGb: 8,
-  bastionInstanceType: 't4g.nano',
+  bastionInstanceType: BASTION_INSTANCE_TYPE,
   bastionRootGb: 8,
-  /** The ECS-optimised Amazon Linux 2023 AMI's root volume. */
+  /** The container instances' launch template sets 30 GB (the ECS-optimised AMI's size). */
   containerInstanceRootGb: 30,
-  /** Interface endpoints, one network interface in each AZ's private subnet. */
-  interfaceEndpoints: ['secretsmanager', 'ecr.api', 'ecr.dkr', 'logs'],
+  /** Interface endpoints, each with a network interface in every AZ's private subnet. */
+  interfaceEndpoints: INTERFACE_ENDPOINT_SERVICES.map(({ service }) => service),
 } as const;
 
 /**
@@ -146,6 +150,8 @@ function itemsFor(component: ComponentName, context: EstimateContext): CostLineI
 }
 
 function natItems(mode: NatMode, azCount: number, traffic: TrafficAssumptions, assumptions: string[] | undefined): CostLineItem[] {
+  // As many NATs as the nat template builds: one for instance and gateway, one per AZ otherwise.
+  const nats = natAzIndexes(mode, azCount).length;
   const ipv4 = PRICE_TABLE.publicIpv4Hour.usd;
   switch (mode) {
     case 'none':
@@ -154,23 +160,22 @@ function natItems(mode: NatMode, azCount: number, traffic: TrafficAssumptions, a
       const { natInstanceType, natInstanceRootGb } = DEPLOYMENT_ASSUMPTIONS;
       const hourly = ec2Price(natInstanceType, 'network.nat');
       assumptions?.push(
-        `NAT instance: one ${natInstanceType} (auto-scaling group of one) serving every AZ, with a gp3 root volume of ${natInstanceRootGb} GB and one public IPv4 address; it forwards traffic with no per-GB charge.`,
+        `NAT instance: ${nats} ${natInstanceType} (auto-scaling group of one) serving every AZ, with a gp3 root volume of ${natInstanceRootGb} GB and one public IPv4 address; it forwards traffic with no per-GB charge.`,
       );
       return [
-        item(`NAT instance ${natInstanceType}`, HOURS_PER_MONTH, 'hour', hourly.usd),
-        item(`NAT instance root volume (gp3, ${natInstanceRootGb} GB)`, natInstanceRootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
-        item('NAT instance public IPv4 address', HOURS_PER_MONTH, 'hour', ipv4),
+        item(`NAT instance ${natInstanceType} × ${nats}`, nats * HOURS_PER_MONTH, 'hour', hourly.usd),
+        item(`NAT instance root volume (gp3, ${natInstanceRootGb} GB)`, nats * natInstanceRootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
+        item(`NAT instance public IPv4 address × ${nats}`, nats * HOURS_PER_MONTH, 'hour', ipv4),
       ];
     }
     case 'gateway':
     case 'gateway-per-az': {
-      const gateways = mode === 'gateway' ? 1 : azCount;
-      const what = gateways === 1 ? 'one NAT gateway serving every AZ' : `one NAT gateway in each of the ${gateways} AZs`;
-      assumptions?.push(`NAT: ${what}, each with a public IPv4 address; ${traffic.natGbPerMonth} GB a month processed in all.`);
+      const what = nats === 1 ? 'one NAT gateway serving every AZ' : `one NAT gateway in each of the ${nats} AZs`;
+      assumptions?.push(`NAT: ${what}, each with an Elastic IP (public IPv4) address; ${traffic.natGbPerMonth} GB a month processed in all.`);
       return [
-        item(`NAT gateway × ${gateways}`, gateways * HOURS_PER_MONTH, 'hour', PRICE_TABLE.natGatewayHour.usd),
+        item(`NAT gateway × ${nats}`, nats * HOURS_PER_MONTH, 'hour', PRICE_TABLE.natGatewayHour.usd),
         item('NAT gateway data processed', traffic.natGbPerMonth, 'GB', PRICE_TABLE.natGatewayGb.usd),
-        item(`NAT gateway public IPv4 address × ${gateways}`, gateways * HOURS_PER_MONTH, 'hour', ipv4),
+        item(`NAT gateway Elastic IP address × ${nats}`, nats * HOURS_PER_MONTH, 'hour', ipv4),
       ];
     }
   }
@@ -237,13 +242,15 @@ function frontendItems({ request, traffic, assumptions }: EstimateContext): Cost
   if (request.frontend.type === 'apigateway') {
     const instances = request.compute?.desired ?? 0;
     assumptions.push(
-      `HTTP API: ${traffic.apiMillionRequestsPerMonth} million requests a month; VPC links for HTTP APIs have no charge; ` +
-        `Cloud Map: an HTTP namespace (no hosted zone) with ${instances} registered instance(s), one per desired task; its discovery calls are not included.`,
+      `HTTP API: ${traffic.apiMillionRequestsPerMonth} million requests a month; VPC links for HTTP APIs have no charge. ` +
+        `Cloud Map: a private DNS namespace (one Route 53 private hosted zone) with ${instances} registered instance(s), one per desired task; ` +
+        'its DNS queries and the discovery calls API Gateway makes are not included.',
     );
     return [
       item('API Gateway HTTP API requests', traffic.apiMillionRequestsPerMonth, 'million requests', PRICE_TABLE.httpApiMillionRequests.usd),
       item('VPC link (no charge for HTTP APIs)', 1, 'VPC link', 0),
       item('Cloud Map registered instances', instances, 'resource-month', PRICE_TABLE.cloudMapRegisteredResourceMonth.usd),
+      item('Route 53 private hosted zone (Cloud Map namespace)', 1, 'hosted zone-month', PRICE_TABLE.route53HostedZoneMonth.usd),
     ];
   }
   return [];
@@ -251,7 +258,7 @@ function frontendItems({ request, traffic, assumptions }: EstimateContext): Cost
 
 function bastionItems({ assumptions }: EstimateContext): CostLineItem[] {
   const { bastionInstanceType, bastionRootGb } = DEPLOYMENT_ASSUMPTIONS;
-  const hourly = ec2Price(bastionInstanceType, 'bastion');
+  const hourly = ec2Price(bastionInstanceType, 'bastion.enabled');
   assumptions.push(`Bastion: one ${bastionInstanceType} running all month, with a gp3 root volume of ${bastionRootGb} GB and a public IPv4 address.`);
   return [
     item(`Bastion ${bastionInstanceType}`, HOURS_PER_MONTH, 'hour', hourly.usd),

@@ -99,6 +99,11 @@ const PRICES = {
     unit: 'resource-month',
     source: 'AWS Cloud Map pricing (aws.amazon.com/cloud-map/pricing/), registered resource (service instance) per month',
   },
+  route53HostedZoneMonth: {
+    usd: 0.5,
+    unit: 'hosted zone-month',
+    source: 'Amazon Route 53 pricing (aws.amazon.com/route53/pricing/), hosted zones, first 25 hosted zones, per hosted zone per month',
+  },
   rdsGp3GbMonth: {
     usd: 0.115,
     unit: 'GB-month',

@@ -1,5 +1,7 @@
 import type { NetworkPlan, SubnetTier } from '../network/network-plan';
 import { wantsEndpoints, type StackRequest } from '../stacks/stack-request';
+import { INTERFACE_ENDPOINT_SERVICES } from '../templates/endpoints';
+import { NAT_INSTANCE_TYPE, natAzIndexes } from '../templates/nat';
 
 /**
  * A Mermaid `flowchart` of one stack, for `POST /v1/plans`: the internet, the VPC and its subnets per
@@ -23,7 +25,10 @@ export function renderStackDiagram(request: StackRequest, network: NetworkPlan):
   const { nat } = request.network;
   const { compute, database, bastion, frontend } = request;
   const azIds = Array.from({ length: network.azCount }, (_, index) => `az${index + 1}`);
-  const natIds = nat === 'none' ? [] : nat === 'gateway-per-az' ? azIds.map((az) => `nat_${az}`) : ['nat'];
+  // The AZs the nat template puts a NAT in: the first only, or every one for gateway-per-az.
+  const natAzs = new Set(natAzIndexes(nat, network.azCount));
+  const natId = (azIndex: number) => (nat === 'gateway-per-az' ? `nat_az${azIndex + 1}` : 'nat');
+  const natIds = [...natAzs].map(natId);
   const frontendId = compute === null ? undefined : frontend.type === 'alb' ? 'alb' : frontend.type === 'apigateway' ? 'vpclink' : undefined;
   const endpoints = wantsEndpoints(request);
 
@@ -40,10 +45,10 @@ export function renderStackDiagram(request: StackRequest, network: NetworkPlan):
     for (const subnet of network.subnets.filter((candidate) => candidate.azIndex === index)) {
       node(3, `${az}_${subnet.tier}`, `${subnet.tier} subnet ${subnet.cidr}`);
     }
-    if (nat === 'gateway-per-az') node(3, `nat_${az}`, 'NAT gateway — public subnet');
-    if (index === 0 && (nat === 'instance' || nat === 'gateway')) {
-      node(3, 'nat', nat === 'instance' ? 'NAT instance t4g.nano (auto-scaling group) — public subnet' : 'NAT gateway — public subnet');
+    if (natAzs.has(index)) {
+      node(3, natId(index), nat === 'instance' ? `NAT instance ${NAT_INSTANCE_TYPE} (auto-scaling group) — public subnet` : 'NAT gateway — public subnet');
     }
+    // The bastion template uses the first public subnet.
     if (index === 0 && bastion.enabled) node(3, 'bastion', 'Bastion host — public subnet');
     add(2, 'end');
   }
@@ -55,7 +60,9 @@ export function renderStackDiagram(request: StackRequest, network: NetworkPlan):
   if (database !== null) {
     node(2, 'db', `RDS PostgreSQL ${database.version} ${database.instanceClass}${database.multiAz ? ' Multi-AZ' : ''} — isolated subnets`, 'cylinder');
   }
-  if (endpoints) node(2, 'endpoints', 'Interface endpoints: Secrets Manager, ECR, CloudWatch Logs — private subnets');
+  if (endpoints) {
+    node(2, 'endpoints', `Interface endpoints: ${INTERFACE_ENDPOINT_SERVICES.map(({ service }) => service).join(', ')} — private subnets`);
+  }
   if (compute !== null) node(2, 's3gw', 'S3 gateway endpoint');
   add(1, 'end');
 
@@ -74,11 +81,11 @@ export function renderStackDiagram(request: StackRequest, network: NetworkPlan):
 
   // Flows out: through the NAT when there is one; AWS services through endpoints otherwise.
   if (compute !== null) {
-    for (const natId of natIds) edge('ecs', 'egress', natId);
+    for (const id of natIds) edge('ecs', 'egress', id);
     if (endpoints) edge('ecs', ':443 AWS APIs', 'endpoints');
     edge('ecs', 'S3 (image layers)', 's3gw', '-.->');
   }
-  for (const natId of natIds) edge(natId, 'egress', 'internet');
+  for (const id of natIds) edge(id, 'egress', 'internet');
 
   // Tiers coloured alike in every AZ.
   for (const [tier, style] of Object.entries(TIER_STYLES)) {

@@ -6,6 +6,7 @@ import type { Price } from '../../../src/cost/price-table';
 import { PRICE_TABLE } from '../../../src/cost/price-table';
 import { GroundworkError } from '../../../src/errors';
 import { componentsFor } from '../../../src/stacks/components';
+import { INTERFACE_ENDPOINT_SERVICES } from '../../../src/templates/endpoints';
 import type { StackRequestInput } from '../../../src/stacks/stack-request';
 import { NAT_MODES, stackRequestSchema } from '../../../src/stacks/stack-request';
 
@@ -106,8 +107,15 @@ describe('estimateMonthlyCost', () => {
     expect(allItems.filter((item) => /NAT/.test(item.description))).toEqual([]);
     const endpoints = componentOf(withoutNat, 'endpoints');
     expect(endpoints?.monthly).toBeGreaterThan(0);
-    // Four interface endpoints, one ENI in each of three AZs, all month.
-    expect(itemOf(withoutNat, 'endpoints', /Interface endpoints ×/)).toMatchObject({ quantity: 4 * 3 * 730, unitPrice: 0.01, monthly: 87.6 });
+    // Every interface endpoint the template builds, one ENI in each of three AZs, all month.
+    const endpointCount = INTERFACE_ENDPOINT_SERVICES.length;
+    expect(itemOf(withoutNat, 'endpoints', /Interface endpoints ×/)).toMatchObject({
+      quantity: endpointCount * 3 * 730,
+      unitPrice: 0.01,
+      monthly: (endpointCount * 3 * 730) / 100,
+    });
+    // Without NAT the endpoints cost more a month than the default NAT instance would have.
+    expect(endpoints?.monthly).toBeGreaterThan(withoutNat.natComparison.instance);
     expect(withoutNat.assumptions.some((text) => /GB a month processed through them/.test(text))).toBe(true);
   });
 
@@ -129,6 +137,9 @@ describe('estimateMonthlyCost', () => {
     const frontend = componentOf(estimate, 'frontend');
     expect(frontend?.items.some((item) => /Load Balancer|ALB/.test(item.description))).toBe(false);
     expect(itemOf(estimate, 'frontend', /HTTP API requests/)).toMatchObject({ quantity: 12, unitPrice: 1, monthly: 12 });
+    // The Cloud Map namespace the frontend template creates is a private DNS namespace: a hosted zone.
+    expect(itemOf(estimate, 'frontend', /hosted zone/)).toMatchObject({ quantity: 1, unitPrice: 0.5, monthly: 0.5 });
+    expect(itemOf(estimate, 'frontend', /Cloud Map registered/)).toMatchObject({ quantity: 2, monthly: 0.2 });
     expect(estimate.assumptions.some((text) => text.includes('12 million requests a month'))).toBe(true);
   });
 
