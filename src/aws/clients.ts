@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -35,4 +36,9 @@ export function createServiceClients(options: { serviceRoleArn: string; region?:
       }),
     }),
   };
+}
+
+/** Step Functions, for the API functions that start and describe workflow executions. */
+export function createWorkflowClient(options: { region?: string } = {}): SFNClient {
+  return new SFNClient({ maxAttempts: MAX_ATTEMPTS, ...(options.region ? { region: options.region } : {}) });
 }

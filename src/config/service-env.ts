@@ -26,3 +26,10 @@ export const onboardingCallbackEnvSchema = baseEnvSchema.extend({
   FUNCTION_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(900).default(60),
   ROLE_PROPAGATION_RETRY_SECONDS: z.coerce.number().int().min(0).max(120).default(30),
 });
+
+export const stacksApiEnvSchema = accountsApiEnvSchema.extend({
+  PROVISION_STATE_MACHINE_ARN: arn('states'),
+  DELETE_STATE_MACHINE_ARN: arn('states'),
+});
+
+export const stackWorkflowEnvSchema = baseEnvSchema;

@@ -1,5 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GroundworkError } from '../errors';
+import type { ComponentName } from '../stacks/components';
+import type { StackStatus, StepStatus } from '../stacks/stack';
 
 /** Every change of state is published on the `groundwork-<stage>` bus with source "groundwork". */
 export const EVENT_SOURCE = 'groundwork';
@@ -16,8 +18,31 @@ export interface AccountStatusChangeDetail {
   occurredAt: string;
 }
 
+export interface StackStatusChangeDetail {
+  tenantId: string;
+  accountId: string;
+  stackId: string;
+  status: StackStatus;
+  previousStatus?: StackStatus;
+  reason?: string;
+  occurredAt: string;
+}
+
+export interface StackStepStatusChangeDetail {
+  tenantId: string;
+  accountId: string;
+  stackId: string;
+  step: ComponentName;
+  status: StepStatus;
+  previousStatus?: StepStatus;
+  reason?: string;
+  occurredAt: string;
+}
+
 export interface GroundworkEvents {
   'Account Status Change': AccountStatusChangeDetail;
+  'Stack Status Change': StackStatusChangeDetail;
+  'Stack Step Status Change': StackStepStatusChangeDetail;
 }
 
 export interface EventPublisher {

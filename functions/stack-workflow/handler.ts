@@ -1,0 +1,4 @@
+import { stackWorkflowFromEnv } from '../../src/stacks/workflow/stack-workflow-context';
+
+/** Invoked by the provision-stack and delete-stack state machines, one action per Task. */
+export const handler = stackWorkflowFromEnv();

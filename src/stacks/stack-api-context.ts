@@ -1,0 +1,29 @@
+import { accountApiContext } from '../accounts/account-api-context';
+import { createServiceClients, createWorkflowClient } from '../aws/clients';
+import { loadEnv } from '../config/load-env';
+import { stacksApiEnvSchema } from '../config/service-env';
+import { createEventPublisher } from '../events/event-publisher';
+import type { ApiHandlerOptions } from '../http/api-handler';
+import { createLogger } from '../log/logger';
+import { StackRecorder } from './stack-recorder';
+import { StackService } from './stack-service';
+import { DynamoDbStackStore } from './stack-store';
+
+/** Built once per cold start by each stack function. */
+export function stackApiContext(env: NodeJS.ProcessEnv = process.env): { service: StackService; options: ApiHandlerOptions } {
+  const config = loadEnv(stacksApiEnvSchema, env);
+  const { service: accounts, options } = accountApiContext(env);
+  const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-stacks' } });
+  const clients = createServiceClients({ serviceRoleArn: config.SERVICE_ROLE_ARN, region: config.AWS_REGION });
+  const store = new DynamoDbStackStore(clients.dynamo, config.TABLE_NAME);
+  const service = new StackService({
+    store,
+    recorder: new StackRecorder(store, createEventPublisher(clients.events, config.EVENT_BUS_NAME), logger),
+    accounts,
+    sfn: createWorkflowClient({ region: config.AWS_REGION }),
+    provisionStateMachineArn: config.PROVISION_STATE_MACHINE_ARN,
+    deleteStateMachineArn: config.DELETE_STATE_MACHINE_ARN,
+    logger,
+  });
+  return { service, options: { ...options, logger } };
+}

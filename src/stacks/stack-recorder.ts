@@ -1,0 +1,153 @@
+import type { EventPublisher } from '../events/event-publisher';
+import type { Logger } from '../log/logger';
+import type { ComponentName } from './components';
+import { StackNotFoundError, StaleStackWriteError } from './errors';
+import {
+  RELEASED_STATUSES,
+  STACK_TRANSITIONS,
+  STEP_TRANSITIONS,
+  type Stack,
+  type StackStatus,
+  type StackStep,
+  type StepStatus,
+} from './stack';
+import type { DynamoDbStackStore, StackEvent } from './stack-store';
+
+/**
+ * The one way a stack's state changes: read, apply an allowed transition, write conditionally
+ * (retrying when a parallel branch wrote first), then publish the change's events. A repeated
+ * transition (a retried step) is a no-op; a transition the state machine of statuses does not
+ * allow is a stale write and is refused. Events are written with the change and published from
+ * there, so one whose publication failed goes out with the next change.
+ */
+export interface StepChange {
+  status: StepStatus;
+  set?: Partial<Omit<StackStep, 'component' | 'status'>>;
+}
+
+export interface StackChange {
+  status: StackStatus;
+  reason?: string;
+  set?: Partial<Pick<Stack, 'leftovers' | 'executionName' | 'deleteCount'>>;
+}
+
+const MAX_ATTEMPTS = 10;
+
+export class StackRecorder {
+  constructor(
+    private readonly store: DynamoDbStackStore,
+    private readonly events: EventPublisher,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async load(stackId: string): Promise<Stack> {
+    const stack = await this.store.get(stackId);
+    if (!stack) throw new StackNotFoundError(stackId);
+    return stack;
+  }
+
+  async step(stackId: string, component: ComponentName, change: StepChange): Promise<Stack> {
+    return this.record(stackId, (stack, at) => {
+      const step = stack.steps[component];
+      if (step.status === change.status && change.set === undefined) return undefined;
+      if (step.status !== change.status && !STEP_TRANSITIONS[step.status].includes(change.status)) {
+        throw new StaleStackWriteError(`step ${component} of ${stackId} cannot go from ${step.status} to ${change.status}`);
+      }
+      const next: StackStep = { ...step, ...change.set, status: change.status };
+      const events: StackEvent[] =
+        step.status === change.status
+          ? []
+          : [
+              {
+                type: 'Stack Step Status Change',
+                detail: {
+                  tenantId: stack.tenantId,
+                  accountId: stack.accountId,
+                  stackId: stack.id,
+                  step: component,
+                  status: change.status,
+                  previousStatus: step.status,
+                  ...(next.reason !== undefined && change.set?.reason !== undefined ? { reason: next.reason } : {}),
+                  occurredAt: at,
+                },
+              },
+            ];
+      return { after: { ...stack, steps: { ...stack.steps, [component]: next } }, events };
+    });
+  }
+
+  async stack(stackId: string, change: StackChange): Promise<Stack> {
+    return this.record(stackId, (stack, at) => {
+      if (stack.status === change.status) return undefined;
+      if (!STACK_TRANSITIONS[stack.status].includes(change.status)) {
+        throw new StaleStackWriteError(`stack ${stackId} cannot go from ${stack.status} to ${change.status}`);
+      }
+      const release = RELEASED_STATUSES.includes(change.status) && stack.released !== true;
+      const after: Stack = { ...stack, ...change.set, status: change.status, ...(release ? { released: true } : {}) };
+      if (change.reason !== undefined) after.statusReason = change.reason;
+      else delete after.statusReason;
+      return {
+        after,
+        events: [
+          {
+            type: 'Stack Status Change',
+            detail: {
+              tenantId: stack.tenantId,
+              accountId: stack.accountId,
+              stackId: stack.id,
+              status: change.status,
+              previousStatus: stack.status,
+              ...(change.reason !== undefined ? { reason: change.reason } : {}),
+              occurredAt: at,
+            },
+          },
+        ],
+        release,
+      };
+    });
+  }
+
+  private async record(
+    stackId: string,
+    apply: (stack: Stack, at: string) => { after: Stack; events: StackEvent[]; release?: boolean } | undefined,
+  ): Promise<Stack> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const before = await this.load(stackId);
+      const at = this.now().toISOString();
+      const change = apply(before, at);
+      if (!change) {
+        await this.publishPending(stackId);
+        return before;
+      }
+      const after: Stack = { ...change.after, version: before.version + 1, updatedAt: at };
+      if (await this.store.save(before, after, change.events, { release: change.release ?? false })) {
+        await this.publishPending(stackId);
+        return after;
+      }
+      // Another branch of the workflow wrote first: read again and re-apply.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+    throw new StaleStackWriteError(`stack ${stackId} kept changing; gave up after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  private publish(event: StackEvent): Promise<void> {
+    return event.type === 'Stack Status Change' ? this.events.publish(event.type, event.detail) : this.events.publish(event.type, event.detail);
+  }
+
+  /** Publishes, in order, every event of the stack not yet published. */
+  async publishPending(stackId: string): Promise<void> {
+    const { items } = await this.store.events(stackId, { limit: 100, pendingOnly: true });
+    for (const event of items) {
+      // Claim first: parallel branches flush the same pending events, and each must go out once.
+      if (!(await this.store.claimForPublication(stackId, event.sequence))) continue;
+      try {
+        await this.publish(event);
+      } catch (error) {
+        await this.store.releaseClaim(stackId, event.sequence);
+        throw error;
+      }
+    }
+    if (items.length > 0) this.logger.debug('published stack events', { stackId, count: items.length });
+  }
+}

@@ -1,0 +1,183 @@
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { createHash } from 'node:crypto';
+import type { AccountService } from '../accounts/account-service';
+import { randomId } from '../accounts/onboarding-credentials';
+import { ValidationError } from '../errors';
+import type { Logger } from '../log/logger';
+import { allocateVpcCidr } from '../network/allocate-cidr';
+import { planSubnets } from '../network/plan-subnets';
+import { COMPONENTS, componentStackName, componentsFor, type ComponentName } from './components';
+import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from './errors';
+import { BUSY_STATUSES, stackView, type Stack, type StackStep } from './stack';
+import type { StackRecorder } from './stack-recorder';
+import type { StackRequest } from './stack-request';
+import type { DynamoDbStackStore } from './stack-store';
+
+/**
+ * Creating, reading and deleting stacks. Creation is one transaction (the stack, its name, its
+ * VPC block, its live marker, its first event and the idempotency key), then the provisioning
+ * execution is started under a name derived from the stack id, so starting it twice is harmless.
+ */
+export interface StackServiceDeps {
+  store: DynamoDbStackStore;
+  recorder: StackRecorder;
+  accounts: AccountService;
+  sfn: SFNClient;
+  provisionStateMachineArn: string;
+  deleteStateMachineArn: string;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export type StackView = ReturnType<typeof stackView>;
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+const MAX_CIDR_ATTEMPTS = 5;
+
+export function newStackId(): string {
+  // A hyphen, not an underscore: the id goes into CloudFormation stack names ([a-zA-Z][-a-zA-Z0-9]*).
+  return `stk-${randomId(20)}`;
+}
+
+/** Key order does not change what a request means: hash its canonical form. */
+export function requestHash(request: StackRequest): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+        : value;
+  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('hex');
+}
+
+export class StackService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: StackServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async create(tenantId: string, request: StackRequest, idempotencyKey?: string): Promise<StackView> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1–128 letters, digits or ._:-' }]);
+    }
+    const hash = requestHash(request);
+    if (idempotencyKey) {
+      const replay = await this.replay(tenantId, idempotencyKey, hash);
+      if (replay) return replay;
+    }
+    const account = await this.deps.accounts.get(tenantId, request.accountId);
+    if (account.status !== 'CONNECTED') throw new AccountNotConnectedError(account.id, account.status);
+
+    for (let attempt = 1; attempt <= MAX_CIDR_ATTEMPTS; attempt += 1) {
+      const scope = await this.deps.store.cidrScope({ tenantId, accountId: account.id, region: request.region });
+      const vpcCidr = allocateVpcCidr({ taken: scope.taken, ...(request.network.cidr ? { requested: request.network.cidr } : {}) });
+      const stack = this.newStack(tenantId, request, vpcCidr);
+      const view = stackView(stack);
+      const outcome = await this.deps.store.create(stack, {
+        scopeVersion: scope.version,
+        ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash: hash, response: JSON.stringify(view) } } : {}),
+        events: [{ type: 'Stack Status Change', detail: { tenantId, accountId: account.id, stackId: stack.id, status: 'CREATE_IN_PROGRESS', occurredAt: stack.createdAt } }],
+      });
+      switch (outcome.kind) {
+        case 'created':
+          this.deps.logger.info('stack created', { tenantId, stackId: stack.id, accountId: account.id, vpcCidr });
+          await this.start(this.deps.provisionStateMachineArn, stack.executionName, stack.id);
+          await this.deps.recorder.publishPending(stack.id);
+          return view;
+        case 'name-taken':
+          throw new StackNameTakenError(request.name, outcome.existingStackId);
+        case 'idempotency-race': {
+          const replay = await this.replay(tenantId, idempotencyKey ?? '', hash);
+          if (replay) return replay;
+          break;
+        }
+        case 'cidr-race':
+          break; // another stack took a block in this scope meanwhile: allocate again
+      }
+    }
+    throw new StackBusyError('(new)', 'contended: too many stacks were created in this account and region at once; retry');
+  }
+
+  /** Same key, same request: the first answer, and the execution (re)started. Other request: 422. */
+  private async replay(tenantId: string, key: string, hash: string): Promise<StackView | undefined> {
+    const record = await this.deps.store.idempotencyRecord(tenantId, key);
+    if (!record) return undefined;
+    if (record.requestHash !== hash) throw new IdempotencyKeyReusedError();
+    const stack = await this.deps.store.get(record.stackId);
+    if (stack?.status === 'CREATE_IN_PROGRESS') await this.start(this.deps.provisionStateMachineArn, stack.executionName, stack.id);
+    return JSON.parse(record.response) as StackView;
+  }
+
+  private newStack(tenantId: string, request: StackRequest, vpcCidr: string): Stack {
+    const id = newStackId();
+    const at = this.now().toISOString();
+    const wanted = new Set<ComponentName>(componentsFor(request));
+    const steps = Object.fromEntries(
+      COMPONENTS.map((component): [ComponentName, StackStep] => [
+        component,
+        { component, status: wanted.has(component) ? 'PENDING' : 'SKIPPED', cloudFormationStackName: componentStackName(id, component) },
+      ]),
+    ) as Record<ComponentName, StackStep>;
+    return {
+      id,
+      tenantId,
+      accountId: request.accountId,
+      name: request.name,
+      region: request.region,
+      request,
+      network: planSubnets(vpcCidr, request.network.azCount),
+      status: 'CREATE_IN_PROGRESS',
+      steps,
+      executionName: id,
+      deleteCount: 0,
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    };
+  }
+
+  /** Starting an execution whose name exists with the same input is a no-op: safe to repeat. */
+  private async start(stateMachineArn: string, name: string, stackId: string): Promise<void> {
+    try {
+      await this.deps.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ stackId }) }));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return;
+      throw error;
+    }
+  }
+
+  async get(tenantId: string, stackId: string): Promise<Stack> {
+    const stack = await this.deps.store.get(stackId);
+    if (!stack || stack.tenantId !== tenantId) throw new StackNotFoundError(stackId);
+    return stack;
+  }
+
+  async list(tenantId: string, query: { limit: number; nextToken?: string }) {
+    const page = await this.deps.store.listByTenant(tenantId, query);
+    return { items: page.items.map(stackView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  }
+
+  async events(tenantId: string, stackId: string, query: { limit: number; nextToken?: string }) {
+    await this.get(tenantId, stackId);
+    const page = await this.deps.store.events(stackId, query);
+    return {
+      items: page.items.map((event) => ({ type: event.type, ...event.detail })),
+      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+    };
+  }
+
+  async delete(tenantId: string, stackId: string): Promise<StackView> {
+    const stack = await this.get(tenantId, stackId);
+    if (stack.status === 'DELETE_COMPLETE') return stackView(stack);
+    if (BUSY_STATUSES.includes(stack.status) && stack.status !== 'DELETE_IN_PROGRESS') throw new StackBusyError(stack.id, stack.status);
+    const deleting =
+      stack.status === 'DELETE_IN_PROGRESS'
+        ? stack
+        : await this.deps.recorder.stack(stack.id, {
+            status: 'DELETE_IN_PROGRESS',
+            set: { executionName: `${stack.id}-delete-${stack.deleteCount + 1}`, deleteCount: stack.deleteCount + 1 },
+          });
+    await this.start(this.deps.deleteStateMachineArn, deleting.executionName, deleting.id);
+    return stackView(deleting);
+  }
+}

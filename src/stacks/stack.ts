@@ -1,0 +1,106 @@
+import type { NetworkPlan } from '../network/network-plan';
+import type { ComponentName } from './components';
+import type { StackRequest } from './stack-request';
+
+/** A Groundwork stack: the components deployed for one request, and their state. */
+export const STACK_STATUSES = [
+  'CREATE_IN_PROGRESS', 'CREATE_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED',
+  'DELETE_IN_PROGRESS', 'DELETE_COMPLETE', 'DELETE_FAILED',
+] as const;
+export type StackStatus = (typeof STACK_STATUSES)[number];
+
+export const STEP_STATUSES = ['PENDING', 'IN_PROGRESS', 'COMPLETE', 'FAILED', 'ROLLING_BACK', 'ROLLED_BACK', 'SKIPPED'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export interface StackStep {
+  component: ComponentName;
+  status: StepStatus;
+  /** groundwork-<stackId>-<component> */
+  cloudFormationStackName: string;
+  cloudFormationStackId?: string;
+  startedAt?: string;
+  endedAt?: string;
+  reason?: string;
+  /** The component stack's outputs: ids, endpoints, ARNs — never a secret value. */
+  outputs?: Record<string, string>;
+  deleteAttempts?: number;
+}
+
+export interface Leftover {
+  component: ComponentName;
+  cloudFormationStackName: string;
+  reason: string;
+}
+
+export interface Stack {
+  id: string;
+  tenantId: string;
+  accountId: string;
+  name: string;
+  region: string;
+  request: StackRequest;
+  network: NetworkPlan;
+  status: StackStatus;
+  statusReason?: string;
+  steps: Record<ComponentName, StackStep>;
+  leftovers?: Leftover[];
+  /** Name of the execution of the current operation (create, or delete-<n>). */
+  executionName: string;
+  deleteCount: number;
+  /** Its name, block and live marker have been given back (it holds nothing in the account). */
+  released?: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** Statuses in which a stack's workflow is running: nothing else may start. */
+export const BUSY_STATUSES: readonly StackStatus[] = ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS'];
+/** Statuses after which the stack holds nothing in the customer's account. */
+export const RELEASED_STATUSES: readonly StackStatus[] = ['ROLLBACK_COMPLETE', 'DELETE_COMPLETE'];
+
+/** Allowed moves; anything else is a stale or reordered write and is refused. */
+export const STACK_TRANSITIONS: Record<StackStatus, readonly StackStatus[]> = {
+  CREATE_IN_PROGRESS: ['CREATE_COMPLETE', 'ROLLBACK_IN_PROGRESS'],
+  CREATE_COMPLETE: ['DELETE_IN_PROGRESS'],
+  ROLLBACK_IN_PROGRESS: ['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED'],
+  ROLLBACK_COMPLETE: ['DELETE_IN_PROGRESS'],
+  ROLLBACK_FAILED: ['DELETE_IN_PROGRESS'],
+  DELETE_IN_PROGRESS: ['DELETE_COMPLETE', 'DELETE_FAILED'],
+  DELETE_COMPLETE: [],
+  DELETE_FAILED: ['DELETE_IN_PROGRESS'],
+};
+
+export const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
+  PENDING: ['IN_PROGRESS', 'SKIPPED', 'ROLLED_BACK', 'ROLLING_BACK', 'FAILED'],
+  IN_PROGRESS: ['COMPLETE', 'FAILED', 'ROLLING_BACK', 'ROLLED_BACK'],
+  // FAILED from COMPLETE: a teardown left it behind (its deletion failed or was blocked).
+  COMPLETE: ['ROLLING_BACK', 'ROLLED_BACK', 'FAILED'],
+  FAILED: ['ROLLING_BACK', 'ROLLED_BACK'],
+  ROLLING_BACK: ['ROLLED_BACK', 'FAILED'],
+  ROLLED_BACK: ['ROLLING_BACK'],
+  SKIPPED: [],
+};
+
+/** What a step looks like through the API: everything but internal bookkeeping. */
+export function stepView(step: StackStep) {
+  const { deleteAttempts: _internal, ...view } = step;
+  return view;
+}
+
+export function stackView(stack: Stack) {
+  return {
+    id: stack.id,
+    name: stack.name,
+    accountId: stack.accountId,
+    region: stack.region,
+    status: stack.status,
+    ...(stack.statusReason !== undefined ? { statusReason: stack.statusReason } : {}),
+    vpcCidr: stack.network.vpcCidr,
+    request: stack.request,
+    steps: Object.values(stack.steps).map(stepView),
+    ...(stack.leftovers ? { leftovers: stack.leftovers } : {}),
+    createdAt: stack.createdAt,
+    updatedAt: stack.updatedAt,
+  };
+}
