@@ -23,7 +23,9 @@ export interface StackStep {
   reason?: string;
   /** The component stack's outputs: ids, endpoints, ARNs — never a secret value. */
   outputs?: Record<string, string>;
+  /** Deletions tried by the operation named in deleteExecution (a new teardown starts again). */
   deleteAttempts?: number;
+  deleteExecution?: string;
 }
 
 export interface Leftover {
@@ -84,7 +86,7 @@ export const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
 
 /** What a step looks like through the API: everything but internal bookkeeping. */
 export function stepView(step: StackStep) {
-  const { deleteAttempts: _internal, ...view } = step;
+  const { deleteAttempts: _attempts, deleteExecution: _execution, ...view } = step;
   return view;
 }
 

@@ -228,7 +228,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
       return { status: 'LEFT' };
     }
     if (found.StackStatus === 'DELETE_IN_PROGRESS') return { status: 'DELETING', waitSeconds: typicalDeleteSeconds(component, stack.request), attempt: 0 };
-    const attempts = step.deleteAttempts ?? 0;
+    const attempts = step.deleteExecution === stack.executionName ? (step.deleteAttempts ?? 0) : 0;
     if (attempts >= MAX_DELETE_ATTEMPTS) {
       await leave(stackId, component, `delete failed ${attempts} times: ${await failureReason(cfn, found)}`, found.StackId);
       return { status: 'LEFT' };
@@ -238,7 +238,10 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     } catch (error) {
       throw classifyCustomerError(error, `DeleteStack of ${step.cloudFormationStackName}`);
     }
-    await recorder.step(stackId, component, { status: 'ROLLING_BACK', set: { deleteAttempts: attempts + 1, ...(found.StackId ? { cloudFormationStackId: found.StackId } : {}) } });
+    await recorder.step(stackId, component, {
+      status: 'ROLLING_BACK',
+      set: { deleteAttempts: attempts + 1, deleteExecution: stack.executionName, ...(found.StackId ? { cloudFormationStackId: found.StackId } : {}) },
+    });
     return { status: 'DELETING', waitSeconds: typicalDeleteSeconds(component, stack.request), attempt: 0 };
   }
 

@@ -8,12 +8,15 @@ import { FINAL_ERRORS, TRANSIENT_ERRORS } from './errors';
  * Provisioning runs the component graph as nested Parallel states, so a component starts as
  * soon as what it needs is built and a stack takes about as long as its longest chain:
  *
- *   secrets ─────────────────────────────────────────────┐ (database waits for it by retry)
- *   network ─┬─ nat                                        │
- *            └─ security ─┬─ endpoints                     │
- *                         ├─ database ◄────────────────────┘
+ *   network ─┬─ nat
+ *            └─ security ─┬─ endpoints
+ *                         ├─ secrets ── database
  *                         ├─ cluster ── frontend
  *                         └─ bastion
+ *
+ * Secrets needs nothing, but runs just before the database, its only user: in its own branch
+ * from the start, the database would have to wait on another branch, and a failure there could
+ * surface as the database's. It costs the secret's ~10 s on a chain of ~9 minutes.
  *
  * A component's branch: Deploy → (Wait → Check)* until it is complete. Any failure is caught,
  * recorded on the step, and fails the branch; the whole build is then caught and compensated:
@@ -108,14 +111,18 @@ function parallel(name: string, branches: Branch[], then?: Branch): Branch {
 /** The forward graph (see the module comment); a test holds it to COMPONENT_DEPENDENCIES. */
 export function buildGraph(): Branch[] {
   return [
-    createBranch('secrets'),
     createBranch(
       'network',
       parallel('AfterNetwork', [
         createBranch('nat'),
         createBranch(
           'security',
-          parallel('AfterSecurity', [createBranch('endpoints'), createBranch('database'), createBranch('cluster', createBranch('frontend')), createBranch('bastion')]),
+          parallel('AfterSecurity', [
+            createBranch('endpoints'),
+            createBranch('secrets', createBranch('database')),
+            createBranch('cluster', createBranch('frontend')),
+            createBranch('bastion'),
+          ]),
         ),
       ]),
     ),
@@ -125,7 +132,7 @@ export function buildGraph(): Branch[] {
 /** The reverse graph: dependents before what they depend on, independent ones in parallel. */
 export function teardownGraph(): Branch {
   return parallel(
-    'DeleteDependents',
+    'TeardownDependents',
     [
       deleteBranch('frontend', deleteBranch('cluster')),
       deleteBranch('database', deleteBranch('secrets')),

@@ -47,7 +47,10 @@ describe('the packaged service (serverless package)', () => {
 
   it('bundles each function separately as ESM', () => {
     const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
-    expect(zips.sort()).toEqual(['createAccount.zip', 'createPlan.zip', 'deleteAccount.zip', 'getAccount.zip', 'listAccounts.zip', 'onboardingCallback.zip']);
+    expect(zips.sort()).toEqual([
+      'createAccount.zip', 'createPlan.zip', 'createStack.zip', 'deleteAccount.zip', 'deleteStack.zip', 'getAccount.zip',
+      'getStack.zip', 'listAccounts.zip', 'listStacks.zip', 'onboardingCallback.zip', 'stackEvents.zip', 'stackWorkflow.zip',
+    ]);
     for (const zip of zips) expect(statSync(join(outDir, zip)).size).toBeLessThan(500 * 1024);
   });
 
@@ -63,16 +66,19 @@ describe('the packaged service (serverless package)', () => {
     }
   });
 
-  it('lets only the onboarding callback assume the service role, which may only assume customer access roles', () => {
+  it('lets only the onboarding callback and the workflow assume the service role, which may only assume customer access roles', () => {
     const trust = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'trust');
-    expect(trust.map((s) => s.principal)).toEqual([{ AWS: [{ 'Fn::GetAtt': ['OnboardingCallbackRole', 'Arn'] }] }]);
+    expect(trust.map((s) => s.principal)).toEqual([{ AWS: [{ 'Fn::GetAtt': ['OnboardingCallbackRole', 'Arn'] }, { 'Fn::GetAtt': ['StackWorkflowRole', 'Arn'] }] }]);
     const grants = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'identity');
     expect(grants.map((s) => [s.actions, s.resources])).toEqual([[['sts:AssumeRole'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/GroundworkAccess-*' }]]]);
   });
 
   it('puts every route behind the JWT authorizer', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route');
-    expect(routes.map(([, r]) => r.Properties?.['RouteKey']).sort()).toEqual(['DELETE /v1/accounts/{id}', 'GET /v1/accounts', 'GET /v1/accounts/{id}', 'POST /v1/accounts', 'POST /v1/plans']);
+    expect(routes.map(([, r]) => r.Properties?.['RouteKey']).sort()).toEqual([
+      'DELETE /v1/accounts/{id}', 'DELETE /v1/stacks/{id}', 'GET /v1/accounts', 'GET /v1/accounts/{id}', 'GET /v1/stacks',
+      'GET /v1/stacks/{id}', 'GET /v1/stacks/{id}/events', 'POST /v1/accounts', 'POST /v1/plans', 'POST /v1/stacks',
+    ]);
     for (const [, route] of routes) expect(route.Properties?.['AuthorizationType']).toBe('JWT');
   });
 
@@ -88,6 +94,19 @@ describe('the packaged service (serverless package)', () => {
   it('never lets Lambda retry the onboarding callback (it answers CloudFormation itself)', () => {
     const [[, config] = []] = resourcesOfType('AWS::Lambda::EventInvokeConfig');
     expect(config?.Properties?.['MaximumRetryAttempts']).toBe(0);
+  });
+
+  it('deploys both state machines from the ASL files, every placeholder substituted, invoking only the workflow function', () => {
+    for (const [logicalId, file] of [['ProvisionStackStateMachine', 'provision-stack'], ['DeleteStackStateMachine', 'delete-stack']] as const) {
+      const properties = template.Resources[logicalId]?.Properties ?? {};
+      const asl = readFileSync(new URL(`../../../statemachines/${file}.asl.json`, import.meta.url), 'utf8');
+      // Exactly the file, nulls included (serverless drops them from an object definition).
+      expect(JSON.parse(String(properties['DefinitionString']))).toEqual(JSON.parse(asl));
+      const placeholders = new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
+      expect(Object.keys(properties['DefinitionSubstitutions'] as object).sort()).toEqual([...placeholders].sort());
+    }
+    const invoke = policyStatements(template).filter((s) => s.owner === 'StateMachineRole' && s.kind === 'identity');
+    expect(invoke.map((s) => [s.actions, s.resources])).toEqual([[['lambda:InvokeFunction'], [{ 'Fn::GetAtt': ['StackWorkflowLambdaFunction', 'Arn'] }]]]);
   });
 
   it('names the event bus groundwork-<stage>', () => {
