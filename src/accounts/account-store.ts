@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../errors';
+import { decodeCursor, encodeCursor } from '../store/page-cursor';
 import type { Account } from './account';
 import { AccountAlreadyRegisteredError, ConcurrentModificationError } from './errors';
 
@@ -55,22 +55,6 @@ function fromItem(item: Record<string, unknown>): Account {
   const account: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(item)) if (!ITEM_ATTRIBUTES.has(key)) account[key] = value;
   return account as unknown as Account;
-}
-
-function encodeToken(value: { s: string; id: string }): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeToken(token: string): { s: string; id: string } {
-  try {
-    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
-    if (typeof value === 'object' && value !== null && 's' in value && 'id' in value && typeof value.s === 'string' && typeof value.id === 'string') {
-      return { s: value.s, id: value.id };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError([{ field: 'nextToken', message: 'is not a token this API issued' }]);
 }
 
 export class DynamoDbAccountStore implements AccountStore {
@@ -131,7 +115,7 @@ export class DynamoDbAccountStore implements AccountStore {
   }
 
   async listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<AccountPage> {
-    const start = options.nextToken ? decodeToken(options.nextToken) : undefined;
+    const start = options.nextToken ? decodeCursor(options.nextToken) : undefined;
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -149,7 +133,7 @@ export class DynamoDbAccountStore implements AccountStore {
     const lastItem = items.at(-1);
     return {
       items,
-      ...(last && lastItem ? { nextToken: encodeToken({ s: String(last['gsi1sk']), id: lastItem.id }) } : {}),
+      ...(last && lastItem ? { nextToken: encodeCursor({ s: String(last['gsi1sk']), id: lastItem.id }) } : {}),
     };
   }
 

@@ -7,9 +7,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { liveStacksIndex } from '../accounts/account-store';
-import { ValidationError } from '../errors';
 import { cidrItemKey, cidrScopeKey, type CidrScope } from '../network/cidr-registry';
 import type { StackStatusChangeDetail, StackStepStatusChangeDetail } from '../events/event-publisher';
+import { decodeCursor, encodeCursor } from '../store/page-cursor';
 import type { Stack } from './stack';
 
 /**
@@ -267,16 +267,3 @@ export class DynamoDbStackStore {
   }
 }
 
-function encodeCursor(value: { s: string; id: string }): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeCursor(token: string): { s: string; id: string } {
-  try {
-    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; id?: unknown };
-    if (typeof value.s === 'string' && typeof value.id === 'string') return { s: value.s, id: value.id };
-  } catch {
-    // fall through
-  }
-  throw new ValidationError([{ field: 'nextToken', message: 'is not a token this API issued' }]);
-}
