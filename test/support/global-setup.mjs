@@ -7,6 +7,7 @@ export default async function globalSetup() {
   const { startDynamoDbLocal } = await tsImport('../../local/dynamodb/dynamodb-local.ts', import.meta.url);
   mkdirSync('.test-state', { recursive: true });
   const dynamo = await startDynamoDbLocal({ cacheDir: '.test-state' });
-  writeFileSync('.test-state/dynamodb.pid', String(dynamo.pid));
+  // Keyed by this jest process: two runs in one checkout must each stop their own.
+  writeFileSync(`.test-state/dynamodb-${process.pid}.pid`, String(dynamo.pid));
   process.env.GROUNDWORK_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 /** Stops the DynamoDB Local that global setup started, by its pid. */
 export default async function globalTeardown() {
-  const pidFile = '.test-state/dynamodb.pid';
+  const pidFile = `.test-state/dynamodb-${process.pid}.pid`;
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8'));
   rmSync(pidFile);

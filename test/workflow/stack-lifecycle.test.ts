@@ -1,0 +1,122 @@
+import { expectEventsForEveryTransition, runWithFault, suffix } from './fault-matrix';
+import { createWorkflowHarness, type Harness } from './workflow-harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createWorkflowHarness();
+});
+afterAll(async () => h.close());
+afterEach(() => h.double.clearFaults());
+
+describe('rollback that cannot finish', () => {
+  it('ends ROLLBACK_FAILED naming exactly the component stacks left, and why', async () => {
+    // frontend fails to create; the database then refuses to be deleted, so what it stands on stays too.
+    const stack = await runWithFault(h, () => {
+      h.double.failCreate(suffix('frontend'));
+      h.double.failDelete(suffix('database'), Number.POSITIVE_INFINITY, 'DB instance is protected');
+    }, 'frontend');
+
+    expect(stack.status).toBe('ROLLBACK_FAILED');
+    const live = h.liveComponentStacks(stack.id);
+    expect((stack.leftovers ?? []).map((l) => l.cloudFormationStackName).sort()).toEqual(live);
+    expect(live).toEqual(['database', 'network', 'secrets', 'security'].map((c) => `groundwork-${stack.id}-${c}`));
+    const byComponent = Object.fromEntries((stack.leftovers ?? []).map((l) => [l.component, l.reason]));
+    expect(byComponent['database']).toMatch(/delete failed 3 times/);
+    expect(byComponent['secrets']).toMatch(/database could not be deleted/);
+    expect(byComponent['network']).toMatch(/security, database could not be deleted/);
+    expect(stack.statusReason).toContain(`groundwork-${stack.id}-database`);
+    await expectEventsForEveryTransition(h, stack);
+
+    // Once the cause is gone, deleting the stack cleans up what was left.
+    h.double.clearFaults();
+    await h.stacks.delete(stack.tenantId, stack.id);
+    await h.settle();
+    const deleted = await h.stacks.get(stack.tenantId, stack.id);
+    expect(deleted.status).toBe('DELETE_COMPLETE');
+    expect(h.liveComponentStacks(stack.id)).toEqual([]);
+  });
+});
+
+describe('POST /v1/stacks semantics', () => {
+  it('answers 50 concurrent identical requests with one key with one stack, one execution and identical responses', async () => {
+    const account = await h.connectedAccount();
+    const request = h.request(account);
+    const executionsBefore = h.executions.size;
+
+    const responses = await Promise.all(Array.from({ length: 50 }, () => h.stacks.create(account.tenantId, request, 'order-42')));
+    await h.settle();
+
+    expect(new Set(responses.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(h.executions.size - executionsBefore).toBe(1);
+    const listed = await h.stacks.list(account.tenantId, { limit: 100 });
+    expect(listed.items.map((s) => s.id)).toEqual([responses[0]?.id]);
+    expect((await h.stacks.get(account.tenantId, responses[0]?.id ?? '')).status).toBe('CREATE_COMPLETE');
+  });
+
+  it('refuses the same key with another body (422), and a key-less repeat of a live name (409)', async () => {
+    const account = await h.connectedAccount();
+    const request = h.request(account);
+    await h.stacks.create(account.tenantId, request, 'key-1');
+    await expect(h.stacks.create(account.tenantId, { ...request, compute: request.compute && { ...request.compute, max: 9 } }, 'key-1')).rejects.toMatchObject({
+      status: 422,
+      code: 'idempotency-key-reused',
+    });
+    await expect(h.stacks.create(account.tenantId, request)).rejects.toMatchObject({ status: 409, code: 'stack-name-taken' });
+    await h.settle();
+  });
+
+  it('refuses an account that is not CONNECTED with 409 and creates nothing', async () => {
+    const account = await h.connectedAccount(undefined, 'AWAITING_CONNECTION');
+    const executionsBefore = h.executions.size;
+    await expect(h.stacks.create(account.tenantId, h.request(account))).rejects.toMatchObject({ status: 409, code: 'account-not-connected' });
+    expect(h.executions.size).toBe(executionsBefore);
+    expect((await h.stacks.list(account.tenantId, { limit: 10 })).items).toEqual([]);
+  });
+
+  it('lets a rolled-back stack be created again with the same name at once, in the same block', async () => {
+    const account = await h.connectedAccount();
+    const request = h.request(account);
+    h.double.failCreate(suffix('cluster'));
+    const first = await h.stacks.create(account.tenantId, request);
+    await h.settle();
+    expect((await h.stacks.get(account.tenantId, first.id)).status).toBe('ROLLBACK_COMPLETE');
+
+    h.double.clearFaults();
+    const again = await h.stacks.create(account.tenantId, request);
+    await h.settle();
+    const stack = await h.stacks.get(account.tenantId, again.id);
+    expect(stack.status).toBe('CREATE_COMPLETE');
+    expect(stack.name).toBe(first.name);
+    expect(stack.network.vpcCidr).toBe(first.vpcCidr);
+  });
+
+  it('gives two live stacks of a tenant in one account and region blocks that do not overlap', async () => {
+    const account = await h.connectedAccount();
+    const [a, b] = await Promise.all([h.stacks.create(account.tenantId, h.request(account)), h.stacks.create(account.tenantId, h.request(account))]);
+    await h.settle();
+    expect(a?.vpcCidr).not.toBe(b?.vpcCidr);
+    expect([a?.vpcCidr, b?.vpcCidr].sort()).toEqual(['10.0.0.0/16', '10.1.0.0/16']);
+  });
+
+  it('refuses DELETE with 409 while the stack is being created', async () => {
+    const account = await h.connectedAccount();
+    h.double.hang(suffix('network'));
+    const created = await h.stacks.create(account.tenantId, h.request(account));
+    await expect(h.stacks.delete(account.tenantId, created.id)).rejects.toMatchObject({ status: 409, code: 'stack-busy' });
+    // Release the hung component so the workflow can finish.
+    h.double.clearFaults();
+    await h.settle();
+  });
+
+  it('never shows a secret value in a stack, its steps or its history', async () => {
+    const account = await h.connectedAccount();
+    const created = await h.stacks.create(account.tenantId, h.request(account));
+    await h.settle();
+    const stack = await h.stacks.get(account.tenantId, created.id);
+    const history = await h.stacks.events(account.tenantId, created.id, { limit: 100 });
+    const text = JSON.stringify({ stack, history });
+    // The secret is shown by reference (its ARN) and nothing else of it.
+    expect(Object.keys(stack.steps.secrets.outputs ?? {})).toEqual(['DatabaseSecretArn']);
+    expect(text).not.toMatch(/"(password|MasterUserPassword|SecretString)"\s*:\s*"[^{]/i);
+  });
+});
