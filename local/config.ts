@@ -1,0 +1,84 @@
+import { join, resolve } from 'node:path';
+
+/**
+ * The embedded default's fixed addresses and names (issue 5). Everything binds to 127.0.0.1;
+ * all state lives under one directory. Production code sees only these through the same
+ * environment variables it reads in AWS (AWS_ENDPOINT_URL_*, TABLE_NAME, …).
+ */
+export const LOCAL_HOST = '127.0.0.1';
+export const API_PORT = 3000;
+/** One edge endpoint for every local AWS API: Step Functions, EventBridge, SNS, CloudFormation, STS. */
+export const EDGE_PORT = 4566;
+export const DYNAMODB_PORT = 4567;
+export const REGION = 'us-east-1';
+
+/** Groundwork's own (service) account in local mode, and the stage. */
+export const SERVICE_ACCOUNT = '000000000000';
+export const STAGE = 'local';
+
+export const names = {
+  table: `groundwork-${STAGE}`,
+  eventBus: `groundwork-${STAGE}`,
+  serviceRole: `groundwork-${STAGE}-service`,
+  registrationTopic: `groundwork-${STAGE}-registration`,
+  provisionStateMachine: `groundwork-${STAGE}-provision-stack`,
+  deleteStateMachine: `groundwork-${STAGE}-delete-stack`,
+} as const;
+
+export const arns = {
+  serviceRole: `arn:aws:iam::${SERVICE_ACCOUNT}:role/${names.serviceRole}`,
+  registrationTopic: `arn:aws:sns:${REGION}:${SERVICE_ACCOUNT}:${names.registrationTopic}`,
+  eventBus: `arn:aws:events:${REGION}:${SERVICE_ACCOUNT}:event-bus/${names.eventBus}`,
+  provisionStateMachine: `arn:aws:states:${REGION}:${SERVICE_ACCOUNT}:stateMachine:${names.provisionStateMachine}`,
+  deleteStateMachine: `arn:aws:states:${REGION}:${SERVICE_ACCOUNT}:stateMachine:${names.deleteStateMachine}`,
+  /** The function name as serverless.yml names it: groundwork-<stage>-<function>. */
+  function: (name: string) => `arn:aws:lambda:${REGION}:${SERVICE_ACCOUNT}:function:groundwork-${STAGE}-${name}`,
+} as const;
+
+export const endpoints = {
+  api: `http://${LOCAL_HOST}:${API_PORT}`,
+  edge: `http://${LOCAL_HOST}:${EDGE_PORT}`,
+  dynamodb: `http://${LOCAL_HOST}:${DYNAMODB_PORT}`,
+  /** Where customers fetch the onboarding template from, locally. */
+  onboardingTemplate: `http://${LOCAL_HOST}:${EDGE_PORT}/_groundwork/templates/onboarding-role.yaml`,
+} as const;
+
+export function stateDirectory(root = process.cwd()): string {
+  return resolve(root, process.env['GROUNDWORK_STATE_DIR'] ?? '.groundwork');
+}
+
+export const statePaths = (dir: string) => ({
+  dynamodb: join(dir, 'dynamodb'),
+  events: join(dir, 'events.jsonl'),
+  sandbox: join(dir, 'sandbox.json'),
+  signingKey: join(dir, 'jwt-signing-key.json'),
+  pids: join(dir, 'pids.json'),
+  cache: join(dir, 'cache'),
+});
+
+/**
+ * The environment every Groundwork function gets locally: what serverless.yml gives it in AWS,
+ * with local names, and the SDK pointed at the local endpoints. Credentials name Groundwork's
+ * own account (the access key id is the account, as with other local AWS emulators).
+ */
+export function functionEnvironment(): Record<string, string> {
+  return {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: SERVICE_ACCOUNT,
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL: endpoints.edge,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    TABLE_NAME: names.table,
+    EVENT_BUS_NAME: names.eventBus,
+    SERVICE_ROLE_ARN: arns.serviceRole,
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    TENANT_CLAIM: 'tenant',
+    ONBOARDING_TEMPLATE_URL: endpoints.onboardingTemplate,
+    REGISTRATION_TOPIC_ARN: arns.registrationTopic,
+    EVENT_BUS_ARN: arns.eventBus,
+    PROVISION_STATE_MACHINE_ARN: arns.provisionStateMachine,
+    DELETE_STATE_MACHINE_ARN: arns.deleteStateMachine,
+    FUNCTION_TIMEOUT_SECONDS: '60',
+    ROLE_PROPAGATION_RETRY_SECONDS: '5',
+  };
+}
