@@ -3,7 +3,7 @@
  *
  *   edge (127.0.0.1:4566) ──► AwsService by protocol: stepfunctions, events, sns (local/services)
  *                         └─► cloudformation, sts (local/sandbox: the customer accounts)
- *   local HTTP API (:3000) ─► FunctionInvoker ─► functions/*/handler.ts (unchanged code)
+ *   local HTTP API (:3000) ─► FunctionInvoker ─► functions/<name>/handler.ts (unchanged code)
  *   step functions / sns / events ─► FunctionInvoker
  */
 
