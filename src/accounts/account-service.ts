@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../log/logger';
 import { toAccountView, type Account, type AccountView } from './account';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/v3';
 import { GroundworkError } from '../errors';
 
 /** A function's environment is a contract, checked once at cold start. */

@@ -1,8 +1,8 @@
-import type { z } from 'zod';
+import type { z } from 'zod/v3';
 import { ValidationError, type FieldError } from '../errors';
 
 /** zod issues → one FieldError per bad field (an unknown key is named as its own field). */
-export function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldError[] {
+export function fieldErrors(issues: readonly z.ZodIssue[], prefix = ''): FieldError[] {
   const join = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || prefix || 'body';
   return issues.flatMap((issue): FieldError[] =>
     issue.code === 'unrecognized_keys'

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { listQuerySchema } from '../accounts/account-service';
 import { apiHandler, type ApiHandlerOptions } from '../http/api-handler';
 import { parseInput } from '../http/parse-input';

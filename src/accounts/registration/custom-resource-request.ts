@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 
 /**
  * The CloudFormation custom-resource request, as CloudFormation publishes it to our SNS topic.

@@ -6,7 +6,7 @@ import {
   type CloudFormationClient,
   type Stack as CfnStack,
 } from '@aws-sdk/client-cloudformation';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { Account } from '../../accounts/account';
 import type { AccountStore } from '../../accounts/account-store';
 import type { CustomerCloudFormation } from '../../aws/customer-clients';
