@@ -1,4 +1,4 @@
-import { createServiceClients } from '../aws/clients';
+import { createServiceClients, type ServiceClients } from '../aws/clients';
 import { loadEnv } from '../config/load-env';
 import { accountsApiEnvSchema } from '../config/service-env';
 import { createEventPublisher } from '../events/event-publisher';
@@ -9,10 +9,10 @@ import { AccountService } from './account-service';
 import { DynamoDbAccountStore } from './account-store';
 
 /** Built once per cold start by each account function: the environment checked, the clients made. */
-export function accountApiContext(env: NodeJS.ProcessEnv = process.env): { service: AccountService; cidrs: CidrRegistry; options: ApiHandlerOptions } {
+export function accountApiContext(env: NodeJS.ProcessEnv = process.env): { service: AccountService; cidrs: CidrRegistry; options: ApiHandlerOptions; clients: ServiceClients } {
   const config = loadEnv(accountsApiEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-accounts' } });
-  const clients = createServiceClients({ serviceRoleArn: config.SERVICE_ROLE_ARN, region: config.AWS_REGION });
+  const clients = createServiceClients({ region: config.AWS_REGION });
   const service = new AccountService({
     store: new DynamoDbAccountStore(clients.dynamo, config.TABLE_NAME),
     events: createEventPublisher(clients.events, config.EVENT_BUS_NAME),
@@ -25,5 +25,5 @@ export function accountApiContext(env: NodeJS.ProcessEnv = process.env): { servi
     },
     logger,
   });
-  return { service, cidrs: new DynamoDbCidrRegistry(clients.dynamo, config.TABLE_NAME), options: { logger, tenantClaim: config.TENANT_CLAIM } };
+  return { service, cidrs: new DynamoDbCidrRegistry(clients.dynamo, config.TABLE_NAME), options: { logger, tenantClaim: config.TENANT_CLAIM }, clients };
 }

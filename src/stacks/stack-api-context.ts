@@ -1,5 +1,5 @@
 import { accountApiContext } from '../accounts/account-api-context';
-import { createServiceClients, createWorkflowClient } from '../aws/clients';
+import { createWorkflowClient } from '../aws/workflow-client';
 import { loadEnv } from '../config/load-env';
 import { stacksApiEnvSchema } from '../config/service-env';
 import { createEventPublisher } from '../events/event-publisher';
@@ -12,9 +12,8 @@ import { DynamoDbStackStore } from './stack-store';
 /** Built once per cold start by each stack function. */
 export function stackApiContext(env: NodeJS.ProcessEnv = process.env): { service: StackService; options: ApiHandlerOptions } {
   const config = loadEnv(stacksApiEnvSchema, env);
-  const { service: accounts, options } = accountApiContext(env);
+  const { service: accounts, options, clients } = accountApiContext(env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-stacks' } });
-  const clients = createServiceClients({ serviceRoleArn: config.SERVICE_ROLE_ARN, region: config.AWS_REGION });
   const store = new DynamoDbStackStore(clients.dynamo, config.TABLE_NAME);
   const service = new StackService({
     store,

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { createServiceClients } from '../../aws/clients';
+import { createServiceRoleSts } from '../../aws/service-role-sts';
 import { loadEnv } from '../../config/load-env';
 import { onboardingCallbackEnvSchema } from '../../config/service-env';
 import { createEventPublisher } from '../../events/event-publisher';
@@ -29,11 +30,11 @@ export function onboardingCallbackHandler(deps: RegistrationDeps) {
 export function onboardingCallbackDeps(env: NodeJS.ProcessEnv = process.env, logger?: Logger): RegistrationDeps {
   const config = loadEnv(onboardingCallbackEnvSchema, env);
   const log = logger ?? createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-onboarding-callback' } });
-  const clients = createServiceClients({ serviceRoleArn: config.SERVICE_ROLE_ARN, region: config.AWS_REGION });
+  const clients = createServiceClients({ region: config.AWS_REGION });
   return {
     accounts: new DynamoDbAccountStore(clients.dynamo, config.TABLE_NAME),
     requests: new DynamoDbRegistrationRequestStore(clients.dynamo, config.TABLE_NAME),
-    prover: createStsRoleProver(clients.serviceRoleSts, { propagationRetryMs: config.ROLE_PROPAGATION_RETRY_SECONDS * 1000, retryIntervalMs: 2000 }),
+    prover: createStsRoleProver(createServiceRoleSts({ region: config.AWS_REGION, serviceRoleArn: config.SERVICE_ROLE_ARN }), { propagationRetryMs: config.ROLE_PROPAGATION_RETRY_SECONDS * 1000, retryIntervalMs: 2000 }),
     events: createEventPublisher(clients.events, config.EVENT_BUS_NAME),
     answer: createCloudFormationAnswerer(log),
     logger: log,

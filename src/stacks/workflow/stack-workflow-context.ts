@@ -1,5 +1,6 @@
 import { DynamoDbAccountStore } from '../../accounts/account-store';
 import { createServiceClients } from '../../aws/clients';
+import { createServiceRoleSts } from '../../aws/service-role-sts';
 import { customerCloudFormationFactory } from '../../aws/customer-clients';
 import { loadEnv } from '../../config/load-env';
 import { stackWorkflowEnvSchema } from '../../config/service-env';
@@ -13,12 +14,12 @@ import { createStackWorkflow } from './stack-workflow';
 export function stackWorkflowFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadEnv(stackWorkflowEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-stack-workflow' } });
-  const clients = createServiceClients({ serviceRoleArn: config.SERVICE_ROLE_ARN, region: config.AWS_REGION });
+  const clients = createServiceClients({ region: config.AWS_REGION });
   const store = new DynamoDbStackStore(clients.dynamo, config.TABLE_NAME);
   return createStackWorkflow({
     recorder: new StackRecorder(store, createEventPublisher(clients.events, config.EVENT_BUS_NAME), logger),
     accounts: new DynamoDbAccountStore(clients.dynamo, config.TABLE_NAME),
-    cloudFormation: customerCloudFormationFactory(clients.serviceRoleSts),
+    cloudFormation: customerCloudFormationFactory(createServiceRoleSts({ region: config.AWS_REGION, serviceRoleArn: config.SERVICE_ROLE_ARN })),
     logger,
   });
 }
