@@ -195,6 +195,7 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     recorder,
     workflow,
     stacks,
+    accounts,
     executions,
     eventBridgeStub,
     logLines,
