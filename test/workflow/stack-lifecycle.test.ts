@@ -120,3 +120,18 @@ describe('POST /v1/stacks semantics', () => {
     expect(text).not.toMatch(/"(password|MasterUserPassword|SecretString)"\s*:\s*"[^{]/i);
   });
 });
+
+describe('late steps', () => {
+  it('a deploy arriving after its stack started rolling back creates nothing', async () => {
+    const account = await h.connectedAccount();
+    h.double.failCreate(suffix('network'));
+    const created = await h.stacks.create(account.tenantId, h.request(account));
+    await h.settle();
+    h.double.clearFaults();
+    const before = h.double.allStacks().filter((s) => s.stackName.startsWith(`groundwork-${created.id}-`)).length;
+    // network was created, failed and rolled back: a late deploy of it is refused; cluster never started and is skipped.
+    await expect(h.workflow({ action: 'deploy', stackId: created.id, component: 'network' })).rejects.toMatchObject({ name: 'ComponentFailedError' });
+    await expect(h.workflow({ action: 'deploy', stackId: created.id, component: 'cluster' })).resolves.toEqual({ status: 'SKIPPED' });
+    expect(h.double.allStacks().filter((s) => s.stackName.startsWith(`groundwork-${created.id}-`)).length).toBe(before);
+  });
+});

@@ -120,6 +120,10 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const step = stack.steps[component];
     if (step.status === 'SKIPPED') return { status: 'SKIPPED' };
     if (step.status === 'COMPLETE') return { status: 'COMPLETE' };
+    // A late attempt (its execution already failed and compensating) must not create anything.
+    if (stack.status !== 'CREATE_IN_PROGRESS' || !['PENDING', 'IN_PROGRESS'].includes(step.status)) {
+      throw new ComponentFailedError(`${component} is not deployed: the stack is ${stack.status} and the step ${step.status}`);
+    }
     const waiting = COMPONENT_DEPENDENCIES[component].filter((d) => !['COMPLETE', 'SKIPPED'].includes(stack.steps[d].status));
     if (waiting.length > 0) throw new DependencyNotReadyError(`${component} waits for ${waiting.join(', ')}`);
 
