@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import {
   AlreadyExistsException,
@@ -23,9 +22,10 @@ import {
   type StackEvent,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
-import { readTemplate } from '../../src/cfn/read-template';
-import type { CfnParameter, CfnTemplate, CfnValue } from '../../src/cfn/template-types';
-import { validateTemplate } from '../../src/cfn/validate-template';
+import type { CfnTemplate } from '../../src/cfn/template-types';
+import { ValidationError as SandboxValidationError } from '../../local/sandbox/errors';
+import { checkStackName, missingCapabilities, parseTemplateBody, resolveParameters, resolveTags } from '../../local/sandbox/stack-input';
+import { TemplateEvaluator, sha256 } from '../../local/sandbox/template-evaluator';
 
 /**
  * A CloudFormation double behind the real SDK client (aws-sdk-client-mock replaces only `send`):
@@ -115,13 +115,6 @@ interface CountedFault {
 
 const SUPPORTED = ['CreateStack', 'DescribeStacks', 'DeleteStack', 'DescribeStackEvents'] as const;
 type SupportedCommand = (typeof SUPPORTED)[number];
-
-const STACK_NAME_PATTERN = /^[a-zA-Z][-a-zA-Z0-9]*$/;
-const MAX_STACK_NAME = 128;
-const MAX_TEMPLATE_BODY = 51_200;
-const MAX_TAGS = 50;
-
-const IAM_NAME_PROPERTIES = ['RoleName', 'UserName', 'GroupName', 'ManagedPolicyName', 'InstanceProfileName'];
 
 export class CloudFormationDouble {
   readonly calls: RecordedCall[] = [];
@@ -265,24 +258,21 @@ export class CloudFormationDouble {
 
   private createStack(input: CreateStackInput): CreateStackCommandOutput {
     const name = input.StackName ?? '';
-    if (!STACK_NAME_PATTERN.test(name) || name.length > MAX_STACK_NAME) {
-      throw this.validationError(
-        `1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]* and have length less than or equal to ${MAX_STACK_NAME}`,
-      );
-    }
     if (input.TemplateURL !== undefined) {
       throw Object.assign(new Error('The CloudFormation double reads TemplateBody only, not TemplateURL'), { name: 'UnsupportedOperation' });
     }
-    if (input.TemplateBody === undefined) throw this.validationError('Either Template URL or Template Body must be specified.');
-    if (Buffer.byteLength(input.TemplateBody) > MAX_TEMPLATE_BODY) {
-      throw this.validationError(
-        `1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY}`,
-      );
-    }
-    const template = this.parseTemplate(input.TemplateBody);
-    const parameters = this.resolveParameters(template, input.Parameters ?? []);
-    const capabilities = (input.Capabilities ?? []).map(String);
-    const missing = requiredCapabilities(template).filter((needed) => !satisfies(capabilities, needed));
+    // The checks CloudFormation makes before creating anything are the sandbox account's own.
+    const { template, parameters, capabilities, tags } = this.validated(() => {
+      checkStackName(name);
+      const parsed = parseTemplateBody(input.TemplateBody);
+      return {
+        template: parsed,
+        parameters: resolveParameters(parsed, input.Parameters ?? []),
+        capabilities: (input.Capabilities ?? []).map(String),
+        tags: resolveTags(input.Tags ?? []),
+      };
+    });
+    const missing = missingCapabilities(template, capabilities);
     if (missing.length > 0) {
       throw new InsufficientCapabilitiesException({
         message: `Requires capabilities : [${missing.join(', ')}]`,
@@ -290,7 +280,6 @@ export class CloudFormationDouble {
         $metadata: this.metadata(400),
       });
     }
-    const tags = this.resolveTags(input.Tags ?? []);
 
     const existing = this.records.find((record) => isLive(record) && record.stack.stackName === name);
     if (existing) {
@@ -368,85 +357,14 @@ export class CloudFormationDouble {
 
   // ---- validation -----------------------------------------------------------------------------
 
-  private parseTemplate(body: string): CfnTemplate {
-    let template: unknown;
+  /** Runs the shared CreateStack checks, answering their ValidationError as the SDK would surface it. */
+  private validated<T>(check: () => T): T {
     try {
-      template = readTemplate(body);
+      return check();
     } catch (error) {
-      throw this.validationError(`Template format error: ${body.trimStart().startsWith('{') ? 'JSON' : 'YAML'} not well-formed. (${(error as Error).message})`);
+      if (error instanceof SandboxValidationError) throw this.validationError(error.message);
+      throw error;
     }
-    if (typeof template !== 'object' || template === null || Array.isArray(template)) {
-      throw this.validationError('Template format error: unsupported structure.');
-    }
-    const problems = validateTemplate(template as CfnTemplate);
-    if (problems.length > 0) {
-      throw this.validationError(`Template format error: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
-    }
-    return template as CfnTemplate;
-  }
-
-  private resolveParameters(template: CfnTemplate, given: NonNullable<CreateStackInput['Parameters']>): Record<string, string> {
-    const declared = template.Parameters ?? {};
-    const values = new Map<string, string>();
-    for (const parameter of given) {
-      if (parameter.ParameterKey !== undefined && parameter.ParameterValue !== undefined) values.set(parameter.ParameterKey, parameter.ParameterValue);
-    }
-    if (values.size > 0 && Object.keys(declared).length === 0) {
-      throw this.validationError('Parameter values specified for a template which does not require them.');
-    }
-    const unknown = [...values.keys()].filter((key) => !(key in declared));
-    if (unknown.length > 0) throw this.validationError(`Parameters: [${unknown.join(', ')}] do not exist in the template`);
-    const missing = Object.entries(declared)
-      .filter(([key, definition]) => !values.has(key) && definition.Default === undefined)
-      .map(([key]) => key);
-    if (missing.length > 0) throw this.validationError(`Parameters: [${missing.join(', ')}] must have values`);
-
-    const resolved: Record<string, string> = {};
-    for (const [key, definition] of Object.entries(declared)) {
-      const value = values.get(key) ?? String(definition.Default);
-      if (values.has(key)) this.checkParameterValue(key, definition, value);
-      resolved[key] = value;
-    }
-    return resolved;
-  }
-
-  private checkParameterValue(key: string, definition: CfnParameter, value: string): void {
-    const fail = (message: string): never => {
-      throw this.validationError(definition.ConstraintDescription ? `Parameter '${key}' failed to satisfy constraint: ${definition.ConstraintDescription}` : message);
-    };
-    const isList = definition.Type.startsWith('List<') || definition.Type === 'CommaDelimitedList';
-    const elements = isList ? value.split(',').map((element) => element.trim()) : [value];
-    const elementType = isList ? definition.Type.replace(/^List<(.*)>$/, '$1') : definition.Type;
-    for (const element of elements) {
-      if (definition.AllowedValues && !definition.AllowedValues.map(String).includes(element)) fail(`Parameter '${key}' must be one of AllowedValues`);
-      if (definition.AllowedPattern !== undefined && !new RegExp(`^(?:${definition.AllowedPattern})$`).test(element)) {
-        fail(`Parameter '${key}' must match pattern ${definition.AllowedPattern}`);
-      }
-      if (definition.MinLength !== undefined && element.length < definition.MinLength) fail(`Parameter '${key}' must contain at least ${definition.MinLength} characters`);
-      if (definition.MaxLength !== undefined && element.length > definition.MaxLength) fail(`Parameter '${key}' must contain at most ${definition.MaxLength} characters`);
-      if (elementType === 'Number') {
-        const number = Number(element);
-        if (element.trim() === '' || Number.isNaN(number)) fail(`Parameter '${key}' must be a number`);
-        if (definition.MinValue !== undefined && number < definition.MinValue) fail(`Parameter '${key}' must be a number not less than ${definition.MinValue}`);
-        if (definition.MaxValue !== undefined && number > definition.MaxValue) fail(`Parameter '${key}' must be a number not greater than ${definition.MaxValue}`);
-      }
-      // AWS-specific types name things in the account; CloudFormation refuses values that cannot be one.
-      const idPrefix = { 'AWS::EC2::VPC::Id': 'vpc', 'AWS::EC2::Subnet::Id': 'subnet', 'AWS::EC2::SecurityGroup::Id': 'sg' }[elementType];
-      if (idPrefix !== undefined && !new RegExp(`^${idPrefix}-[0-9a-f]{8,17}$`).test(element)) {
-        throw this.validationError(`Parameter validation failed: parameter value ${element} for parameter name ${key} does not exist.`);
-      }
-    }
-  }
-
-  private resolveTags(tags: NonNullable<CreateStackInput['Tags']>): Record<string, string> {
-    if (tags.length > MAX_TAGS) throw this.validationError(`1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`);
-    const resolved: Record<string, string> = {};
-    for (const tag of tags) {
-      if (tag.Key === undefined || tag.Value === undefined) throw this.validationError('Tags must have a Key and a Value');
-      if (tag.Key.toLowerCase().startsWith('aws:')) throw this.validationError(`Invalid tag key: "${tag.Key}": the aws: prefix is reserved`);
-      resolved[tag.Key] = tag.Value;
-    }
-    return resolved;
   }
 
   // ---- progress -------------------------------------------------------------------------------
@@ -528,8 +446,7 @@ export class CloudFormationDouble {
 
   /** Resources of the template whose Condition (if any) holds, in template order. */
   private resourcesOf(record: StackRecord): string[] {
-    const evaluator = this.evaluator(record);
-    return Object.entries(record.parsed.Resources).filter(([, resource]) => resource.Condition === undefined || evaluator.condition(resource.Condition)).map(([id]) => id);
+    return this.evaluator(record).resourcesToCreate();
   }
 
   private evaluator(record: StackRecord): TemplateEvaluator {
@@ -649,282 +566,8 @@ export class CloudFormationDouble {
 
   /** UUID-shaped and deterministic: the same sequence of calls gives the same ids in every run. */
   private uuid(purpose: string): string {
-    const hex = hash(`${this.account}:${this.region}:${purpose}:${this.sequence++}`);
+    const hex = sha256(`${this.account}:${this.region}:${purpose}:${this.sequence++}`);
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-  }
-}
-
-// ---- outputs: a small evaluator of the template's intrinsic functions ---------------------------
-
-class Unresolvable extends Error {}
-type Resolved = string | string[] | undefined;
-
-const EC2_ID_PREFIXES: Record<string, string> = {
-  'AWS::EC2::VPC': 'vpc',
-  'AWS::EC2::Subnet': 'subnet',
-  'AWS::EC2::SecurityGroup': 'sg',
-  'AWS::EC2::SecurityGroupIngress': 'sgr',
-  'AWS::EC2::SecurityGroupEgress': 'sgr',
-  'AWS::EC2::InternetGateway': 'igw',
-  'AWS::EC2::EgressOnlyInternetGateway': 'eigw',
-  'AWS::EC2::NatGateway': 'nat',
-  'AWS::EC2::RouteTable': 'rtb',
-  'AWS::EC2::Instance': 'i',
-  'AWS::EC2::VPCEndpoint': 'vpce',
-  'AWS::EC2::LaunchTemplate': 'lt',
-  'AWS::EC2::NetworkAcl': 'acl',
-  'AWS::EC2::NetworkInterface': 'eni',
-  'AWS::EC2::FlowLog': 'fl',
-  'AWS::EC2::Volume': 'vol',
-  'AWS::EC2::PrefixList': 'pl',
-};
-/** Types whose Ref is their ARN. */
-const REF_IS_ARN = new Set([
-  'AWS::SNS::Topic', 'AWS::SecretsManager::Secret', 'AWS::IAM::ManagedPolicy', 'AWS::ECS::TaskDefinition', 'AWS::ECS::Service',
-  'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::ElasticLoadBalancingV2::TargetGroup', 'AWS::ElasticLoadBalancingV2::Listener',
-  'AWS::ElasticLoadBalancingV2::ListenerRule', 'AWS::StepFunctions::StateMachine', 'AWS::CertificateManager::Certificate',
-]);
-const ARN_SERVICES: Record<string, string> = {
-  ElasticLoadBalancingV2: 'elasticloadbalancing', CertificateManager: 'acm', StepFunctions: 'states', ApiGatewayV2: 'apigateway',
-};
-
-/**
- * Works out output values the way CloudFormation would, with made-up but well-formed physical ids
- * (`vpc-0…`, `subnet-0…`, ARNs) derived from the stack id, so the same stack always answers the same.
- */
-class TemplateEvaluator {
-  constructor(
-    private readonly template: CfnTemplate,
-    private readonly stack: DoubleStack,
-  ) {}
-
-  outputs(): Record<string, string> {
-    const outputs: Record<string, string> = {};
-    for (const [key, output] of Object.entries(this.template.Outputs ?? {})) {
-      if (output.Condition !== undefined && !this.condition(output.Condition)) continue;
-      let value: Resolved;
-      try {
-        value = this.value(output.Value);
-      } catch (error) {
-        if (!(error instanceof Unresolvable)) throw error;
-        value = this.fromOutputKey(key);
-      }
-      outputs[key] = Array.isArray(value) ? value.join(',') : (value ?? '');
-    }
-    return outputs;
-  }
-
-  condition(name: string): boolean {
-    const definition = this.template.Conditions?.[name];
-    if (definition === undefined) return true;
-    try {
-      return this.truth(definition);
-    } catch (error) {
-      if (error instanceof Unresolvable) return true;
-      throw error;
-    }
-  }
-
-  physicalId(logicalId: string): string {
-    const resource = this.template.Resources[logicalId];
-    if (!resource) throw new Unresolvable(logicalId);
-    const type = resource.Type;
-    const seed = logicalId;
-    const prefix = EC2_ID_PREFIXES[type];
-    if (prefix !== undefined) return `${prefix}-0${this.hex(seed, 16)}`;
-    if (type === 'AWS::EC2::EIP') return this.publicIp(seed);
-    if (REF_IS_ARN.has(type)) return this.arn(type, this.generatedName(logicalId));
-    if (type === 'AWS::SQS::Queue') return `https://sqs.${this.stack.region}.amazonaws.com/${this.stack.account}/${this.generatedName(logicalId)}`;
-    if (type === 'AWS::KMS::Key') return this.uuidFrom(seed);
-    if (type === 'AWS::ApiGatewayV2::Api' || type === 'AWS::ApiGateway::RestApi') return this.alnum(seed, 10).toLowerCase();
-    if (type === 'AWS::ServiceDiscovery::PrivateDnsNamespace' || type === 'AWS::ServiceDiscovery::PublicDnsNamespace') return `ns-${this.hex(seed, 16)}`;
-    if (type === 'AWS::ServiceDiscovery::Service') return `srv-${this.hex(seed, 16)}`;
-    const thing = type.split('::')[2] ?? '';
-    const named = resource.Properties?.[`${thing}Name`];
-    if (named !== undefined) {
-      try {
-        const value = this.value(named);
-        if (typeof value === 'string' && value !== '') return value;
-      } catch (error) {
-        if (!(error instanceof Unresolvable)) throw error;
-      }
-    }
-    const name = this.generatedName(logicalId);
-    return ['AWS::S3::Bucket', 'AWS::RDS::DBInstance', 'AWS::RDS::DBSubnetGroup'].includes(type) ? name.toLowerCase() : name;
-  }
-
-  private value(value: CfnValue | undefined): Resolved {
-    if (value === undefined || value === null) return '';
-    if (typeof value === 'string') return value;
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    if (Array.isArray(value)) return value.flatMap((element) => this.value(element) ?? []);
-    const [fn, ...rest] = Object.keys(value);
-    if (fn === undefined || rest.length > 0) throw new Unresolvable('not an intrinsic function');
-    const argument = value[fn] as CfnValue;
-    const list = (v: CfnValue | undefined): string[] => {
-      const resolved = this.value(v);
-      if (resolved === undefined) return [];
-      return Array.isArray(resolved) ? resolved : resolved.split(',');
-    };
-    const args = Array.isArray(argument) ? argument : [argument];
-    switch (fn) {
-      case 'Ref':
-        return this.ref(String(argument));
-      case 'Fn::GetAtt': {
-        const [resource, attribute] = Array.isArray(argument) ? argument.map(String) : String(argument).split(/\.(.*)/s);
-        return this.attribute(resource ?? '', attribute ?? '');
-      }
-      case 'Fn::Join':
-        return list(args[1]).join(String(this.value(args[0]) ?? ''));
-      case 'Fn::Select':
-        return list(args[1])[Number(this.value(args[0]))] ?? '';
-      case 'Fn::Split':
-        return String(this.value(args[1]) ?? '').split(String(this.value(args[0]) ?? ''));
-      case 'Fn::GetAZs':
-        return ['a', 'b', 'c'].map((letter) => `${this.stack.region}${letter}`);
-      case 'Fn::Base64':
-        return Buffer.from(String(this.value(argument) ?? '')).toString('base64');
-      case 'Fn::If': {
-        const [condition, whenTrue, whenFalse] = args;
-        return this.value(this.condition(String(condition)) ? whenTrue : whenFalse);
-      }
-      case 'Fn::FindInMap': {
-        const [map, first, second] = args.map((a) => String(this.value(a)));
-        return this.value(this.template.Mappings?.[map ?? '']?.[first ?? '']?.[second ?? '']);
-      }
-      case 'Fn::Sub': {
-        const [text, variables] = Array.isArray(argument) ? argument : [argument, {}];
-        const own = (variables ?? {}) as { [key: string]: CfnValue };
-        return String(text).replace(/\$\{([^}]*)\}/g, (whole, expression: string) => {
-          if (expression.startsWith('!')) return `\${${expression.slice(1)}}`;
-          const resolved = expression in own
-            ? this.value(own[expression])
-            : expression.includes('.') && !expression.startsWith('AWS::')
-              ? this.attribute(expression.slice(0, expression.indexOf('.')), expression.slice(expression.indexOf('.') + 1))
-              : this.ref(expression);
-          return Array.isArray(resolved) ? resolved.join(',') : (resolved ?? whole);
-        });
-      }
-      default:
-        throw new Unresolvable(fn);
-    }
-  }
-
-  private truth(value: CfnValue): boolean {
-    if (typeof value === 'boolean') return value;
-    if (value === 'true' || value === 'false') return value === 'true';
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Unresolvable('not a condition');
-    const [fn] = Object.keys(value);
-    const args = value[fn ?? ''];
-    const list = Array.isArray(args) ? args : [args ?? null];
-    switch (fn) {
-      case 'Fn::Equals':
-        return JSON.stringify(this.value(list[0])) === JSON.stringify(this.value(list[1]));
-      case 'Fn::Not':
-        return !this.truth(list[0] ?? null);
-      case 'Fn::And':
-        return list.every((element) => this.truth(element));
-      case 'Fn::Or':
-        return list.some((element) => this.truth(element));
-      case 'Condition':
-        return this.condition(String(args));
-      default:
-        throw new Unresolvable(String(fn));
-    }
-  }
-
-  private ref(name: string): Resolved {
-    switch (name) {
-      case 'AWS::AccountId':
-        return this.stack.account;
-      case 'AWS::Region':
-        return this.stack.region;
-      case 'AWS::StackName':
-        return this.stack.stackName;
-      case 'AWS::StackId':
-        return this.stack.stackId;
-      case 'AWS::Partition':
-        return 'aws';
-      case 'AWS::URLSuffix':
-        return 'amazonaws.com';
-      case 'AWS::NoValue':
-        return undefined;
-      case 'AWS::NotificationARNs':
-        return [];
-    }
-    const parameter = this.template.Parameters?.[name];
-    if (parameter) {
-      const value = this.stack.parameters[name] ?? '';
-      return parameter.Type.startsWith('List<') || parameter.Type === 'CommaDelimitedList' ? value.split(',') : value;
-    }
-    return this.physicalId(name);
-  }
-
-  private attribute(logicalId: string, attribute: string): Resolved {
-    const resource = this.template.Resources[logicalId];
-    if (!resource) throw new Unresolvable(logicalId);
-    const id = this.physicalId(logicalId);
-    const seed = `${logicalId}.${attribute}`;
-    const property = resource.Properties?.[attribute];
-    if (property !== undefined) return this.value(property);
-    if (attribute === 'Arn' || attribute.endsWith('Arn')) return REF_IS_ARN.has(resource.Type) ? id : this.arn(resource.Type, id);
-    if (/Dns ?Name$/i.test(attribute)) {
-      if (resource.Type === 'AWS::EC2::Instance') return `ec2-${this.publicIp(logicalId).replaceAll('.', '-')}.compute-1.amazonaws.com`;
-      return `${this.stack.stackName.slice(0, 20)}-${this.digits(seed, 10)}.${this.stack.region}.elb.amazonaws.com`.toLowerCase();
-    }
-    if (attribute === 'Endpoint.Address') return `${id}.${this.alnum(seed, 12).toLowerCase()}.${this.stack.region}.rds.amazonaws.com`;
-    if (attribute.endsWith('Port')) return this.value(resource.Properties?.['Port'] ?? '5432');
-    if (attribute === 'PublicIp') return this.publicIp(logicalId);
-    if (attribute === 'PrivateIp') return `10.0.${Number.parseInt(this.hex(seed, 2), 16)}.${(Number.parseInt(this.hex(`${seed}#`, 2), 16) % 250) + 4}`;
-    if (attribute === 'ApiEndpoint') return `https://${id}.execute-api.${this.stack.region}.amazonaws.com`;
-    if (attribute === 'AllocationId') return `eipalloc-0${this.hex(seed, 16)}`;
-    if (attribute === 'GroupId' || attribute === 'Id') return id;
-    return `${id}/${attribute}`;
-  }
-
-  /** When a value is beyond this evaluator: something shaped by the output's name. */
-  private fromOutputKey(key: string): string {
-    if (key.includes('VpcId')) return `vpc-0${this.hex(key, 16)}`;
-    if (key.includes('Subnet')) return `subnet-0${this.hex(key, 16)}`;
-    if (key.includes('SecurityGroup')) return `sg-0${this.hex(key, 16)}`;
-    if (key.endsWith('Arn')) return `arn:aws:cloudformation:${this.stack.region}:${this.stack.account}:${key}/${this.stack.stackName}`;
-    return `${this.stack.stackName}-${key}`;
-  }
-
-  private arn(type: string, id: string): string {
-    const [, service = '', thing = ''] = type.split('::');
-    const { region, account } = this.stack;
-    const resource = thing.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
-    if (service === 'IAM') return `arn:aws:iam::${account}:${resource}/${id}`;
-    if (service === 'SNS') return `arn:aws:sns:${region}:${account}:${id}`;
-    if (service === 'SecretsManager') return `arn:aws:secretsmanager:${region}:${account}:secret:${id}-${this.alnum(id, 6)}`;
-    return `arn:aws:${ARN_SERVICES[service] ?? service.toLowerCase()}:${region}:${account}:${resource}/${id}`;
-  }
-
-  /** How CloudFormation names what the template leaves unnamed: <stack>-<LogicalId>-<13 random>. */
-  private generatedName(logicalId: string): string {
-    return `${this.stack.stackName}-${logicalId}-${this.alnum(logicalId, 13)}`;
-  }
-
-  private publicIp(seed: string): string {
-    return `203.0.113.${(Number.parseInt(this.hex(seed, 2), 16) % 254) + 1}`;
-  }
-
-  private uuidFrom(seed: string): string {
-    const hex = this.hex(seed, 32);
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-  }
-
-  private hex(seed: string, length: number): string {
-    return hash(`${this.stack.stackId}:${seed}`).slice(0, length);
-  }
-
-  private digits(seed: string, length: number): string {
-    return BigInt(`0x${this.hex(seed, 24)}`).toString().slice(0, length);
-  }
-
-  private alnum(seed: string, length: number): string {
-    return BigInt(`0x${this.hex(seed, 32)}`).toString(36).toUpperCase().slice(0, length);
   }
 }
 
@@ -952,24 +595,6 @@ function commandName(command: SentCommand): string {
   if (command instanceof DeleteStackCommand) return 'DeleteStack';
   if (command instanceof DescribeStackEventsCommand) return 'DescribeStackEvents';
   return (command as object).constructor.name.replace(/Command$/, '');
-}
-
-/** Capabilities CloudFormation asks for before it creates a stack from this template. */
-function requiredCapabilities(template: CfnTemplate): string[] {
-  const needed: string[] = [];
-  const iam = Object.values(template.Resources).filter((resource) => resource.Type.startsWith('AWS::IAM::'));
-  if (iam.some((resource) => IAM_NAME_PROPERTIES.some((property) => resource.Properties?.[property] !== undefined))) needed.push('CAPABILITY_NAMED_IAM');
-  else if (iam.length > 0) needed.push('CAPABILITY_IAM');
-  if (template.Transform !== undefined) needed.push('CAPABILITY_AUTO_EXPAND');
-  return needed;
-}
-
-function satisfies(given: string[], needed: string): boolean {
-  return given.includes(needed) || (needed === 'CAPABILITY_IAM' && given.includes('CAPABILITY_NAMED_IAM'));
-}
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 function copy<T>(value: T): T {

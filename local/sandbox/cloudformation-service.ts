@@ -1,0 +1,269 @@
+import { REGION } from '../config';
+import type { AwsRequest, AwsResponse, AwsService } from '../contracts';
+import { identifyCaller } from './caller-identity';
+import { AwsApiError, ValidationError } from './errors';
+import { answerQuery, QueryParameters, type XmlValue } from './query-protocol';
+import { assertAcyclic, dependencyGraph } from './resource-graph';
+import type { FaultRegistry } from './sandbox-faults';
+import type { EventRecord, ResourceRecord, StackRecord } from './sandbox-state';
+import type { StackEngine } from './stack-engine';
+import { parseTemplateBody, requiredCapabilities } from './stack-input';
+
+/**
+ * The sandbox's CloudFormation endpoint (query protocol, API version 2010-05-15): CreateStack,
+ * DescribeStacks, DeleteStack, DescribeStackEvents, DescribeStackResources, DescribeStackResource,
+ * ListStackResources, ListStacks, GetTemplate and ValidateTemplate, answered as CloudFormation
+ * answers them. The access key id names the account; the SigV4 scope's region, the region.
+ */
+
+const NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+const PAGE_SIZE = 100;
+const INTERNAL_FAILURE = 'The request processing has failed because of an unknown error, exception or failure.';
+
+export interface CloudFormationServiceOptions {
+  engine: StackEngine;
+  faults: FaultRegistry;
+  now: () => number;
+  log: (message: string) => void;
+}
+
+export function createCloudFormationService(options: CloudFormationServiceOptions): AwsService {
+  const { engine, faults, now, log } = options;
+
+  const actions: Record<string, (params: QueryParameters, account: string, region: string) => Promise<{ [name: string]: XmlValue } | undefined>> = {
+    async CreateStack(params, account, region) {
+      const templateBody = await templateBodyOf(params);
+      const stack = engine.createStack(account, region, {
+        stackName: params.required('StackName'),
+        templateBody,
+        parameters: params.structures('Parameters'),
+        capabilities: params.list('Capabilities'),
+        tags: params.structures('Tags'),
+        notificationArns: params.list('NotificationARNs'),
+        ...optional('roleArn', params.string('RoleARN')),
+        ...optional('onFailure', params.string('OnFailure')),
+        ...optional('disableRollback', params.boolean('DisableRollback')),
+        ...optional('timeoutInMinutes', params.number('TimeoutInMinutes')),
+        ...optional('clientRequestToken', params.string('ClientRequestToken')),
+        ...optional('enableTerminationProtection', params.boolean('EnableTerminationProtection')),
+      });
+      return { StackId: stack.stackId };
+    },
+
+    async DescribeStacks(params, account, region) {
+      const name = params.string('StackName');
+      let stacks: StackRecord[];
+      if (name === undefined || name === '') {
+        stacks = (engine.state.accounts[account]?.stacks ?? []).filter((stack) => stack.region === region && stack.status !== 'DELETE_COMPLETE');
+      } else {
+        const stack = engine.findStack(account, region, name);
+        if (!stack) throw new ValidationError(`Stack with id ${name} does not exist`);
+        stacks = [stack];
+      }
+      return page(params, [...stacks].reverse(), 'Stacks', (stack) => renderStack(engine, stack));
+    },
+
+    async DeleteStack(params, account, region) {
+      const stack = engine.findStack(account, region, params.required('StackName'));
+      // Deleting what does not exist (or no longer does) succeeds and does nothing, as in CloudFormation.
+      if (stack && stack.status !== 'DELETE_COMPLETE') {
+        engine.deleteStack(stack, { ...optional('clientRequestToken', params.string('ClientRequestToken')), retainResources: params.list('RetainResources') });
+      }
+      return undefined;
+    },
+
+    async DescribeStackEvents(params, account, region) {
+      const stack = requireStack(params, account, region, 'events');
+      return page(params, [...stack.events].reverse(), 'StackEvents', (event) => renderEvent(stack, event));
+    },
+
+    async DescribeStackResources(params, account, region) {
+      const physicalId = params.string('PhysicalResourceId');
+      const logicalId = params.string('LogicalResourceId');
+      let stack: StackRecord | undefined;
+      if (params.string('StackName')) stack = requireStack(params, account, region, 'describe');
+      else if (physicalId) {
+        stack = (engine.state.accounts[account]?.stacks ?? []).find((candidate) => candidate.resources.some((resource) => resource.physicalId === physicalId));
+        if (!stack) throw new ValidationError(`Stack for ${physicalId} does not exist`);
+      } else throw new ValidationError('Either StackName or PhysicalResourceId must be specified.');
+      const resources = stack.resources.filter(
+        (resource) => resource.status !== undefined && (logicalId === undefined || resource.logicalId === logicalId) && (physicalId === undefined || resource.physicalId === physicalId),
+      );
+      const found = stack;
+      return { StackResources: resources.map((resource) => renderResource(resource, found, 'Timestamp')) };
+    },
+
+    async DescribeStackResource(params, account, region) {
+      const stack = requireStack(params, account, region, 'describe');
+      const logicalId = params.required('LogicalResourceId');
+      const resource = stack.resources.find((candidate) => candidate.logicalId === logicalId && candidate.status !== undefined);
+      if (!resource) throw new ValidationError(`Resource ${logicalId} does not exist for stack ${stack.stackName}`);
+      return { StackResourceDetail: renderResource(resource, stack, 'LastUpdatedTimestamp') };
+    },
+
+    async ListStackResources(params, account, region) {
+      const stack = requireStack(params, account, region, 'describe');
+      return page(
+        params,
+        stack.resources.filter((resource) => resource.status !== undefined),
+        'StackResourceSummaries',
+        (resource) => renderResource(resource, undefined, 'LastUpdatedTimestamp'),
+      );
+    },
+
+    async ListStacks(params, account, region) {
+      const filter = params.list('StackStatusFilter');
+      const stacks = (engine.state.accounts[account]?.stacks ?? []).filter((stack) => stack.region === region && (filter.length === 0 || filter.includes(stack.status)));
+      return page(params, [...stacks].reverse(), 'StackSummaries', (stack) => ({
+        StackId: stack.stackId,
+        StackName: stack.stackName,
+        TemplateDescription: stack.description,
+        CreationTime: new Date(stack.createdAt),
+        DeletionTime: stack.deletedAt === undefined ? undefined : new Date(stack.deletedAt),
+        StackStatus: stack.status,
+        StackStatusReason: stack.statusReason,
+        DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+      }));
+    },
+
+    async GetTemplate(params, account, region) {
+      const stack = requireStack(params, account, region, 'describe');
+      return { TemplateBody: stack.templateBody, StagesAvailable: ['Original', 'Processed'] };
+    },
+
+    async ValidateTemplate(params) {
+      const template = parseTemplateBody(await templateBodyOf(params));
+      assertAcyclic(dependencyGraph(template, Object.keys(template.Resources)));
+      const capabilities = requiredCapabilities(template);
+      const iamTypes = [...new Set(Object.values(template.Resources).map((resource) => resource.Type).filter((type) => type.startsWith('AWS::IAM::')))];
+      return {
+        Parameters: Object.entries(template.Parameters ?? {}).map(([key, parameter]) => ({
+          ParameterKey: key,
+          DefaultValue: parameter.Default === undefined ? undefined : String(parameter.Default),
+          NoEcho: parameter.NoEcho ?? false,
+          Description: parameter.Description,
+        })),
+        Description: template.Description,
+        Capabilities: capabilities,
+        CapabilitiesReason: iamTypes.length === 0 ? undefined : `The following resource(s) require capabilities: [${iamTypes.join(', ')}]`,
+        DeclaredTransforms: [template.Transform ?? []].flat(),
+      };
+    },
+  };
+
+  function requireStack(params: QueryParameters, account: string, region: string, purpose: 'events' | 'describe'): StackRecord {
+    const name = params.required('StackName');
+    const stack = engine.findStack(account, region, name);
+    if (!stack) throw new ValidationError(purpose === 'events' ? `Stack [${name}] does not exist` : `Stack with id ${name} does not exist`);
+    return stack;
+  }
+
+  return {
+    signingNames: ['cloudformation'],
+    async handle(request: AwsRequest): Promise<AwsResponse> {
+      const params = new QueryParameters(request);
+      const call = { namespace: NAMESPACE, requestId: engine.uuid('request'), action: params.action, internalMessage: INTERNAL_FAILURE, log };
+      return answerQuery(call, async () => {
+        const caller = identifyCaller(request, engine.state.secret, now());
+        const action = actions[params.action];
+        if (!action) {
+          throw new AwsApiError('InvalidAction', `Could not find operation ${params.action} for version 2010-05-15 (the sandbox account implements ${Object.keys(actions).join(', ')})`);
+        }
+        if (faults.takeThrottle()) throw new AwsApiError('Throttling', 'Rate exceeded', 400);
+        return action(params, caller.account, request.region || REGION);
+      });
+    },
+  };
+}
+
+/** Pages of 100, the NextToken being where the next page starts. */
+function page<T>(params: QueryParameters, items: T[], name: string, render: (item: T) => XmlValue): { [name: string]: XmlValue } {
+  const start = Number(params.string('NextToken') ?? '0');
+  if (!Number.isInteger(start) || start < 0) throw new ValidationError('Invalid NextToken');
+  const next = start + PAGE_SIZE;
+  return { [name]: items.slice(start, next).map(render), NextToken: next < items.length ? String(next) : undefined };
+}
+
+function renderStack(engine: StackEngine, stack: StackRecord): XmlValue {
+  const template = engine.template(stack);
+  return {
+    StackId: stack.stackId,
+    StackName: stack.stackName,
+    Description: stack.description,
+    Parameters: Object.entries(stack.parameters).map(([key, value]) => ({
+      ParameterKey: key,
+      ParameterValue: template.Parameters?.[key]?.NoEcho ? '****' : value,
+      ResolvedValue: stack.resolvedParameters[key],
+    })),
+    CreationTime: new Date(stack.createdAt),
+    DeletionTime: stack.deletedAt === undefined ? undefined : new Date(stack.deletedAt),
+    StackStatus: stack.status,
+    StackStatusReason: stack.statusReason,
+    DisableRollback: stack.onFailure === 'DO_NOTHING',
+    NotificationARNs: stack.notificationArns,
+    TimeoutInMinutes: stack.timeoutInMinutes,
+    Capabilities: stack.capabilities,
+    Outputs: stack.outputs.length === 0 ? undefined : stack.outputs.map((output) => ({ OutputKey: output.key, OutputValue: output.value, Description: output.description, ExportName: output.exportName })),
+    RoleARN: stack.roleArn,
+    Tags: stack.tags,
+    EnableTerminationProtection: stack.terminationProtection,
+    DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+  };
+}
+
+/** A stack resource as the Describe/List calls show it (the list summary names no stack). */
+function renderResource(resource: ResourceRecord, stack: StackRecord | undefined, timestampName: 'Timestamp' | 'LastUpdatedTimestamp'): XmlValue {
+  return {
+    ...(stack === undefined ? {} : { StackName: stack.stackName, StackId: stack.stackId }),
+    LogicalResourceId: resource.logicalId,
+    PhysicalResourceId: resource.physicalId,
+    ResourceType: resource.type,
+    [timestampName]: new Date(resource.updatedAt),
+    ResourceStatus: resource.status,
+    ResourceStatusReason: resource.statusReason,
+    DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
+  };
+}
+
+function renderEvent(stack: StackRecord, event: EventRecord): XmlValue {
+  return {
+    StackId: stack.stackId,
+    EventId: event.eventId,
+    StackName: stack.stackName,
+    LogicalResourceId: event.logicalId,
+    PhysicalResourceId: event.physicalId,
+    ResourceType: event.type,
+    Timestamp: new Date(event.timestamp),
+    ResourceStatus: event.status,
+    ResourceStatusReason: event.reason,
+    ClientRequestToken: event.clientRequestToken,
+  };
+}
+
+/** The template of a request: its body, or what its TemplateURL serves (only from this machine). */
+async function templateBodyOf(params: QueryParameters): Promise<string> {
+  const body = params.string('TemplateBody');
+  const url = params.string('TemplateURL');
+  if (body !== undefined && url !== undefined) throw new ValidationError('Specify exactly one of TemplateBody or TemplateUrl.');
+  if (url === undefined) return body ?? '';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ValidationError('TemplateURL must be a supported URL.');
+  }
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname) || !['http:', 'https:'].includes(parsed.protocol)) {
+    throw new ValidationError(`TemplateURL must reference a valid S3 object to which you have access. (The sandbox account reads templates served on 127.0.0.1 only, not ${parsed.host}.)`);
+  }
+  try {
+    const response = await fetch(parsed, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return await response.text();
+  } catch (error) {
+    throw new ValidationError(`TemplateURL must reference a valid S3 object to which you have access. (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

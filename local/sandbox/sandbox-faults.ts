@@ -1,0 +1,171 @@
+import { ValidationError } from './errors';
+
+/**
+ * Faults injected into the sandbox accounts, to see failures the way a customer would:
+ * - a resource type fails to create (optionally only in stacks whose name matches a pattern), and
+ *   the stack rolls back;
+ * - deletes of matching stacks fail (DELETE_FAILED), a number of times or always;
+ * - a share of CloudFormation calls is throttled (HTTP 400 Throttling, "Rate exceeded").
+ * Patterns are globs over the stack name (`groundwork-*-database`; `*` any run, `?` one character)
+ * or, programmatically, regular expressions. Faults last until cleared; they are not kept across
+ * restarts.
+ */
+
+export type StackNamePattern = string | RegExp;
+
+export interface CreateFailureFault {
+  resourceType: string;
+  stackName?: StackNamePattern;
+  reason?: string;
+}
+
+export interface DeleteFailureFault {
+  stackName: StackNamePattern;
+  /** How many DeleteStack operations of each matching stack fail (default: all). */
+  times?: number;
+  reason?: string;
+}
+
+/** The faults as JSON (GET/PUT /_sandbox/faults): patterns as glob strings. */
+export interface FaultsDocument {
+  createFailures: Array<{ resourceType: string; stackName?: string; reason?: string }>;
+  deleteFailures: Array<{ stackName: string; times?: number; reason?: string }>;
+  /** Share of CloudFormation calls throttled, 0..1. */
+  throttle: number;
+}
+
+export interface SandboxFaults {
+  failCreate(resourceType: string, options?: { stackName?: StackNamePattern; reason?: string }): void;
+  failDelete(stackName: StackNamePattern, options?: { times?: number; reason?: string }): void;
+  /** Throttles this share (0..1) of CloudFormation calls, spread evenly: 0.5 is every second call. */
+  throttle(share: number): void;
+  clear(): void;
+  /** The faults in force, as JSON. */
+  describe(): FaultsDocument;
+  /** Replaces every fault with those of the document. */
+  replace(document: unknown): void;
+}
+
+export const DEFAULT_CREATE_FAILURE = 'Resource handler returned message: "Injected failure (sandbox fault)" (HandlerErrorCode: InternalFailure)';
+export const DEFAULT_DELETE_FAILURE = 'Resource handler returned message: "Injected deletion failure (sandbox fault)" (HandlerErrorCode: InternalFailure)';
+
+export function patternMatches(pattern: StackNamePattern | undefined, name: string): boolean {
+  if (pattern === undefined) return true;
+  if (pattern instanceof RegExp) {
+    pattern.lastIndex = 0;
+    return pattern.test(name);
+  }
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`).test(name);
+}
+
+function patternText(pattern: StackNamePattern): string {
+  return pattern instanceof RegExp ? `/${pattern.source}/${pattern.flags}` : pattern;
+}
+
+export class FaultRegistry implements SandboxFaults {
+  private createFailures: CreateFailureFault[] = [];
+  private deleteFailures: Array<DeleteFailureFault & { spent: Map<string, number> }> = [];
+  private throttleShare = 0;
+  private throttleDebt = 0;
+
+  failCreate(resourceType: string, options: { stackName?: StackNamePattern; reason?: string } = {}): void {
+    this.createFailures.push({ resourceType, ...options });
+  }
+
+  failDelete(stackName: StackNamePattern, options: { times?: number; reason?: string } = {}): void {
+    this.deleteFailures.push({ stackName, ...options, spent: new Map() });
+  }
+
+  throttle(share: number): void {
+    if (!(share >= 0 && share <= 1)) throw new RangeError(`throttle takes a share between 0 and 1, not ${share}`);
+    this.throttleShare = share;
+    this.throttleDebt = 0;
+  }
+
+  clear(): void {
+    this.createFailures = [];
+    this.deleteFailures = [];
+    this.throttle(0);
+  }
+
+  describe(): FaultsDocument {
+    return {
+      createFailures: this.createFailures.map(({ resourceType, stackName, reason }) => ({
+        resourceType,
+        ...(stackName === undefined ? {} : { stackName: patternText(stackName) }),
+        ...(reason === undefined ? {} : { reason }),
+      })),
+      deleteFailures: this.deleteFailures.map(({ stackName, times, reason }) => ({
+        stackName: patternText(stackName),
+        ...(times === undefined ? {} : { times }),
+        ...(reason === undefined ? {} : { reason }),
+      })),
+      throttle: this.throttleShare,
+    };
+  }
+
+  replace(document: unknown): void {
+    const parsed = parseFaults(document);
+    this.clear();
+    for (const fault of parsed.createFailures) this.failCreate(fault.resourceType, fault);
+    for (const fault of parsed.deleteFailures) this.failDelete(fault.stackName, fault);
+    this.throttle(parsed.throttle);
+  }
+
+  /** The reason a resource of this type fails to create in this stack, if it is to fail. */
+  createFailure(resourceType: string, stackName: string): string | undefined {
+    const fault = this.createFailures.find((candidate) => candidate.resourceType === resourceType && patternMatches(candidate.stackName, stackName));
+    return fault === undefined ? undefined : (fault.reason ?? DEFAULT_CREATE_FAILURE);
+  }
+
+  /** Whether this delete of the stack fails (and counts it), with the reason. */
+  takeDeleteFailure(stackName: string, stackId: string): string | undefined {
+    const fault = this.deleteFailures.find(
+      (candidate) => patternMatches(candidate.stackName, stackName) && (candidate.spent.get(stackId) ?? 0) < (candidate.times ?? Number.POSITIVE_INFINITY),
+    );
+    if (!fault) return undefined;
+    fault.spent.set(stackId, (fault.spent.get(stackId) ?? 0) + 1);
+    return fault.reason ?? DEFAULT_DELETE_FAILURE;
+  }
+
+  /** Whether this CloudFormation call is throttled: spread evenly, the same calls every run. */
+  takeThrottle(): boolean {
+    if (this.throttleShare === 0) return false;
+    this.throttleDebt += this.throttleShare;
+    if (this.throttleDebt >= 1 - 1e-9) {
+      this.throttleDebt -= 1;
+      return true;
+    }
+    return false;
+  }
+}
+
+function parseFaults(document: unknown): FaultsDocument {
+  const fail = (message: string): never => {
+    throw new ValidationError(`Invalid faults document: ${message}`);
+  };
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return fail('expected an object');
+  const { createFailures = [], deleteFailures = [], throttle = 0 } = document as Record<string, unknown>;
+  if (!Array.isArray(createFailures) || !Array.isArray(deleteFailures)) return fail('createFailures and deleteFailures are lists');
+  if (typeof throttle !== 'number' || throttle < 0 || throttle > 1) return fail('throttle is a number between 0 and 1');
+  const text = (value: unknown, name: string, optional: boolean): string | undefined => {
+    if (value === undefined && optional) return undefined;
+    if (typeof value !== 'string' || value === '') return fail(`${name} must be a non-empty string`);
+    return value;
+  };
+  return {
+    createFailures: createFailures.map((fault: Record<string, unknown>) => {
+      const stackName = text(fault['stackName'], 'createFailures[].stackName', true);
+      const reason = text(fault['reason'], 'createFailures[].reason', true);
+      return { resourceType: text(fault['resourceType'], 'createFailures[].resourceType', false) ?? '', ...(stackName ? { stackName } : {}), ...(reason ? { reason } : {}) };
+    }),
+    deleteFailures: deleteFailures.map((fault: Record<string, unknown>) => {
+      const times = fault['times'];
+      if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) fail('deleteFailures[].times is a whole number ≥ 1');
+      const reason = text(fault['reason'], 'deleteFailures[].reason', true);
+      return { stackName: text(fault['stackName'], 'deleteFailures[].stackName', false) ?? '', ...(times === undefined ? {} : { times: times as number }), ...(reason ? { reason } : {}) };
+    }),
+    throttle,
+  };
+}

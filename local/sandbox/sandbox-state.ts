@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StateFileError } from './errors';
+
+/**
+ * Everything the sandbox accounts hold, as one JSON document: the accounts, their stacks (with
+ * resources, outputs, events and the operation in progress), the IAM roles and EventBridge rules
+ * their stacks created. It is written to the state file shortly after every change and read at
+ * start, so a restarted sandbox carries on where it stopped.
+ */
+
+export const STATE_FORMAT = 'groundwork-sandbox/1';
+
+export type StackOperation = 'CREATE' | 'ROLLBACK' | 'DELETE';
+
+export interface PendingCustomRequest {
+  /** The id in the ResponseURL, /_sandbox/cfn-responses/<responseId>. */
+  responseId: string;
+  requestType: 'Create' | 'Delete';
+  /** The request as published, republished when the sandbox restarts while waiting. */
+  message: string;
+  topicArn: string;
+  deadline: number;
+}
+
+export interface ResourceRecord {
+  logicalId: string;
+  type: string;
+  /** Absent: not started. */
+  status?: string;
+  statusReason?: string;
+  physicalId?: string;
+  /** Whether something exists in the account that a delete must remove. */
+  exists?: boolean;
+  /** The properties as resolved when the resource was created. */
+  properties?: Record<string, unknown>;
+  /** A custom resource's response Data. */
+  data?: Record<string, string>;
+  /** When the create or delete in progress ends (sandbox clock, ms). */
+  dueAt?: number;
+  /** The create or delete in progress will fail, with this reason (an injected fault). */
+  failure?: string;
+  pending?: PendingCustomRequest;
+  /** A failed delete the current DeleteStack retries. */
+  retryDelete?: boolean;
+  updatedAt: number;
+}
+
+export interface EventRecord {
+  eventId: string;
+  logicalId: string;
+  physicalId: string;
+  type: string;
+  status: string;
+  reason?: string;
+  timestamp: number;
+  clientRequestToken?: string;
+}
+
+export interface OutputRecord {
+  key: string;
+  value: string;
+  description?: string;
+  exportName?: string;
+}
+
+export interface StackRecord {
+  stackId: string;
+  stackName: string;
+  account: string;
+  region: string;
+  description?: string;
+  status: string;
+  statusReason?: string;
+  templateBody: string;
+  parameters: Record<string, string>;
+  /** Values of SSM-typed parameters, as Parameter Store gave them. */
+  resolvedParameters: Record<string, string>;
+  tags: Array<{ Key: string; Value: string }>;
+  capabilities: string[];
+  notificationArns: string[];
+  roleArn?: string;
+  clientRequestToken?: string;
+  onFailure: 'ROLLBACK' | 'DELETE' | 'DO_NOTHING';
+  timeoutInMinutes?: number;
+  terminationProtection: boolean;
+  createdAt: number;
+  lastUpdatedAt?: number;
+  deletedAt?: number;
+  outputs: OutputRecord[];
+  /** The resources the template creates (those whose Condition holds), in template order. */
+  resources: ResourceRecord[];
+  events: EventRecord[];
+  operation?: StackOperation;
+  /** When the create times out (TimeoutInMinutes, sandbox clock). */
+  deadline?: number;
+  /** DeleteStack arrived during a rollback: delete once it ends. */
+  deleteAfterRollback?: boolean;
+  /** An injected delete failure has been spent on the current delete. */
+  deleteFaultSpent?: boolean;
+}
+
+export interface RoleRecord {
+  arn: string;
+  name: string;
+  roleId: string;
+  trustPolicy: unknown;
+  maxSessionDuration: number;
+  /** The stack resource that created it; absent for roles the sandbox itself provides. */
+  stackId?: string;
+  logicalId?: string;
+}
+
+export interface RuleRecord {
+  arn: string;
+  name: string;
+  eventBusName: string;
+  enabled: boolean;
+  pattern: unknown;
+  targets: Array<{ id: string; arn: string; roleArn?: string }>;
+  stackId: string;
+  logicalId: string;
+}
+
+export interface ExportRecord {
+  name: string;
+  value: string;
+  stackId: string;
+  region: string;
+}
+
+export interface AccountRecord {
+  id: string;
+  stacks: StackRecord[];
+  roles: RoleRecord[];
+  rules: RuleRecord[];
+  exports: ExportRecord[];
+}
+
+export interface SandboxState {
+  format: typeof STATE_FORMAT;
+  /** Signs session tokens and response URLs, so they cannot be made up by a caller. */
+  secret: string;
+  /** Counts every id the sandbox made, so ids are the same for the same sequence of calls. */
+  sequence: number;
+  accounts: Record<string, AccountRecord>;
+}
+
+export function emptyState(): SandboxState {
+  return { format: STATE_FORMAT, secret: randomBytes(32).toString('hex'), sequence: 0, accounts: {} };
+}
+
+/** Reads the state file, or starts empty when there is none. A file of another format is refused. */
+export function loadState(file: string | undefined): SandboxState {
+  if (file === undefined || !existsSync(file)) return emptyState();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new StateFileError(`The sandbox state file ${file} is not JSON; move it away to start afresh`, { cause: error });
+  }
+  if (typeof parsed !== 'object' || parsed === null || (parsed as { format?: unknown }).format !== STATE_FORMAT) {
+    throw new StateFileError(`The sandbox state file ${file} is not of format ${STATE_FORMAT}; move it away to start afresh`);
+  }
+  return parsed as SandboxState;
+}
+
+/**
+ * Writes the state shortly after a change (many changes in a burst are one write), and at once
+ * on flush(). Each write replaces the file atomically, so a crash never leaves half a file.
+ */
+export class StateWriter {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly state: SandboxState,
+    private readonly delayMs = 50,
+  ) {}
+
+  changed(): void {
+    if (this.file === undefined || this.timer !== undefined) return;
+    this.timer = setTimeout(() => this.flush(), this.delayMs);
+    this.timer.unref();
+  }
+
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.file === undefined) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(this.state));
+    renameSync(temporary, this.file);
+  }
+}

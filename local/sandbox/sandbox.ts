@@ -1,0 +1,149 @@
+import type { AwsResponse, AwsService, SandboxHooks } from '../contracts';
+import { createCloudFormationService } from './cloudformation-service';
+import { AwsApiError } from './errors';
+import { DEFAULT_SPEED, RESOURCE_TIMING, resourceSeconds, scaledMilliseconds, TIMING_AS_OF, type ResourceTiming } from './resource-timing';
+import { FaultRegistry, type SandboxFaults } from './sandbox-faults';
+import { loadState, StateWriter } from './sandbox-state';
+import { StackEngine } from './stack-engine';
+import { createStsService } from './sts-service';
+
+/**
+ * The sandbox customer accounts of the embedded default (DESIGN.md §4, issue 5): a local
+ * CloudFormation and STS that a standard AWS client can use. The edge routes requests signed for
+ * `cloudformation` and `sts` to `services`, and paths under `/_sandbox/` to `handleRoute`:
+ *
+ *   PUT  /_sandbox/cfn-responses/<id>  custom-resource answers (the ResponseURL of each request)
+ *   GET  /_sandbox/faults              the injected faults, as JSON; PUT replaces them, DELETE clears
+ *   GET  /_sandbox/stacks[?account=…]  the live stacks of every (or one) account, as JSON
+ */
+
+export interface SandboxOptions {
+  hooks: SandboxHooks;
+  /** Where this process's edge is reached (custom resources' ResponseURLs point there). */
+  edgeUrl: string;
+  /** Where the accounts are kept between runs; absent: in memory only. */
+  stateFile?: string;
+  /** Scale of resource durations: 1 is real time, the default DEFAULT_SPEED (0.01). */
+  speed?: number;
+  now?: () => number;
+  /** Where the sandbox reports what it could not do (an event it could not deliver); default stderr. */
+  log?: (message: string) => void;
+}
+
+export interface LiveStack {
+  account: string;
+  region: string;
+  stackName: string;
+  stackId: string;
+  status: string;
+  statusReason?: string;
+  createdAt: string;
+}
+
+export interface SandboxTiming {
+  /** When the figures were drawn up. */
+  asOf: string;
+  speed: number;
+  /** Typical seconds per resource type, unscaled (resource-timing.ts). */
+  table: Readonly<Record<string, ResourceTiming>>;
+  /** Unscaled seconds for one resource (the table, its property variants, or the default). */
+  seconds(type: string, operation: 'create' | 'delete', properties?: Record<string, unknown>): number;
+  /** What the sandbox waits, in milliseconds, for that resource. */
+  milliseconds(type: string, operation: 'create' | 'delete', properties?: Record<string, unknown>): number;
+}
+
+export interface Sandbox {
+  services: AwsService[];
+  handleRoute(request: { method: string; path: string; body: string }): Promise<AwsResponse | undefined>;
+  faults: SandboxFaults;
+  liveStacks(account?: string): LiveStack[];
+  timing: SandboxTiming;
+  /** Stops every timer, waits for event deliveries under way and writes the state file. */
+  stop(): Promise<void>;
+}
+
+export function createSandbox(options: SandboxOptions): Sandbox {
+  const speed = options.speed ?? DEFAULT_SPEED;
+  if (!(speed > 0)) throw new RangeError(`speed must be greater than 0, not ${speed}`);
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((message: string) => process.stderr.write(`sandbox: ${message}\n`));
+  const state = loadState(options.stateFile);
+  const writer = new StateWriter(options.stateFile, state);
+  const faults = new FaultRegistry();
+  const engine = new StackEngine({ state, writer, hooks: options.hooks, faults, edgeUrl: options.edgeUrl.replace(/\/+$/, ''), speed, now, log });
+  engine.resume();
+  let stopped = false;
+
+  const json = (status: number, body: unknown): AwsResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  function liveStacks(account?: string): LiveStack[] {
+    return Object.values(state.accounts)
+      .filter((candidate) => account === undefined || candidate.id === account)
+      .flatMap((candidate) => candidate.stacks)
+      .filter((stack) => stack.status !== 'DELETE_COMPLETE')
+      .map((stack) => ({
+        account: stack.account,
+        region: stack.region,
+        stackName: stack.stackName,
+        stackId: stack.stackId,
+        status: stack.status,
+        ...(stack.statusReason === undefined ? {} : { statusReason: stack.statusReason }),
+        createdAt: new Date(stack.createdAt).toISOString(),
+      }));
+  }
+
+  async function handleRoute(request: { method: string; path: string; body: string }): Promise<AwsResponse | undefined> {
+    const url = new URL(request.path, 'http://sandbox.invalid');
+    if (!url.pathname.startsWith('/_sandbox/')) return undefined;
+    const method = request.method.toUpperCase();
+    const response = /^\/_sandbox\/cfn-responses\/([^/]+)$/.exec(url.pathname);
+    if (response) {
+      if (method !== 'PUT') return json(405, { message: 'Answer a custom resource with PUT' });
+      const outcome = engine.customResourceResponse(decodeURIComponent(response[1] ?? ''), request.body);
+      return outcome.status === 200
+        ? { status: 200, headers: {}, body: '' }
+        : { status: outcome.status, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>${outcome.message}</Message></Error>` };
+    }
+    if (url.pathname === '/_sandbox/faults') {
+      if (method === 'GET') return json(200, faults.describe());
+      if (method === 'DELETE') {
+        faults.clear();
+        return json(200, faults.describe());
+      }
+      if (method !== 'PUT') return json(405, { message: 'GET, PUT or DELETE the faults' });
+      try {
+        faults.replace(JSON.parse(request.body) as unknown);
+      } catch (error) {
+        const message = error instanceof AwsApiError ? error.message : `Invalid faults document: ${error instanceof Error ? error.message : String(error)}`;
+        return json(400, { message });
+      }
+      return json(200, faults.describe());
+    }
+    if (url.pathname === '/_sandbox/stacks') {
+      if (method !== 'GET') return json(405, { message: 'GET the stacks' });
+      return json(200, { stacks: liveStacks(url.searchParams.get('account') ?? undefined) });
+    }
+    return json(404, { message: `No sandbox route ${method} ${url.pathname}` });
+  }
+
+  return {
+    services: [createCloudFormationService({ engine, faults, now, log }), createStsService({ engine, now, log })],
+    handleRoute,
+    faults,
+    liveStacks,
+    timing: {
+      asOf: TIMING_AS_OF,
+      speed,
+      table: RESOURCE_TIMING,
+      seconds: resourceSeconds,
+      milliseconds: (type, operation, properties) => scaledMilliseconds(resourceSeconds(type, operation, properties), speed),
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      engine.stop();
+      await engine.settled();
+      writer.flush();
+    },
+  };
+}

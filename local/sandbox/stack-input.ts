@@ -1,0 +1,162 @@
+import { readTemplate } from '../../src/cfn/read-template';
+import type { CfnParameter, CfnTemplate } from '../../src/cfn/template-types';
+import { validateTemplate } from '../../src/cfn/validate-template';
+import { ValidationError } from './errors';
+import { isListParameterType, sha256 } from './template-evaluator';
+
+/**
+ * What CloudFormation checks in a CreateStack request before it creates anything: the stack name,
+ * the template (against the resource specification), parameters, capabilities and tags, with the
+ * messages CloudFormation answers. Shared by the sandbox and the unit tests' double.
+ */
+
+export const STACK_NAME_PATTERN = /^[a-zA-Z][-a-zA-Z0-9]*$/;
+export const MAX_STACK_NAME = 128;
+export const MAX_TEMPLATE_BODY = 51_200;
+export const MAX_TAGS = 50;
+
+const IAM_NAME_PROPERTIES = ['RoleName', 'UserName', 'GroupName', 'ManagedPolicyName', 'InstanceProfileName'];
+
+export interface GivenParameter {
+  ParameterKey?: string | undefined;
+  ParameterValue?: string | undefined;
+}
+export interface GivenTag {
+  Key?: string | undefined;
+  Value?: string | undefined;
+}
+
+export function checkStackName(name: string): void {
+  if (!STACK_NAME_PATTERN.test(name) || name.length > MAX_STACK_NAME) {
+    throw new ValidationError(
+      `1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]* and have length less than or equal to ${MAX_STACK_NAME}`,
+    );
+  }
+}
+
+/** Reads and checks a template body: YAML or JSON, consistent with the CloudFormation specification. */
+export function parseTemplateBody(body: string | undefined): CfnTemplate {
+  if (body === undefined || body === '') throw new ValidationError('Either Template URL or Template Body must be specified.');
+  if (Buffer.byteLength(body) > MAX_TEMPLATE_BODY) {
+    throw new ValidationError(`1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY}`);
+  }
+  let template: unknown;
+  try {
+    template = readTemplate(body);
+  } catch (error) {
+    throw new ValidationError(`Template format error: ${body.trimStart().startsWith('{') ? 'JSON' : 'YAML'} not well-formed. (${(error as Error).message})`);
+  }
+  if (typeof template !== 'object' || template === null || Array.isArray(template)) {
+    throw new ValidationError('Template format error: unsupported structure.');
+  }
+  const problems = validateTemplate(template as CfnTemplate);
+  if (problems.length > 0) {
+    throw new ValidationError(`Template format error: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  }
+  return template as CfnTemplate;
+}
+
+/** Every declared parameter's value: the given one (checked against its constraints) or its default. */
+export function resolveParameters(template: CfnTemplate, given: readonly GivenParameter[]): Record<string, string> {
+  const declared = template.Parameters ?? {};
+  const values = new Map<string, string>();
+  for (const parameter of given) {
+    if (parameter.ParameterKey !== undefined && parameter.ParameterValue !== undefined) values.set(parameter.ParameterKey, parameter.ParameterValue);
+  }
+  if (values.size > 0 && Object.keys(declared).length === 0) {
+    throw new ValidationError('Parameter values specified for a template which does not require them.');
+  }
+  const unknown = [...values.keys()].filter((key) => !(key in declared));
+  if (unknown.length > 0) throw new ValidationError(`Parameters: [${unknown.join(', ')}] do not exist in the template`);
+  const missing = Object.entries(declared)
+    .filter(([key, definition]) => !values.has(key) && definition.Default === undefined)
+    .map(([key]) => key);
+  if (missing.length > 0) throw new ValidationError(`Parameters: [${missing.join(', ')}] must have values`);
+
+  const resolved: Record<string, string> = {};
+  for (const [key, definition] of Object.entries(declared)) {
+    const value = values.get(key) ?? String(definition.Default);
+    if (values.has(key)) checkParameterValue(key, definition, value);
+    resolved[key] = value;
+  }
+  return resolved;
+}
+
+function checkParameterValue(key: string, definition: CfnParameter, value: string): void {
+  const fail = (message: string): never => {
+    throw new ValidationError(definition.ConstraintDescription ? `Parameter '${key}' failed to satisfy constraint: ${definition.ConstraintDescription}` : message);
+  };
+  const isList = isListParameterType(definition.Type);
+  const elements = isList ? value.split(',').map((element) => element.trim()) : [value];
+  const elementType = isList ? definition.Type.replace(/^List<(.*)>$/, '$1') : definition.Type;
+  for (const element of elements) {
+    if (definition.AllowedValues && !definition.AllowedValues.map(String).includes(element)) fail(`Parameter '${key}' must be one of AllowedValues`);
+    if (definition.AllowedPattern !== undefined && !new RegExp(`^(?:${definition.AllowedPattern})$`).test(element)) {
+      fail(`Parameter '${key}' must match pattern ${definition.AllowedPattern}`);
+    }
+    if (definition.MinLength !== undefined && element.length < definition.MinLength) fail(`Parameter '${key}' must contain at least ${definition.MinLength} characters`);
+    if (definition.MaxLength !== undefined && element.length > definition.MaxLength) fail(`Parameter '${key}' must contain at most ${definition.MaxLength} characters`);
+    if (elementType === 'Number') {
+      const number = Number(element);
+      if (element.trim() === '' || Number.isNaN(number)) fail(`Parameter '${key}' must be a number`);
+      if (definition.MinValue !== undefined && number < definition.MinValue) fail(`Parameter '${key}' must be a number not less than ${definition.MinValue}`);
+      if (definition.MaxValue !== undefined && number > definition.MaxValue) fail(`Parameter '${key}' must be a number not greater than ${definition.MaxValue}`);
+    }
+    // AWS-specific types name things in the account; CloudFormation refuses values that cannot be one.
+    const idPrefix = { 'AWS::EC2::VPC::Id': 'vpc', 'AWS::EC2::Subnet::Id': 'subnet', 'AWS::EC2::SecurityGroup::Id': 'sg' }[elementType];
+    if (idPrefix !== undefined && !new RegExp(`^${idPrefix}-[0-9a-f]{8,17}$`).test(element)) {
+      throw new ValidationError(`Parameter validation failed: parameter value ${element} for parameter name ${key} does not exist.`);
+    }
+  }
+}
+
+/**
+ * Values of `AWS::SSM::Parameter::Value<…>` parameters, as CloudFormation reads them from Parameter
+ * Store. The sandbox's Parameter Store holds AWS's public parameters (`/aws/service/…`: AMI ids and
+ * the like), each with a stable made-up value; any other name does not exist there.
+ */
+export function resolveSsmParameters(template: CfnTemplate, parameters: Record<string, string>, region: string): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const [key, definition] of Object.entries(template.Parameters ?? {})) {
+    const type = /^AWS::SSM::Parameter::Value<(.*)>$/.exec(definition.Type)?.[1];
+    if (type === undefined) continue;
+    const names = (parameters[key] ?? '').split(',').map((name) => name.trim());
+    const missing = names.filter((name) => !name.startsWith('/aws/service/'));
+    if (missing.length > 0) {
+      throw new ValidationError(`Parameter validation failed: Unable to fetch parameters [${missing.join(',')}] from parameter store for this account.`);
+    }
+    resolved[key] = names
+      .map((name) => {
+        const hex = sha256(`${region}:${name}`);
+        return type.includes('AWS::EC2::Image::Id') || /ami|image/i.test(name) ? `ami-0${hex.slice(0, 17)}` : hex.slice(0, 12);
+      })
+      .join(',');
+  }
+  return resolved;
+}
+
+/** Capabilities CloudFormation asks for before it creates a stack from this template. */
+export function requiredCapabilities(template: CfnTemplate): string[] {
+  const needed: string[] = [];
+  const iam = Object.values(template.Resources).filter((resource) => resource.Type.startsWith('AWS::IAM::'));
+  if (iam.some((resource) => IAM_NAME_PROPERTIES.some((property) => resource.Properties?.[property] !== undefined))) needed.push('CAPABILITY_NAMED_IAM');
+  else if (iam.length > 0) needed.push('CAPABILITY_IAM');
+  if (template.Transform !== undefined) needed.push('CAPABILITY_AUTO_EXPAND');
+  return needed;
+}
+
+/** The capabilities of `required` that `given` lacks (NAMED_IAM covers IAM). */
+export function missingCapabilities(template: CfnTemplate, given: readonly string[]): string[] {
+  return requiredCapabilities(template).filter((needed) => !(given.includes(needed) || (needed === 'CAPABILITY_IAM' && given.includes('CAPABILITY_NAMED_IAM'))));
+}
+
+export function resolveTags(tags: readonly GivenTag[]): Record<string, string> {
+  if (tags.length > MAX_TAGS) throw new ValidationError(`1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`);
+  const resolved: Record<string, string> = {};
+  for (const tag of tags) {
+    if (tag.Key === undefined || tag.Value === undefined) throw new ValidationError('Tags must have a Key and a Value');
+    if (tag.Key.toLowerCase().startsWith('aws:')) throw new ValidationError(`Invalid tag key: "${tag.Key}": the aws: prefix is reserved`);
+    resolved[tag.Key] = tag.Value;
+  }
+  return resolved;
+}

@@ -1,0 +1,110 @@
+import { CreateStackCommand, DescribeStackEventsCommand, ValidateTemplateCommand, type CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
+import { criticalPathSeconds } from '../../local/sandbox/resource-graph';
+import { DEFAULT_SPEED, resourceSeconds, RESOURCE_TIMING } from '../../local/sandbox/resource-timing';
+import { COMPONENT_DEPENDENCIES, type ComponentName } from '../../src/stacks/components';
+import { buildStackTemplates } from '../../src/templates/build-stack-templates';
+import type { ComponentTemplate } from '../../src/templates/component-template';
+import { OPERATORS_CIDR, templateInput } from '../unit/templates/fixtures';
+import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
+import { outputsOf, waitForStack } from './stack-waits';
+
+/**
+ * Realistic time: each resource takes its typical duration from the dated table, scaled by the
+ * sandbox's speed, so the whole default Groundwork stack (all nine components, every real
+ * template) comes up in seconds at the default speed, and no faster than its critical path.
+ */
+
+const ACCOUNT = '888888888888';
+
+let edge: SandboxEdge;
+
+beforeAll(async () => {
+  edge = await startSandboxEdge({ speed: DEFAULT_SPEED });
+  // The resource specification loads on first use (about a second): not part of what is timed.
+  await edge.cloudFormation(ACCOUNT).send(new ValidateTemplateCommand({ TemplateBody: JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }) }));
+});
+
+afterAll(async () => {
+  await edge.close();
+});
+
+/** Deploys components as the workflow does: each once its dependencies are up, fed their outputs. */
+async function deployAll(cfn: CloudFormationClient, components: ComponentTemplate[]): Promise<Map<ComponentName, Stack>> {
+  const done = new Map<ComponentName, Stack>();
+  const started = new Map<ComponentName, Promise<Stack>>();
+  const deploy = async (component: ComponentTemplate): Promise<Stack> => {
+    await Promise.all(COMPONENT_DEPENDENCIES[component.component].filter((dependency) => started.has(dependency)).map((dependency) => started.get(dependency)));
+    const parameters = Object.entries(component.parameters).map(([key, source]) => ({
+      ParameterKey: key,
+      ParameterValue:
+        source.kind === 'value'
+          ? source.value
+          : source.kind === 'context'
+            ? `arn:aws:iam::${ACCOUNT}:policy/GroundworkBoundary-acc_abcdefghij0123456789`
+            : (outputsOf(done.get(source.component))[source.output] ?? ''),
+    }));
+    await cfn.send(
+      new CreateStackCommand({ StackName: component.stackName, TemplateBody: JSON.stringify(component.template), Parameters: parameters, Capabilities: ['CAPABILITY_IAM'] }),
+    );
+    const stack = await waitForStack(cfn, component.stackName, 20_000);
+    done.set(component.component, stack);
+    return stack;
+  };
+  for (const component of components) started.set(component.component, deploy(component));
+  await Promise.all(started.values());
+  return done;
+}
+
+describe('realistic time in the sandbox', () => {
+  it('takes the typical durations of the dated table', () => {
+    expect(resourceSeconds('AWS::RDS::DBInstance', 'create')).toBeGreaterThanOrEqual(400);
+    expect(resourceSeconds('AWS::RDS::DBInstance', 'create')).toBeLessThanOrEqual(600);
+    expect(resourceSeconds('AWS::RDS::DBInstance', 'create', { MultiAZ: true })).toBeGreaterThan(resourceSeconds('AWS::RDS::DBInstance', 'create'));
+    expect(resourceSeconds('AWS::EC2::NatGateway', 'create')).toBe(100);
+    expect(resourceSeconds('AWS::ElasticLoadBalancingV2::LoadBalancer', 'create')).toBe(180);
+    expect(resourceSeconds('AWS::EC2::VPC', 'create')).toBe(5);
+    expect(resourceSeconds('AWS::EC2::VPCEndpoint', 'create', { VpcEndpointType: 'Interface' })).toBeGreaterThan(resourceSeconds('AWS::EC2::VPCEndpoint', 'create'));
+    expect(resourceSeconds('AWS::Made::Up', 'create')).toBe(10);
+    expect(Object.values(RESOURCE_TIMING).every((timing) => timing.create > 0 && timing.delete > 0)).toBe(true);
+    expect(edge.sandbox.timing).toMatchObject({ asOf: expect.stringMatching(/^20\d\d/), speed: DEFAULT_SPEED });
+    expect(edge.sandbox.timing.milliseconds('AWS::RDS::DBInstance', 'create')).toBe(Math.round(resourceSeconds('AWS::RDS::DBInstance', 'create') * 1000 * DEFAULT_SPEED));
+  });
+
+  it('brings the whole default Groundwork stack up in seconds at the default speed, no faster than its critical path', async () => {
+    // Prepare
+    const components = buildStackTemplates(templateInput({ network: { endpoints: true }, bastion: { enabled: true, allowedCidr: OPERATORS_CIDR } }));
+    const cfn = edge.cloudFormation(ACCOUNT);
+    const finish = new Map<ComponentName, number>();
+    for (const component of components) {
+      const after = Math.max(0, ...COMPONENT_DEPENDENCIES[component.component].map((dependency) => finish.get(dependency) ?? 0));
+      finish.set(component.component, after + criticalPathSeconds(component.template, 'create'));
+    }
+    const lowerBoundMs = Math.max(...finish.values()) * 1000 * DEFAULT_SPEED;
+
+    // Act
+    const started = Date.now();
+    const stacks = await deployAll(cfn, components);
+    const elapsed = Date.now() - started;
+    const database = stacks.get('database');
+    const { StackEvents } = await cfn.send(new DescribeStackEventsCommand({ StackName: database?.StackId }));
+
+    // Assess
+    expect(components).toHaveLength(9);
+    expect(components.map((component) => [component.stackName, stacks.get(component.component)?.StackStatus])).toEqual(
+      components.map((component) => [component.stackName, 'CREATE_COMPLETE']),
+    );
+    // Seconds, not minutes: the critical path is ~5 s at the default speed; the rest is polling and timer lag.
+    expect(elapsed).toBeGreaterThanOrEqual(lowerBoundMs * 0.95);
+    expect(elapsed).toBeLessThan(lowerBoundMs + 6_000);
+    // The database instance alone takes its table time, scaled.
+    const instance = (StackEvents ?? []).filter((event) => event.ResourceType === 'AWS::RDS::DBInstance');
+    const began = instance.find((event) => event.ResourceStatus === 'CREATE_IN_PROGRESS')?.Timestamp?.getTime() ?? 0;
+    const ended = instance.find((event) => event.ResourceStatus === 'CREATE_COMPLETE')?.Timestamp?.getTime() ?? 0;
+    expect(ended - began).toBeGreaterThanOrEqual(resourceSeconds('AWS::RDS::DBInstance', 'create') * 1000 * DEFAULT_SPEED - 5);
+    expect(outputsOf(database)).toEqual({
+      DatabaseEndpointAddress: expect.stringMatching(/^[a-z0-9-]+\.[a-z0-9]{12}\.us-east-1\.rds\.amazonaws\.com$/),
+      DatabaseEndpointPort: '5432',
+      DatabaseInstanceArn: expect.stringMatching(new RegExp(`^arn:aws:rds:us-east-1:${ACCOUNT}:db:[a-z0-9-]+$`)),
+    });
+  });
+});
