@@ -6,10 +6,18 @@ import { join, resolve } from 'node:path';
  * environment variables it reads in AWS (AWS_ENDPOINT_URL_*, TABLE_NAME, …).
  */
 export const LOCAL_HOST = '127.0.0.1';
-export const API_PORT = 3000;
+
+/** A fixed port, overridable (GROUNDWORK_API_PORT, …) so a test can run beside a developer's own `npm start`. */
+function port(variable: string, fixed: number): number {
+  const value = Number(process.env[variable] ?? fixed);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${variable} must be a TCP port, not "${process.env[variable] ?? ''}"`);
+  return value;
+}
+
+export const API_PORT = port('GROUNDWORK_API_PORT', 3000);
 /** One edge endpoint for every local AWS API: Step Functions, EventBridge, SNS, CloudFormation, STS. */
-export const EDGE_PORT = 4566;
-export const DYNAMODB_PORT = 4567;
+export const EDGE_PORT = port('GROUNDWORK_EDGE_PORT', 4566);
+export const DYNAMODB_PORT = port('GROUNDWORK_DYNAMODB_PORT', 4567);
 export const REGION = 'us-east-1';
 
 /** Groundwork's own (service) account in local mode, and the stage. */
@@ -64,13 +72,11 @@ export const statePaths = (dir: string) => ({
 export function functionEnvironment(): Record<string, string> {
   return {
     AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: SERVICE_ACCOUNT,
-    AWS_SECRET_ACCESS_KEY: 'local',
+    ...customerAccountsTarget(),
     AWS_ENDPOINT_URL: endpoints.edge,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     TABLE_NAME: names.table,
     EVENT_BUS_NAME: names.eventBus,
-    SERVICE_ROLE_ARN: arns.serviceRole,
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
     TENANT_CLAIM: 'tenant',
     ONBOARDING_TEMPLATE_URL: endpoints.onboardingTemplate,
@@ -80,5 +86,24 @@ export function functionEnvironment(): Record<string, string> {
     DELETE_STATE_MACHINE_ARN: arns.deleteStateMachine,
     FUNCTION_TIMEOUT_SECONDS: '60',
     ROLE_PROPAGATION_RETRY_SECONDS: '5',
+  };
+}
+
+/**
+ * Where customer accounts are: the sandbox (default), or real AWS with GROUNDWORK_TARGET=aws.
+ * Then STS and CloudFormation calls go to AWS with the caller's own credentials (AWS_PROFILE or
+ * AWS_ACCESS_KEY_ID…), assuming GROUNDWORK_SERVICE_ROLE_ARN — a role those credentials may assume
+ * and that customer access roles trust; everything else (table, workflows, events) stays local.
+ */
+export function customerAccountsTarget(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (env['GROUNDWORK_TARGET'] !== 'aws') {
+    return { AWS_ACCESS_KEY_ID: SERVICE_ACCOUNT, AWS_SECRET_ACCESS_KEY: 'local', SERVICE_ROLE_ARN: arns.serviceRole };
+  }
+  const serviceRole = env['GROUNDWORK_SERVICE_ROLE_ARN'];
+  if (!serviceRole) throw new Error('GROUNDWORK_TARGET=aws needs GROUNDWORK_SERVICE_ROLE_ARN: the role customer access roles trust');
+  return {
+    AWS_ENDPOINT_URL_STS: `https://sts.${REGION}.amazonaws.com`,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: `https://cloudformation.${REGION}.amazonaws.com`,
+    SERVICE_ROLE_ARN: serviceRole,
   };
 }

