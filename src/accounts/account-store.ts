@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor } from '../store/page-cursor';
+import { queryOwnerIndex } from '../store/query-owner-index';
 import type { Account } from './account';
 import { AccountAlreadyRegisteredError, ConcurrentModificationError } from './errors';
 
@@ -115,26 +115,8 @@ export class DynamoDbAccountStore implements AccountStore {
   }
 
   async listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<AccountPage> {
-    const start = options.nextToken ? decodeCursor(options.nextToken) : undefined;
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :tenant',
-        ExpressionAttributeValues: { ':tenant': tenantAccountsIndex(tenantId) },
-        Limit: options.limit,
-        ...(start
-          ? { ExclusiveStartKey: { ...accountKey(start.id), gsi1pk: tenantAccountsIndex(tenantId), gsi1sk: start.s } }
-          : {}),
-      }),
-    );
-    const items = (result.Items ?? []).map(fromItem);
-    const last = result.LastEvaluatedKey;
-    const lastItem = items.at(-1);
-    return {
-      items,
-      ...(last && lastItem ? { nextToken: encodeCursor({ s: String(last['gsi1sk']), id: lastItem.id }) } : {}),
-    };
+    const page = await queryOwnerIndex(this.client, this.tableName, { owner: tenantAccountsIndex(tenantId), keyOf: accountKey, ...options });
+    return { items: page.items.map(fromItem), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   }
 
   async update(id: string, change: AccountChange, expected: WriteExpectation, options: { signal?: AbortSignal } = {}): Promise<Account> {

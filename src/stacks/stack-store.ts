@@ -10,6 +10,7 @@ import { liveStacksIndex } from '../accounts/account-store';
 import { cidrItemKey, cidrScopeKey, type CidrScope } from '../network/cidr-registry';
 import type { StackStatusChangeDetail, StackStepStatusChangeDetail } from '../events/event-publisher';
 import { decodeCursor, encodeCursor } from '../store/page-cursor';
+import { queryOwnerIndex } from '../store/query-owner-index';
 import type { Stack } from './stack';
 
 /**
@@ -171,21 +172,8 @@ export class DynamoDbStackStore {
   }
 
   async listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<{ items: Stack[]; nextToken?: string }> {
-    const start = options.nextToken ? decodeCursor(options.nextToken) : undefined;
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :tenant',
-        ExpressionAttributeValues: { ':tenant': tenantStacksIndex(tenantId) },
-        ScanIndexForward: false,
-        Limit: options.limit,
-        ...(start ? { ExclusiveStartKey: { ...stackKey(start.id), gsi1pk: tenantStacksIndex(tenantId), gsi1sk: start.s } } : {}),
-      }),
-    );
-    const items = (result.Items ?? []).map(fromItem);
-    const last = items.at(-1);
-    return { items, ...(result.LastEvaluatedKey && last ? { nextToken: encodeCursor({ s: `${last.createdAt}#${last.id}`, id: last.id }) } : {}) };
+    const page = await queryOwnerIndex(this.client, this.tableName, { owner: tenantStacksIndex(tenantId), keyOf: stackKey, newestFirst: true, ...options });
+    return { items: page.items.map(fromItem), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   }
 
   /**

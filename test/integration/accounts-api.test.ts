@@ -15,14 +15,9 @@ import { createLogger } from '../../src/log/logger';
 import { createTestTable } from '../support/dynamodb';
 import { eventDetailErrors } from '../support/event-schemas';
 import { apiEvent, lambdaContext } from '../support/lambda';
+import { testOnboardingSettings } from '../support/onboarding-settings';
 
-const onboarding = {
-  templateUrl: 'https://groundwork-test-templates.s3.us-east-1.amazonaws.com/onboarding/onboarding-role.yaml',
-  region: 'us-east-1',
-  serviceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-test-service',
-  registrationTopicArn: 'arn:aws:sns:us-east-1:999999999999:groundwork-test-registration',
-  eventBusArn: 'arn:aws:events:us-east-1:999999999999:event-bus/groundwork-test',
-};
+const onboarding = testOnboardingSettings;
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 const eventBridge = new EventBridgeClient({ region: 'us-east-1' });

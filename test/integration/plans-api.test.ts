@@ -11,6 +11,7 @@ import { createPlanRoute } from '../../src/plans/plan-routes';
 import type { StackPlan } from '../../src/plans/plan-stack';
 import { createTestTable } from '../support/dynamodb';
 import { apiEvent, lambdaContext } from '../support/lambda';
+import { testOnboardingSettings } from '../support/onboarding-settings';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 const eventBridge = new EventBridgeClient({ region: 'us-east-1' });
@@ -23,13 +24,7 @@ beforeAll(async () => {
   const accounts = new AccountService({
     store: new DynamoDbAccountStore(table.dynamo, table.tableName),
     events: createEventPublisher(eventBridge, 'groundwork-test'),
-    onboarding: {
-      templateUrl: 'https://t.s3.us-east-1.amazonaws.com/onboarding/onboarding-role.yaml',
-      region: 'us-east-1',
-      serviceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-test-service',
-      registrationTopicArn: 'arn:aws:sns:us-east-1:999999999999:groundwork-test-registration',
-      eventBusArn: 'arn:aws:events:us-east-1:999999999999:event-bus/groundwork-test',
-    },
+    onboarding: testOnboardingSettings,
     logger,
   });
   const options = { logger, tenantClaim: 'tenant' };

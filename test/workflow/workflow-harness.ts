@@ -22,6 +22,7 @@ import type { ComponentName } from '../../src/stacks/components';
 import { runLocalStateMachine, substitutePlaceholders } from '../../local/stepfunctions/local-state-machine';
 import { CloudFormationDouble } from '../support/cloudformation-double';
 import { createTestTable } from '../support/dynamodb';
+import { testOnboardingSettings } from '../support/onboarding-settings';
 
 /**
  * Everything a workflow test needs, real except the customer's CloudFormation (the double) and
@@ -124,13 +125,7 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
   const accounts = new AccountService({
     store: accountStore,
     events: createEventPublisher(eventBridge, 'groundwork-test'),
-    onboarding: {
-      templateUrl: 'https://t.s3.us-east-1.amazonaws.com/onboarding/onboarding-role.yaml',
-      region: 'us-east-1',
-      serviceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-test-service',
-      registrationTopicArn: 'arn:aws:sns:us-east-1:999999999999:groundwork-test-registration',
-      eventBusArn: 'arn:aws:events:us-east-1:999999999999:event-bus/groundwork-test',
-    },
+    onboarding: testOnboardingSettings,
     logger,
   });
   const stacks = new StackService({ store: stackStore, recorder, accounts, sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, now });

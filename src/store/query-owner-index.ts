@@ -1,0 +1,38 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from './page-cursor';
+
+/**
+ * One page of an owner's items through gsi1 (gsi1pk = the owner's listing, gsi1sk =
+ * `<createdAt>#<id>`), with a nextToken that only ever resumes inside that same listing.
+ */
+export async function queryOwnerIndex(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  query: {
+    owner: string;
+    /** The item's own primary key, rebuilt from its id to resume after it. */
+    keyOf: (id: string) => { pk: string; sk: string };
+    limit: number;
+    nextToken?: string;
+    newestFirst?: boolean;
+  },
+): Promise<{ items: Array<Record<string, unknown>>; nextToken?: string }> {
+  const start = query.nextToken ? decodeCursor(query.nextToken) : undefined;
+  const result = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :owner',
+      ExpressionAttributeValues: { ':owner': query.owner },
+      ScanIndexForward: !query.newestFirst,
+      Limit: query.limit,
+      ...(start ? { ExclusiveStartKey: { ...query.keyOf(start.id), gsi1pk: query.owner, gsi1sk: start.s } } : {}),
+    }),
+  );
+  const items = result.Items ?? [];
+  const last = items.at(-1);
+  return {
+    items,
+    ...(result.LastEvaluatedKey && last ? { nextToken: encodeCursor({ s: String(last['gsi1sk']), id: String(last['id']) }) } : {}),
+  };
+}
