@@ -85,6 +85,8 @@ export function functionEnvironment(): Record<string, string> {
     PROVISION_STATE_MACHINE_ARN: arns.provisionStateMachine,
     DELETE_STATE_MACHINE_ARN: arns.deleteStateMachine,
     FUNCTION_TIMEOUT_SECONDS: '60',
+    // The sandbox's custom-resource ResponseURLs (CloudFormation's S3 buckets in AWS).
+    CFN_RESPONSE_URL_PATTERN: `^http://127\\.0\\.0\\.1:${EDGE_PORT}/_sandbox/cfn-responses/`,
     ROLE_PROPAGATION_RETRY_SECONDS: '5',
   };
 }

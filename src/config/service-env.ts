@@ -25,6 +25,18 @@ export const onboardingCallbackEnvSchema = baseEnvSchema.extend({
   /** The function's own timeout: an unanswered claim older than this may be taken over. */
   FUNCTION_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(900).default(60),
   ROLE_PROPAGATION_RETRY_SECONDS: z.coerce.number().int().min(0).max(120).default(30),
+  /** A regular expression every ResponseURL must match (default: CloudFormation's response buckets). */
+  CFN_RESPONSE_URL_PATTERN: z
+    .string()
+    .refine((value) => {
+      try {
+        new RegExp(value);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a regular expression')
+    .optional(),
 });
 
 export const stacksApiEnvSchema = accountsApiEnvSchema.extend({

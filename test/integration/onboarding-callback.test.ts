@@ -7,7 +7,7 @@ import type { Account } from '../../src/accounts/account';
 import { DynamoDbAccountStore, type AccountStore } from '../../src/accounts/account-store';
 import { hashRegistrationToken, newAccountId, newExternalId, newRegistrationToken } from '../../src/accounts/onboarding-credentials';
 import { createCloudFormationAnswerer } from '../../src/accounts/registration/answer-cloudformation';
-import type { RegistrationDeps } from '../../src/accounts/registration/handle-registration';
+import { CLOUDFORMATION_RESPONSE_URL, type RegistrationDeps } from '../../src/accounts/registration/handle-registration';
 import { onboardingCallbackHandler } from '../../src/accounts/registration/onboarding-callback-handler';
 import { createStsRoleProver } from '../../src/accounts/registration/prove-access-role';
 import { DynamoDbRegistrationRequestStore } from '../../src/accounts/registration/registration-request-store';
@@ -104,6 +104,7 @@ function deps(overrides: Partial<RegistrationDeps> = {}): RegistrationDeps {
     logger,
     answerReserveMs: 1200,
     staleClaimMs: 60_000,
+    responseUrlPattern: /^http:\/\/127\.0\.0\.1:\d+\/cfn-responses\//,
     ...overrides,
   };
 }
@@ -211,8 +212,9 @@ const EXPECTED: Record<Scenario, Record<RequestType, Expected>> = {
     Delete: { status: 'SUCCESS', account: 'REVOKED' },
   },
   'bad token': {
-    Create: { status: 'FAILED', account: 'FAILED', reason: /token does not match/ },
-    Update: { status: 'FAILED', account: 'FAILED', reason: /token does not match/ },
+    // Anyone can publish to the topic: without the token nothing changes, not even to FAILED.
+    Create: { status: 'FAILED', account: 'AWAITING_CONNECTION', reason: /token does not match/ },
+    Update: { status: 'FAILED', account: 'CONNECTED', reason: /token does not match/ },
     // Not the stack that registered with this token: nothing of ours to undo.
     Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
@@ -403,6 +405,28 @@ describe('onboarding callback: delivery', () => {
     expect(after?.status).toBe('FAILED');
     expect(after?.accessRoleArn).toBeUndefined();
     expect(after?.registrationStackId).toBeUndefined();
+  });
+
+  it('never calls a ResponseURL that is not CloudFormation\'s, and changes nothing', async () => {
+    const { account, token } = await seedAccount('AWAITING_CONNECTION');
+    arrangeSts('valid');
+    const request = { ...customResourceRequest({ type: 'Create', account, token }), ResponseURL: 'http://127.0.0.1:9/attacker' };
+    const requests: string[] = [];
+    const answer = createCloudFormationAnswerer(createLogger({ write: () => undefined }), (async (url: string) => {
+      requests.push(String(url));
+      return new Response(null, { status: 200 });
+    }) as typeof fetch);
+    await onboardingCallbackHandler(deps({ answer }))(snsEvent(request), lambdaContext());
+    expect(requests).toEqual([]);
+    expect((await store.get(account.id))?.status).toBe('AWAITING_CONNECTION');
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('accepts CloudFormation\'s own response buckets', () => {
+    expect(CLOUDFORMATION_RESPONSE_URL.test('https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws%3A…?X-Amz-Signature=x')).toBe(true);
+    expect(CLOUDFORMATION_RESPONSE_URL.test('https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x')).toBe(true);
+    expect(CLOUDFORMATION_RESPONSE_URL.test('https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.evil.example/x')).toBe(false);
+    expect(CLOUDFORMATION_RESPONSE_URL.test('http://169.254.169.254/latest/meta-data')).toBe(false);
   });
 
   it('keeps the event publisher out of the decision when it is injected as a fake', async () => {

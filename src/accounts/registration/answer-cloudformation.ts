@@ -29,6 +29,7 @@ export function createCloudFormationAnswerer(logger: Logger, fetchImpl: typeof f
           // The presigned URL signs no content type: send none.
           headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
           body,
+          redirect: 'error',
           signal: AbortSignal.timeout(Math.max(250, deadline - Date.now())),
         });
         if (result.ok) {

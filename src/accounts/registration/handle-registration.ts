@@ -38,7 +38,12 @@ export interface RegistrationDeps {
   answerReserveMs: number;
   /** An unanswered claim older than this (the function's timeout) may be taken over. */
   staleClaimMs: number;
+  /** Where CloudFormation's ResponseURLs live; any other URL is never called (the topic is open). */
+  responseUrlPattern: RegExp;
 }
+
+/** CloudFormation's presigned response buckets (standard and China partitions). */
+export const CLOUDFORMATION_RESPONSE_URL = /^https:\/\/cloudformation-custom-resource-response-[a-z0-9-]+\.s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?\//;
 
 interface Outcome {
   status: 'SUCCESS' | 'FAILED';
@@ -67,6 +72,12 @@ const INVALID_REGISTRATION_ID = 'groundwork-registration-invalid';
 export async function handleRegistrationMessage(message: string, remainingMs: () => number, deps: RegistrationDeps): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const parsed = parseRequest(message);
+  const url = parsed.ok ? parsed.request.ResponseURL : parsed.partial?.ResponseURL;
+  if (url !== undefined && !deps.responseUrlPattern.test(url)) {
+    // Not CloudFormation's: answering would make us send requests wherever a stranger points.
+    deps.logger.error('registration message with a ResponseURL that is not CloudFormation\'s: ignored', { length: message.length });
+    return;
+  }
   if (!parsed.ok) {
     if (parsed.partial) {
       await answerOnce(deps, parsed.partial.ResponseURL, {
@@ -168,6 +179,11 @@ async function decide(
   if (requester !== account.awsAccountId) {
     return failure(request, `This registration is for AWS account ${account.awsAccountId}, but the stack runs in ${requester ?? 'an unknown account'}. Launch it in ${account.awsAccountId}.`, account.id);
   }
+  // Anyone may publish to the registration topic, so nothing in the message counts until the
+  // token matches: without it the answer is FAILED and the account is left exactly as it was.
+  if (!registrationTokenMatches(properties.RegistrationToken, account.registrationTokenHash)) {
+    return failure(request, 'The registration token does not match this Groundwork account. Launch the template from the quick-create link Groundwork gave for it.', account.id);
+  }
   const bound = account.registrationStackId === request.StackId;
   // Only the customer's own, current onboarding stack may move the account's state.
   state.mayChangeState = account.status !== 'REVOKED' && (account.registrationStackId === undefined || bound);
@@ -182,9 +198,6 @@ async function decide(
   }
   if (accountOfArn(properties.AccessRoleArn) !== requester || accountOfArn(properties.ExecutionRoleArn) !== requester) {
     return refuse(`The roles must be in AWS account ${requester}, the account being connected.`);
-  }
-  if (!registrationTokenMatches(properties.RegistrationToken, account.registrationTokenHash)) {
-    return refuse('The registration token does not match this Groundwork account. Launch the template from the quick-create link Groundwork gave for it.');
   }
   if (!bound) {
     if (account.registrationStackId !== undefined) {

@@ -8,7 +8,7 @@ import { createEventPublisher } from '../../events/event-publisher';
 import { createLogger, type Logger } from '../../log/logger';
 import { DynamoDbAccountStore } from '../account-store';
 import { createCloudFormationAnswerer } from './answer-cloudformation';
-import { handleRegistrationMessage, type RegistrationDeps } from './handle-registration';
+import { CLOUDFORMATION_RESPONSE_URL, handleRegistrationMessage, type RegistrationDeps } from './handle-registration';
 import { createStsRoleProver } from './prove-access-role';
 import { DynamoDbRegistrationRequestStore } from './registration-request-store';
 
@@ -40,5 +40,6 @@ export function onboardingCallbackDeps(env: NodeJS.ProcessEnv = process.env, log
     logger: log,
     answerReserveMs: ANSWER_RESERVE_MS,
     staleClaimMs: config.FUNCTION_TIMEOUT_SECONDS * 1000,
+    responseUrlPattern: config.CFN_RESPONSE_URL_PATTERN ? new RegExp(config.CFN_RESPONSE_URL_PATTERN) : CLOUDFORMATION_RESPONSE_URL,
   };
 }
