@@ -65,7 +65,8 @@ export const bastionSchema = z
   .object({
     enabled: z.boolean().default(false),
     allowedCidr: cidrSchema.optional(),
-    keyName: z.string().min(1).max(255).optional(),
+    // An EC2 key pair name: a plain name, never a CloudFormation dynamic reference ({{resolve:…}}).
+    keyName: z.string().regex(/^[A-Za-z0-9 ._-]{1,255}$/, 'must be an EC2 key pair name (letters, digits, spaces, . _ -)').optional(),
   })
   .strict();
 

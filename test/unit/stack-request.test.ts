@@ -23,4 +23,15 @@ describe('stack request schema', () => {
     const paths = result.error?.issues.map((i) => i.path.join('.')).sort();
     expect(paths).toEqual(['bastion.allowedCidr', 'network', 'network.endpoints', 'frontend.type'].sort());
   });
+
+  it('refuses a key name that would be a CloudFormation dynamic reference', () => {
+    const result = stackRequestSchema.safeParse({
+      name: 'shop',
+      accountId: 'acc_abcdefghij0123456789',
+      bastion: { enabled: true, allowedCidr: '203.0.113.0/24', keyName: '{{resolve:secretsmanager:prod/db:SecretString:password}}' },
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['bastion.keyName']);
+    expect(stackRequestSchema.safeParse({ name: 'shop', accountId: 'acc_abcdefghij0123456789', bastion: { enabled: true, allowedCidr: '203.0.113.0/24', keyName: 'ops key-1' } }).success).toBe(true);
+  });
 });
