@@ -119,13 +119,16 @@ export class AccountService {
     if (await this.deps.store.hasLiveStacks(account.id)) throw new AccountHasLiveStacksError(account.id);
     await this.deps.store.delete(account);
     this.deps.logger.info('account deleted', { tenantId, accountId });
-    await this.deps.events.publish('Account Status Change', {
-      tenantId,
-      accountId: account.id,
-      awsAccountId: account.awsAccountId,
-      status: 'DELETED',
-      previousStatus: account.status,
-      occurredAt: this.now().toISOString(),
-    });
+    // The account is gone whatever EventBridge says: a failed publication is logged, not a 500.
+    await this.deps.events
+      .publish('Account Status Change', {
+        tenantId,
+        accountId: account.id,
+        awsAccountId: account.awsAccountId,
+        status: 'DELETED',
+        previousStatus: account.status,
+        occurredAt: this.now().toISOString(),
+      })
+      .catch((error: unknown) => this.deps.logger.error('account deletion not published', { tenantId, accountId, error }));
   }
 }

@@ -39,6 +39,5 @@ export class IdempotencyKeyReusedError extends GroundworkError {
 /** A write found the stack in a state it does not move on from (a stale or reordered update). */
 export class StaleStackWriteError extends GroundworkError {
   readonly status = 409;
-  readonly code = 'stale-write';
-  override readonly expose = false;
+  readonly code = 'stack-changed';
 }

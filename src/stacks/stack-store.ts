@@ -74,6 +74,11 @@ function eventItems(stack: Stack, events: readonly StackEvent[]) {
   }));
 }
 
+/** Another transaction touched the same items at the same time: the caller re-reads and retries. */
+function conflicted(error: TransactionCanceledException): boolean {
+  return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
+}
+
 function scopeOf(stack: Stack): CidrScope {
   return { tenantId: stack.tenantId, accountId: stack.accountId, region: stack.region };
 }
@@ -154,7 +159,8 @@ export class DynamoDbStackStore {
         const lock = await this.client.send(new GetCommand({ TableName: this.tableName, Key: nameKey(stack), ConsistentRead: true }));
         return { kind: 'name-taken', existingStackId: String(lock.Item?.['stackId'] ?? 'unknown') };
       }
-      if (failed(3) || failed(4)) return { kind: 'cidr-race' };
+      // A concurrent transaction on the same items (real DynamoDB says TransactionConflict): allocate again.
+      if (failed(3) || failed(4) || conflicted(error)) return { kind: 'cidr-race' };
       throw error;
     }
   }
@@ -206,7 +212,7 @@ export class DynamoDbStackStore {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }), options.signal ? { abortSignal: options.signal } : {});
       return true;
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (error instanceof TransactionCanceledException && (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed' || conflicted(error))) return false;
       throw error;
     }
   }
