@@ -1,4 +1,5 @@
 import type { AwsResponse, AwsService, SandboxHooks } from '../contracts';
+import { CallLog, type SandboxCall } from './call-log';
 import { createCloudFormationService } from './cloudformation-service';
 import { AwsApiError } from './errors';
 import { DEFAULT_SPEED, RESOURCE_TIMING, resourceSeconds, scaledMilliseconds, TIMING_AS_OF, type ResourceTiming } from './resource-timing';
@@ -15,6 +16,7 @@ import { createStsService } from './sts-service';
  *   PUT  /_sandbox/cfn-responses/<id>  custom-resource answers (the ResponseURL of each request)
  *   GET  /_sandbox/faults              the injected faults, as JSON; PUT replaces them, DELETE clears
  *   GET  /_sandbox/stacks[?account=…]  the live stacks of every (or one) account, as JSON
+ *   GET  /_sandbox/calls[?account=…]   the CloudFormation and STS calls answered (call-log.ts); DELETE clears
  */
 
 export interface SandboxOptions {
@@ -57,6 +59,8 @@ export interface Sandbox {
   handleRoute(request: { method: string; path: string; body: string }): Promise<AwsResponse | undefined>;
   faults: SandboxFaults;
   liveStacks(account?: string): LiveStack[];
+  /** The CloudFormation and STS calls answered so far, oldest first (the newest 100,000). */
+  calls(account?: string): SandboxCall[];
   timing: SandboxTiming;
   /** Stops every timer, waits for event deliveries under way and writes the state file. */
   stop(): Promise<void>;
@@ -70,6 +74,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const state = loadState(options.stateFile);
   const writer = new StateWriter(options.stateFile, state);
   const faults = new FaultRegistry();
+  const callLog = new CallLog(now);
   const engine = new StackEngine({ state, writer, hooks: options.hooks, faults, edgeUrl: options.edgeUrl.replace(/\/+$/, ''), speed, now, log });
   engine.resume();
   let stopped = false;
@@ -119,6 +124,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       }
       return json(200, faults.describe());
     }
+    if (url.pathname === '/_sandbox/calls') {
+      if (method === 'DELETE') {
+        callLog.clear();
+        return json(200, { calls: [] });
+      }
+      if (method !== 'GET') return json(405, { message: 'GET or DELETE the calls' });
+      return json(200, { calls: callLog.list(url.searchParams.get('account') ?? undefined) });
+    }
     if (url.pathname === '/_sandbox/stacks') {
       if (method !== 'GET') return json(405, { message: 'GET the stacks' });
       return json(200, { stacks: liveStacks(url.searchParams.get('account') ?? undefined) });
@@ -127,10 +140,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   }
 
   return {
-    services: [createCloudFormationService({ engine, faults, now, log }), createStsService({ engine, now, log })],
+    services: [createCloudFormationService({ engine, faults, now, log }), createStsService({ engine, now, log })].map((service) => callLog.wrap(service)),
     handleRoute,
     faults,
     liveStacks,
+    calls: (account) => callLog.list(account),
     timing: {
       asOf: TIMING_AS_OF,
       speed,
