@@ -47,8 +47,12 @@ export class StackRecorder {
     return stack;
   }
 
-  async step(stackId: string, component: ComponentName, change: StepChange): Promise<Stack> {
+  /** `whileStack`: the change is made only if the stack is (still) in that status, atomically. */
+  async step(stackId: string, component: ComponentName, change: StepChange, options: { whileStack?: StackStatus } = {}): Promise<Stack> {
     return this.record(stackId, (stack, at) => {
+      if (options.whileStack !== undefined && stack.status !== options.whileStack) {
+        throw new StaleStackWriteError(`step ${component} of ${stackId} not changed: the stack is ${stack.status}, not ${options.whileStack}`);
+      }
       const step = stack.steps[component];
       if (step.status === change.status && change.set === undefined) return undefined;
       if (step.status !== change.status && !STEP_TRANSITIONS[step.status].includes(change.status)) {
@@ -117,12 +121,12 @@ export class StackRecorder {
       const at = this.now().toISOString();
       const change = apply(before, at);
       if (!change) {
-        await this.publishPending(stackId);
+        await this.publishPendingQuietly(stackId);
         return before;
       }
       const after: Stack = { ...change.after, version: before.version + 1, updatedAt: at };
       if (await this.store.save(before, after, change.events, { release: change.release ?? false })) {
-        await this.publishPending(stackId);
+        await this.publishPendingQuietly(stackId);
         return after;
       }
       // Another branch of the workflow wrote first: read again and re-apply.
@@ -132,7 +136,17 @@ export class StackRecorder {
   }
 
   private publish(event: StackEvent): Promise<void> {
+    // Two calls, not one: each narrows the event to its own detail type.
     return event.type === 'Stack Status Change' ? this.events.publish(event.type, event.detail) : this.events.publish(event.type, event.detail);
+  }
+
+  /** The change is committed whatever EventBridge says: an event not sent stays pending for the next change. */
+  private async publishPendingQuietly(stackId: string): Promise<void> {
+    try {
+      await this.publishPending(stackId);
+    } catch (error) {
+      this.logger.warn('stack events not published yet; they stay pending', { stackId, error });
+    }
   }
 
   /** Publishes, in order, every event of the stack not yet published. */

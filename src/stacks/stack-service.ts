@@ -81,8 +81,16 @@ export class StackService {
       switch (outcome.kind) {
         case 'created':
           this.deps.logger.info('stack created', { tenantId, stackId: stack.id, accountId: account.id, vpcCidr });
-          await this.start(this.deps.provisionStateMachineArn, stack.executionName, stack.id);
-          await this.deps.recorder.publishPending(stack.id);
+          try {
+            await this.start(this.deps.provisionStateMachineArn, stack.executionName, stack.id);
+          } catch (error) {
+            // No workflow, so nothing was built: end the stack now, freeing its name and block for a retry.
+            const reason = 'The provisioning workflow could not be started; nothing was created. Retry the request.';
+            await this.deps.recorder.stack(stack.id, { status: 'ROLLBACK_IN_PROGRESS', reason });
+            await this.deps.recorder.stack(stack.id, { status: 'ROLLBACK_COMPLETE', reason });
+            throw error;
+          }
+          await this.deps.recorder.publishPending(stack.id).catch((error: unknown) => this.deps.logger.warn('stack events not published yet; they stay pending', { stackId: stack.id, error }));
           return view;
         case 'name-taken':
           throw new StackNameTakenError(request.name, outcome.existingStackId);

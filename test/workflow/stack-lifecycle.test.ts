@@ -1,3 +1,4 @@
+import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { expectEventsForEveryTransition, runWithFault, suffix } from './fault-matrix';
 import { createWorkflowHarness, type Harness } from './workflow-harness';
 
@@ -133,5 +134,59 @@ describe('late steps', () => {
     await expect(h.workflow({ action: 'deploy', stackId: created.id, component: 'network' })).rejects.toMatchObject({ name: 'ComponentFailedError' });
     await expect(h.workflow({ action: 'deploy', stackId: created.id, component: 'cluster' })).resolves.toEqual({ status: 'SKIPPED' });
     expect(h.double.allStacks().filter((s) => s.stackName.startsWith(`groundwork-${created.id}-`)).length).toBe(before);
+  });
+});
+
+describe('a deploy racing the rollback', () => {
+  it('waits for a component whose CreateStack lands after the rollback began, and deletes it', async () => {
+    // Prepare: a stack whose network hangs, so its execution stays in flight.
+    const account = await h.connectedAccount();
+    h.double.hang(suffix('network'));
+    const created = await h.stacks.create(account.tenantId, h.request(account));
+    const stackId = created.id;
+    // A deploy of nat claimed its step; then the rollback starts before its CreateStack lands.
+    await h.recorder.step(stackId, 'nat', { status: 'IN_PROGRESS', set: { startedAt: new Date().toISOString() } }, { whileStack: 'CREATE_IN_PROGRESS' });
+    await h.recorder.stack(stackId, { status: 'ROLLBACK_IN_PROGRESS', reason: 'a sibling failed' });
+    // A deploy arriving now cannot claim anything.
+    await expect(h.workflow({ action: 'deploy', stackId, component: 'secrets' })).rejects.toMatchObject({ name: 'ComponentFailedError' });
+
+    // Act + Assess: the teardown does not write nat off while its CreateStack may still land…
+    expect(await h.workflow({ action: 'delete', stackId, component: 'nat' })).toMatchObject({ status: 'DELETING' });
+    expect(await h.workflow({ action: 'check-deletion', stackId, component: 'nat', attempt: 0 })).toMatchObject({ status: 'DELETING' });
+    // …and when it lands, it is found and deleted.
+    await h.double.send(
+      new CreateStackCommand({
+        StackName: `groundwork-${stackId}-nat`,
+        TemplateBody: JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }),
+        Tags: [{ Key: 'groundwork:stack', Value: stackId }],
+      }),
+    );
+    await h.double.send(new DescribeStacksCommand({ StackName: `groundwork-${stackId}-nat` }));
+    expect(await h.workflow({ action: 'delete', stackId, component: 'nat' })).toMatchObject({ status: 'DELETING' });
+    for (let i = 0; i < 5 && h.liveComponentStacks(stackId).includes(`groundwork-${stackId}-nat`); i += 1) {
+      await h.workflow({ action: 'check-deletion', stackId, component: 'nat', attempt: i });
+    }
+    expect(h.liveComponentStacks(stackId)).not.toContain(`groundwork-${stackId}-nat`);
+    expect((await h.stacks.get(account.tenantId, stackId)).steps.nat.status).toBe('ROLLED_BACK');
+
+    // Let the hung execution end.
+    h.double.clearFaults();
+    await h.settle();
+  });
+});
+
+describe('a workflow that cannot start', () => {
+  it('ends the stack ROLLBACK_COMPLETE at once, so the same request can be retried', async () => {
+    const account = await h.connectedAccount();
+    const request = h.request(account);
+    h.startFaults.failures = 1;
+    await expect(h.stacks.create(account.tenantId, request)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    const [failed] = (await h.stacks.list(account.tenantId, { limit: 10 })).items;
+    expect(failed).toMatchObject({ status: 'ROLLBACK_COMPLETE', statusReason: expect.stringMatching(/could not be started; nothing was created/) });
+    // The retry gets the same name and block.
+    const retried = await h.stacks.create(account.tenantId, request);
+    await h.settle();
+    expect((await h.stacks.get(account.tenantId, retried.id)).status).toBe('CREATE_COMPLETE');
+    expect(retried.vpcCidr).toBe(failed?.vpcCidr);
   });
 });

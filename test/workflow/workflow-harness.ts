@@ -83,12 +83,13 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
   const crash: CrashFault = {};
   // The step handlers see a recorder that dies, when asked, on the write after CreateStack.
   const crashingRecorder = Object.create(recorder) as StackRecorder;
-  crashingRecorder.step = async (stackId, component, change) => {
-    if (crash.component === component && change.status === 'IN_PROGRESS' && (crash.times ?? Number.POSITIVE_INFINITY) > 0) {
+  crashingRecorder.step = async (stackId, component, change, options) => {
+    // The write that records CreateStack's answer (the step's CloudFormation stack id).
+    if (crash.component === component && change.set?.cloudFormationStackId !== undefined && (crash.times ?? Number.POSITIVE_INFINITY) > 0) {
       crash.times = (crash.times ?? Number.POSITIVE_INFINITY) - 1;
       throw new Error(`injected crash after CreateStack of ${component}`);
     }
-    return recorder.step(stackId, component, change);
+    return recorder.step(stackId, component, change, options);
   };
   const deps: StackWorkflowDeps = { recorder: crashingRecorder, accounts: accountStore, cloudFormation: customerCloudFormationFactory(sts), logger, now };
   const workflow = createStackWorkflow(deps);
@@ -97,7 +98,13 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
   const executions = new Map<string, Execution>();
   const sfn = new SFNClient({ region: 'us-east-1' });
   const sfnStub = mockClient(sfn);
+  /** StartExecution calls that fail (throttled) before the local Step Functions accepts one. */
+  const startFaults = { failures: 0 };
   sfnStub.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string; input: string }) => {
+    if (startFaults.failures > 0) {
+      startFaults.failures -= 1;
+      return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    }
     const existing = executions.get(input.name);
     if (existing) {
       if (existing.input === input.input && existing.stateMachineArn === input.stateMachineArn) return Promise.resolve({ executionArn: `${input.stateMachineArn}:${input.name}`, startDate: new Date() });
@@ -192,6 +199,7 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     stacks,
     accounts,
     executions,
+    startFaults,
     eventBridgeStub,
     logLines,
     connectedAccount,

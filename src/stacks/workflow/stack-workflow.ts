@@ -14,8 +14,9 @@ import type { Logger } from '../../log/logger';
 import { buildStackTemplates } from '../../templates/build-stack-templates';
 import { COMPONENT_DEPENDENCIES, COMPONENTS, type ComponentName } from '../components';
 import type { Stack, StackStep } from '../stack';
+import { StaleStackWriteError } from '../errors';
 import type { StackRecorder } from '../stack-recorder';
-import { deadlineSeconds, pollSeconds, typicalCreateSeconds, typicalDeleteSeconds } from './component-timing';
+import { componentSeconds, deadlineSeconds, expectedSeconds, pollSeconds } from './component-timing';
 import {
   ComponentFailedError,
   ComponentTimedOutError,
@@ -62,6 +63,9 @@ export interface StackWorkflowDeps {
 
 /** A component whose stack fails to delete this many times is left, and reported. */
 export const MAX_DELETE_ATTEMPTS = 3;
+/** Longer than the workflow function's timeout (50 s): a deploy still running is done by then. */
+const DEPLOY_IN_FLIGHT_MS = 60_000;
+const IN_FLIGHT_POLL_SECONDS = 5;
 const GONE_STEP_STATUSES: readonly StackStep['status'][] = ['SKIPPED', 'ROLLED_BACK'];
 
 const DEPENDENTS: Record<ComponentName, ComponentName[]> = Object.fromEntries(
@@ -127,6 +131,16 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const waiting = COMPONENT_DEPENDENCIES[component].filter((d) => !['COMPLETE', 'SKIPPED'].includes(stack.steps[d].status));
     if (waiting.length > 0) throw new DependencyNotReadyError(`${component} waits for ${waiting.join(', ')}`);
 
+    // Claim the step while the stack is still being created. The rollback's own write is on the
+    // same item, so one of the two wins: either this deploy never calls CreateStack, or the
+    // teardown sees the step IN_PROGRESS and waits for what it may create.
+    try {
+      await recorder.step(stackId, component, { status: 'IN_PROGRESS', set: { startedAt: step.startedAt ?? now().toISOString() } }, { whileStack: 'CREATE_IN_PROGRESS' });
+    } catch (error) {
+      if (error instanceof StaleStackWriteError) throw new ComponentFailedError(`${component} is not deployed: ${error.message}`);
+      throw error;
+    }
+
     const { account, cfn } = await customer(stack);
     const template = buildStackTemplates({ request: stack.request, network: stack.network, tenantId: stack.tenantId, stackId: stack.id }).find((t) => t.component === component);
     if (!template) throw new ComponentFailedError(`${component} is not part of this stack's request`);
@@ -166,11 +180,8 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
       cloudFormationStackId = existing.StackId;
     }
 
-    await recorder.step(stackId, component, {
-      status: 'IN_PROGRESS',
-      set: { startedAt: step.startedAt ?? now().toISOString(), ...(cloudFormationStackId ? { cloudFormationStackId } : {}) },
-    });
-    return { status: 'IN_PROGRESS', waitSeconds: typicalCreateSeconds(component, stack.request), attempt: 0 };
+    if (cloudFormationStackId) await recorder.step(stackId, component, { status: 'IN_PROGRESS', set: { cloudFormationStackId } });
+    return { status: 'IN_PROGRESS', waitSeconds: expectedSeconds(template.template, 'create'), attempt: 0 };
   }
 
   async function check(stackId: string, component: ComponentName, attempt: number): Promise<StepResult> {
@@ -188,7 +199,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
       }
       case 'CREATE_IN_PROGRESS': {
         const started = Date.parse(step.startedAt ?? stack.createdAt);
-        const deadline = deadlineSeconds(component, stack.request);
+        const deadline = deadlineSeconds(componentSeconds(stack, component, 'create'));
         if (now().getTime() - started > deadline * 1000) {
           throw new ComponentTimedOutError(`${component} did not finish within ${Math.round(deadline / 60)} minutes (CloudFormation still reports CREATE_IN_PROGRESS).`);
         }
@@ -222,6 +233,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const { account, cfn } = await customer(stack);
     const found = await describe(cfn, step);
     if (!found) {
+      if (mayStillBeCreating(step)) return { status: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: 0 };
       await recorder.step(stackId, component, { status: step.status === 'PENDING' ? 'SKIPPED' : 'ROLLED_BACK', set: { endedAt: now().toISOString() } });
       return { status: 'GONE' };
     }
@@ -231,7 +243,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
       await leave(stackId, component, `not deleted: ${blockers.join(', ')} could not be deleted and still use${blockers.length === 1 ? 's' : ''} it`, found.StackId);
       return { status: 'LEFT' };
     }
-    if (found.StackStatus === 'DELETE_IN_PROGRESS') return { status: 'DELETING', waitSeconds: typicalDeleteSeconds(component, stack.request), attempt: 0 };
+    if (found.StackStatus === 'DELETE_IN_PROGRESS') return { status: 'DELETING', waitSeconds: componentSeconds(stack, component, 'delete'), attempt: 0 };
     const attempts = step.deleteExecution === stack.executionName ? (step.deleteAttempts ?? 0) : 0;
     if (attempts >= MAX_DELETE_ATTEMPTS) {
       await leave(stackId, component, `delete failed ${attempts} times: ${await failureReason(cfn, found)}`, found.StackId);
@@ -246,7 +258,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
       status: 'ROLLING_BACK',
       set: { deleteAttempts: attempts + 1, deleteExecution: stack.executionName, ...(found.StackId ? { cloudFormationStackId: found.StackId } : {}) },
     });
-    return { status: 'DELETING', waitSeconds: typicalDeleteSeconds(component, stack.request), attempt: 0 };
+    return { status: 'DELETING', waitSeconds: componentSeconds(stack, component, 'delete'), attempt: 0 };
   }
 
   async function checkDeletion(stackId: string, component: ComponentName, attempt: number): Promise<StepResult> {
@@ -256,6 +268,8 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const { cfn } = await customer(stack);
     const found = await describe(cfn, step);
     if (!found) {
+      // Never asked to be deleted, because its deploy was still under way: look again.
+      if (step.status === 'IN_PROGRESS') return mayStillBeCreating(step) ? { status: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: attempt + 1 } : { status: 'RETRY' };
       await recorder.step(stackId, component, { status: 'ROLLED_BACK', set: { endedAt: now().toISOString() } });
       return { status: 'GONE' };
     }
@@ -269,6 +283,15 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     if (GONE_STEP_STATUSES.includes(stack.steps[component].status)) return { status: 'GONE' };
     await leave(stackId, component, `not deleted: ${describeStepError(error)}`);
     return { status: 'LEFT' };
+  }
+
+  /**
+   * A step claimed IN_PROGRESS whose CreateStack has not been recorded may have a deploy still
+   * running (Step Functions does not stop a Lambda when its execution fails): until the
+   * function's timeout has passed, its stack may yet appear.
+   */
+  function mayStillBeCreating(step: StackStep): boolean {
+    return step.status === 'IN_PROGRESS' && step.cloudFormationStackId === undefined && now().getTime() - Date.parse(step.startedAt ?? '') < DEPLOY_IN_FLIGHT_MS;
   }
 
   /** Records a component the teardown could not remove: it is reported as a leftover. */
