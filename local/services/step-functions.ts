@@ -109,11 +109,24 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
   );
 
   // ---- persistence ---------------------------------------------------------------------------
+  // Each save writes every record, but serialises only those that changed since the last one (a
+  // finished execution never changes again): with hundreds of executions and their histories,
+  // re-serialising all of them at every start and end made saving quadratic.
+  const serialized = new WeakMap<ExecutionRecord, { version: string; json: string }>();
+  function recordJson(record: ExecutionRecord): string {
+    const version = `${record.status}|${record.stopDate ?? ''}|${record.history.length}|${record.history.at(-1)?.timestamp ?? ''}`;
+    const cached = serialized.get(record);
+    if (cached?.version === version) return cached.json;
+    const json = JSON.stringify(record);
+    serialized.set(record, { version, json });
+    return json;
+  }
+
   function save(): void {
     if (!options.stateFile) return;
     mkdirSync(dirname(options.stateFile), { recursive: true });
     const temporary = `${options.stateFile}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify({ version: STATE_FILE_VERSION, executions: [...records.values()] }));
+    writeFileSync(temporary, `{"version":${JSON.stringify(STATE_FILE_VERSION)},"executions":[${[...records.values()].map(recordJson).join(',')}]}`);
     renameSync(temporary, options.stateFile);
   }
 
