@@ -251,8 +251,8 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     return { executionArn, startDate: epochSeconds(record.startDate) };
   }
 
-  async function describeExecution(input: Record<string, unknown>): Promise<unknown> {
-    const record = execution(input['executionArn']);
+  /** What DescribeExecution and ListExecutions both say of an execution. */
+  function executionSummary(record: ExecutionRecord) {
     return {
       executionArn: record.executionArn,
       stateMachineArn: record.stateMachineArn,
@@ -260,6 +260,13 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       status: record.status,
       startDate: epochSeconds(record.startDate),
       ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
+    };
+  }
+
+  async function describeExecution(input: Record<string, unknown>): Promise<unknown> {
+    const record = execution(input['executionArn']);
+    return {
+      ...executionSummary(record),
       input: record.input,
       inputDetails: { included: true },
       ...(record.output !== undefined ? { output: record.output, outputDetails: { included: true } } : {}),
@@ -290,14 +297,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       .sort((a, b) => b.startDate.localeCompare(a.startDate));
     const { items, nextToken } = page(matching, input);
     return {
-      executions: items.map((record) => ({
-        executionArn: record.executionArn,
-        stateMachineArn: record.stateMachineArn,
-        name: record.name,
-        status: record.status,
-        startDate: epochSeconds(record.startDate),
-        ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
-      })),
+      executions: items.map(executionSummary),
       ...(nextToken ? { nextToken } : {}),
     };
   }

@@ -27,22 +27,30 @@ export class DynamoDbCidrRegistry implements CidrRegistry {
   ) {}
 
   async taken(scope: CidrScope): Promise<string[]> {
-    const cidrs: string[] = [];
+    return (await this.scope(scope)).taken;
+  }
+
+  /** The scope's blocks, and the version a creation must find unchanged to take another. */
+  async scope(scope: CidrScope): Promise<{ taken: string[]; version: number }> {
+    const taken: string[] = [];
+    let version = 0;
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :scope AND begins_with(sk, :cidr)',
-          ExpressionAttributeValues: { ':scope': cidrScopeKey(scope), ':cidr': 'CIDR#' },
-          ProjectionExpression: 'sk',
+          KeyConditionExpression: 'pk = :scope',
+          ExpressionAttributeValues: { ':scope': cidrScopeKey(scope) },
           ConsistentRead: true,
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      for (const item of page.Items ?? []) cidrs.push(String(item['sk']).slice('CIDR#'.length));
+      for (const item of page.Items ?? []) {
+        if (item['sk'] === 'SCOPE') version = Number(item['version']);
+        else taken.push(String(item['sk']).slice('CIDR#'.length));
+      }
       start = page.LastEvaluatedKey;
     } while (start);
-    return cidrs;
+    return { taken, version };
   }
 }

@@ -7,7 +7,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { liveStacksIndex } from '../accounts/account-store';
-import { cidrItemKey, cidrScopeKey, type CidrScope } from '../network/cidr-registry';
+import { cidrItemKey, cidrScopeKey, DynamoDbCidrRegistry, type CidrScope } from '../network/cidr-registry';
 import type { StackStatusChangeDetail, StackStepStatusChangeDetail } from '../events/event-publisher';
 import { decodeCursor, encodeCursor } from '../store/page-cursor';
 import { queryOwnerIndex } from '../store/query-owner-index';
@@ -89,27 +89,8 @@ export class DynamoDbStackStore {
     private readonly tableName: string,
   ) {}
 
-  async cidrScope(scope: CidrScope): Promise<{ taken: string[]; version: number }> {
-    const taken: string[] = [];
-    let version = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :scope',
-          ExpressionAttributeValues: { ':scope': cidrScopeKey(scope) },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item['sk'] === 'SCOPE') version = Number(item['version']);
-        else taken.push(String(item['sk']).slice('CIDR#'.length));
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return { taken, version };
+  cidrScope(scope: CidrScope): Promise<{ taken: string[]; version: number }> {
+    return new DynamoDbCidrRegistry(this.client, this.tableName).scope(scope);
   }
 
   async create(stack: Stack, options: { scopeVersion: number; idempotency?: { key: string; requestHash: string; response: string }; events: readonly StackEvent[] }): Promise<CreateOutcome> {

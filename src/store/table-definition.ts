@@ -7,8 +7,6 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   gsi1pk / gsi1sk  listings by owner (TENANT#<tenant>#ACCOUNTS / <createdAt>#<id>, …)
  *   expiresAt        DynamoDB TTL, epoch seconds (dedupe records of registration requests)
  */
-export const TABLE_KEYS = { partition: 'pk', sort: 'sk', gsi1: 'gsi1', gsi1Partition: 'gsi1pk', gsi1Sort: 'gsi1sk', ttl: 'expiresAt' } as const;
-
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
