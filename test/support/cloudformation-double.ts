@@ -129,7 +129,7 @@ export class CloudFormationDouble {
   private deleteFaults: DeleteFault[] = [];
   private throttles: CountedFault[] = [];
   private denials: CallMatch[] = [];
-  private hangs: Array<string | RegExp> = [];
+  private hangs: Array<{ match: string | RegExp; until?: () => boolean }> = [];
   private droppedResponses: CountedFault[] = [];
 
   constructor(options: CloudFormationDoubleOptions = {}) {
@@ -218,9 +218,12 @@ export class CloudFormationDouble {
     this.denials.push(match);
   }
 
-  /** Matching stacks stay CREATE_IN_PROGRESS while this holds (clearFaults() lets them finish). */
-  hang(match: string | RegExp): void {
-    this.hangs.push(match);
+  /**
+   * Matching stacks stay CREATE_IN_PROGRESS while this holds: until `until()` returns true, or
+   * without it until clearFaults(). A create fault on the same stack still applies when it ends.
+   */
+  hang(match: string | RegExp, until?: () => boolean): void {
+    this.hangs.push(until === undefined ? { match } : { match, until });
   }
 
   /** The next `count` matching calls take effect but throw TimeoutError, as if the response was lost. */
@@ -372,7 +375,7 @@ export class CloudFormationDouble {
   private progress(record: StackRecord, describing: boolean): void {
     const status = record.stack.status;
     if (status !== 'CREATE_IN_PROGRESS' && status !== 'DELETE_IN_PROGRESS') return;
-    if (status === 'CREATE_IN_PROGRESS' && this.hangs.some((match) => matches(match, record.stack.stackName))) return;
+    if (status === 'CREATE_IN_PROGRESS' && this.hangs.some((hang) => matches(hang.match, record.stack.stackName) && !(hang.until?.() ?? false))) return;
     if (describing) record.describes += 1;
     if (record.describes < this.describesToComplete) return;
     if (status === 'CREATE_IN_PROGRESS') this.finishCreate(record);

@@ -12,7 +12,11 @@ afterEach(() => h.double.clearFaults());
 describe('rollback that cannot finish', () => {
   it('ends ROLLBACK_FAILED naming exactly the component stacks left, and why', async () => {
     // frontend fails to create; the database then refuses to be deleted, so what it stands on stays too.
+    // The two are built in parallel: frontend fails only once the database exists, or there is nothing to leave.
+    const existing = new Set(h.double.allStacks().map((s) => s.stackId));
+    const databaseBuilt = () => h.double.allStacks().some((s) => !existing.has(s.stackId) && /-database$/.test(s.stackName) && s.status === 'CREATE_COMPLETE');
     const stack = await runWithFault(h, () => {
+      h.double.hang(suffix('frontend'), databaseBuilt);
       h.double.failCreate(suffix('frontend'));
       h.double.failDelete(suffix('database'), Number.POSITIVE_INFINITY, 'DB instance is protected');
     }, 'frontend');
