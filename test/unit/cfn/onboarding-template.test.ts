@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { isIamWrite, policyStatements, type PolicyStatement } from '../../../src/cfn/policy-statements';
 import { readTemplate } from '../../../src/cfn/read-template';
 import type { CfnTemplate, CfnValue } from '../../../src/cfn/template-types';
@@ -43,7 +43,7 @@ function badPassRole(template: CfnTemplate): string[] {
 
 function unscopedStackActions(template: CfnTemplate): string[] {
   return allows(policyStatements(template), ACCESS)
-    .filter((s) => s.actions.some((a) => a.startsWith('cloudformation:') && a !== 'cloudformation:ValidateTemplate'))
+    .filter((s) => s.actions.some((a) => a.startsWith('cloudformation:')))
     .flatMap((s) =>
       s.resources
         .filter((r) => !(typeof r === 'object' && r !== null && !Array.isArray(r) && typeof r['Fn::Sub'] === 'string' && /:stack\/groundwork-\*\/\*$/.test(r['Fn::Sub'])))
@@ -92,6 +92,25 @@ function statement(template: CfnTemplate, owner: string, sid: string): Record<st
   return found;
 }
 
+/**
+ * The CloudFormation commands production code sends (src/, functions/): every `new XCommand(`
+ * whose XCommand is imported from @aws-sdk/client-cloudformation. Only the access role's
+ * credentials ever reach a CloudFormation client, so this is what the access role must allow.
+ */
+function cloudFormationCommandsSent(): string[] {
+  const sent = new Set<string>();
+  for (const dir of ['src', 'functions']) {
+    for (const file of readdirSync(new URL(`../../../${dir}`, import.meta.url), { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue;
+      const source = readFileSync(new URL(`../../../${dir}/${file}`, import.meta.url), 'utf8');
+      const imports = [...source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-cloudformation'/g)];
+      const commands = imports.flatMap((m) => (m[1] ?? '').split(',').map((name) => name.trim()).filter((name) => /^[A-Z]\w*Command$/.test(name)));
+      for (const command of commands) if (source.includes(`new ${command}(`)) sent.add(command.replace(/Command$/, ''));
+    }
+  }
+  return [...sent];
+}
+
 describe('cfn/onboarding-role.yaml', () => {
   it('is valid against the CloudFormation specification (types, properties, required, Ref/GetAtt/Sub, parameters used)', () => {
     expect(validateTemplate(original)).toEqual([]);
@@ -121,8 +140,8 @@ describe('cfn/onboarding-role.yaml', () => {
   it('gives the access role no IAM write action at all', () => {
     expect(iamWritesOnAccessRole(original)).toEqual([]);
     const broken = fresh();
-    (statement(broken, ACCESS, 'PlanNetworks')['Action'] as string[]).push('iam:CreateRole');
-    expect(iamWritesOnAccessRole(broken)).toEqual(['PlanNetworks: iam:CreateRole']);
+    (statement(broken, ACCESS, 'ReadGroundworkStacks')['Action'] as string[]).push('iam:CreateRole');
+    expect(iamWritesOnAccessRole(broken)).toEqual(['ReadGroundworkStacks: iam:CreateRole']);
   });
 
   it('lets the access role pass only the execution role, and only to CloudFormation', () => {
@@ -143,6 +162,16 @@ describe('cfn/onboarding-role.yaml', () => {
     const broken = fresh();
     statement(broken, ACCESS, 'ChangeGroundworkStacksThroughTheExecutionRole')['Resource'] = '*';
     expect(unscopedStackActions(broken)).toEqual(['ChangeGroundworkStacksThroughTheExecutionRole: "*"']);
+  });
+
+  it('gives the access role exactly the calls Groundwork makes in the customer account, nothing more', () => {
+    const granted = (template: CfnTemplate) => allows(policyStatements(template), ACCESS).flatMap((s) => s.actions).sort();
+    const used = [...cloudFormationCommandsSent().map((command) => `cloudformation:${command}`), 'iam:PassRole'].sort();
+    expect(used).toEqual(expect.arrayContaining(['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStacks']));
+    expect(granted(original)).toEqual(used);
+    const extra = fresh();
+    (statement(extra, ACCESS, 'ReadGroundworkStacks')['Action'] as string[]).push('cloudformation:GetTemplate');
+    expect(granted(extra)).not.toEqual(used);
   });
 
   it('lets only the Groundwork service role assume the access role, and only with the ExternalId', () => {
