@@ -8,14 +8,18 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { queryOwnerIndex } from '../store/query-owner-index';
 import type { Account } from './account';
-import { AccountAlreadyRegisteredError, ConcurrentModificationError } from './errors';
+import { AccountAlreadyRegisteredError, AccountHasLiveStacksError, ConcurrentModificationError } from './errors';
 
 /**
  * Accounts in the Groundwork table:
  *   ACCOUNT#<id> / ACCOUNT                               the account, listed per tenant through gsi1
  *   EXTERNAL_ID#<externalId> / EXTERNAL_ID               guards ExternalId uniqueness
  *   TENANT#<t>#AWS_ACCOUNT#<awsAccountId> / AWS_ACCOUNT  one registration per AWS account per tenant
- * Stacks (a later component) mark a live stack with gsi1pk ACCOUNT#<id>#LIVE_STACKS.
+ *   ACCOUNT#<id> / LIVE_STACKS                           how many of its stacks may hold resources
+ * Stacks count themselves in LIVE_STACKS in the transactions that create and release them (each
+ * creation also checks the account is CONNECTED), and the account's deletion requires it to be 0,
+ * so an account and a stack in it can never be deleted and created at once. Live stacks are also
+ * listed through gsi1pk ACCOUNT#<id>#LIVE_STACKS (eventually consistent: a quick first answer).
  */
 export interface AccountPage {
   items: Account[];
@@ -43,7 +47,9 @@ export interface AccountStore {
   hasLiveStacks(accountId: string): Promise<boolean>;
 }
 
-const accountKey = (id: string) => ({ pk: `ACCOUNT#${id}`, sk: 'ACCOUNT' });
+export const accountKey = (id: string) => ({ pk: `ACCOUNT#${id}`, sk: 'ACCOUNT' });
+/** The count of the account's live stacks, attribute `count` (absent item: none). */
+export const liveStacksCounterKey = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'LIVE_STACKS' });
 const externalIdKey = (externalId: string) => ({ pk: `EXTERNAL_ID#${externalId}`, sk: 'EXTERNAL_ID' });
 const awsAccountKey = (tenantId: string, awsAccountId: string) => ({ pk: `TENANT#${tenantId}#AWS_ACCOUNT#${awsAccountId}`, sk: 'AWS_ACCOUNT' });
 const tenantAccountsIndex = (tenantId: string) => `TENANT#${tenantId}#ACCOUNTS`;
@@ -178,10 +184,22 @@ export class DynamoDbAccountStore implements AccountStore {
             },
             { Delete: { TableName: this.tableName, Key: externalIdKey(account.externalId) } },
             { Delete: { TableName: this.tableName, Key: awsAccountKey(account.tenantId, account.awsAccountId) } },
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: liveStacksCounterKey(account.id),
+                ConditionExpression: 'attribute_not_exists(pk) OR #count <= :none',
+                ExpressionAttributeNames: { '#count': 'count' },
+                ExpressionAttributeValues: { ':none': 0 },
+              },
+            },
           ],
         }),
       );
     } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[3]?.Code === 'ConditionalCheckFailed') {
+        throw new AccountHasLiveStacksError(account.id);
+      }
       if (error instanceof TransactionCanceledException) {
         throw new ConcurrentModificationError(`Account ${account.id} changed while it was being deleted; retry.`, { cause: error });
       }

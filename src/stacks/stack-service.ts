@@ -94,6 +94,12 @@ export class StackService {
           return view;
         case 'name-taken':
           throw new StackNameTakenError(request.name, outcome.existingStackId);
+        case 'account-changed': {
+          // Deleted or disconnected since it was read: answer as a fresh read would (404 or 409).
+          const now = await this.deps.accounts.get(tenantId, account.id);
+          if (now.status !== 'CONNECTED') throw new AccountNotConnectedError(now.id, now.status);
+          break; // connected again meanwhile: try again
+        }
         case 'idempotency-race': {
           const replay = await this.replay(tenantId, idempotencyKey ?? '', hash);
           if (replay) return replay;

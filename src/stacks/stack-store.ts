@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { liveStacksIndex } from '../accounts/account-store';
+import { accountKey, liveStacksCounterKey, liveStacksIndex } from '../accounts/account-store';
 import { cidrItemKey, cidrScopeKey, DynamoDbCidrRegistry, type CidrScope } from '../network/cidr-registry';
 import type { StackStatusChangeDetail, StackStepStatusChangeDetail } from '../events/event-publisher';
 import { decodeCursor, encodeCursor } from '../store/page-cursor';
@@ -39,7 +39,9 @@ export type CreateOutcome =
   | { kind: 'created' }
   | { kind: 'name-taken'; existingStackId: string }
   | { kind: 'cidr-race' }
-  | { kind: 'idempotency-race' };
+  | { kind: 'idempotency-race' }
+  /** The account stopped being CONNECTED (or was deleted) after it was read. */
+  | { kind: 'account-changed' };
 
 const stackKey = (id: string) => ({ pk: `STACK#${id}`, sk: 'STACK' });
 const liveKey = (id: string) => ({ pk: `STACK#${id}`, sk: 'LIVE' });
@@ -79,6 +81,19 @@ function conflicted(error: TransactionCanceledException): boolean {
   return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
 }
 
+/** Counts a stack into (1) or out of (-1) its account's live stacks; see account-store. */
+function countLiveStack(tableName: string, accountId: string, by: 1 | -1) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: liveStacksCounterKey(accountId),
+      UpdateExpression: 'ADD #count :by',
+      ExpressionAttributeNames: { '#count': 'count' },
+      ExpressionAttributeValues: { ':by': by },
+    },
+  };
+}
+
 function scopeOf(stack: Stack): CidrScope {
   return { tenantId: stack.tenantId, accountId: stack.accountId, region: stack.region };
 }
@@ -110,6 +125,16 @@ export class DynamoDbStackStore {
           ExpressionAttributeValues: { ':next': options.scopeVersion + 1, ...(options.scopeVersion === 0 ? {} : { ':expected': options.scopeVersion }) },
         },
       },
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: accountKey(stack.accountId),
+          ConditionExpression: '#status = :connected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':connected': 'CONNECTED' },
+        },
+      },
+      countLiveStack(this.tableName, stack.accountId, 1),
       ...eventItems(stack, options.events).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
       ...(options.idempotency
         ? [
@@ -141,6 +166,7 @@ export class DynamoDbStackStore {
         return { kind: 'name-taken', existingStackId: String(lock.Item?.['stackId'] ?? 'unknown') };
       }
       // A concurrent transaction on the same items (real DynamoDB says TransactionConflict): allocate again.
+      if (failed(5)) return { kind: 'account-changed' };
       if (failed(3) || failed(4) || conflicted(error)) return { kind: 'cidr-race' };
       throw error;
     }
@@ -186,6 +212,7 @@ export class DynamoDbStackStore {
             { Delete: { TableName: this.tableName, Key: liveKey(after.id) } },
             { Delete: { TableName: this.tableName, Key: nameKey(after) } },
             { Delete: { TableName: this.tableName, Key: cidrItemKey(scope, after.network.vpcCidr) } },
+            countLiveStack(this.tableName, after.accountId, -1),
           ]
         : []),
     ];

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { expectEventsForEveryTransition, runWithFault, suffix } from './fault-matrix';
 import { createWorkflowHarness, type Harness } from './workflow-harness';
@@ -192,5 +193,61 @@ describe('a workflow that cannot start', () => {
     await h.settle();
     expect((await h.stacks.get(account.tenantId, retried.id)).status).toBe('CREATE_COMPLETE');
     expect(retried.vpcCidr).toBe(failed?.vpcCidr);
+  });
+});
+
+describe('an account and a stack in it', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('cannot be deleted while a stack lives, even when the live-stacks index lags behind', async () => {
+    const account = await h.connectedAccount();
+    const created = await h.stacks.create(account.tenantId, h.request(account));
+    await h.settle();
+    // The index is eventually consistent: make it miss the stack, as it may just after a create.
+    jest.spyOn(h.accountStore, 'hasLiveStacks').mockResolvedValue(false);
+
+    await expect(h.accounts.delete(account.tenantId, account.id)).rejects.toMatchObject({ status: 409, code: 'account-has-live-stacks' });
+    expect(await h.accountStore.get(account.id)).toMatchObject({ id: account.id, status: 'CONNECTED' });
+
+    await h.stacks.delete(account.tenantId, created.id);
+    await h.settle();
+    expect((await h.stacks.get(account.tenantId, created.id)).status).toBe('DELETE_COMPLETE');
+    await h.accounts.delete(account.tenantId, account.id);
+    expect(await h.accountStore.get(account.id)).toBeUndefined();
+  });
+
+  it('counts a rolled-back stack out once, however it ends', async () => {
+    const account = await h.connectedAccount();
+    h.double.failCreate(suffix('network'));
+    const failed = await h.stacks.create(account.tenantId, h.request(account));
+    await h.settle();
+    expect((await h.stacks.get(account.tenantId, failed.id)).status).toBe('ROLLBACK_COMPLETE');
+    h.double.clearFaults();
+    // Deleting what already rolled back ends it again (DELETE_COMPLETE) without counting it out twice.
+    await h.stacks.delete(account.tenantId, failed.id).catch(() => undefined);
+    await h.settle();
+    const live = await h.stacks.create(account.tenantId, h.request(account));
+    await h.settle();
+    jest.spyOn(h.accountStore, 'hasLiveStacks').mockResolvedValue(false);
+    await expect(h.accounts.delete(account.tenantId, account.id)).rejects.toMatchObject({ code: 'account-has-live-stacks' });
+    await h.stacks.delete(account.tenantId, live.id);
+    await h.settle();
+    await expect(h.accounts.delete(account.tenantId, account.id)).resolves.toBeUndefined();
+  });
+
+  it('cannot get a stack once the account it was read from is deleted or disconnected', async () => {
+    for (const change of ['deleted', 'disconnected'] as const) {
+      const account = await h.connectedAccount();
+      const executionsBefore = h.executions.size;
+      // The service read the account while it was CONNECTED; it changes before the stack is written.
+      jest.spyOn(h.accounts, 'get').mockResolvedValueOnce(account);
+      if (change === 'deleted') await h.accounts.delete(account.tenantId, account.id);
+      else await h.accountStore.update(account.id, { set: { status: 'REVOKED' } }, { version: account.version });
+
+      const refused = h.stacks.create(account.tenantId, h.request(account));
+      await expect(refused).rejects.toMatchObject(change === 'deleted' ? { status: 404, code: 'account-not-found' } : { status: 409, code: 'account-not-connected' });
+      expect(h.executions.size).toBe(executionsBefore);
+      expect((await h.stacks.list(account.tenantId, { limit: 10 })).items).toEqual([]);
+    }
   });
 });

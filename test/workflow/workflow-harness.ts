@@ -194,6 +194,7 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     double,
     crash,
     stackStore,
+    accountStore,
     recorder,
     workflow,
     stacks,
