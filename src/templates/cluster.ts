@@ -4,6 +4,7 @@ import { addInstanceRole } from './instance-role';
 import { awsManagedPolicy, base64, getAtt, ref, sub } from './intrinsics';
 import { NetworkOutputs } from './network';
 import { SecurityOutputs } from './security';
+import { addServiceLogGroup } from './service-log-group';
 import { nameTag, tagSpecifications } from './tags';
 import { TemplateBuilder } from './template-builder';
 
@@ -19,6 +20,23 @@ export const ClusterOutputs = {
   AutoScalingGroupName: 'AutoScalingGroupName',
 } as const;
 
+/** What ECS allows in a cluster name (CreateCluster: up to 255 letters, digits, hyphens, underscores). */
+const ECS_CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/**
+ * Container Insights writes its performance log events to this group, creating it if missing:
+ * "These logs are in CloudWatch Logs, in a log group named /aws/ecs/containerinsights/CLUSTER_NAME/performance"
+ * (CloudWatch User Guide, "Container Insights performance log events for Amazon ECS",
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-reference-performance-logs-ECS.html).
+ */
+const containerInsightsLogGroupName = (clusterName: string): string => `/aws/ecs/containerinsights/${clusterName}/performance`;
+
+/**
+ * A month of per-task history for post-mortems; the metrics CloudWatch derives from these events
+ * are kept separately (15 months), so a longer retention would mostly add storage cost.
+ */
+const CONTAINER_INSIGHTS_RETENTION_DAYS = 30;
+
 export function buildClusterTemplate(input: StackTemplateInput): ComponentTemplate {
   const compute = input.request.compute;
   if (compute === null) throw new Error('a request without compute deploys no cluster component');
@@ -32,9 +50,26 @@ export function buildClusterTemplate(input: StackTemplateInput): ComponentTempla
     "ECS-optimized Amazon Linux 2023 for the instance type's architecture",
   );
 
+  // A fixed name (unique per stack, as the stack name is), because the Container Insights log group
+  // is named after the cluster and must exist before it: CloudFormation's generated name is known
+  // only once the cluster is created, and by then ECS may have created the group itself.
+  const clusterName = b.stackName;
+  if (!ECS_CLUSTER_NAME.test(clusterName)) throw new Error(`${clusterName} is not a valid ECS cluster name`);
+  const insightsLogGroup = addServiceLogGroup(b, {
+    logicalId: 'ContainerInsightsLogGroup',
+    name: containerInsightsLogGroupName(clusterName),
+    retentionInDays: CONTAINER_INSIGHTS_RETENTION_DAYS,
+  });
   const cluster = b.resource('Cluster', {
     Type: 'AWS::ECS::Cluster',
-    Properties: { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }], Tags: [nameTag(b.stackName)] },
+    // Created after its log group and deleted before it (after the instances, which depend on the
+    // cluster), so Container Insights never creates a group of its own that the stack would leave behind.
+    DependsOn: insightsLogGroup,
+    Properties: {
+      ClusterName: clusterName,
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+      Tags: [nameTag(b.stackName)],
+    },
   });
   const { profileArn } = addInstanceRole(b, {
     roleId: 'InstanceRole',

@@ -6,7 +6,8 @@ import { TemplateBuilder } from './template-builder';
  * customer's account. Groundwork never sees them: templates take only the secret's ARN, the
  * database reads it through dynamic references, and the only output is the ARN.
  *
- * No fixed `Name`: CloudFormation names the secret after the stack plus a random suffix. A secret
+ * No fixed `Name`: CloudFormation generates one from the logical id and a random suffix (the Secrets
+ * Manager guide's example stack creates `CloudFormationCreatedSecret-a1b2c3d4e5f6`). A secret
  * deleted with a recovery window lingers "pending deletion" under its name until the window ends,
  * and a fixed name would make a re-created stack (after a rollback) fail on that clash; a generated
  * name never clashes, so a rolled-back stack can be created again at once, whatever recovery window

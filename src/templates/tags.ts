@@ -76,6 +76,7 @@ const TAG_STYLE: Record<string, TagStyle> = {
   'AWS::ApiGatewayV2::Stage': 'map',
   'AWS::ServiceDiscovery::PrivateDnsNamespace': 'list',
   'AWS::ServiceDiscovery::Service': 'list',
+  'AWS::Logs::LogGroup': 'list',
   'AWS::CloudFormation::WaitConditionHandle': 'none',
 };
 

@@ -6,6 +6,7 @@ import type { ComponentTemplate } from '../../../src/templates/component-templat
 import { allCombinations, STACK_ID, templateInput, TENANT_ID, type Combination } from './fixtures';
 import {
   exportProblems,
+  leftoverLogGroupProblems,
   parameterSourceProblems,
   roleProblems,
   secretExposureProblems,
@@ -13,7 +14,7 @@ import {
   tagProblems,
   type TemplateCheck,
 } from './template-checks';
-import { componentTemplate, props } from './template-queries';
+import { componentTemplate, props, resource } from './template-queries';
 
 /**
  * Every template of every option combination, checked against the CloudFormation specification and
@@ -73,6 +74,12 @@ describe('templates of every option combination', () => {
 
   it('never puts a password in a template or an output: only dynamic references and the secret ARN', () => {
     expect(failuresOver(secretExposureProblems)).toEqual([]);
+  });
+
+  it('owns every log group a service would otherwise create, and lets each expire and go with the stack', () => {
+    const groupCount = combinations.flatMap((c) => c.templates).flatMap((t) => Object.values(t.template.Resources)).filter((r) => r.Type === 'AWS::Logs::LogGroup').length;
+    expect(groupCount).toBeGreaterThan(0);
+    expect(failuresOver(leftoverLogGroupProblems)).toEqual([]);
   });
 });
 
@@ -142,6 +149,44 @@ describe('each check catches a deliberately broken template', () => {
       'Resources.Database.Properties.MasterUserPassword is not a Secrets Manager dynamic reference',
       'an output resolves a secret',
       'an output mentions a password',
+    ]);
+  });
+
+  it('leftover log groups: a group kept forever or retained, and a cluster that no longer depends on it', () => {
+    const problems = problemsOf(leftoverLogGroupProblems, 'cluster', (t) => {
+      const group = resource(t.template, 'ContainerInsightsLogGroup');
+      delete group.Properties?.['RetentionInDays'];
+      group.DeletionPolicy = 'Retain';
+      delete resource(t.template, 'Cluster').DependsOn;
+    });
+    expect(problems).toEqual([
+      'ContainerInsightsLogGroup keeps its logs forever',
+      'ContainerInsightsLogGroup can outlive the stack',
+      'Cluster does not depend on its log group ContainerInsightsLogGroup',
+    ]);
+  });
+
+  it('leftover log groups: a Container Insights group under another name, and a cluster with a generated name', () => {
+    const renamed = problemsOf(leftoverLogGroupProblems, 'cluster', (t) => {
+      props(t.template, 'ContainerInsightsLogGroup')['LogGroupName'] = '/aws/ecs/containerinsights/cluster/performance';
+    });
+    const unnamed = problemsOf(leftoverLogGroupProblems, 'cluster', (t) => {
+      delete props(t.template, 'Cluster')['ClusterName'];
+    });
+    expect([...renamed, ...unnamed]).toEqual([
+      'Cluster leaves Container Insights to create its log group',
+      'Cluster has no fixed ClusterName to name its Container Insights log group after',
+    ]);
+  });
+
+  it('leftover log groups: a database exporting logs or using enhanced monitoring', () => {
+    const problems = problemsOf(leftoverLogGroupProblems, 'database', (t) => {
+      props(t.template, 'Database')['EnableCloudwatchLogsExports'] = ['postgresql'];
+      props(t.template, 'Database')['MonitoringInterval'] = 60;
+    });
+    expect(problems).toEqual([
+      'Database exports logs to groups RDS creates',
+      'Database writes enhanced monitoring to the account-wide RDSOSMetrics group',
     ]);
   });
 });

@@ -1,8 +1,8 @@
 import type { CfnValue } from '../../../src/cfn/template-types';
 import { ecsAmiParameterPath, isGravitonInstanceType } from '../../../src/templates/amis';
 import { buildClusterTemplate } from '../../../src/templates/cluster';
-import { templateInput } from './fixtures';
-import { props, subText } from './template-queries';
+import { STACK_ID, templateInput } from './fixtures';
+import { props, resource, subText } from './template-queries';
 
 describe('cluster template', () => {
   const launchData = (template: ReturnType<typeof buildClusterTemplate>['template']) =>
@@ -62,5 +62,22 @@ describe('cluster template', () => {
       DefaultCapacityProviderStrategy: [{ CapacityProvider: { Ref: 'CapacityProvider' }, Weight: 1, Base: 0 }],
     });
     expect(Object.keys(template.Outputs ?? {})).toEqual(expect.arrayContaining(['ClusterName', 'ClusterArn', 'CapacityProviderName']));
+  });
+
+  it('owns the Container Insights log group, so deleting the stack leaves no logs behind', () => {
+    // Act
+    const { template } = buildClusterTemplate(templateInput());
+    // Assess: the name CloudWatch uses, after a cluster name fixed per stack and valid for ECS.
+    const clusterName = props(template, 'Cluster')['ClusterName'];
+    expect(clusterName).toBe(`groundwork-${STACK_ID}-cluster`);
+    expect(String(clusterName)).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
+    expect(resource(template, 'ContainerInsightsLogGroup')).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: { LogGroupName: `/aws/ecs/containerinsights/groundwork-${STACK_ID}-cluster/performance`, RetentionInDays: 30 },
+    });
+    // Created before the cluster, deleted after it: ECS never gets to create the group itself.
+    expect(resource(template, 'Cluster').DependsOn).toBe('ContainerInsightsLogGroup');
   });
 });

@@ -82,6 +82,49 @@ export const secretExposureProblems: TemplateCheck = ({ template }) => {
   return problems;
 };
 
+/**
+ * "It never leaves resources behind": a log group a service creates by itself is no part of the
+ * stack and outlives it. So every group a template declares expires and goes with the stack; an ECS
+ * cluster's Container Insights group (/aws/ecs/containerinsights/<ClusterName>/performance, named
+ * by CloudWatch) is declared under a fixed cluster name and the cluster depends on it, unless the
+ * cluster turns Container Insights off (without a setting the account's default could turn it on);
+ * and an RDS instance neither exports logs nor uses enhanced monitoring, whose groups
+ * (/aws/rds/instance/<id>/<log>, the account-wide RDSOSMetrics) no template owns.
+ */
+export const leftoverLogGroupProblems: TemplateCheck = ({ template }) => {
+  const resources = Object.entries(template.Resources);
+  const groupsByName = new Map<CfnValue | undefined, string>(
+    resources.filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup').map(([logicalId, resource]) => [resource.Properties?.['LogGroupName'], logicalId]),
+  );
+  return resources.flatMap(([logicalId, resource]): string[] => {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === 'AWS::Logs::LogGroup') {
+      return [
+        ...(typeof properties['RetentionInDays'] === 'number' ? [] : [`${logicalId} keeps its logs forever`]),
+        ...(resource.DeletionPolicy === 'Delete' && resource.UpdateReplacePolicy === 'Delete' ? [] : [`${logicalId} can outlive the stack`]),
+      ];
+    }
+    if (resource.Type === 'AWS::ECS::Cluster') {
+      const settings = Array.isArray(properties['ClusterSettings']) ? properties['ClusterSettings'] : [];
+      if (settings.some((setting) => isObject(setting) && setting['Name'] === 'containerInsights' && setting['Value'] === 'disabled')) return [];
+      const name = properties['ClusterName'];
+      if (typeof name !== 'string') return [`${logicalId} has no fixed ClusterName to name its Container Insights log group after`];
+      const group = groupsByName.get(`/aws/ecs/containerinsights/${name}/performance`);
+      if (group === undefined) return [`${logicalId} leaves Container Insights to create its log group`];
+      return [resource.DependsOn ?? []].flat().includes(group) ? [] : [`${logicalId} does not depend on its log group ${group}`];
+    }
+    if (resource.Type === 'AWS::RDS::DBInstance') {
+      const exports = properties['EnableCloudwatchLogsExports'];
+      const monitoring = properties['MonitoringInterval'];
+      return [
+        ...(exports === undefined || (Array.isArray(exports) && exports.length === 0) ? [] : [`${logicalId} exports logs to groups RDS creates`]),
+        ...(monitoring === undefined || Number(monitoring) === 0 ? [] : [`${logicalId} writes enhanced monitoring to the account-wide RDSOSMetrics group`]),
+      ];
+    }
+    return [];
+  });
+};
+
 function isObject(value: CfnValue | undefined): value is { [key: string]: CfnValue } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
