@@ -99,12 +99,13 @@ export const DEPLOYMENT_ASSUMPTIONS = {
  */
 export function estimateMonthlyCost(request: StackRequest, traffic: Partial<TrafficAssumptions> = {}): CostEstimate {
   const assumed: TrafficAssumptions = { ...DEFAULT_TRAFFIC, ...traffic };
-  const context: EstimateContext = { request, traffic: assumed, assumptions: [] };
+  const context: EstimateContext = { request, traffic: assumed, assumptions: [], publicIpv4: [] };
 
   const components = componentsFor(request).map((component) => {
     const items = itemsFor(component, context);
     return { component, items, monthly: sumCents(items.map((item) => item.monthly)) };
   });
+  const ipv4 = publicIpv4Assumption(context.publicIpv4);
 
   return {
     currency: 'USD',
@@ -114,7 +115,7 @@ export function estimateMonthlyCost(request: StackRequest, traffic: Partial<Traf
     components,
     total: sumCents(components.map((component) => component.monthly)),
     natComparison: compareNat(request, assumed),
-    assumptions: [...generalAssumptions(request, assumed), ...context.assumptions],
+    assumptions: [...generalAssumptions(request, assumed), ...context.assumptions, ...ipv4],
   };
 }
 
@@ -123,6 +124,14 @@ interface EstimateContext {
   traffic: TrafficAssumptions;
   /** Filled by the component estimators with what each of them assumed. */
   assumptions: string[];
+  /** Filled by the component estimators with every public IPv4 address they bill. */
+  publicIpv4: PublicIpv4Holder[];
+}
+
+/** Something in the stack that holds public IPv4 addresses, each billed by the hour, in use or idle. */
+interface PublicIpv4Holder {
+  what: string;
+  addresses: number;
 }
 
 function itemsFor(component: ComponentName, context: EstimateContext): CostLineItem[] {
@@ -132,11 +141,13 @@ function itemsFor(component: ComponentName, context: EstimateContext): CostLineI
     case 'security':
       return [item('Security groups (no charge)', 1, 'stack', 0)];
     case 'nat':
-      return natItems(context.request.network.nat, context.request.network.azCount, context.traffic, context.assumptions);
+      return natItems(context.request.network.nat, context.request.network.azCount, context.traffic, context);
     case 'endpoints':
       return endpointItems(context);
     case 'secrets':
-      context.assumptions.push('Secrets Manager: one secret (the database credentials); API calls ($0.05 per 10,000) are not included.');
+      context.assumptions.push(
+        `Secrets Manager: one secret (the database credentials); API calls (${usd(PRICE_TABLE.secretsManagerTenThousandApiCalls.usd)} per 10,000) are not included.`,
+      );
       return [item('Secrets Manager secret (database credentials)', 1, 'secret-month', PRICE_TABLE.secretsManagerSecretMonth.usd)];
     case 'database':
       return databaseItems(context);
@@ -149,10 +160,16 @@ function itemsFor(component: ComponentName, context: EstimateContext): CostLineI
   }
 }
 
-function natItems(mode: NatMode, azCount: number, traffic: TrafficAssumptions, assumptions: string[] | undefined): CostLineItem[] {
+/** `record` is the estimate's context; the NAT comparison prices the other modes without one. */
+function natItems(
+  mode: NatMode,
+  azCount: number,
+  traffic: TrafficAssumptions,
+  record: Pick<EstimateContext, 'assumptions' | 'publicIpv4'> | undefined,
+): CostLineItem[] {
   // As many NATs as the nat template builds: one for instance and gateway, one per AZ otherwise.
   const nats = natAzIndexes(mode, azCount).length;
-  const ipv4 = PRICE_TABLE.publicIpv4Hour.usd;
+  const assumptions = record?.assumptions;
   switch (mode) {
     case 'none':
       return [];
@@ -165,7 +182,7 @@ function natItems(mode: NatMode, azCount: number, traffic: TrafficAssumptions, a
       return [
         item(`NAT instance ${natInstanceType} × ${nats}`, nats * HOURS_PER_MONTH, 'hour', hourly.usd),
         item(`NAT instance root volume (gp3, ${natInstanceRootGb} GB)`, nats * natInstanceRootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
-        item(`NAT instance public IPv4 address × ${nats}`, nats * HOURS_PER_MONTH, 'hour', ipv4),
+        publicIpv4Item(`NAT instance public IPv4 address × ${nats}`, nats, record?.publicIpv4, 'NAT instance'),
       ];
     }
     case 'gateway':
@@ -175,7 +192,7 @@ function natItems(mode: NatMode, azCount: number, traffic: TrafficAssumptions, a
       return [
         item(`NAT gateway × ${nats}`, nats * HOURS_PER_MONTH, 'hour', PRICE_TABLE.natGatewayHour.usd),
         item('NAT gateway data processed', traffic.natGbPerMonth, 'GB', PRICE_TABLE.natGatewayGb.usd),
-        item(`NAT gateway Elastic IP address × ${nats}`, nats * HOURS_PER_MONTH, 'hour', ipv4),
+        publicIpv4Item(`NAT gateway Elastic IP address × ${nats}`, nats, record?.publicIpv4, nats === 1 ? 'NAT gateway' : 'NAT gateways'),
       ];
     }
   }
@@ -204,7 +221,7 @@ function databaseItems({ request, assumptions }: EstimateContext): CostLineItem[
     `RDS: gp3 storage; automated backups (${database.backupRetentionDays} days) stay within the free backup storage, which equals the provisioned storage.`,
   );
   return [
-    item(`RDS PostgreSQL ${database.version} ${database.instanceClass}, ${deployment}`, HOURS_PER_MONTH, 'hour', instance.usd * factor),
+    item(`RDS PostgreSQL ${database.version} ${database.instanceClass}, ${deployment}`, HOURS_PER_MONTH, 'hour', checked(instance, database.instanceClass, assumptions) * factor),
     item(`RDS storage (gp3, ${database.storageGb} GB), ${deployment}`, database.storageGb, 'GB-month', PRICE_TABLE.rdsGp3GbMonth.usd * factor),
   ];
 }
@@ -220,23 +237,23 @@ function clusterItems({ request, traffic, assumptions }: EstimateContext): CostL
     `CloudWatch Logs: ${traffic.logsGbPerMonth} GB of container logs ingested a month; log storage after ingestion is not included.`,
   );
   return [
-    item(`ECS container instances ${compute.instanceType} × ${compute.desired}`, compute.desired * HOURS_PER_MONTH, 'hour', hourly.usd),
+    item(`ECS container instances ${compute.instanceType} × ${compute.desired}`, compute.desired * HOURS_PER_MONTH, 'hour', checked(hourly, compute.instanceType, assumptions)),
     item(`Container instance root volumes (gp3, ${rootGb} GB each)`, compute.desired * rootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
     item('CloudWatch Logs ingestion', traffic.logsGbPerMonth, 'GB', PRICE_TABLE.cloudWatchLogsIngestGb.usd),
   ];
 }
 
-function frontendItems({ request, traffic, assumptions }: EstimateContext): CostLineItem[] {
+function frontendItems({ request, traffic, assumptions, publicIpv4 }: EstimateContext): CostLineItem[] {
   const { azCount } = request.network;
   if (request.frontend.type === 'alb') {
     assumptions.push(
       `ALB: ${traffic.albLcuPerHour} LCU on average every hour (one LCU is up to 25 new connections a second, 3,000 active connections or 1 GB processed an hour); ` +
-        `one public IPv4 address in each of the ${azCount} AZs.`,
+        `one public IPv4 address in each of the ${azCount} AZs (an ALB that scales out may hold more).`,
     );
     return [
       item('Application Load Balancer', HOURS_PER_MONTH, 'hour', PRICE_TABLE.albHour.usd),
       item('ALB capacity units', traffic.albLcuPerHour * HOURS_PER_MONTH, 'LCU-hour', PRICE_TABLE.albLcuHour.usd),
-      item(`ALB public IPv4 addresses × ${azCount}`, azCount * HOURS_PER_MONTH, 'hour', PRICE_TABLE.publicIpv4Hour.usd),
+      publicIpv4Item(`ALB public IPv4 addresses × ${azCount}`, azCount, publicIpv4, 'internet-facing ALB (one per AZ)'),
     ];
   }
   if (request.frontend.type === 'apigateway') {
@@ -249,21 +266,21 @@ function frontendItems({ request, traffic, assumptions }: EstimateContext): Cost
     return [
       item('API Gateway HTTP API requests', traffic.apiMillionRequestsPerMonth, 'million requests', PRICE_TABLE.httpApiMillionRequests.usd),
       item('VPC link (no charge for HTTP APIs)', 1, 'VPC link', 0),
-      item('Cloud Map registered instances', instances, 'resource-month', PRICE_TABLE.cloudMapRegisteredResourceMonth.usd),
+      item('Cloud Map registered instances', instances, 'resource-month', checked(PRICE_TABLE.cloudMapRegisteredResourceMonth, 'Cloud Map registered instances', assumptions)),
       item('Route 53 private hosted zone (Cloud Map namespace)', 1, 'hosted zone-month', PRICE_TABLE.route53HostedZoneMonth.usd),
     ];
   }
   return [];
 }
 
-function bastionItems({ assumptions }: EstimateContext): CostLineItem[] {
+function bastionItems({ assumptions, publicIpv4 }: EstimateContext): CostLineItem[] {
   const { bastionInstanceType, bastionRootGb } = DEPLOYMENT_ASSUMPTIONS;
   const hourly = ec2Price(bastionInstanceType, 'bastion.enabled');
   assumptions.push(`Bastion: one ${bastionInstanceType} running all month, with a gp3 root volume of ${bastionRootGb} GB and a public IPv4 address.`);
   return [
     item(`Bastion ${bastionInstanceType}`, HOURS_PER_MONTH, 'hour', hourly.usd),
     item(`Bastion root volume (gp3, ${bastionRootGb} GB)`, bastionRootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
-    item('Bastion public IPv4 address', HOURS_PER_MONTH, 'hour', PRICE_TABLE.publicIpv4Hour.usd),
+    publicIpv4Item('Bastion public IPv4 address', 1, publicIpv4, 'bastion'),
   ];
 }
 
@@ -277,10 +294,10 @@ function compareNat(request: StackRequest, traffic: TrafficAssumptions): NatComp
 
 function generalAssumptions(request: StackRequest, traffic: TrafficAssumptions): string[] {
   const assumptions = [
-    `On-Demand list prices in USD from Groundwork's us-east-1 price table dated ${PRICE_TABLE.date}, before tax, free tier, Savings Plans or Reserved Instances; check them against the AWS pricing pages before relying on them.`,
+    `On-Demand list prices in USD from Groundwork's us-east-1 price table dated ${PRICE_TABLE.date}, before tax, free tier, Savings Plans or Reserved Instances; checked against public copies of AWS price lists on that date (not a live fetch of AWS's pages); check them against the AWS pricing pages before relying on them.`,
     `${HOURS_PER_MONTH} hours a month; everything runs all month.`,
     'Data transferred out to the internet is not included (it is the same whichever NAT mode is chosen), nor is data transferred between AZs.',
-    `NAT comparison: ${traffic.natGbPerMonth} GB a month through the NAT, in ${request.network.azCount} AZs; a single NAT instance or gateway also makes the other AZs' traffic cross AZs ($0.01/GB each way, not included).`,
+    `NAT comparison: ${traffic.natGbPerMonth} GB a month through the NAT, in ${request.network.azCount} AZs; a single NAT instance or gateway also makes the other AZs' traffic cross AZs (${usd(PRICE_TABLE.interAzTransferGbEachWay.usd)}/GB each way, not included).`,
   ];
   if (request.region !== PRICE_TABLE.region) {
     assumptions.push(
@@ -288,6 +305,41 @@ function generalAssumptions(request: StackRequest, traffic: TrafficAssumptions):
     );
   }
   return assumptions;
+}
+
+/**
+ * A public IPv4 address line: AWS bills every public IPv4 address by the hour, in use or idle
+ * (Elastic IPs, auto-assigned instance addresses and those of NAT gateways and load balancers).
+ * Every address the stack holds goes through here, so the summary assumption counts them all.
+ */
+function publicIpv4Item(description: string, addresses: number, holders: PublicIpv4Holder[] | undefined, what: string): CostLineItem {
+  holders?.push({ what, addresses });
+  return item(description, addresses * HOURS_PER_MONTH, 'hour', PRICE_TABLE.publicIpv4Hour.usd);
+}
+
+function publicIpv4Assumption(holders: readonly PublicIpv4Holder[]): string[] {
+  const addresses = holders.reduce((sum, holder) => sum + holder.addresses, 0);
+  if (addresses === 0) return [];
+  const hourly = PRICE_TABLE.publicIpv4Hour.usd;
+  const each = holders.map((holder) => `${holder.addresses} for the ${holder.what}`).join(', ');
+  return [
+    `Public IPv4: the stack holds ${addresses} public IPv4 address${addresses === 1 ? '' : 'es'} (${each}), ` +
+      `each billed ${usd(hourly)} an hour (${usd(toCents(hourly * HOURS_PER_MONTH) / 100)} a month) whether in use or idle, as AWS has charged since 2024-02-01; ` +
+      'they are itemised under their components.',
+  ];
+}
+
+/** The price's figure; a price no source confirmed is said so in the assumptions. */
+function checked(price: Price, what: string, assumptions: string[]): number {
+  if (price.check === 'unverified') {
+    assumptions.push(`The price used for ${what} (${usd(price.usd)} per ${price.unit}) could not be confirmed from public sources; check it on the AWS pricing page.`);
+  }
+  return price.usd;
+}
+
+/** Dollars as a customer reads them: at least two decimals, no float noise ($0.005, $0.01, $3.65). */
+function usd(amount: number): string {
+  return `$${Number(amount.toFixed(6)).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
 }
 
 function ec2Price(instanceType: string, field: string): Price {

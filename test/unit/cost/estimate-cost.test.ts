@@ -23,18 +23,51 @@ const itemOf = (estimate: CostEstimate, name: string, description: RegExp) =>
   componentOf(estimate, name)?.items.find((item) => description.test(item.description));
 
 describe('the price table', () => {
+  const allPrices = (): Array<[string, Price]> => [
+    ...Object.entries(PRICE_TABLE.ec2Hourly),
+    ...Object.entries(PRICE_TABLE.rdsPostgresSingleAzHourly),
+    ...Object.entries<unknown>(PRICE_TABLE).filter((entry): entry is [string, Price] => isPrice(entry[1])),
+  ];
+
   it('is dated, for us-east-1, and names an AWS pricing page for every price', () => {
     expect(PRICE_TABLE.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(PRICE_TABLE.region).toBe('us-east-1');
-    const prices = [
-      ...Object.values(PRICE_TABLE.ec2Hourly),
-      ...Object.values(PRICE_TABLE.rdsPostgresSingleAzHourly),
-      ...Object.values<unknown>(PRICE_TABLE).filter(isPrice),
-    ];
-    expect(prices.length).toBeGreaterThan(30);
-    for (const price of prices) {
+    expect(allPrices().length).toBeGreaterThan(30);
+    for (const [, price] of allPrices()) {
       expect(price.usd).toBeGreaterThan(0);
       expect(price.source).toMatch(/pricing \(aws\.amazon\.com\/[a-z0-9-/]+pricing\/[a-z-/]*\)/);
+    }
+  });
+
+  it('says for every price what was found, and marks the ones nothing confirmed as UNVERIFIED', () => {
+    for (const [name, price] of allPrices()) {
+      if (price.check === 'corroborated') {
+        // At least one place that states the figure.
+        expect({ name, evidence: price.evidence.length > 0 }).toEqual({ name, evidence: true });
+        expect(price.source).not.toMatch(/UNVERIFIED/);
+      } else {
+        expect(price.check).toBe('unverified');
+        expect({ name, source: price.source }).toEqual({ name, source: expect.stringMatching(/UNVERIFIED: \S/) });
+      }
+      // Each entry starts with where it was read: an address, or a repository's owner/name.
+      for (const entry of price.evidence) expect(entry).toMatch(/^[\w.-]+\.[a-z]+[/ ,]|^[\w-]+\/[\w-]+, /);
+    }
+    const unverified = allPrices().filter(([, price]) => price.check === 'unverified').map(([name]) => name);
+    expect(unverified.sort()).toEqual(['cloudMapRegisteredResourceMonth', 'db.m7g.large', 'db.t3.medium', 'db.t3.micro', 'db.t3.small']);
+  });
+
+  it('prices EC2 sizes within a family in proportion to size, as AWS does for these families (catches a mistyped figure)', () => {
+    const sizeFactor: Record<string, number> = { nano: 0.25, micro: 0.5, small: 1, medium: 2, large: 4, xlarge: 8 };
+    const byFamily = new Map<string, Array<{ type: string; perSmall: number }>>();
+    for (const [type, price] of Object.entries(PRICE_TABLE.ec2Hourly)) {
+      const [family, size] = type.split('.') as [string, string];
+      const factor = sizeFactor[size];
+      if (factor === undefined) throw new Error(`no size factor for ${type}`);
+      byFamily.set(family, [...(byFamily.get(family) ?? []), { type, perSmall: price.usd / factor }]);
+    }
+    for (const [family, sizes] of byFamily) {
+      const first = sizes[0]?.perSmall ?? 0;
+      for (const { type, perSmall } of sizes) expect({ family, type, perSmall: Number(perSmall.toFixed(6)) }).toEqual({ family, type, perSmall: Number(first.toFixed(6)) });
     }
   });
 
@@ -154,6 +187,19 @@ describe('estimateMonthlyCost', () => {
     expect(itemOf(busier, 'nat', /data processed/)?.monthly).toBe(45);
     expect(itemOf(busier, 'frontend', /capacity units/)?.quantity).toBe(3 * 730);
     expect(busier.total).toBeGreaterThan(base.total);
+  });
+
+  it('says which of the prices it used no public source confirmed, and only those', () => {
+    const unconfirmed = (estimate: CostEstimate) => estimate.assumptions.filter((text) => /could not be confirmed/.test(text));
+
+    const onDefaults = estimateMonthlyCost(requestWith());
+    const onUnverified = estimateMonthlyCost(requestWith({ database: { instanceClass: 'db.t3.medium' }, frontend: { type: 'apigateway' } }));
+
+    expect(PRICE_TABLE.rdsPostgresSingleAzHourly['db.t4g.micro']?.check).toBe('corroborated');
+    expect(unconfirmed(onDefaults)).toEqual([]);
+    expect(unconfirmed(onUnverified)).toEqual([expect.stringContaining('db.t3.medium'), expect.stringContaining('Cloud Map')]);
+    // The figure is still used: unverified prices are kept, not dropped.
+    expect(itemOf(onUnverified, 'database', /db\.t3\.medium/)?.unitPrice).toBe(PRICE_TABLE.rdsPostgresSingleAzHourly['db.t3.medium']?.usd);
   });
 
   it('estimates other regions with us-east-1 prices and says so', () => {
