@@ -272,10 +272,11 @@ describe('onboarding callback: {Create, Update, Delete} × faults', () => {
 
     // Act
     await onboardingCallbackHandler(deps(scenario === 'handler crash' ? { accounts: crashingOnFirstWrite() } : {}))(snsEvent(request), lambdaContext(remainingMs));
+    const tookMs = Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 100)); // nothing may arrive late
 
-    // Assess: exactly one answer, in time, well-formed
-    expect(Date.now() - started).toBeLessThan(remainingMs);
+    // Assess: exactly one answer, in time (the wait for late answers is not the handler's), well-formed
+    expect(tookMs).toBeLessThan(remainingMs);
     const answers = answersFor(request.RequestId);
     expect(answers).toHaveLength(1);
     const [answer] = answers;
