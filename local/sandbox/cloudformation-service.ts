@@ -83,7 +83,10 @@ export function createCloudFormationService(options: CloudFormationServiceOption
       let stack: StackRecord | undefined;
       if (params.string('StackName')) stack = requireStack(params, account, region, 'describe');
       else if (physicalId) {
-        stack = (engine.state.accounts[account]?.stacks ?? []).find((candidate) => candidate.resources.some((resource) => resource.physicalId === physicalId));
+        // Names are unique only per region (and stage names per API): look in the region asked.
+        stack = (engine.state.accounts[account]?.stacks ?? []).find(
+          (candidate) => candidate.region === region && candidate.resources.some((resource) => resource.physicalId === physicalId),
+        );
         if (!stack) throw new ValidationError(`Stack for ${physicalId} does not exist`);
       } else throw new ValidationError('Either StackName or PhysicalResourceId must be specified.');
       const resources = stack.resources.filter(

@@ -7,6 +7,7 @@ import type { SandboxHooks } from '../contracts';
 import { assertValidPattern, matchesPattern } from '../services/event-pattern';
 import { AwsApiError, TemplateResolutionError, ValidationError } from './errors';
 import { assertAcyclic, dependencyGraph } from './resource-graph';
+import { nameClaim, type NameClaim } from './resource-names';
 import { resourceSeconds, scaledMilliseconds } from './resource-timing';
 import type { FaultRegistry } from './sandbox-faults';
 import type { AccountRecord, EventRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord, StateWriter } from './sandbox-state';
@@ -290,8 +291,9 @@ export class StackEngine {
       return;
     }
     const physicalId = evaluator.generatedPhysicalId(resource.logicalId);
-    const clash = this.liveResourceWithId(stack, resource.type, physicalId);
-    const refused = clash === undefined ? refusedProperties(resource.type, properties) : `Resource of type '${resource.type}' with identifier '${physicalId}' already exists.`;
+    const claim = nameClaim({ type: resource.type, physicalId, properties }, stack);
+    const taken = claim !== undefined && this.nameHolder(stack, resource, claim) !== undefined;
+    const refused = taken ? `Resource of type '${resource.type}' with identifier '${claim.name}' already exists.` : refusedProperties(resource.type, properties);
     resource.physicalId = physicalId;
     resource.exists = refused === undefined;
     this.resourceStatus(stack, resource, 'CREATE_IN_PROGRESS', 'Resource creation Initiated');
@@ -633,11 +635,17 @@ export class StackEngine {
     account.rules = account.rules.filter((rule) => !mine(rule));
   }
 
-  /** Another stack's resource of that type and id, still in the account. */
-  private liveResourceWithId(stack: StackRecord, type: string, physicalId: string): ResourceRecord | undefined {
-    for (const other of this.account(stack.account).stacks) {
-      if (other.stackId === stack.stackId || other.status === 'DELETE_COMPLETE') continue;
-      const found = other.resources.find((resource) => resource.type === type && resource.physicalId === physicalId && resource.exists && !GONE.has(resource.status ?? ''));
+  /** The live resource, of this stack or another, that already holds the name the resource claims. */
+  private nameHolder(stack: StackRecord, resource: ResourceRecord, claim: NameClaim): ResourceRecord | undefined {
+    const accounts = claim.everyAccount ? Object.values(this.state.accounts) : [this.account(stack.account)];
+    for (const other of accounts.flatMap((account) => account.stacks)) {
+      if (other.status === 'DELETE_COMPLETE') continue;
+      const found = other.resources.find((candidate) => {
+        if (candidate.type !== resource.type || !candidate.exists || GONE.has(candidate.status ?? '') || candidate.physicalId === undefined) return false;
+        if (other.stackId === stack.stackId && candidate.logicalId === resource.logicalId) return false;
+        const held = nameClaim({ type: candidate.type, physicalId: candidate.physicalId, properties: candidate.properties ?? {} }, other);
+        return held !== undefined && held.scope === claim.scope && held.key === claim.key;
+      });
       if (found) return found;
     }
     return undefined;

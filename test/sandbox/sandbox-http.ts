@@ -15,7 +15,8 @@ import { createSandbox, type Sandbox, type SandboxOptions } from '../../local/sa
 export interface SandboxEdge {
   url: string;
   sandbox: Sandbox;
-  cloudFormation(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): CloudFormationClient;
+  /** A CloudFormation client of the account, in REGION unless told. */
+  cloudFormation(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): CloudFormationClient;
   sts(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): STSClient;
   /** Stops the sandbox (flushing its state) and the server. */
   close(): Promise<void>;
@@ -49,8 +50,8 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
   const created = createSandbox({ hooks: silentHooks, speed: 0.001, log: () => undefined, ...options, edgeUrl: url });
   sandbox = created;
   const clients: Array<{ destroy(): void }> = [];
-  const config = (account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => ({
-    region: REGION,
+  const config = (account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region = REGION) => ({
+    region,
     endpoint: url,
     maxAttempts: 1,
     credentials: credentials ?? { accessKeyId: account, secretAccessKey: 'sandbox' },
@@ -58,8 +59,8 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
   return {
     url,
     sandbox: created,
-    cloudFormation(account, credentials) {
-      const client = new CloudFormationClient(config(account, credentials));
+    cloudFormation(account, credentials, region) {
+      const client = new CloudFormationClient(config(account, credentials, region));
       clients.push(client);
       return client;
     },
