@@ -242,6 +242,11 @@ export async function startGroundwork(options: StartOptions = {}): Promise<Runni
       stateFile: join(stateDir, 'stepfunctions.json'),
       // A workflow cut short by a stop runs again from its start (its steps are idempotent).
       onRestart: 'rerun',
+      // As in AWS: status changes go to the default bus, where the stackExecutionEnded rule listens.
+      onStatusChange: (detail) =>
+        void events
+          .putEvent('default', { source: 'aws.states', detailType: 'Step Functions Execution Status Change', detail, account: SERVICE_ACCOUNT, region: REGION, resources: [detail.executionArn] })
+          .catch((error: unknown) => logger.warn('execution status change not sent', { executionArn: detail.executionArn, error })),
       logger,
     });
     const sandbox: Sandbox = createSandbox({

@@ -110,6 +110,14 @@ function busName(eventBus: unknown, document: Yaml, service: string): string | u
   return typeof name === 'string' ? resolveVariables(name, { service }) : undefined;
 }
 
+/** A pattern's strings with their `${sls:stage}`-style variables resolved, as the framework does. */
+function resolvePatternVariables<T>(pattern: T, service: string): T {
+  if (typeof pattern === 'string') return resolveVariables(pattern, { service }) as T;
+  if (Array.isArray(pattern)) return pattern.map((item: unknown) => resolvePatternVariables(item, service)) as T;
+  if (isRecord(pattern)) return Object.fromEntries(Object.entries(pattern).map(([key, value]) => [key, resolvePatternVariables(value, service)])) as T;
+  return pattern;
+}
+
 export function parseServiceDefinition(text: string): ServiceDefinition {
   const document = readTemplate(text) as unknown;
   if (!isRecord(document) || !isRecord(document['functions'])) throw new Error('serverless.yml declares no functions');
@@ -151,7 +159,7 @@ export function parseServiceDefinition(text: string): ServiceDefinition {
         const bus = busName(eventBridge['eventBus'], document, service);
         if (!bus) throw new Error(`serverless.yml: function ${name} has an eventBridge event on a bus that cannot be resolved locally`);
         if (!isRecord(eventBridge['pattern'])) throw new Error(`serverless.yml: function ${name} has an eventBridge event without a pattern`);
-        definition.eventBridgeSubscriptions.push({ busName: bus, pattern: eventBridge['pattern'], functionName: name });
+        definition.eventBridgeSubscriptions.push({ busName: bus, pattern: resolvePatternVariables(eventBridge['pattern'], service), functionName: name });
       }
     }
   }

@@ -53,7 +53,26 @@ export interface StepFunctionsServiceOptions {
    * `resumeInterrupted()` is called (when the functions' endpoints are up).
    */
   onRestart?: 'abort' | 'rerun';
+  /**
+   * Told of every execution status change, with the detail Step Functions puts in its
+   * "Step Functions Execution Status Change" event (what local/start.ts sends to the default bus).
+   */
+  onStatusChange?: (detail: ExecutionStatusChangeDetail) => void;
   logger?: Logger;
+}
+
+/** The detail of an `aws.states` "Step Functions Execution Status Change" event. */
+export interface ExecutionStatusChangeDetail {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: number;
+  stopDate: number | null;
+  input: string;
+  output: string | null;
+  error: string | null;
+  cause: string | null;
 }
 
 export interface StepFunctionsService extends AwsService {
@@ -151,12 +170,28 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
   }
 
   // ---- executions ----------------------------------------------------------------------------
+  function announce(record: ExecutionRecord): void {
+    options.onStatusChange?.({
+      executionArn: record.executionArn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: Date.parse(record.startDate),
+      stopDate: record.stopDate ? Date.parse(record.stopDate) : null,
+      input: record.input,
+      output: record.output ?? null,
+      error: record.error ?? null,
+      cause: record.cause ?? null,
+    });
+  }
+
   function stop(record: ExecutionRecord, status: Exclude<ExecutionStatus, 'RUNNING'>, outcome: { output?: string; error?: string; cause?: string }): void {
     record.status = status;
     record.stopDate = now().toISOString();
     if (outcome.output !== undefined) record.output = outcome.output;
     if (outcome.error !== undefined) record.error = outcome.error;
     if (outcome.cause !== undefined) record.cause = outcome.cause;
+    announce(record);
     if (!record.history.some((event) => TERMINAL_EVENT_TYPES.has(event.type))) {
       const { add } = createHistoryRecorder({ history: record.history, now, tasks: {} });
       const failure = { ...(record.error !== undefined ? { error: record.error } : {}), ...(record.cause !== undefined ? { cause: record.cause } : {}) };
@@ -247,6 +282,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     records.set(executionArn, record);
     launch(record);
     save();
+    announce(record);
     logger?.debug('execution started', { executionArn });
     return { executionArn, startDate: epochSeconds(record.startDate) };
   }

@@ -45,3 +45,7 @@ export const stacksApiEnvSchema = accountsApiEnvSchema.extend({
 });
 
 export const stackWorkflowEnvSchema = baseEnvSchema;
+
+export const stackReconcilerEnvSchema = baseEnvSchema.extend({
+  DELETE_STATE_MACHINE_ARN: arn('states'),
+});

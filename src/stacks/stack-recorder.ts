@@ -29,9 +29,26 @@ export interface StackChange {
   status: StackStatus;
   reason?: string;
   set?: Partial<Pick<Stack, 'leftovers' | 'executionName' | 'deleteCount'>>;
+  /** Made only while this is still the stack's current execution (see step()). */
+  whileExecution?: string;
+}
+
+/** A new execution takes over from one that stopped before it finished. */
+export interface Restart {
+  /** The execution that stopped: the restart happens only while it is still the stack's current one. */
+  stopped: string;
+  status: Extract<StackStatus, 'ROLLBACK_IN_PROGRESS' | 'DELETE_IN_PROGRESS'>;
+  reason: string;
+  executionName: string;
 }
 
 const MAX_ATTEMPTS = 10;
+
+function assertCurrentExecution(stack: Stack, expected: string | undefined, what: string): void {
+  if (expected !== undefined && stack.executionName !== expected) {
+    throw new StaleStackWriteError(`${what} of ${stack.id} not changed: its operation is now execution ${stack.executionName}, not ${expected}`);
+  }
+}
 
 export class StackRecorder {
   constructor(
@@ -47,12 +64,17 @@ export class StackRecorder {
     return stack;
   }
 
-  /** `whileStack`: the change is made only if the stack is (still) in that status, atomically. */
-  async step(stackId: string, component: ComponentName, change: StepChange, options: { whileStack?: StackStatus } = {}): Promise<Stack> {
+  /**
+   * `whileStack`: the change is made only if the stack is (still) in that status, atomically.
+   * `whileExecution`: only if that is (still) the stack's current execution — a step of an
+   * execution that was stopped and replaced may still be running, and must not write over its successor.
+   */
+  async step(stackId: string, component: ComponentName, change: StepChange, options: { whileStack?: StackStatus; whileExecution?: string } = {}): Promise<Stack> {
     return this.record(stackId, (stack, at) => {
       if (options.whileStack !== undefined && stack.status !== options.whileStack) {
         throw new StaleStackWriteError(`step ${component} of ${stackId} not changed: the stack is ${stack.status}, not ${options.whileStack}`);
       }
+      assertCurrentExecution(stack, options.whileExecution, `step ${component}`);
       const step = stack.steps[component];
       if (step.status === change.status && change.set === undefined) return undefined;
       if (step.status !== change.status && !STEP_TRANSITIONS[step.status].includes(change.status)) {
@@ -83,6 +105,7 @@ export class StackRecorder {
 
   async stack(stackId: string, change: StackChange): Promise<Stack> {
     return this.record(stackId, (stack, at) => {
+      assertCurrentExecution(stack, change.whileExecution, 'status');
       if (stack.status === change.status) return undefined;
       if (!STACK_TRANSITIONS[stack.status].includes(change.status)) {
         throw new StaleStackWriteError(`stack ${stackId} cannot go from ${stack.status} to ${change.status}`);
@@ -109,6 +132,31 @@ export class StackRecorder {
         ],
         release,
       };
+    });
+  }
+
+  /**
+   * Hands the stack's current operation to a new execution, once: a no-op (returning the stack as
+   * it is) when `stopped` is no longer its current execution. The status may stay what it was
+   * (a teardown restarted); the change is published either way, with the reason.
+   */
+  async restart(stackId: string, restart: Restart): Promise<Stack> {
+    return this.record(stackId, (stack, at) => {
+      if (stack.executionName !== restart.stopped) return undefined;
+      if (stack.status !== restart.status && !STACK_TRANSITIONS[stack.status].includes(restart.status)) {
+        throw new StaleStackWriteError(`stack ${stackId} cannot go from ${stack.status} to ${restart.status}`);
+      }
+      const after: Stack = {
+        ...stack,
+        status: restart.status,
+        statusReason: restart.reason,
+        executionName: restart.executionName,
+        deleteCount: stack.deleteCount + 1,
+        restartedAfter: restart.stopped,
+        restarts: (stack.restarts ?? 0) + 1,
+      };
+      const detail = { tenantId: stack.tenantId, accountId: stack.accountId, stackId: stack.id, status: restart.status, previousStatus: stack.status, reason: restart.reason, occurredAt: at };
+      return { after, events: [{ type: 'Stack Status Change', detail }] };
     });
   }
 

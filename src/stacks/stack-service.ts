@@ -1,4 +1,5 @@
-import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { startExecutionOnce } from '../aws/workflow-client';
 import { createHash } from 'node:crypto';
 import type { AccountService } from '../accounts/account-service';
 import { randomId } from '../accounts/onboarding-credentials';
@@ -151,13 +152,8 @@ export class StackService {
   }
 
   /** Starting an execution whose name exists with the same input is a no-op: safe to repeat. */
-  private async start(stateMachineArn: string, name: string, stackId: string): Promise<void> {
-    try {
-      await this.deps.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ stackId }) }));
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return;
-      throw error;
-    }
+  private start(stateMachineArn: string, name: string, stackId: string): Promise<void> {
+    return startExecutionOnce(this.deps.sfn, { stateMachineArn, name, input: JSON.stringify({ stackId }) });
   }
 
   async get(tenantId: string, stackId: string): Promise<Stack> {

@@ -49,6 +49,10 @@ export interface Stack {
   /** Name of the execution of the current operation (create, or delete-<n>). */
   executionName: string;
   deleteCount: number;
+  /** The execution that stopped before it finished, which the current operation replaced. */
+  restartedAfter?: string;
+  /** How many times a stopped workflow was replaced for this stack (bounded). */
+  restarts?: number;
   /** Its name, block and live marker have been given back (it holds nothing in the account). */
   released?: boolean;
   createdAt: string;
@@ -83,6 +87,16 @@ export const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
   ROLLED_BACK: ['ROLLING_BACK'],
   SKIPPED: [],
 };
+
+/** Steps in these statuses hold nothing in the customer's account. */
+export const GONE_STEP_STATUSES: readonly StepStatus[] = ['SKIPPED', 'ROLLED_BACK'];
+
+/** The component stacks a teardown has not removed, and why. */
+export function leftoversOf(stack: Stack): Leftover[] {
+  return Object.values(stack.steps)
+    .filter((s) => !GONE_STEP_STATUSES.includes(s.status))
+    .map((s) => ({ component: s.component, cloudFormationStackName: s.cloudFormationStackName, reason: s.reason ?? `left in ${s.status}` }));
+}
 
 /** What a step looks like through the API: everything but internal bookkeeping. */
 export function stepView(step: StackStep) {

@@ -12,7 +12,7 @@ import {
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEdgeServer, type EdgeServer } from '../../local/edge/edge-server';
-import { createStepFunctionsService, StateFileError, type ExecutionRecord, type StepFunctionsService } from '../../local/services/step-functions';
+import { createStepFunctionsService, StateFileError, type ExecutionRecord, type ExecutionStatusChangeDetail, type StepFunctionsService } from '../../local/services/step-functions';
 import { substitutePlaceholders } from '../../local/stepfunctions/local-state-machine';
 import { clientConfig, temporaryDirectory, waitFor } from './edge-support';
 
@@ -93,11 +93,14 @@ const provisionDefinition = substitutePlaceholders(JSON.parse(readFileSync(new U
   StackWorkflowFunctionArn: WORKFLOW_FN,
 });
 
+/** What the service announced, as local/start.ts forwards it to the default bus. */
+const statusChanges: ExecutionStatusChangeDetail[] = [];
 const serviceOptions = (stateFile: string) => ({
   machines: { [SMALL_ARN]: small, [PROVISION_ARN]: provisionDefinition },
   functions: { [WORK_FN]: work, [WORKFLOW_FN]: stackWorkflow },
   waitScale: WAIT_SCALE,
   stateFile,
+  onStatusChange: (detail: ExecutionStatusChangeDetail) => void statusChanges.push(detail),
 });
 
 const states = temporaryDirectory();
@@ -225,6 +228,11 @@ describe('the local Step Functions, through the plain SFN client', () => {
     expect(events.at(-1)).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Operator', cause: 'not needed' } });
     const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: SMALL_ARN, statusFilter: 'ABORTED' }));
     expect(listed.executions?.map((e) => e.name)).toContain('stop-me');
+    // Announced as Step Functions' status-change events are: started, then stopped, with the input.
+    const announced = statusChanges.filter((change) => change.executionArn === executionArn);
+    expect(announced.map((change) => change.status)).toEqual(['RUNNING', 'ABORTED']);
+    expect(announced[1]).toMatchObject({ stateMachineArn: SMALL_ARN, name: 'stop-me', input: JSON.stringify({ n: 0 }), error: 'Operator', cause: 'not needed', output: null });
+    expect(announced[1]?.stopDate).toBe(stopDate?.getTime());
   });
 
   it('answers AWS errors for what does not exist or is not valid', async () => {

@@ -8,6 +8,7 @@ import { createEphemeralSigningKey } from '../../local/auth/local-signing-key';
 import { startLocalApi } from '../../local/api/local-api-server';
 import { FunctionTimeoutError, UnknownFunctionError, createFunctionInvoker, readServiceDefinition, type LocalFunctionInvoker } from '../../local/runtime/function-invoker';
 import { parseServiceDefinition } from '../../local/runtime/service-definition';
+import { matchesPattern } from '../../local/services/event-pattern';
 import type { ApiResult } from '../../src/http/api-handler';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
@@ -35,7 +36,24 @@ describe('serverless.yml as the embedded default reads it', () => {
     expect(service.httpRoutes).toContainEqual({ method: 'GET', path: '/v1/stacks/{id}/events', functionName: 'stackEvents' });
     expect(service.httpRoutes).toHaveLength(10);
     expect(service.snsSubscriptions).toEqual([{ topicArn: arns.registrationTopic, functionName: 'onboardingCallback' }]);
-    expect(service.eventBridgeSubscriptions).toEqual([]);
+    expect(service.eventBridgeSubscriptions.map((s) => [s.functionName, s.busName])).toEqual([['stackExecutionEnded', 'default']]);
+  });
+
+  it('hands a stopped provisioning or teardown execution of this stage, and nothing else, to stackExecutionEnded', () => {
+    const [rule] = service.eventBridgeSubscriptions;
+    const event = (stateMachineArn: string, status: string) => ({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { stateMachineArn, status, name: 'stk_1', input: '{"stackId":"stk_1"}' },
+    });
+    const matches = (stateMachineArn: string, status: string) => matchesPattern(rule?.pattern ?? {}, event(stateMachineArn, status));
+    for (const status of ['FAILED', 'TIMED_OUT', 'ABORTED']) {
+      expect(matches(arns.provisionStateMachine, status)).toBe(true);
+      expect(matches(arns.deleteStateMachine, status)).toBe(true);
+    }
+    expect(matches(arns.provisionStateMachine, 'SUCCEEDED')).toBe(false);
+    expect(matches(arns.provisionStateMachine, 'RUNNING')).toBe(false);
+    expect(matches(arns.provisionStateMachine.replace('-local-', '-prod-'), 'ABORTED')).toBe(false);
   });
 
   it('reads the short httpApi form, plain topic names and eventBridge rules', () => {
@@ -90,7 +108,7 @@ functions:
 export const handler = async (event, context) => ({ event, tableAtColdStart, functionName: context.functionName, arn: context.invokedFunctionArn,
   remaining: context.getRemainingTimeInMillis(), requestId: context.awsRequestId, memory: context.memoryLimitInMB });`,
     );
-    writeFileSync(join(root, 'functions', 'slow', 'handler.mjs'), 'export const handler = () => new Promise((resolve) => setTimeout(() => resolve("late"), 5000));');
+    writeFileSync(join(root, 'functions', 'slow', 'handler.mjs'), 'export const handler = () => new Promise((resolve) => setTimeout(() => resolve("late"), 5000).unref());');
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 

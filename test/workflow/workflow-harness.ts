@@ -45,8 +45,10 @@ export interface Execution {
   name: string;
   stateMachineArn: string;
   input: string;
-  done: Promise<'SUCCEEDED' | 'FAILED'>;
+  done: Promise<'SUCCEEDED' | 'FAILED' | 'ABORTED'>;
   error?: unknown;
+  /** StopExecution: the run stops where it is (a step already running finishes, as in AWS). */
+  abort: () => void;
 }
 
 export type Harness = Awaited<ReturnType<typeof createWorkflowHarness>>;
@@ -113,6 +115,7 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     const definition = definitions[input.stateMachineArn];
     if (!definition) return Promise.reject(Object.assign(new Error('State Machine Does Not Exist'), { name: 'StateMachineDoesNotExist' }));
     const run = runLocalStateMachine(definition, JSON.parse(input.input), { functions: { [WORKFLOW_FUNCTION_ARN]: workflow }, waitMs: 0, retryIntervalMs: 0 });
+    let aborted = false;
     const execution: Execution = {
       name: input.name,
       stateMachineArn: input.stateMachineArn,
@@ -121,9 +124,13 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
         () => 'SUCCEEDED' as const,
         (error: unknown) => {
           execution.error = error;
-          return 'FAILED' as const;
+          return aborted ? ('ABORTED' as const) : ('FAILED' as const);
         },
       ),
+      abort: () => {
+        aborted = true;
+        run.abort();
+      },
     };
     executions.set(input.name, execution);
     return Promise.resolve({ executionArn: `${input.stateMachineArn}:${input.name}`, startDate: new Date() });
@@ -195,6 +202,7 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     crash,
     stackStore,
     accountStore,
+    sfn,
     recorder,
     workflow,
     stacks,

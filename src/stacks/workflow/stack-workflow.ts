@@ -13,7 +13,7 @@ import type { CustomerCloudFormation } from '../../aws/customer-clients';
 import type { Logger } from '../../log/logger';
 import { buildStackTemplates } from '../../templates/build-stack-templates';
 import { COMPONENT_DEPENDENCIES, COMPONENTS, type ComponentName } from '../components';
-import type { Stack, StackStep } from '../stack';
+import { GONE_STEP_STATUSES, leftoversOf, type Stack, type StackStep } from '../stack';
 import { StaleStackWriteError } from '../errors';
 import type { StackRecorder } from '../stack-recorder';
 import { componentSeconds, deadlineSeconds, expectedSeconds, pollSeconds } from './component-timing';
@@ -66,7 +66,6 @@ export const MAX_DELETE_ATTEMPTS = 3;
 /** Longer than the workflow function's timeout (50 s): a deploy still running is done by then. */
 const DEPLOY_IN_FLIGHT_MS = 60_000;
 const IN_FLIGHT_POLL_SECONDS = 5;
-const GONE_STEP_STATUSES: readonly StackStep['status'][] = ['SKIPPED', 'ROLLED_BACK'];
 
 const DEPENDENTS: Record<ComponentName, ComponentName[]> = Object.fromEntries(
   COMPONENTS.map((component) => [component, COMPONENTS.filter((other) => COMPONENT_DEPENDENCIES[other].includes(component))]),
@@ -214,7 +213,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const stack = await recorder.load(stackId);
     const step = stack.steps[component];
     if (!['PENDING', 'IN_PROGRESS'].includes(step.status)) return { status: 'DONE' };
-    await recorder.step(stackId, component, { status: 'FAILED', set: { reason: describeStepError(error), endedAt: now().toISOString() } });
+    await recorder.step(stackId, component, { status: 'FAILED', set: { reason: describeStepError(error), endedAt: now().toISOString() } }, { whileExecution: stack.executionName });
     return { status: 'DONE' };
   }
 
@@ -234,19 +233,19 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const found = await describe(cfn, step);
     if (!found) {
       if (mayStillBeCreating(step)) return { status: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: 0 };
-      await recorder.step(stackId, component, { status: step.status === 'PENDING' ? 'SKIPPED' : 'ROLLED_BACK', set: { endedAt: now().toISOString() } });
+      await recorder.step(stackId, component, { status: step.status === 'PENDING' ? 'SKIPPED' : 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, { whileExecution: stack.executionName });
       return { status: 'GONE' };
     }
     const blockers = DEPENDENTS[component].filter((d) => !GONE_STEP_STATUSES.includes(stack.steps[d].status));
     if (blockers.length > 0) {
       // Deleting it would fail while they still use it (and would leave them broken).
-      await leave(stackId, component, `not deleted: ${blockers.join(', ')} could not be deleted and still use${blockers.length === 1 ? 's' : ''} it`, found.StackId);
+      await leave(stack, component, `not deleted: ${blockers.join(', ')} could not be deleted and still use${blockers.length === 1 ? 's' : ''} it`, found.StackId);
       return { status: 'LEFT' };
     }
     if (found.StackStatus === 'DELETE_IN_PROGRESS') return { status: 'DELETING', waitSeconds: componentSeconds(stack, component, 'delete'), attempt: 0 };
     const attempts = step.deleteExecution === stack.executionName ? (step.deleteAttempts ?? 0) : 0;
     if (attempts >= MAX_DELETE_ATTEMPTS) {
-      await leave(stackId, component, `delete failed ${attempts} times: ${await failureReason(cfn, found)}`, found.StackId);
+      await leave(stack, component, `delete failed ${attempts} times: ${await failureReason(cfn, found)}`, found.StackId);
       return { status: 'LEFT' };
     }
     try {
@@ -257,7 +256,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     await recorder.step(stackId, component, {
       status: 'ROLLING_BACK',
       set: { deleteAttempts: attempts + 1, deleteExecution: stack.executionName, ...(found.StackId ? { cloudFormationStackId: found.StackId } : {}) },
-    });
+    }, { whileExecution: stack.executionName });
     return { status: 'DELETING', waitSeconds: componentSeconds(stack, component, 'delete'), attempt: 0 };
   }
 
@@ -270,7 +269,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     if (!found) {
       // Never asked to be deleted, because its deploy was still under way: look again.
       if (step.status === 'IN_PROGRESS') return mayStillBeCreating(step) ? { status: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: attempt + 1 } : { status: 'RETRY' };
-      await recorder.step(stackId, component, { status: 'ROLLED_BACK', set: { endedAt: now().toISOString() } });
+      await recorder.step(stackId, component, { status: 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, { whileExecution: stack.executionName });
       return { status: 'GONE' };
     }
     if (found.StackStatus === 'DELETE_FAILED') return { status: 'RETRY' };
@@ -281,7 +280,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
   async function abandon(stackId: string, component: ComponentName, error: z.infer<typeof stepErrorSchema> | undefined): Promise<StepResult> {
     const stack = await recorder.load(stackId);
     if (GONE_STEP_STATUSES.includes(stack.steps[component].status)) return { status: 'GONE' };
-    await leave(stackId, component, `not deleted: ${describeStepError(error)}`);
+    await leave(stack, component, `not deleted: ${describeStepError(error)}`);
     return { status: 'LEFT' };
   }
 
@@ -295,29 +294,31 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
   }
 
   /** Records a component the teardown could not remove: it is reported as a leftover. */
-  async function leave(stackId: string, component: ComponentName, reason: string, cloudFormationStackId?: string): Promise<void> {
-    await recorder.step(stackId, component, { status: 'FAILED', set: { reason, endedAt: now().toISOString(), ...(cloudFormationStackId ? { cloudFormationStackId } : {}) } });
+  async function leave(stack: Stack, component: ComponentName, reason: string, cloudFormationStackId?: string): Promise<void> {
+    const set = { reason, endedAt: now().toISOString(), ...(cloudFormationStackId ? { cloudFormationStackId } : {}) };
+    await recorder.step(stack.id, component, { status: 'FAILED', set }, { whileExecution: stack.executionName });
   }
 
-  async function finish(stackId: string, outcome: 'create' | 'rollback' | 'delete'): Promise<StepResult> {
+  async function finish(stackId: string, ending: 'create' | 'rollback' | 'delete'): Promise<StepResult> {
     const stack = await recorder.load(stackId);
-    if (outcome === 'create') {
-      const after = await recorder.stack(stackId, { status: 'CREATE_COMPLETE' });
+    if (ending === 'create') {
+      const after = await recorder.stack(stackId, { status: 'CREATE_COMPLETE', whileExecution: stack.executionName });
       return { status: 'DONE', stackStatus: after.status };
     }
-    const leftovers = Object.values(stack.steps)
-      .filter((s) => !GONE_STEP_STATUSES.includes(s.status))
-      .map((s) => ({ component: s.component, cloudFormationStackName: s.cloudFormationStackName, reason: s.reason ?? `left in ${s.status}` }));
+    // A teardown that finishes a creation whose own workflow stopped (see StackReconciler) is its rollback.
+    const outcome = ending === 'delete' && stack.status === 'ROLLBACK_IN_PROGRESS' ? 'rollback' : ending;
+    const leftovers = leftoversOf(stack);
     const failed = outcome === 'rollback' ? 'ROLLBACK_FAILED' : 'DELETE_FAILED';
     const done = outcome === 'rollback' ? 'ROLLBACK_COMPLETE' : 'DELETE_COMPLETE';
     const after =
       leftovers.length > 0
         ? await recorder.stack(stackId, {
             status: failed,
+            whileExecution: stack.executionName,
             reason: `These CloudFormation stacks could not be deleted: ${leftovers.map((l) => `${l.cloudFormationStackName} (${l.reason})`).join('; ')}`,
             set: { leftovers },
           })
-        : await recorder.stack(stackId, { status: done, ...(outcome === 'rollback' && stack.statusReason ? { reason: stack.statusReason } : {}), set: { leftovers: [] } });
+        : await recorder.stack(stackId, { status: done, whileExecution: stack.executionName, ...(outcome === 'rollback' && stack.statusReason ? { reason: stack.statusReason } : {}), set: { leftovers: [] } });
     return { status: 'DONE', stackStatus: after.status };
   }
 

@@ -59,7 +59,8 @@ describe('the packaged service (serverless package)', () => {
     const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
     expect(zips.sort()).toEqual([
       'createAccount.zip', 'createPlan.zip', 'createStack.zip', 'deleteAccount.zip', 'deleteStack.zip', 'getAccount.zip',
-      'getStack.zip', 'listAccounts.zip', 'listStacks.zip', 'onboardingCallback.zip', 'stackEvents.zip', 'stackWorkflow.zip',
+      'getStack.zip', 'listAccounts.zip', 'listStacks.zip', 'onboardingCallback.zip', 'stackEvents.zip', 'stackExecutionEnded.zip',
+      'stackWorkflow.zip',
     ]);
     for (const zip of zips) {
       const dir = join(outDir, zip.replace(/\.zip$/, ''));
