@@ -280,9 +280,9 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     }
     const record: ExecutionRecord = { executionArn, stateMachineArn, name, input: executionInput, status: 'RUNNING', startDate: now().toISOString(), history: [] };
     records.set(executionArn, record);
+    announce(record);
     launch(record);
     save();
-    announce(record);
     logger?.debug('execution started', { executionArn });
     return { executionArn, startDate: epochSeconds(record.startDate) };
   }

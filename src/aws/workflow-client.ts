@@ -7,10 +7,11 @@ export function createWorkflowClient(options: ClientOptions = {}): SFNClient {
 }
 
 /**
- * Starts an execution by name. Step Functions refuses a second start of a name only when the input
- * differs; the same name and input is the same execution, so a repeat (a retried request, a
- * redelivered event) is harmless. ExecutionAlreadyExists — that name taken, even by a closed
- * execution — is taken as done: names are derived from the stack, and its operation owns them.
+ * Starts an execution by name. Starting a name that is running with the same input is the same
+ * execution, so a repeat (a retried request, a redelivered event) is harmless. Step Functions
+ * answers ExecutionAlreadyExists when the name is running with another input or was used by an
+ * execution that has ended; that is taken as done: names are derived from the stack and its
+ * operation, and an ended one is the reconciler's to follow up (src/stacks/stack-reconciler.ts).
  */
 export async function startExecutionOnce(sfn: SFNClient, execution: { stateMachineArn: string; name: string; input: string }): Promise<void> {
   try {

@@ -62,6 +62,7 @@ export class StackReconciler {
         status: creating ? 'ROLLBACK_FAILED' : 'DELETE_FAILED',
         reason: `${stopped}, ${MAX_RESTARTS + 1} times; not tried again. These CloudFormation stacks may remain: ${leftovers.map((l) => l.cloudFormationStackName).join(', ') || 'none'}`,
         set: { leftovers },
+        whileExecution: ended.executionName,
       });
       this.deps.logger.error('stack workflow keeps stopping; stack ended as failed', { ...log, restarts: stack.restarts });
       return 'ended';

@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger';
 import type { ComponentName } from './components';
 import { StackNotFoundError, StaleStackWriteError } from './errors';
 import {
+  BUSY_STATUSES,
   RELEASED_STATUSES,
   STACK_TRANSITIONS,
   STEP_TRANSITIONS,
@@ -28,7 +29,7 @@ export interface StepChange {
 export interface StackChange {
   status: StackStatus;
   reason?: string;
-  set?: Partial<Pick<Stack, 'leftovers' | 'executionName' | 'deleteCount'>>;
+  set?: Partial<Pick<Stack, 'leftovers' | 'executionName' | 'deleteCount' | 'restarts'>>;
   /** Made only while this is still the stack's current execution (see step()). */
   whileExecution?: string;
 }
@@ -142,7 +143,8 @@ export class StackRecorder {
    */
   async restart(stackId: string, restart: Restart): Promise<Stack> {
     return this.record(stackId, (stack, at) => {
-      if (stack.executionName !== restart.stopped) return undefined;
+      // Moved on (another execution), or ended after all (its finish got there first): nothing to restart.
+      if (stack.executionName !== restart.stopped || !BUSY_STATUSES.includes(stack.status)) return undefined;
       if (stack.status !== restart.status && !STACK_TRANSITIONS[stack.status].includes(restart.status)) {
         throw new StaleStackWriteError(`stack ${stackId} cannot go from ${stack.status} to ${restart.status}`);
       }

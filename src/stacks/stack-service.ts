@@ -145,6 +145,7 @@ export class StackService {
       steps,
       executionName: id,
       deleteCount: 0,
+      countsAsLive: true,
       createdAt: at,
       updatedAt: at,
       version: 1,
@@ -179,13 +180,17 @@ export class StackService {
   async delete(tenantId: string, stackId: string): Promise<StackView> {
     const stack = await this.get(tenantId, stackId);
     if (stack.status === 'DELETE_COMPLETE') return stackView(stack);
-    if (BUSY_STATUSES.includes(stack.status) && stack.status !== 'DELETE_IN_PROGRESS') throw new StackBusyError(stack.id, stack.status);
+    // A teardown already under way is (re)started, not repeated: its execution name is its own. That
+    // includes the rollback a stopped creation was handed to (StackReconciler), should its start have failed.
+    const handedOver = stack.status === 'ROLLBACK_IN_PROGRESS' && stack.restartedAfter !== undefined;
+    if (BUSY_STATUSES.includes(stack.status) && stack.status !== 'DELETE_IN_PROGRESS' && !handedOver) throw new StackBusyError(stack.id, stack.status);
     const deleting =
-      stack.status === 'DELETE_IN_PROGRESS'
+      stack.status === 'DELETE_IN_PROGRESS' || handedOver
         ? stack
         : await this.deps.recorder.stack(stack.id, {
             status: 'DELETE_IN_PROGRESS',
-            set: { executionName: `${stack.id}-delete-${stack.deleteCount + 1}`, deleteCount: stack.deleteCount + 1 },
+            // A new operation of the customer's: it gets its own budget of automatic restarts.
+            set: { executionName: `${stack.id}-delete-${stack.deleteCount + 1}`, deleteCount: stack.deleteCount + 1, restarts: 0 },
           });
     await this.start(this.deps.deleteStateMachineArn, deleting.executionName, deleting.id);
     return stackView(deleting);

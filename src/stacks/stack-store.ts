@@ -212,7 +212,8 @@ export class DynamoDbStackStore {
             { Delete: { TableName: this.tableName, Key: liveKey(after.id) } },
             { Delete: { TableName: this.tableName, Key: nameKey(after) } },
             { Delete: { TableName: this.tableName, Key: cidrItemKey(scope, after.network.vpcCidr) } },
-            countLiveStack(this.tableName, after.accountId, -1),
+            // Counted out only if it was counted in, so the count cannot drift below what lives.
+            ...(after.countsAsLive === true ? [countLiveStack(this.tableName, after.accountId, -1)] : []),
           ]
         : []),
     ];

@@ -53,6 +53,8 @@ export interface Stack {
   restartedAfter?: string;
   /** How many times a stopped workflow was replaced for this stack (bounded). */
   restarts?: number;
+  /** Counted in its account's live stacks when created (stacks from before that count was kept are not). */
+  countsAsLive?: boolean;
   /** Its name, block and live marker have been given back (it holds nothing in the account). */
   released?: boolean;
   createdAt: string;

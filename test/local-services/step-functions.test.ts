@@ -251,8 +251,9 @@ describe('the local Step Functions, through the plain SFN client', () => {
     const done = await finished(executionArn!);
 
     expect(done.status).toBe('SUCCEEDED');
-    expect(workflowCalls).toContainEqual({ stackId: 'stack-1', action: 'check', component: 'network', attempt: 0 });
-    expect(workflowCalls.at(-1)).toEqual({ stackId: 'stack-1', action: 'finish', outcome: 'create' });
+    // Each step is told which execution runs it ($$.Execution.Name), as in AWS.
+    expect(workflowCalls).toContainEqual({ stackId: 'stack-1', execution: 'stack-1', action: 'check', component: 'network', attempt: 0 });
+    expect(workflowCalls.at(-1)).toEqual({ stackId: 'stack-1', execution: 'stack-1', action: 'finish', outcome: 'create' });
     const events = await history(executionArn!);
     expect(events.filter((e) => e.type === 'WaitStateEntered').map((e) => e.stateEnteredEventDetails?.name)).toEqual(['WaitNetwork']);
     const { entered, exited } = transitions(events);

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { expectEventsForEveryTransition, runWithFault, suffix } from './fault-matrix';
 import { createWorkflowHarness, type Harness } from './workflow-harness';
@@ -233,6 +234,23 @@ describe('an account and a stack in it', () => {
     await h.stacks.delete(account.tenantId, live.id);
     await h.settle();
     await expect(h.accounts.delete(account.tenantId, account.id)).resolves.toBeUndefined();
+  });
+
+  it('does not count out a stack that was never counted in (created before the count was kept)', async () => {
+    const account = await h.connectedAccount();
+    const old = await h.stacks.create(account.tenantId, h.request(account));
+    await h.settle();
+    // As such a stack was stored: no countsAsLive mark, and no count for it.
+    await h.table.dynamo.send(new UpdateCommand({ TableName: h.table.tableName, Key: { pk: `STACK#${old.id}`, sk: 'STACK' }, UpdateExpression: 'REMOVE countsAsLive' }));
+    await h.table.dynamo.send(new DeleteCommand({ TableName: h.table.tableName, Key: { pk: `ACCOUNT#${account.id}`, sk: 'LIVE_STACKS' } }));
+    await h.stacks.create(account.tenantId, h.request(account));
+    await h.settle();
+
+    await h.stacks.delete(account.tenantId, old.id);
+    await h.settle();
+    expect((await h.stacks.get(account.tenantId, old.id)).status).toBe('DELETE_COMPLETE');
+    jest.spyOn(h.accountStore, 'hasLiveStacks').mockResolvedValue(false);
+    await expect(h.accounts.delete(account.tenantId, account.id)).rejects.toMatchObject({ code: 'account-has-live-stacks' });
   });
 
   it('cannot get a stack once the account it was read from is deleted or disconnected', async () => {

@@ -91,9 +91,10 @@ describe('a teardown execution that stopped before it finished', () => {
     const stopped = await stopCurrent(created);
     expect(await reconciler.executionEnded(ended(stopped))).toBe('restarted');
 
+    // The stopped execution's last step, arriving late (Step Functions names its execution in the input).
+    await expect(h.workflow({ action: 'finish', stackId: created.id, outcome: 'delete', execution: stopped.name })).rejects.toThrow(StaleStackWriteError);
     const late = { whileExecution: stopped.name };
     await expect(h.recorder.step(created.id, 'frontend', { status: 'FAILED', set: { reason: 'late' } }, late)).rejects.toThrow(StaleStackWriteError);
-    await expect(h.recorder.stack(created.id, { status: 'DELETE_FAILED', ...late })).rejects.toThrow(StaleStackWriteError);
     await h.settle();
     expect((await h.stacks.get(account.tenantId, created.id)).status).toBe('DELETE_COMPLETE');
   });
@@ -116,10 +117,33 @@ describe('a teardown execution that stopped before it finished', () => {
     expect(named).toEqual(expect.arrayContaining(h.liveComponentStacks(stack.id)));
     await expectEventsForEveryTransition(h, stack);
 
-    // The customer can still finish the job.
-    await h.stacks.delete(account.tenantId, created.id);
+    // The customer can still finish the job, with a fresh budget of restarts.
+    expect((await h.stacks.delete(account.tenantId, created.id)).status).toBe('DELETE_IN_PROGRESS');
+    expect((await h.stackStore.get(created.id))?.restarts).toBe(0);
     await h.settle();
     expect({ status: (await h.stacks.get(account.tenantId, created.id)).status, live: h.liveComponentStacks(created.id) }).toEqual({ status: 'DELETE_COMPLETE', live: [] });
+  });
+});
+
+describe('a teardown handed over whose start failed', () => {
+  it('is started by DELETE, and ends the rollback it is', async () => {
+    const account = await h.connectedAccount();
+    h.double.hang(suffix('security'));
+    const created = await h.stacks.create(account.tenantId, h.request(account));
+    await until('security is being created', async () => (await h.stacks.get(account.tenantId, created.id)).steps.security.status === 'IN_PROGRESS');
+    const stopped = await stopCurrent(created);
+    h.double.clearFaults();
+
+    h.startFaults.failures = 100; // Step Functions refuses every start: the event's retries run out
+    await expect(reconciler.executionEnded(ended(stopped))).rejects.toThrow(/Rate exceeded/);
+    h.startFaults.failures = 0;
+    const handedOver = await h.stacks.get(account.tenantId, created.id);
+    expect(handedOver).toMatchObject({ status: 'ROLLBACK_IN_PROGRESS', restartedAfter: stopped.name });
+    expect(h.executions.has(handedOver.executionName)).toBe(false);
+
+    expect((await h.stacks.delete(account.tenantId, created.id)).status).toBe('ROLLBACK_IN_PROGRESS');
+    await h.settle();
+    expect({ status: (await h.stacks.get(account.tenantId, created.id)).status, live: h.liveComponentStacks(created.id) }).toEqual({ status: 'ROLLBACK_COMPLETE', live: [] });
   });
 });
 

@@ -96,6 +96,18 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
   const deps: StackWorkflowDeps = { recorder: crashingRecorder, accounts: accountStore, cloudFormation: customerCloudFormationFactory(sts), logger, now };
   const workflow = createStackWorkflow(deps);
 
+  // Steps still running: a stopped execution's step runs on (as a Lambda does), and settle() waits for it.
+  const inFlight = new Set<Promise<unknown>>();
+  const step = (input: unknown) => {
+    const running = workflow(input);
+    inFlight.add(running);
+    void running.then(
+      () => inFlight.delete(running),
+      () => inFlight.delete(running),
+    );
+    return running;
+  };
+
   // A local Step Functions: executions by name, a second start of the same name is a no-op.
   const executions = new Map<string, Execution>();
   const sfn = new SFNClient({ region: 'us-east-1' });
@@ -114,7 +126,12 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     }
     const definition = definitions[input.stateMachineArn];
     if (!definition) return Promise.reject(Object.assign(new Error('State Machine Does Not Exist'), { name: 'StateMachineDoesNotExist' }));
-    const run = runLocalStateMachine(definition, JSON.parse(input.input), { functions: { [WORKFLOW_FUNCTION_ARN]: workflow }, waitMs: 0, retryIntervalMs: 0 });
+    const run = runLocalStateMachine(definition, JSON.parse(input.input), {
+      functions: { [WORKFLOW_FUNCTION_ARN]: step },
+      waitMs: 0,
+      retryIntervalMs: 0,
+      context: { Execution: { Id: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`, Name: input.name } },
+    });
     let aborted = false;
     const execution: Execution = {
       name: input.name,
@@ -176,12 +193,13 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     return stackRequestSchema.parse({ name: `shop-${randomUUID().slice(0, 8)}`, accountId: account.id, ...input });
   }
 
-  /** Waits for every execution started so far (and any they lead to) to end. */
+  /** Waits for every execution started so far (and any they lead to) to end, and every step still running. */
   async function settle(): Promise<void> {
     for (;;) {
       const pending = [...executions.values()];
       await Promise.all(pending.map((e) => e.done));
-      if (executions.size === pending.length) return;
+      await Promise.allSettled([...inFlight]);
+      if (executions.size === pending.length && inFlight.size === 0) return;
     }
   }
 

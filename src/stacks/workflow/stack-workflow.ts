@@ -35,14 +35,14 @@ const componentSchema = z.enum(COMPONENTS);
 const stepErrorSchema = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).passthrough();
 
 export const workflowInputSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('deploy'), stackId: z.string(), component: componentSchema }),
-  z.object({ action: z.literal('check'), stackId: z.string(), component: componentSchema, attempt: z.number().int().min(0).default(0) }),
-  z.object({ action: z.literal('fail-step'), stackId: z.string(), component: componentSchema, error: stepErrorSchema.optional() }),
-  z.object({ action: z.literal('start-rollback'), stackId: z.string(), error: stepErrorSchema.optional() }),
-  z.object({ action: z.literal('delete'), stackId: z.string(), component: componentSchema }),
-  z.object({ action: z.literal('check-deletion'), stackId: z.string(), component: componentSchema, attempt: z.number().int().min(0).default(0) }),
-  z.object({ action: z.literal('abandon'), stackId: z.string(), component: componentSchema, error: stepErrorSchema.optional() }),
-  z.object({ action: z.literal('finish'), stackId: z.string(), outcome: z.enum(['create', 'rollback', 'delete']) }),
+  z.object({ action: z.literal('deploy'), stackId: z.string(), execution: z.string().optional(), component: componentSchema }),
+  z.object({ action: z.literal('check'), stackId: z.string(), execution: z.string().optional(), component: componentSchema, attempt: z.number().int().min(0).default(0) }),
+  z.object({ action: z.literal('fail-step'), stackId: z.string(), execution: z.string().optional(), component: componentSchema, error: stepErrorSchema.optional() }),
+  z.object({ action: z.literal('start-rollback'), stackId: z.string(), execution: z.string().optional(), error: stepErrorSchema.optional() }),
+  z.object({ action: z.literal('delete'), stackId: z.string(), execution: z.string().optional(), component: componentSchema }),
+  z.object({ action: z.literal('check-deletion'), stackId: z.string(), execution: z.string().optional(), component: componentSchema, attempt: z.number().int().min(0).default(0) }),
+  z.object({ action: z.literal('abandon'), stackId: z.string(), execution: z.string().optional(), component: componentSchema, error: stepErrorSchema.optional() }),
+  z.object({ action: z.literal('finish'), stackId: z.string(), execution: z.string().optional(), outcome: z.enum(['create', 'rollback', 'delete']) }),
 ]);
 export type WorkflowInput = z.input<typeof workflowInputSchema>;
 
@@ -209,11 +209,12 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     }
   }
 
-  async function failStep(stackId: string, component: ComponentName, error: z.infer<typeof stepErrorSchema> | undefined): Promise<StepResult> {
+  async function failStep(stackId: string, component: ComponentName, error: z.infer<typeof stepErrorSchema> | undefined, execution?: string): Promise<StepResult> {
     const stack = await recorder.load(stackId);
+    const own = { whileExecution: execution ?? stack.executionName };
     const step = stack.steps[component];
     if (!['PENDING', 'IN_PROGRESS'].includes(step.status)) return { status: 'DONE' };
-    await recorder.step(stackId, component, { status: 'FAILED', set: { reason: describeStepError(error), endedAt: now().toISOString() } }, { whileExecution: stack.executionName });
+    await recorder.step(stackId, component, { status: 'FAILED', set: { reason: describeStepError(error), endedAt: now().toISOString() } }, own);
     return { status: 'DONE' };
   }
 
@@ -225,27 +226,28 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     return { status: 'DONE', stackStatus: after.status };
   }
 
-  async function remove(stackId: string, component: ComponentName): Promise<StepResult> {
+  async function remove(stackId: string, component: ComponentName, execution?: string): Promise<StepResult> {
     const stack = await recorder.load(stackId);
+    const own = { whileExecution: execution ?? stack.executionName };
     const step = stack.steps[component];
     if (GONE_STEP_STATUSES.includes(step.status)) return { status: 'GONE' };
     const { account, cfn } = await customer(stack);
     const found = await describe(cfn, step);
     if (!found) {
       if (mayStillBeCreating(step)) return { status: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: 0 };
-      await recorder.step(stackId, component, { status: step.status === 'PENDING' ? 'SKIPPED' : 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, { whileExecution: stack.executionName });
+      await recorder.step(stackId, component, { status: step.status === 'PENDING' ? 'SKIPPED' : 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, own);
       return { status: 'GONE' };
     }
     const blockers = DEPENDENTS[component].filter((d) => !GONE_STEP_STATUSES.includes(stack.steps[d].status));
     if (blockers.length > 0) {
       // Deleting it would fail while they still use it (and would leave them broken).
-      await leave(stack, component, `not deleted: ${blockers.join(', ')} could not be deleted and still use${blockers.length === 1 ? 's' : ''} it`, found.StackId);
+      await leave(stack, own, component, `not deleted: ${blockers.join(', ')} could not be deleted and still use${blockers.length === 1 ? 's' : ''} it`, found.StackId);
       return { status: 'LEFT' };
     }
     if (found.StackStatus === 'DELETE_IN_PROGRESS') return { status: 'DELETING', waitSeconds: componentSeconds(stack, component, 'delete'), attempt: 0 };
     const attempts = step.deleteExecution === stack.executionName ? (step.deleteAttempts ?? 0) : 0;
     if (attempts >= MAX_DELETE_ATTEMPTS) {
-      await leave(stack, component, `delete failed ${attempts} times: ${await failureReason(cfn, found)}`, found.StackId);
+      await leave(stack, own, component, `delete failed ${attempts} times: ${await failureReason(cfn, found)}`, found.StackId);
       return { status: 'LEFT' };
     }
     try {
@@ -256,12 +258,13 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     await recorder.step(stackId, component, {
       status: 'ROLLING_BACK',
       set: { deleteAttempts: attempts + 1, deleteExecution: stack.executionName, ...(found.StackId ? { cloudFormationStackId: found.StackId } : {}) },
-    }, { whileExecution: stack.executionName });
+    }, own);
     return { status: 'DELETING', waitSeconds: componentSeconds(stack, component, 'delete'), attempt: 0 };
   }
 
-  async function checkDeletion(stackId: string, component: ComponentName, attempt: number): Promise<StepResult> {
+  async function checkDeletion(stackId: string, component: ComponentName, attempt: number, execution?: string): Promise<StepResult> {
     const stack = await recorder.load(stackId);
+    const own = { whileExecution: execution ?? stack.executionName };
     const step = stack.steps[component];
     if (GONE_STEP_STATUSES.includes(step.status)) return { status: 'GONE' };
     const { cfn } = await customer(stack);
@@ -269,7 +272,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     if (!found) {
       // Never asked to be deleted, because its deploy was still under way: look again.
       if (step.status === 'IN_PROGRESS') return mayStillBeCreating(step) ? { status: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: attempt + 1 } : { status: 'RETRY' };
-      await recorder.step(stackId, component, { status: 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, { whileExecution: stack.executionName });
+      await recorder.step(stackId, component, { status: 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, own);
       return { status: 'GONE' };
     }
     if (found.StackStatus === 'DELETE_FAILED') return { status: 'RETRY' };
@@ -277,10 +280,11 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
   }
 
   /** The deletion itself kept failing (retries exhausted): record the component as left. */
-  async function abandon(stackId: string, component: ComponentName, error: z.infer<typeof stepErrorSchema> | undefined): Promise<StepResult> {
+  async function abandon(stackId: string, component: ComponentName, error: z.infer<typeof stepErrorSchema> | undefined, execution?: string): Promise<StepResult> {
     const stack = await recorder.load(stackId);
+    const own = { whileExecution: execution ?? stack.executionName };
     if (GONE_STEP_STATUSES.includes(stack.steps[component].status)) return { status: 'GONE' };
-    await leave(stack, component, `not deleted: ${describeStepError(error)}`);
+    await leave(stack, own, component, `not deleted: ${describeStepError(error)}`);
     return { status: 'LEFT' };
   }
 
@@ -294,15 +298,16 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
   }
 
   /** Records a component the teardown could not remove: it is reported as a leftover. */
-  async function leave(stack: Stack, component: ComponentName, reason: string, cloudFormationStackId?: string): Promise<void> {
+  async function leave(stack: Stack, own: { whileExecution: string }, component: ComponentName, reason: string, cloudFormationStackId?: string): Promise<void> {
     const set = { reason, endedAt: now().toISOString(), ...(cloudFormationStackId ? { cloudFormationStackId } : {}) };
-    await recorder.step(stack.id, component, { status: 'FAILED', set }, { whileExecution: stack.executionName });
+    await recorder.step(stack.id, component, { status: 'FAILED', set }, own);
   }
 
-  async function finish(stackId: string, ending: 'create' | 'rollback' | 'delete'): Promise<StepResult> {
+  async function finish(stackId: string, ending: 'create' | 'rollback' | 'delete', execution?: string): Promise<StepResult> {
     const stack = await recorder.load(stackId);
+    const own = { whileExecution: execution ?? stack.executionName };
     if (ending === 'create') {
-      const after = await recorder.stack(stackId, { status: 'CREATE_COMPLETE', whileExecution: stack.executionName });
+      const after = await recorder.stack(stackId, { status: 'CREATE_COMPLETE', ...own });
       return { status: 'DONE', stackStatus: after.status };
     }
     // A teardown that finishes a creation whose own workflow stopped (see StackReconciler) is its rollback.
@@ -314,11 +319,11 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
       leftovers.length > 0
         ? await recorder.stack(stackId, {
             status: failed,
-            whileExecution: stack.executionName,
+            ...own,
             reason: `These CloudFormation stacks could not be deleted: ${leftovers.map((l) => `${l.cloudFormationStackName} (${l.reason})`).join('; ')}`,
             set: { leftovers },
           })
-        : await recorder.stack(stackId, { status: done, whileExecution: stack.executionName, ...(outcome === 'rollback' && stack.statusReason ? { reason: stack.statusReason } : {}), set: { leftovers: [] } });
+        : await recorder.stack(stackId, { status: done, ...own, ...(outcome === 'rollback' && stack.statusReason ? { reason: stack.statusReason } : {}), set: { leftovers: [] } });
     return { status: 'DONE', stackStatus: after.status };
   }
 
@@ -331,17 +336,17 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
       case 'check':
         return check(input.stackId, input.component, input.attempt);
       case 'fail-step':
-        return failStep(input.stackId, input.component, input.error);
+        return failStep(input.stackId, input.component, input.error, input.execution);
       case 'start-rollback':
         return startRollback(input.stackId, input.error);
       case 'delete':
-        return remove(input.stackId, input.component);
+        return remove(input.stackId, input.component, input.execution);
       case 'check-deletion':
-        return checkDeletion(input.stackId, input.component, input.attempt);
+        return checkDeletion(input.stackId, input.component, input.attempt, input.execution);
       case 'abandon':
-        return abandon(input.stackId, input.component, input.error);
+        return abandon(input.stackId, input.component, input.error, input.execution);
       case 'finish':
-        return finish(input.stackId, input.outcome);
+        return finish(input.stackId, input.outcome, input.execution);
     }
   };
 }

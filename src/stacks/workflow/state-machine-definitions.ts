@@ -48,7 +48,8 @@ function task(parameters: Record<string, unknown>, options: { next?: string; res
   return {
     Type: 'Task',
     Resource: WORKFLOW_FUNCTION,
-    Parameters: { 'stackId.$': '$.stackId', ...parameters },
+    // The execution running the step: a step of a stopped, replaced execution must not write.
+    Parameters: { 'stackId.$': '$.stackId', 'execution.$': '$$.Execution.Name', ...parameters },
     ResultPath: options.resultPath === undefined ? '$.result' : options.resultPath,
     TimeoutSeconds: TASK_TIMEOUT_SECONDS,
     Retry: retryPolicy(),
