@@ -1,4 +1,4 @@
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { startExecutionOnce } from '../aws/workflow-client';
 import { createHash } from 'node:crypto';
 import type { AccountService } from '../accounts/account-service';
@@ -10,6 +10,7 @@ import { planSubnets } from '../network/plan-subnets';
 import { COMPONENTS, componentStackName, componentsFor, type ComponentName } from './components';
 import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from './errors';
 import { BUSY_STATUSES, stackView, type Stack, type StackStep } from './stack';
+import { StackReconciler, type ExecutionEnded } from './stack-reconciler';
 import type { StackRecorder } from './stack-recorder';
 import type { StackRequest } from './stack-request';
 import type { DynamoDbStackStore } from './stack-store';
@@ -50,11 +51,16 @@ export function requestHash(request: StackRequest): string {
   return createHash('sha256').update(JSON.stringify(canonical(request))).digest('hex');
 }
 
+/** How long a stack may wait for its first execution to start before DELETE takes it as lost. */
+const START_GRACE_MS = 60_000;
+
 export class StackService {
   private readonly now: () => Date;
+  private readonly reconciler: StackReconciler;
 
   constructor(private readonly deps: StackServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.reconciler = new StackReconciler(deps);
   }
 
   async create(tenantId: string, request: StackRequest, idempotencyKey?: string): Promise<StackView> {
@@ -152,6 +158,22 @@ export class StackService {
     };
   }
 
+  /** The stack's current execution, if it has ended (or, well after the stack changed, never started). */
+  private async endedExecution(stack: Stack): Promise<ExecutionEnded | undefined> {
+    const machine = stack.executionName === stack.id ? this.deps.provisionStateMachineArn : this.deps.deleteStateMachineArn;
+    const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${stack.executionName}`;
+    const input = JSON.stringify({ stackId: stack.id });
+    try {
+      const { status, error } = await this.deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (status !== 'FAILED' && status !== 'TIMED_OUT' && status !== 'ABORTED') return undefined;
+      return { executionName: stack.executionName, status, input, ...(error ? { error } : {}) };
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ExecutionDoesNotExist')) throw error;
+      if (this.now().getTime() - Date.parse(stack.updatedAt) < START_GRACE_MS) return undefined;
+      return { executionName: stack.executionName, status: 'ABORTED', input, error: 'ExecutionDoesNotExist' };
+    }
+  }
+
   /** Starting an execution whose name exists with the same input is a no-op: safe to repeat. */
   private start(stateMachineArn: string, name: string, stackId: string): Promise<void> {
     return startExecutionOnce(this.deps.sfn, { stateMachineArn, name, input: JSON.stringify({ stackId }) });
@@ -180,6 +202,16 @@ export class StackService {
   async delete(tenantId: string, stackId: string): Promise<StackView> {
     const stack = await this.get(tenantId, stackId);
     if (stack.status === 'DELETE_COMPLETE') return stackView(stack);
+    if (BUSY_STATUSES.includes(stack.status)) {
+      // Its workflow may have stopped without anyone acting on it (the ending's event lost):
+      // then this request hands the stack to a teardown, as StackReconciler would have.
+      const ended = await this.endedExecution(stack);
+      if (ended) {
+        this.deps.logger.warn('stack workflow found stopped on DELETE', { tenantId, stackId, executionName: ended.executionName, status: ended.status });
+        await this.reconciler.executionEnded(ended);
+        return stackView(await this.get(tenantId, stackId));
+      }
+    }
     // A teardown already under way is (re)started, not repeated: its execution name is its own. That
     // includes the rollback a stopped creation was handed to (StackReconciler), should its start have failed.
     const handedOver = stack.status === 'ROLLBACK_IN_PROGRESS' && stack.restartedAfter !== undefined;

@@ -147,6 +147,33 @@ describe('a teardown handed over whose start failed', () => {
   });
 });
 
+describe('a stopped workflow whose event never came', () => {
+  it('is found by DELETE, which hands the stack to a teardown (a creation: its rollback)', async () => {
+    const account = await h.connectedAccount();
+    h.double.hang(suffix('security'));
+    const created = await h.stacks.create(account.tenantId, h.request(account));
+    await until('security is being created', async () => (await h.stacks.get(account.tenantId, created.id)).steps.security.status === 'IN_PROGRESS');
+    await stopCurrent(created); // and the event is lost: nobody calls the reconciler
+    h.double.clearFaults();
+
+    const answer = await h.stacks.delete(account.tenantId, created.id);
+    expect(answer.status).toBe('ROLLBACK_IN_PROGRESS');
+    await h.settle();
+    expect({ status: (await h.stacks.get(account.tenantId, created.id)).status, live: h.liveComponentStacks(created.id) }).toEqual({ status: 'ROLLBACK_COMPLETE', live: [] });
+  });
+
+  it('still answers 409 while the workflow runs', async () => {
+    const account = await h.connectedAccount();
+    h.double.hang(suffix('network'));
+    const created = await h.stacks.create(account.tenantId, h.request(account));
+    await until('network is being created', async () => (await h.stacks.get(account.tenantId, created.id)).steps.network.status === 'IN_PROGRESS');
+    await expect(h.stacks.delete(account.tenantId, created.id)).rejects.toMatchObject({ status: 409 });
+    h.double.clearFaults();
+    await h.settle();
+    expect((await h.stacks.get(account.tenantId, created.id)).status).toBe('CREATE_COMPLETE');
+  });
+});
+
 describe('what the reconciler leaves alone', () => {
   it('ignores an execution whose stack recorded its own ending, and one that is not a stack workflow', async () => {
     const account = await h.connectedAccount();

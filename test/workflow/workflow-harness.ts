@@ -1,6 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
@@ -46,6 +46,7 @@ export interface Execution {
   stateMachineArn: string;
   input: string;
   done: Promise<'SUCCEEDED' | 'FAILED' | 'ABORTED'>;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   error?: unknown;
   /** StopExecution: the run stops where it is (a step already running finishes, as in AWS). */
   abort: () => void;
@@ -134,14 +135,15 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     });
     let aborted = false;
     const execution: Execution = {
+      status: 'RUNNING',
       name: input.name,
       stateMachineArn: input.stateMachineArn,
       input: input.input,
       done: run.result.then(
-        () => 'SUCCEEDED' as const,
+        () => (execution.status = 'SUCCEEDED'),
         (error: unknown) => {
           execution.error = error;
-          return aborted ? ('ABORTED' as const) : ('FAILED' as const);
+          return (execution.status = aborted ? 'ABORTED' : 'FAILED');
         },
       ),
       abort: () => {
@@ -151,6 +153,13 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     };
     executions.set(input.name, execution);
     return Promise.resolve({ executionArn: `${input.stateMachineArn}:${input.name}`, startDate: new Date() });
+  });
+  sfnStub.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+    const execution = executions.get(input.executionArn.split(':').at(-1) ?? '');
+    if (!execution || !input.executionArn.includes(':execution:')) {
+      return Promise.reject(Object.assign(new Error(`Execution Does Not Exist: '${input.executionArn}'`), { name: 'ExecutionDoesNotExist' }));
+    }
+    return Promise.resolve({ executionArn: input.executionArn, name: execution.name, status: execution.status, input: execution.input });
   });
 
   const accounts = new AccountService({
