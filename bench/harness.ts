@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createApiClient, type ApiClient } from '../src/cli/api-client';
 import type { StackRequestInput } from '../src/stacks/stack-request';
+import { executionArn } from '../src/aws/workflow-client';
+import { teardownExecutionName } from '../src/stacks/stack';
 import { loadOrCreateSigningKey } from '../local/auth/local-signing-key';
 import { arns, endpoints, REGION, SERVICE_ACCOUNT, statePaths } from '../local/config';
 import { REPOSITORY_ROOT } from '../local/runtime/service-definition';
@@ -66,8 +68,8 @@ export interface BenchGroundwork {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const provisionExecutionArn = (stackId: string) => `${arns.provisionStateMachine.replace(':stateMachine:', ':execution:')}:${stackId}`;
-export const deleteExecutionArn = (stackId: string, deleteCount = 1) => `${arns.deleteStateMachine.replace(':stateMachine:', ':execution:')}:${stackId}-delete-${deleteCount}`;
+export const provisionExecutionArn = (stackId: string) => executionArn(arns.provisionStateMachine, stackId);
+export const deleteExecutionArn = (stackId: string, deleteCount = 1) => executionArn(arns.deleteStateMachine, teardownExecutionName(stackId, deleteCount));
 
 async function sandboxGet<T>(path: string): Promise<T> {
   const response = await fetch(`${endpoints.edge}${path}`);

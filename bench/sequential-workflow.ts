@@ -1,5 +1,6 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { accountApiContext } from '../src/accounts/account-api-context';
+import { executionArn } from '../src/aws/workflow-client';
 import { createEventPublisher } from '../src/events/event-publisher';
 import { createLogger } from '../src/log/logger';
 import { COMPONENTS } from '../src/stacks/components';
@@ -71,7 +72,7 @@ export async function startSequentialWorkflow(speed: number): Promise<Sequential
     async create(account, request) {
       return service.create(account.tenant, stackRequestSchema.parse({ ...request, accountId: account.id }));
     },
-    execution: (stackId) => ({ sfn, arn: `${SEQUENTIAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${stackId}` }),
+    execution: (stackId) => ({ sfn, arn: executionArn(SEQUENTIAL_STATE_MACHINE_ARN, stackId) }),
     async stop() {
       await stepFunctions.settle();
       sfn.destroy();

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../../src/log/logger';
+import { executionArn as executionArnOf } from '../../src/aws/workflow-client';
 import type { AwsRequest, AwsService } from '../contracts';
 import { epochSeconds, jsonProtocolService } from '../edge/aws-protocols';
 import { AwsServiceError } from '../edge/errors';
@@ -272,7 +273,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     if (typeof executionInput !== 'string' || Buffer.byteLength(executionInput) > MAX_PAYLOAD_BYTES || !isJson(executionInput)) {
       throw new AwsServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: the input must be JSON text of at most 256 KiB');
     }
-    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const executionArn = executionArnOf(stateMachineArn, name);
     const existing = records.get(executionArn);
     if (existing) {
       if (existing.status === 'RUNNING' && sameJson(existing.input, executionInput)) return { executionArn, startDate: epochSeconds(existing.startDate) };

@@ -6,6 +6,9 @@ export function createWorkflowClient(options: ClientOptions = {}): SFNClient {
   return new SFNClient(clientConfig(options));
 }
 
+/** The ARN Step Functions gives the execution of that state machine with that name. */
+export const executionArn = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
 /**
  * Starts an execution by name. Starting a name that is running with the same input is the same
  * execution, so a repeat (a retried request, a redelivered event) is harmless. Step Functions

@@ -1,7 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { startExecutionOnce } from '../aws/workflow-client';
 import type { Logger } from '../log/logger';
-import { BUSY_STATUSES, leftoversOf, type Stack } from './stack';
+import { BUSY_STATUSES, leftoversOf, teardownExecutionName, type Stack } from './stack';
 import type { StackRecorder } from './stack-recorder';
 import type { DynamoDbStackStore } from './stack-store';
 
@@ -71,7 +71,7 @@ export class StackReconciler {
       stopped: ended.executionName,
       status: creating ? 'ROLLBACK_IN_PROGRESS' : 'DELETE_IN_PROGRESS',
       reason: `${stopped}; ${creating ? 'rolling back' : 'deleting'} what it built`,
-      executionName: `${stack.id}-delete-${stack.deleteCount + 1}`,
+      executionName: teardownExecutionName(stack.id, stack.deleteCount + 1),
     });
     if (next.restartedAfter !== ended.executionName) return this.ignore('the stack moved on meanwhile', log);
     await this.startTeardown(next);

@@ -51,6 +51,33 @@ function assertCurrentExecution(stack: Stack, expected: string | undefined, what
   }
 }
 
+/**
+ * The stack moved to `status` (which may be the one it is in) with `set`, and the event saying so;
+ * a status it may not move to from where it is is a stale write.
+ */
+function statusChange(stack: Stack, status: StackStatus, reason: string | undefined, set: Partial<Stack>, at: string) {
+  if (stack.status !== status && !STACK_TRANSITIONS[stack.status].includes(status)) {
+    throw new StaleStackWriteError(`stack ${stack.id} cannot go from ${stack.status} to ${status}`);
+  }
+  const release = RELEASED_STATUSES.includes(status) && stack.released !== true;
+  const after: Stack = { ...stack, ...set, status, ...(release ? { released: true } : {}) };
+  if (reason !== undefined) after.statusReason = reason;
+  else delete after.statusReason;
+  const event: StackEvent = {
+    type: 'Stack Status Change',
+    detail: {
+      tenantId: stack.tenantId,
+      accountId: stack.accountId,
+      stackId: stack.id,
+      status,
+      previousStatus: stack.status,
+      ...(reason !== undefined ? { reason } : {}),
+      occurredAt: at,
+    },
+  };
+  return { after, events: [event], release };
+}
+
 export class StackRecorder {
   constructor(
     private readonly store: DynamoDbStackStore,
@@ -108,31 +135,7 @@ export class StackRecorder {
     return this.record(stackId, (stack, at) => {
       assertCurrentExecution(stack, change.whileExecution, 'status');
       if (stack.status === change.status) return undefined;
-      if (!STACK_TRANSITIONS[stack.status].includes(change.status)) {
-        throw new StaleStackWriteError(`stack ${stackId} cannot go from ${stack.status} to ${change.status}`);
-      }
-      const release = RELEASED_STATUSES.includes(change.status) && stack.released !== true;
-      const after: Stack = { ...stack, ...change.set, status: change.status, ...(release ? { released: true } : {}) };
-      if (change.reason !== undefined) after.statusReason = change.reason;
-      else delete after.statusReason;
-      return {
-        after,
-        events: [
-          {
-            type: 'Stack Status Change',
-            detail: {
-              tenantId: stack.tenantId,
-              accountId: stack.accountId,
-              stackId: stack.id,
-              status: change.status,
-              previousStatus: stack.status,
-              ...(change.reason !== undefined ? { reason: change.reason } : {}),
-              occurredAt: at,
-            },
-          },
-        ],
-        release,
-      };
+      return statusChange(stack, change.status, change.reason, change.set ?? {}, at);
     });
   }
 
@@ -145,20 +148,13 @@ export class StackRecorder {
     return this.record(stackId, (stack, at) => {
       // Moved on (another execution), or ended after all (its finish got there first): nothing to restart.
       if (stack.executionName !== restart.stopped || !BUSY_STATUSES.includes(stack.status)) return undefined;
-      if (stack.status !== restart.status && !STACK_TRANSITIONS[stack.status].includes(restart.status)) {
-        throw new StaleStackWriteError(`stack ${stackId} cannot go from ${stack.status} to ${restart.status}`);
-      }
-      const after: Stack = {
-        ...stack,
-        status: restart.status,
-        statusReason: restart.reason,
-        executionName: restart.executionName,
-        deleteCount: stack.deleteCount + 1,
-        restartedAfter: restart.stopped,
-        restarts: (stack.restarts ?? 0) + 1,
-      };
-      const detail = { tenantId: stack.tenantId, accountId: stack.accountId, stackId: stack.id, status: restart.status, previousStatus: stack.status, reason: restart.reason, occurredAt: at };
-      return { after, events: [{ type: 'Stack Status Change', detail }] };
+      return statusChange(
+        stack,
+        restart.status,
+        restart.reason,
+        { executionName: restart.executionName, deleteCount: stack.deleteCount + 1, restartedAfter: restart.stopped, restarts: (stack.restarts ?? 0) + 1 },
+        at,
+      );
     });
   }
 

@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { startExecutionOnce } from '../aws/workflow-client';
+import { executionArn, startExecutionOnce } from '../aws/workflow-client';
 import { createHash } from 'node:crypto';
 import type { AccountService } from '../accounts/account-service';
 import { randomId } from '../accounts/onboarding-credentials';
@@ -9,7 +9,7 @@ import { allocateVpcCidr } from '../network/allocate-cidr';
 import { planSubnets } from '../network/plan-subnets';
 import { COMPONENTS, componentStackName, componentsFor, type ComponentName } from './components';
 import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from './errors';
-import { BUSY_STATUSES, stackView, type Stack, type StackStep } from './stack';
+import { BUSY_STATUSES, runsTeardown, stackView, teardownExecutionName, type Stack, type StackStep } from './stack';
 import { StackReconciler, type ExecutionEnded } from './stack-reconciler';
 import type { StackRecorder } from './stack-recorder';
 import type { StackRequest } from './stack-request';
@@ -160,11 +160,10 @@ export class StackService {
 
   /** The stack's current execution, if it has ended (or, well after the stack changed, never started). */
   private async endedExecution(stack: Stack): Promise<ExecutionEnded | undefined> {
-    const machine = stack.executionName === stack.id ? this.deps.provisionStateMachineArn : this.deps.deleteStateMachineArn;
-    const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${stack.executionName}`;
+    const machine = runsTeardown(stack) ? this.deps.deleteStateMachineArn : this.deps.provisionStateMachineArn;
     const input = JSON.stringify({ stackId: stack.id });
     try {
-      const { status, error } = await this.deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      const { status, error } = await this.deps.sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(machine, stack.executionName) }));
       if (status !== 'FAILED' && status !== 'TIMED_OUT' && status !== 'ABORTED') return undefined;
       return { executionName: stack.executionName, status, input, ...(error ? { error } : {}) };
     } catch (error) {
@@ -211,19 +210,17 @@ export class StackService {
         await this.reconciler.executionEnded(ended);
         return stackView(await this.get(tenantId, stackId));
       }
+      // A teardown already under way (a DELETE, or the rollback a stopped creation was handed to)
+      // is (re)started, not repeated: its execution name is its own, so should its start have failed, this starts it.
+      if (!runsTeardown(stack)) throw new StackBusyError(stack.id, stack.status);
+      await this.start(this.deps.deleteStateMachineArn, stack.executionName, stack.id);
+      return stackView(stack);
     }
-    // A teardown already under way is (re)started, not repeated: its execution name is its own. That
-    // includes the rollback a stopped creation was handed to (StackReconciler), should its start have failed.
-    const handedOver = stack.status === 'ROLLBACK_IN_PROGRESS' && stack.restartedAfter !== undefined;
-    if (BUSY_STATUSES.includes(stack.status) && stack.status !== 'DELETE_IN_PROGRESS' && !handedOver) throw new StackBusyError(stack.id, stack.status);
-    const deleting =
-      stack.status === 'DELETE_IN_PROGRESS' || handedOver
-        ? stack
-        : await this.deps.recorder.stack(stack.id, {
-            status: 'DELETE_IN_PROGRESS',
-            // A new operation of the customer's: it gets its own budget of automatic restarts.
-            set: { executionName: `${stack.id}-delete-${stack.deleteCount + 1}`, deleteCount: stack.deleteCount + 1, restarts: 0 },
-          });
+    const deleting = await this.deps.recorder.stack(stack.id, {
+      status: 'DELETE_IN_PROGRESS',
+      // A new operation of the customer's: it gets its own budget of automatic restarts.
+      set: { executionName: teardownExecutionName(stack.id, stack.deleteCount + 1), deleteCount: stack.deleteCount + 1, restarts: 0 },
+    });
     await this.start(this.deps.deleteStateMachineArn, deleting.executionName, deleting.id);
     return stackView(deleting);
   }

@@ -64,6 +64,12 @@ export interface Stack {
 
 /** Statuses in which a stack's workflow is running: nothing else may start. */
 export const BUSY_STATUSES: readonly StackStatus[] = ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS'];
+
+/** A stack's provisioning execution is named after it; each teardown after it and its number. */
+export const teardownExecutionName = (stackId: string, deleteCount: number) => `${stackId}-delete-${deleteCount}`;
+
+/** Whether the stack's current execution is a teardown (delete-stack), not its provisioning. */
+export const runsTeardown = (stack: Pick<Stack, 'id' | 'executionName'>) => stack.executionName !== stack.id;
 /** Statuses after which the stack holds nothing in the customer's account. */
 export const RELEASED_STATUSES: readonly StackStatus[] = ['ROLLBACK_COMPLETE', 'DELETE_COMPLETE'];
 

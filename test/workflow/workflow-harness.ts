@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Account } from '../../src/accounts/account';
 import { AccountService } from '../../src/accounts/account-service';
 import { DynamoDbAccountStore } from '../../src/accounts/account-store';
+import { executionArn } from '../../src/aws/workflow-client';
 import { hashRegistrationToken, newAccountId, newExternalId } from '../../src/accounts/onboarding-credentials';
 import { customerCloudFormationFactory } from '../../src/aws/customer-clients';
 import { createEventPublisher } from '../../src/events/event-publisher';
@@ -131,7 +132,7 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
       functions: { [WORKFLOW_FUNCTION_ARN]: step },
       waitMs: 0,
       retryIntervalMs: 0,
-      context: { Execution: { Id: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`, Name: input.name } },
+      context: { Execution: { Id: executionArn(input.stateMachineArn, input.name), Name: input.name } },
     });
     let aborted = false;
     const execution: Execution = {

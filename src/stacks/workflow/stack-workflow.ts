@@ -34,15 +34,19 @@ import {
 const componentSchema = z.enum(COMPONENTS);
 const stepErrorSchema = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).passthrough();
 
+/** Every step names its stack, and (from the state machines) the execution running it. */
+const stepSchema = z.object({ stackId: z.string(), execution: z.string().optional() });
+const attemptSchema = z.number().int().min(0).default(0);
+
 export const workflowInputSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('deploy'), stackId: z.string(), execution: z.string().optional(), component: componentSchema }),
-  z.object({ action: z.literal('check'), stackId: z.string(), execution: z.string().optional(), component: componentSchema, attempt: z.number().int().min(0).default(0) }),
-  z.object({ action: z.literal('fail-step'), stackId: z.string(), execution: z.string().optional(), component: componentSchema, error: stepErrorSchema.optional() }),
-  z.object({ action: z.literal('start-rollback'), stackId: z.string(), execution: z.string().optional(), error: stepErrorSchema.optional() }),
-  z.object({ action: z.literal('delete'), stackId: z.string(), execution: z.string().optional(), component: componentSchema }),
-  z.object({ action: z.literal('check-deletion'), stackId: z.string(), execution: z.string().optional(), component: componentSchema, attempt: z.number().int().min(0).default(0) }),
-  z.object({ action: z.literal('abandon'), stackId: z.string(), execution: z.string().optional(), component: componentSchema, error: stepErrorSchema.optional() }),
-  z.object({ action: z.literal('finish'), stackId: z.string(), execution: z.string().optional(), outcome: z.enum(['create', 'rollback', 'delete']) }),
+  stepSchema.extend({ action: z.literal('deploy'), component: componentSchema }),
+  stepSchema.extend({ action: z.literal('check'), component: componentSchema, attempt: attemptSchema }),
+  stepSchema.extend({ action: z.literal('fail-step'), component: componentSchema, error: stepErrorSchema.optional() }),
+  stepSchema.extend({ action: z.literal('start-rollback'), error: stepErrorSchema.optional() }),
+  stepSchema.extend({ action: z.literal('delete'), component: componentSchema }),
+  stepSchema.extend({ action: z.literal('check-deletion'), component: componentSchema, attempt: attemptSchema }),
+  stepSchema.extend({ action: z.literal('abandon'), component: componentSchema, error: stepErrorSchema.optional() }),
+  stepSchema.extend({ action: z.literal('finish'), outcome: z.enum(['create', 'rollback', 'delete']) }),
 ]);
 export type WorkflowInput = z.input<typeof workflowInputSchema>;
 
