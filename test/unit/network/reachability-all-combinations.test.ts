@@ -1,7 +1,7 @@
 import { analyseReachability, type FlowParty, type ReachabilityReport } from '../../../src/network/reachability/analyse-reachability';
 import { checkInvariants } from '../../../src/network/reachability/invariants';
 import { resolveStack } from '../../../src/network/reachability/resolve-stack';
-import { NAT_MODES } from '../../../src/stacks/stack-request';
+import { OPERATORS_CIDR, optionChoices } from '../templates/fixtures';
 import { realStack, type RequestOverrides } from './fixtures/real-stack';
 
 /**
@@ -12,8 +12,6 @@ import { realStack, type RequestOverrides } from './fixtures/real-stack';
  * that an analysis which sees nothing cannot pass.
  */
 
-const OPERATORS_CIDR = '203.0.113.0/24';
-const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666';
 const CONTAINER_PORT = 8080;
 
 interface Combination {
@@ -23,38 +21,18 @@ interface Combination {
 }
 
 function allCombinations(): Combination[] {
-  const frontends = [
-    { label: 'alb', value: { type: 'alb' as const } },
-    { label: 'alb+tls', value: { type: 'alb' as const, certificateArn: CERTIFICATE_ARN } },
-    { label: 'apigateway', value: { type: 'apigateway' as const } },
-    { label: 'no-frontend', value: { type: 'none' as const } },
-  ];
-  const combinations: Combination[] = [];
-  for (const azCount of [2, 3] as const)
-    for (const nat of NAT_MODES)
-      for (const frontend of frontends)
-        for (const database of [true, false])
-          for (const bastion of [true, false])
-            for (const compute of [true, false])
-              for (const endpoints of [true, undefined]) {
-                if (!compute && frontend.value.type !== 'none') continue;
-                combinations.push({
-                  label: [
-                    `${azCount}az`, `nat-${nat}`, frontend.label, database ? 'db' : 'no-db', bastion ? 'bastion' : 'no-bastion',
-                    compute ? 'compute' : 'no-compute', endpoints ? 'endpoints' : 'endpoints-default',
-                  ].join(' '),
-                  overrides: {
-                    network: { azCount, nat, ...(endpoints === undefined ? {} : { endpoints }) },
-                    frontend: frontend.value,
-                    database: database ? {} : null,
-                    bastion: bastion ? { enabled: true, allowedCidr: OPERATORS_CIDR } : { enabled: false },
-                    compute: compute ? { containerPort: CONTAINER_PORT } : null,
-                  },
-                  // The largest and the smallest VPC the planner allows.
-                  vpcCidr: azCount === 3 ? '10.20.0.0/16' : '10.30.0.0/20',
-                });
-              }
-  return combinations;
+  return optionChoices().map(({ label, azCount, nat, frontend, database, bastion, compute, endpoints }) => ({
+    label,
+    overrides: {
+      network: { azCount, nat, ...(endpoints === undefined ? {} : { endpoints }) },
+      frontend,
+      database: database ? {} : null,
+      bastion: bastion ? { enabled: true, allowedCidr: OPERATORS_CIDR } : { enabled: false },
+      compute: compute ? { containerPort: CONTAINER_PORT } : null,
+    },
+    // The largest and the smallest VPC the planner allows.
+    vpcCidr: azCount === 3 ? '10.20.0.0/16' : '10.30.0.0/20',
+  }));
 }
 
 function hasFlow(report: ReachabilityReport, source: FlowParty, destination: FlowParty, port: number, sourceCidr?: string): boolean {

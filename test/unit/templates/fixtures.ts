@@ -1,5 +1,5 @@
 import type { NetworkPlan } from '../../../src/network/network-plan';
-import { stackRequestSchema, type StackRequest, type StackRequestInput } from '../../../src/stacks/stack-request';
+import { NAT_MODES, stackRequestSchema, type NatMode, type StackRequest, type StackRequestInput } from '../../../src/stacks/stack-request';
 import type { StackTemplateInput } from '../../../src/templates/component-template';
 
 /** Hand-written address plans (independent of the CIDR planner), for 2 and 3 AZs of 10.20.0.0/16. */
@@ -54,13 +54,25 @@ export interface Combination {
   input: StackTemplateInput;
 }
 
+/** One point of the option space that the "every combination" tests walk. */
+export interface OptionChoice {
+  label: string;
+  azCount: 2 | 3;
+  nat: NatMode;
+  frontend: NonNullable<Overrides['frontend']>;
+  database: boolean;
+  bastion: boolean;
+  compute: boolean;
+  endpoints: true | undefined;
+}
+
 /**
- * Every option combination the templates must handle: azCount × nat × frontend (alb with and
+ * Every option combination a stack request can have: azCount × nat × frontend (alb with and
  * without a certificate, apigateway, none) × database × bastion × compute (off only with no
- * frontend, as the request schema demands) × endpoints (true or left out).
+ * frontend, as the request schema demands) × endpoints (true or left out): 320.
  */
-export function allCombinations(): Combination[] {
-  const combinations: Combination[] = [];
+export function optionChoices(): OptionChoice[] {
+  const choices: OptionChoice[] = [];
   const frontends = [
     { label: 'alb', value: { type: 'alb' as const } },
     { label: 'alb+tls', value: { type: 'alb' as const, certificateArn: CERTIFICATE_ARN } },
@@ -68,21 +80,13 @@ export function allCombinations(): Combination[] {
     { label: 'no-frontend', value: { type: 'none' as const } },
   ];
   for (const azCount of [2, 3] as const)
-    for (const nat of ['instance', 'gateway', 'gateway-per-az', 'none'] as const)
+    for (const nat of NAT_MODES)
       for (const frontend of frontends)
         for (const database of [true, false])
           for (const bastion of [true, false])
             for (const compute of [true, false])
-              for (const endpoints of [true, undefined]) {
+              for (const endpoints of [true, undefined] as const) {
                 if (!compute && frontend.value.type !== 'none') continue;
-                const overrides: Overrides = {
-                  network: { azCount, nat, ...(endpoints === undefined ? {} : { endpoints }) },
-                  // Both architectures of cluster instance: Graviton with 3 AZs, x86_64 with 2.
-                  compute: compute ? { instanceType: azCount === 3 ? 't4g.small' : 'm7i.large' } : null,
-                  frontend: frontend.value,
-                  database: database ? { multiAz: azCount === 3 } : null,
-                  bastion: bastion ? { enabled: true, allowedCidr: OPERATORS_CIDR, ...(azCount === 3 ? { keyName: 'ops' } : {}) } : {},
-                };
                 const label = [
                   `az${azCount}`,
                   `nat-${nat}`,
@@ -92,7 +96,22 @@ export function allCombinations(): Combination[] {
                   compute ? 'compute' : 'no-compute',
                   endpoints ? 'endpoints' : 'endpoints-unset',
                 ].join(' ');
-                combinations.push({ label, input: templateInput(overrides) });
+                choices.push({ label, azCount, nat, frontend: frontend.value, database, bastion, compute, endpoints });
               }
-  return combinations;
+  return choices;
+}
+
+/** Every option combination the templates must handle (optionChoices), as template input. */
+export function allCombinations(): Combination[] {
+  return optionChoices().map(({ label, azCount, nat, frontend, database, bastion, compute, endpoints }) => {
+    const overrides: Overrides = {
+      network: { azCount, nat, ...(endpoints === undefined ? {} : { endpoints }) },
+      // Both architectures of cluster instance: Graviton with 3 AZs, x86_64 with 2.
+      compute: compute ? { instanceType: azCount === 3 ? 't4g.small' : 'm7i.large' } : null,
+      frontend,
+      database: database ? { multiAz: azCount === 3 } : null,
+      bastion: bastion ? { enabled: true, allowedCidr: OPERATORS_CIDR, ...(azCount === 3 ? { keyName: 'ops' } : {}) } : {},
+    };
+    return { label, input: templateInput(overrides) };
+  });
 }
