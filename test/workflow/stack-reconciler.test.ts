@@ -2,6 +2,7 @@ import { createLogger } from '../../src/log/logger';
 import { StaleStackWriteError } from '../../src/stacks/errors';
 import { MAX_RESTARTS, StackReconciler } from '../../src/stacks/stack-reconciler';
 import { executionEndedHandler } from '../../src/stacks/stack-reconciler-context';
+import type { ComponentName } from '../../src/stacks/components';
 import { expectEventsForEveryTransition, suffix } from './fault-matrix';
 import { DELETE_ARN, createWorkflowHarness, type Execution, type Harness } from './workflow-harness';
 
@@ -26,6 +27,15 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
   }
 }
 
+/** A stack whose creation is under way, held at `component` (IN_PROGRESS) until the faults are cleared. */
+async function creatingHeldAt(component: ComponentName) {
+  const account = await h.connectedAccount();
+  h.double.hang(suffix(component));
+  const created = await h.stacks.create(account.tenantId, h.request(account));
+  await until(`${component} is being created`, async () => (await h.stacks.get(account.tenantId, created.id)).steps[component].status === 'IN_PROGRESS');
+  return { account, created };
+}
+
 /** Stops the stack's current execution as StopExecution would, and waits for it to end. */
 async function stopCurrent(stack: { id: string }): Promise<Execution> {
   const current = await h.stackStore.get(stack.id);
@@ -40,10 +50,7 @@ const ended = (execution: Execution) => ({ executionName: execution.name, status
 
 describe('a provisioning execution that stopped before it finished', () => {
   it('is rolled back by a teardown that takes over, leaving nothing, once however often the event comes', async () => {
-    const account = await h.connectedAccount();
-    h.double.hang(suffix('database'));
-    const created = await h.stacks.create(account.tenantId, h.request(account));
-    await until('the database is being created', async () => (await h.stacks.get(account.tenantId, created.id)).steps.database.status === 'IN_PROGRESS');
+    const { account, created } = await creatingHeldAt('database');
 
     const stopped = await stopCurrent(created);
     h.double.clearFaults();
@@ -127,10 +134,7 @@ describe('a teardown execution that stopped before it finished', () => {
 
 describe('a teardown handed over whose start failed', () => {
   it('is started by DELETE, and ends the rollback it is', async () => {
-    const account = await h.connectedAccount();
-    h.double.hang(suffix('security'));
-    const created = await h.stacks.create(account.tenantId, h.request(account));
-    await until('security is being created', async () => (await h.stacks.get(account.tenantId, created.id)).steps.security.status === 'IN_PROGRESS');
+    const { account, created } = await creatingHeldAt('security');
     const stopped = await stopCurrent(created);
     h.double.clearFaults();
 
@@ -149,10 +153,7 @@ describe('a teardown handed over whose start failed', () => {
 
 describe('a stopped workflow whose event never came', () => {
   it('is found by DELETE, which hands the stack to a teardown (a creation: its rollback)', async () => {
-    const account = await h.connectedAccount();
-    h.double.hang(suffix('security'));
-    const created = await h.stacks.create(account.tenantId, h.request(account));
-    await until('security is being created', async () => (await h.stacks.get(account.tenantId, created.id)).steps.security.status === 'IN_PROGRESS');
+    const { account, created } = await creatingHeldAt('security');
     await stopCurrent(created); // and the event is lost: nobody calls the reconciler
     h.double.clearFaults();
 
@@ -163,10 +164,7 @@ describe('a stopped workflow whose event never came', () => {
   });
 
   it('still answers 409 while the workflow runs', async () => {
-    const account = await h.connectedAccount();
-    h.double.hang(suffix('network'));
-    const created = await h.stacks.create(account.tenantId, h.request(account));
-    await until('network is being created', async () => (await h.stacks.get(account.tenantId, created.id)).steps.network.status === 'IN_PROGRESS');
+    const { account, created } = await creatingHeldAt('network');
     await expect(h.stacks.delete(account.tenantId, created.id)).rejects.toMatchObject({ status: 409 });
     h.double.clearFaults();
     await h.settle();
