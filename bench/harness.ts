@@ -4,8 +4,8 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, type H
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createApiClient, type ApiClient } from '../src/cli/api-client';
-import type { StackRequestInput } from '../src/stacks/stack-request';
+import { createApiClient, type ApiClient } from '../cli/api-client';
+import type { StackRequestInput } from '../src/model/stack-request';
 import { executionArn } from '../src/aws/workflow-client';
 import { teardownExecutionName } from '../src/stacks/stack';
 import { loadOrCreateSigningKey } from '../local/auth/local-signing-key';

@@ -2,8 +2,8 @@ import { criticalPathSeconds } from '../src/cfn/resource-graph';
 import { resourceSeconds } from '../src/cfn/resource-timing';
 import { planSubnets } from '../src/network/plan-subnets';
 import { resolveStack, type ResolvedValue } from '../src/network/reachability/resolve-stack';
-import { COMPONENT_DEPENDENCIES, type ComponentName } from '../src/stacks/components';
-import { stackRequestSchema, type StackRequestInput } from '../src/stacks/stack-request';
+import { COMPONENT_DEPENDENCIES, type ComponentName } from '../src/model/components';
+import { stackRequestSchema, type StackRequestInput } from '../src/model/stack-request';
 import { buildStackTemplates } from '../src/templates/build-stack-templates';
 import type { ComponentTemplate } from '../src/templates/component-template';
 

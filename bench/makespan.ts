@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { componentsFor } from '../src/stacks/components';
-import { stackRequestSchema, type StackRequestInput } from '../src/stacks/stack-request';
+import { componentsFor } from '../src/model/components';
+import { stackRequestSchema, type StackRequestInput } from '../src/model/stack-request';
 import { provisionExecutionArn, round, sleep, type BenchGroundwork, type ConnectedAccount, type ExecutionRef, type StackView } from './harness';
 import { lowerBound, templatesFor, type LowerBound } from './lower-bound';
 import { startSequentialWorkflow } from './sequential-workflow';

@@ -1,6 +1,6 @@
-import { ApiError, ApiUnreachableError } from '../src/cli/errors';
-import { componentStackName, componentsFor } from '../src/stacks/components';
-import { stackRequestSchema } from '../src/stacks/stack-request';
+import { ApiError, ApiUnreachableError } from '../cli/errors';
+import { componentStackName, componentsFor } from '../src/model/components';
+import { stackRequestSchema } from '../src/model/stack-request';
 import { countTransitions } from './orchestration-cost';
 import { groundworkStackOf, provisionExecutionArn, quantile, round, sleep, type BenchGroundwork, type ConnectedAccount, type StackView } from './harness';
 import { lowerBound, templatesFor } from './lower-bound';

@@ -2,7 +2,7 @@ import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createApiClient, type ApiClient } from '../src/cli/api-client';
+import { createApiClient, type ApiClient } from '../cli/api-client';
 import { loadOrCreateSigningKey } from './auth/local-signing-key';
 import { endpoints, REGION, stateDirectory, statePaths } from './config';
 

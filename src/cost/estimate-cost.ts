@@ -1,6 +1,6 @@
-import type { ComponentName } from '../stacks/components';
-import { componentsFor } from '../stacks/components';
-import type { NatMode, StackRequest } from '../stacks/stack-request';
+import type { ComponentName } from '../model/components';
+import { componentsFor } from '../model/components';
+import type { NatMode, StackRequest } from '../model/stack-request';
 import { BASTION_INSTANCE_TYPE } from '../templates/bastion';
 import { INTERFACE_ENDPOINT_SERVICES } from '../templates/endpoints';
 import { NAT_INSTANCE_TYPE, natAzIndexes } from '../templates/nat';

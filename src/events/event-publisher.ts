@@ -1,7 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GroundworkError } from '../errors';
-import type { ComponentName } from '../stacks/components';
-import type { StackStatus, StepStatus } from '../stacks/stack';
+import type { ComponentName } from '../model/components';
+import type { StackStatus, StepStatus } from '../model/statuses';
 
 /** Every change of state is published on the `groundwork-<stage>` bus with source "groundwork". */
 export const EVENT_SOURCE = 'groundwork';

@@ -1,7 +1,7 @@
 import { Address4 } from 'ip-address';
 import { MAX_VPC_PREFIX, MIN_VPC_PREFIX } from './allocate-cidr';
 import { InvalidCidrError } from './errors';
-import type { NetworkPlan, PlannedSubnet, SubnetTier } from './network-plan';
+import type { NetworkPlan, PlannedSubnet, SubnetTier } from '../model/network-plan';
 
 /**
  * How a VPC block is carved, whatever its size (/16 … /20), in fixed fractions of it:

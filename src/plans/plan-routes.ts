@@ -2,7 +2,7 @@ import type { AccountService } from '../accounts/account-service';
 import { apiHandler, type ApiHandlerOptions } from '../http/api-handler';
 import { parseInput } from '../http/parse-input';
 import type { CidrRegistry } from '../network/cidr-registry';
-import { stackRequestSchema } from '../stacks/stack-request';
+import { stackRequestSchema } from '../model/stack-request';
 import { planStack } from './plan-stack';
 
 /** The id plans use in stack names and tags; a created stack gets its own. */

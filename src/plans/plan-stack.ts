@@ -1,13 +1,13 @@
 import { estimateMonthlyCost, type CostEstimate } from '../cost/estimate-cost';
 import { allocateVpcCidr } from '../network/allocate-cidr';
-import type { NetworkPlan } from '../network/network-plan';
+import type { NetworkPlan } from '../model/network-plan';
 import { planSubnets } from '../network/plan-subnets';
 import { analyseReachability, type ReachabilityReport } from '../network/reachability/analyse-reachability';
 import { checkInvariants, type InvariantViolation } from '../network/reachability/invariants';
 import { resolveStack } from '../network/reachability/resolve-stack';
 import { summariseReachability } from '../network/reachability/summarise-reachability';
-import { COMPONENT_DEPENDENCIES, type ComponentName } from '../stacks/components';
-import type { StackRequest } from '../stacks/stack-request';
+import { COMPONENT_DEPENDENCIES, type ComponentName } from '../model/components';
+import type { StackRequest } from '../model/stack-request';
 import { buildStackTemplates } from '../templates/build-stack-templates';
 import type { ComponentTemplate } from '../templates/component-template';
 import { renderStackDiagram } from './stack-diagram';

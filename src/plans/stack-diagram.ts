@@ -1,5 +1,5 @@
-import type { NetworkPlan, SubnetTier } from '../network/network-plan';
-import { wantsEndpoints, type StackRequest } from '../stacks/stack-request';
+import type { NetworkPlan, SubnetTier } from '../model/network-plan';
+import { wantsEndpoints, type StackRequest } from '../model/stack-request';
 import { INTERFACE_ENDPOINT_SERVICES } from '../templates/endpoints';
 import { NAT_INSTANCE_TYPE, natAzIndexes } from '../templates/nat';
 

@@ -1,7 +1,8 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { startExecutionOnce } from '../aws/workflow-client';
 import type { Logger } from '../log/logger';
-import { BUSY_STATUSES, leftoversOf, teardownExecutionName, type Stack } from './stack';
+import { leftoversOf, teardownExecutionName, type Stack } from './stack';
+import { BUSY_STATUSES } from '../model/statuses';
 import type { StackRecorder } from './stack-recorder';
 import type { DynamoDbStackStore } from './stack-store';
 

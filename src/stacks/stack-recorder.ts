@@ -1,17 +1,9 @@
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../log/logger';
-import type { ComponentName } from './components';
+import type { ComponentName } from '../model/components';
 import { StackNotFoundError, StaleStackWriteError } from './errors';
-import {
-  BUSY_STATUSES,
-  RELEASED_STATUSES,
-  STACK_TRANSITIONS,
-  STEP_TRANSITIONS,
-  type Stack,
-  type StackStatus,
-  type StackStep,
-  type StepStatus,
-} from './stack';
+import { type Stack, type StackStep } from './stack';
+import { BUSY_STATUSES, RELEASED_STATUSES, STACK_TRANSITIONS, STEP_TRANSITIONS, type StackStatus, type StepStatus } from '../model/statuses';
 import type { DynamoDbStackStore, StackEvent } from './stack-store';
 
 /**

@@ -3,7 +3,7 @@ import { listQuerySchema } from '../accounts/account-service';
 import { apiHandler, type ApiHandlerOptions } from '../http/api-handler';
 import { parseInput } from '../http/parse-input';
 import { stackView } from './stack';
-import { stackRequestSchema } from './stack-request';
+import { stackRequestSchema } from '../model/stack-request';
 import type { StackService } from './stack-service';
 
 /** The stack routes: parse, call the service, map the result. */

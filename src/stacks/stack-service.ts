@@ -7,12 +7,13 @@ import { ValidationError } from '../errors';
 import type { Logger } from '../log/logger';
 import { allocateVpcCidr } from '../network/allocate-cidr';
 import { planSubnets } from '../network/plan-subnets';
-import { COMPONENTS, componentStackName, componentsFor, type ComponentName } from './components';
+import { COMPONENTS, componentStackName, componentsFor, type ComponentName } from '../model/components';
 import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from './errors';
-import { BUSY_STATUSES, runsTeardown, stackView, teardownExecutionName, type Stack, type StackStep } from './stack';
+import { runsTeardown, stackView, teardownExecutionName, type Stack, type StackStep } from './stack';
+import { BUSY_STATUSES } from '../model/statuses';
 import { StackReconciler, type ExecutionEnded } from './stack-reconciler';
 import type { StackRecorder } from './stack-recorder';
-import type { StackRequest } from './stack-request';
+import type { StackRequest } from '../model/stack-request';
 import type { DynamoDbStackStore } from './stack-store';
 
 /**

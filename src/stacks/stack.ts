@@ -1,16 +1,7 @@
-import type { NetworkPlan } from '../network/network-plan';
-import type { ComponentName } from './components';
-import type { StackRequest } from './stack-request';
-
-/** A Groundwork stack: the components deployed for one request, and their state. */
-export const STACK_STATUSES = [
-  'CREATE_IN_PROGRESS', 'CREATE_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED',
-  'DELETE_IN_PROGRESS', 'DELETE_COMPLETE', 'DELETE_FAILED',
-] as const;
-export type StackStatus = (typeof STACK_STATUSES)[number];
-
-export const STEP_STATUSES = ['PENDING', 'IN_PROGRESS', 'COMPLETE', 'FAILED', 'ROLLING_BACK', 'ROLLED_BACK', 'SKIPPED'] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
+import type { NetworkPlan } from '../model/network-plan';
+import type { ComponentName } from '../model/components';
+import type { StackRequest } from '../model/stack-request';
+import { GONE_STEP_STATUSES, type StackStatus, type StepStatus } from '../model/statuses';
 
 export interface StackStep {
   component: ComponentName;
@@ -34,6 +25,7 @@ export interface Leftover {
   reason: string;
 }
 
+/** A Groundwork stack: the components deployed for one request, and their state. */
 export interface Stack {
   id: string;
   tenantId: string;
@@ -62,42 +54,12 @@ export interface Stack {
   version: number;
 }
 
-/** Statuses in which a stack's workflow is running: nothing else may start. */
-export const BUSY_STATUSES: readonly StackStatus[] = ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS'];
 
 /** A stack's provisioning execution is named after it; each teardown after it and its number. */
 export const teardownExecutionName = (stackId: string, deleteCount: number) => `${stackId}-delete-${deleteCount}`;
 
 /** Whether the stack's current execution is a teardown (delete-stack), not its provisioning. */
 export const runsTeardown = (stack: Pick<Stack, 'id' | 'executionName'>) => stack.executionName !== stack.id;
-/** Statuses after which the stack holds nothing in the customer's account. */
-export const RELEASED_STATUSES: readonly StackStatus[] = ['ROLLBACK_COMPLETE', 'DELETE_COMPLETE'];
-
-/** Allowed moves; anything else is a stale or reordered write and is refused. */
-export const STACK_TRANSITIONS: Record<StackStatus, readonly StackStatus[]> = {
-  CREATE_IN_PROGRESS: ['CREATE_COMPLETE', 'ROLLBACK_IN_PROGRESS'],
-  CREATE_COMPLETE: ['DELETE_IN_PROGRESS'],
-  ROLLBACK_IN_PROGRESS: ['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED'],
-  ROLLBACK_COMPLETE: ['DELETE_IN_PROGRESS'],
-  ROLLBACK_FAILED: ['DELETE_IN_PROGRESS'],
-  DELETE_IN_PROGRESS: ['DELETE_COMPLETE', 'DELETE_FAILED'],
-  DELETE_COMPLETE: [],
-  DELETE_FAILED: ['DELETE_IN_PROGRESS'],
-};
-
-export const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
-  PENDING: ['IN_PROGRESS', 'SKIPPED', 'ROLLED_BACK', 'ROLLING_BACK', 'FAILED'],
-  IN_PROGRESS: ['COMPLETE', 'FAILED', 'ROLLING_BACK', 'ROLLED_BACK'],
-  // FAILED from COMPLETE: a teardown left it behind (its deletion failed or was blocked).
-  COMPLETE: ['ROLLING_BACK', 'ROLLED_BACK', 'FAILED'],
-  FAILED: ['ROLLING_BACK', 'ROLLED_BACK'],
-  ROLLING_BACK: ['ROLLED_BACK', 'FAILED'],
-  ROLLED_BACK: ['ROLLING_BACK'],
-  SKIPPED: [],
-};
-
-/** Steps in these statuses hold nothing in the customer's account. */
-export const GONE_STEP_STATUSES: readonly StepStatus[] = ['SKIPPED', 'ROLLED_BACK'];
 
 /** The component stacks a teardown has not removed, and why. */
 export function leftoversOf(stack: Stack): Leftover[] {

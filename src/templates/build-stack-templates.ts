@@ -1,4 +1,4 @@
-import { componentsFor, type ComponentName } from '../stacks/components';
+import { componentsFor, type ComponentName } from '../model/components';
 import { buildBastionTemplate } from './bastion';
 import { buildClusterTemplate } from './cluster';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';

@@ -1,7 +1,7 @@
 import type { CfnTemplate } from '../cfn/template-types';
-import type { NetworkPlan } from '../network/network-plan';
-import type { ComponentName } from '../stacks/components';
-import type { StackRequest } from '../stacks/stack-request';
+import type { NetworkPlan } from '../model/network-plan';
+import type { ComponentName } from '../model/components';
+import type { StackRequest } from '../model/stack-request';
 
 /**
  * Where a component stack's parameter value comes from at deploy time. Components never use

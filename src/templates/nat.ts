@@ -1,5 +1,5 @@
 import type { CfnValue } from '../cfn/template-types';
-import type { NatMode } from '../stacks/stack-request';
+import type { NatMode } from '../model/stack-request';
 import { AL2023_ARM64_AMI_PATH, SSM_AMI_PARAMETER_TYPE } from './amis';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';
 import { addInstanceRole } from './instance-role';

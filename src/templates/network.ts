@@ -1,5 +1,5 @@
 import type { CfnValue } from '../cfn/template-types';
-import type { PlannedSubnet, SubnetTier } from '../network/network-plan';
+import type { PlannedSubnet, SubnetTier } from '../model/network-plan';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';
 import { availabilityZone, getAtt, join, ref, sub } from './intrinsics';
 import { nameTag } from './tags';

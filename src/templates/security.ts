@@ -1,5 +1,5 @@
 import type { CfnValue } from '../cfn/template-types';
-import { componentsFor } from '../stacks/components';
+import { componentsFor } from '../model/components';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';
 import { getAtt } from './intrinsics';
 import { NetworkOutputs } from './network';

@@ -1,5 +1,5 @@
 import type { CfnResource, CfnValue } from '../cfn/template-types';
-import type { ComponentName } from '../stacks/components';
+import type { ComponentName } from '../model/components';
 
 /**
  * Every resource that can carry tags carries who it belongs to: the tenant, the Groundwork stack and

@@ -1,5 +1,5 @@
 import type { CfnOutput, CfnParameter, CfnResource, CfnTemplate, CfnValue } from '../cfn/template-types';
-import { COMPONENT_DEPENDENCIES, componentStackName, type ComponentName } from '../stacks/components';
+import { COMPONENT_DEPENDENCIES, componentStackName, type ComponentName } from '../model/components';
 import type { ComponentTemplate, DeployContextKey, ParameterSource, StackTemplateInput } from './component-template';
 import { ref } from './intrinsics';
 import { withGroundworkTags, type TagContext } from './tags';

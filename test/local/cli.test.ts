@@ -1,13 +1,13 @@
 import { createServer } from 'node:net';
-import type { ApiClient } from '../../src/cli/api-client';
-import { createApiClient } from '../../src/cli/api-client';
-import { ApiError, ApiUnreachableError, StackFailedError, UsageError } from '../../src/cli/errors';
-import { formatDuration, formatError, formatPlan, formatStack, progressChanges, table } from '../../src/cli/format';
-import { mergeRequest, parseCommandLine } from '../../src/cli/parse-command-line';
-import { runCommand, type CliDeps } from '../../src/cli/run-command';
+import type { ApiClient } from '../../cli/api-client';
+import { createApiClient } from '../../cli/api-client';
+import { ApiError, ApiUnreachableError, StackFailedError, UsageError } from '../../cli/errors';
+import { formatDuration, formatError, formatPlan, formatStack, progressChanges, table } from '../../cli/format';
+import { mergeRequest, parseCommandLine } from '../../cli/parse-command-line';
+import { runCommand, type CliDeps } from '../../cli/run-command';
 import type { StackPlan } from '../../src/plans/plan-stack';
 import { planStack } from '../../src/plans/plan-stack';
-import { stackRequestSchema } from '../../src/stacks/stack-request';
+import { stackRequestSchema } from '../../src/model/stack-request';
 import type { StackView } from '../../src/stacks/stack-service';
 
 /** The groundwork CLI: its command line, its output, and how it talks to the API (faked here). */

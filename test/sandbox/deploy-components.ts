@@ -1,5 +1,5 @@
 import { CreateStackCommand, type CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
-import { COMPONENT_DEPENDENCIES, type ComponentName } from '../../src/stacks/components';
+import { COMPONENT_DEPENDENCIES, type ComponentName } from '../../src/model/components';
 import type { ComponentTemplate } from '../../src/templates/component-template';
 import { outputsOf, waitForStack } from './stack-waits';
 

@@ -1,4 +1,4 @@
-import { stackRequestSchema } from '../../src/stacks/stack-request';
+import { stackRequestSchema } from '../../src/model/stack-request';
 
 describe('stack request schema', () => {
   it('fills the product defaults: 3 AZs, NAT instance, ALB, PostgreSQL, no bastion', () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { allStates, substitutePlaceholders } from '../../local/stepfunctions/local-state-machine';
-import { COMPONENT_DEPENDENCIES, COMPONENTS, type ComponentName } from '../../src/stacks/components';
+import { COMPONENT_DEPENDENCIES, COMPONENTS, type ComponentName } from '../../src/model/components';
 import { STATE_MACHINE_FILES, createBranch } from '../../src/stacks/workflow/state-machine-definitions';
 
 /**

@@ -1,4 +1,4 @@
-import { COMPONENTS, type ComponentName } from '../../src/stacks/components';
+import { COMPONENTS, type ComponentName } from '../../src/model/components';
 import { expectCleanRollback, expectEventsForEveryTransition, runWithFault, suffix } from './fault-matrix';
 import { createWorkflowHarness, type Harness } from './workflow-harness';
 

@@ -1,4 +1,4 @@
-import { COMPONENTS, componentsFor, type ComponentName } from '../../src/stacks/components';
+import { COMPONENTS, componentsFor, type ComponentName } from '../../src/model/components';
 import type { Stack } from '../../src/stacks/stack';
 import { eventDetailErrors } from '../support/event-schemas';
 import type { Harness } from './workflow-harness';

@@ -1,4 +1,4 @@
-import { componentsFor } from '../../src/stacks/components';
+import { componentsFor } from '../../src/model/components';
 import { eventDetailErrors } from '../support/event-schemas';
 import { createWorkflowHarness, type Harness } from './workflow-harness';
 

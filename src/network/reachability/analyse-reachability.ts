@@ -1,4 +1,4 @@
-import type { NetworkPlan, SubnetTier } from '../network-plan';
+import type { NetworkPlan, SubnetTier } from '../../model/network-plan';
 import { cidrsOverlap, hasInternetAddresses } from './cidr-relations';
 import { NetworkModelError } from './errors';
 import {

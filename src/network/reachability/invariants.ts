@@ -1,4 +1,4 @@
-import type { StackRequest } from '../../stacks/stack-request';
+import type { StackRequest } from '../../model/stack-request';
 import type { ReachabilityFlow, ReachabilityReport } from './analyse-reachability';
 import { cidrContains } from './cidr-relations';
 import { describeFlow } from './summarise-reachability';

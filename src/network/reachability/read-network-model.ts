@@ -1,4 +1,4 @@
-import type { NetworkPlan, SubnetTier } from '../network-plan';
+import type { NetworkPlan, SubnetTier } from '../../model/network-plan';
 import { hasInternetAddresses, isIpv4Cidr } from './cidr-relations';
 import { NetworkModelError, UnsupportedTemplateError } from './errors';
 import { ALL_TRAFFIC, portSetOfRule, type PortSet } from './port-set';

@@ -1,5 +1,5 @@
 import type { CfnTemplate, CfnValue } from '../../cfn/template-types';
-import type { ComponentName } from '../../stacks/components';
+import type { ComponentName } from '../../model/components';
 import type { ComponentTemplate } from '../../templates/component-template';
 import { UnresolvedReferenceError, UnsupportedTemplateError } from './errors';
 

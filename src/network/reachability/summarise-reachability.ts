@@ -1,6 +1,6 @@
 import type { ReachabilityFlow, ReachabilityReport } from './analyse-reachability';
 import { ROLES } from './analyse-reachability';
-import { SUBNET_TIERS } from '../network-plan';
+import { SUBNET_TIERS } from '../../model/network-plan';
 
 /**
  * A few lines a person can read in the plan response or a log: how each tier routes, who reaches

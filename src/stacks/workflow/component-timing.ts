@@ -1,7 +1,7 @@
 import { criticalPathSeconds } from '../../cfn/resource-graph';
 import type { CfnTemplate } from '../../cfn/template-types';
 import { buildStackTemplates } from '../../templates/build-stack-templates';
-import type { ComponentName } from '../components';
+import type { ComponentName } from '../../model/components';
 import type { Stack } from '../stack';
 
 /**

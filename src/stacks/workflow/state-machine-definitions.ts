@@ -1,4 +1,4 @@
-import type { ComponentName } from '../components';
+import type { ComponentName } from '../../model/components';
 import { FINAL_ERRORS, TRANSIENT_ERRORS } from './errors';
 
 /**

@@ -5,10 +5,10 @@ import { DEPLOYMENT_ASSUMPTIONS, estimateMonthlyCost } from '../../../src/cost/e
 import type { Price } from '../../../src/cost/price-table';
 import { PRICE_TABLE } from '../../../src/cost/price-table';
 import { GroundworkError } from '../../../src/errors';
-import { componentsFor } from '../../../src/stacks/components';
+import { componentsFor } from '../../../src/model/components';
 import { INTERFACE_ENDPOINT_SERVICES } from '../../../src/templates/endpoints';
-import type { StackRequestInput } from '../../../src/stacks/stack-request';
-import { NAT_MODES, stackRequestSchema } from '../../../src/stacks/stack-request';
+import type { StackRequestInput } from '../../../src/model/stack-request';
+import { NAT_MODES, stackRequestSchema } from '../../../src/model/stack-request';
 
 const BASE = { name: 'shop', accountId: 'acc_abcdefghij0123456789' } as const;
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Address4 } from 'ip-address';
 import { InvalidCidrError } from '../../../src/network/errors';
-import { SUBNET_TIERS } from '../../../src/network/network-plan';
+import { SUBNET_TIERS } from '../../../src/model/network-plan';
 import { planSubnets } from '../../../src/network/plan-subnets';
 
 interface Interval {

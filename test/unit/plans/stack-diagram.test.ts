@@ -1,7 +1,7 @@
 import { planSubnets } from '../../../src/network/plan-subnets';
 import { renderStackDiagram } from '../../../src/plans/stack-diagram';
-import type { StackRequestInput } from '../../../src/stacks/stack-request';
-import { stackRequestSchema } from '../../../src/stacks/stack-request';
+import type { StackRequestInput } from '../../../src/model/stack-request';
+import { stackRequestSchema } from '../../../src/model/stack-request';
 
 const BASE = { name: 'shop', accountId: 'acc_abcdefghij0123456789' } as const;
 const OPERATORS = '203.0.113.0/24';

@@ -1,6 +1,6 @@
 import type { CfnTemplate } from '../../../src/cfn/template-types';
 import { validateTemplate } from '../../../src/cfn/validate-template';
-import { componentsFor, componentStackName } from '../../../src/stacks/components';
+import { componentsFor, componentStackName } from '../../../src/model/components';
 import { buildStackTemplates } from '../../../src/templates/build-stack-templates';
 import type { ComponentTemplate } from '../../../src/templates/component-template';
 import { allCombinations, STACK_ID, templateInput, TENANT_ID, type Combination } from './fixtures';

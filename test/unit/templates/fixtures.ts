@@ -1,5 +1,5 @@
-import type { NetworkPlan } from '../../../src/network/network-plan';
-import { NAT_MODES, stackRequestSchema, type NatMode, type StackRequest, type StackRequestInput } from '../../../src/stacks/stack-request';
+import type { NetworkPlan } from '../../../src/model/network-plan';
+import { NAT_MODES, stackRequestSchema, type NatMode, type StackRequest, type StackRequestInput } from '../../../src/model/stack-request';
 import type { StackTemplateInput } from '../../../src/templates/component-template';
 
 /** Hand-written address plans (independent of the CIDR planner), for 2 and 3 AZs of 10.20.0.0/16. */

@@ -1,6 +1,6 @@
 import type { CfnValue } from '../../../src/cfn/template-types';
 import { lookupResourceType, validateTemplate } from '../../../src/cfn/validate-template';
-import { COMPONENT_DEPENDENCIES } from '../../../src/stacks/components';
+import { COMPONENT_DEPENDENCIES } from '../../../src/model/components';
 import type { ComponentTemplate } from '../../../src/templates/component-template';
 import { TAG_KEYS } from '../../../src/templates/tags';
 import { walk } from './template-queries';

@@ -1,5 +1,5 @@
 import type { CfnResource, CfnTemplate, CfnValue } from '../../../src/cfn/template-types';
-import type { ComponentName } from '../../../src/stacks/components';
+import type { ComponentName } from '../../../src/model/components';
 import type { ComponentTemplate } from '../../../src/templates/component-template';
 
 /** Small readers over built templates, so tests say what they look for. */

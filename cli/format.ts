@@ -1,8 +1,8 @@
-import type { AccountView } from '../accounts/account';
-import type { CreatedAccount } from '../accounts/account-service';
-import type { StackPlan } from '../plans/plan-stack';
-import { COMPONENTS } from '../stacks/components';
-import type { StackView } from '../stacks/stack-service';
+import type { AccountView } from '../src/accounts/account';
+import type { CreatedAccount } from '../src/accounts/account-service';
+import type { StackPlan } from '../src/plans/plan-stack';
+import { COMPONENTS } from '../src/model/components';
+import type { StackView } from '../src/stacks/stack-service';
 import { ApiError, ApiUnreachableError, CliError, StackFailedError, UsageError } from './errors';
 
 /** Human output of the CLI: plain functions from API answers to text. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { AccountView } from '../accounts/account';
-import type { CreatedAccount } from '../accounts/account-service';
-import type { StackPlan } from '../plans/plan-stack';
-import type { StackView } from '../stacks/stack-service';
+import type { AccountView } from '../src/accounts/account';
+import type { CreatedAccount } from '../src/accounts/account-service';
+import type { StackPlan } from '../src/plans/plan-stack';
+import type { StackView } from '../src/stacks/stack-service';
 import type { ApiClient } from './api-client';
 import { CliError, StackFailedError, UsageError } from './errors';
 import {
@@ -22,10 +22,13 @@ import {
 import { HELP, mergeRequest, type Command, type GlobalOptions, type RequestFlags, type WatchOptions } from './parse-command-line';
 
 /** Runs one parsed command against the API; everything it touches outside is in CliDeps. */
+/** Signs a token for a tenant: possible only where the signing key is (a local checkout). */
+export type MintToken = (options: { tenant: string; subject?: string; ttlSeconds?: number }) => { token: string; expiresAt: string };
+
 export interface CliDeps {
   /** Made on first use, so `token` and `help` need no API. */
   client: () => ApiClient;
-  mintToken: (options: { tenant: string; subject?: string; ttlSeconds?: number }) => { token: string; expiresAt: string };
+  mintToken: MintToken;
   out: (text: string) => void;
   /** Raw writes for the live display (no newline added). */
   write: (text: string) => void;
