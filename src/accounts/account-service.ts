@@ -1,4 +1,4 @@
-import { z } from 'zod/v3';
+import * as z from 'zod/mini';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../log/logger';
 import { toAccountView, type Account, type AccountView } from './account';
@@ -14,26 +14,25 @@ import {
 import { onboardingLinks, type OnboardingLinks, type OnboardingSettings } from './onboarding-links';
 
 /** The body of POST /v1/accounts. Anything else (an ExternalId above all) is refused by name. */
-export const createAccountInputSchema = z
-  .object({
-    awsAccountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-    name: z
+export const createAccountInputSchema = z.strictObject({
+  awsAccountId: z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id')),
+  name: z.optional(
+    z
       .string()
-      .trim()
-      .min(1, 'must not be empty')
-      .max(64, 'must be at most 64 characters')
-      .regex(/^[\p{L}\p{N} ._-]+$/u, 'may contain letters, digits, spaces, dots, underscores and hyphens')
-      .optional(),
-  })
-  .strict();
+      .check(
+        z.trim(),
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(64, 'must be at most 64 characters'),
+        z.regex(/^[\p{L}\p{N} ._-]+$/u, 'may contain letters, digits, spaces, dots, underscores and hyphens'),
+      ),
+  ),
+});
 export type CreateAccountInput = z.output<typeof createAccountInputSchema>;
 
-export const listQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    nextToken: z.string().min(1).max(2048).optional(),
-  })
-  .strict();
+export const listQuerySchema = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
+  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+});
 
 export interface CreatedAccount extends AccountView {
   onboarding: OnboardingLinks & {

@@ -1,6 +1,6 @@
+import type { AccountStatus } from '../model/statuses';
+
 /** A customer AWS account connected (or being connected) to Groundwork. */
-export const ACCOUNT_STATUSES = ['AWAITING_CONNECTION', 'CONNECTED', 'FAILED', 'REVOKED'] as const;
-export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
 export interface Account {
   id: string;

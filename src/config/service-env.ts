@@ -1,51 +1,55 @@
-import { z } from 'zod/v3';
+import * as z from 'zod/mini';
 
 /** The environment contracts of Groundwork's functions (checked at cold start by loadEnv). */
-const arn = (service: string) => z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `must be an ${service} ARN`);
+const arn = (service: string) => z.string().check(z.regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `must be an ${service} ARN`));
+const nonEmpty = () => z.string().check(z.minLength(1));
+/** A whole number of seconds from the environment (a string there), within bounds. */
+const seconds = (min: number, max: number, fallback: number) => z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), fallback);
 
 export const baseEnvSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  EVENT_BUS_NAME: z.string().min(1),
+  TABLE_NAME: nonEmpty(),
+  EVENT_BUS_NAME: nonEmpty(),
   SERVICE_ROLE_ARN: arn('iam'),
-  AWS_REGION: z.string().min(1),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  AWS_REGION: nonEmpty(),
+  LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
 });
 
-export const apiEnvSchema = baseEnvSchema.extend({
-  TENANT_CLAIM: z.string().min(1).default('tenant'),
+export const apiEnvSchema = z.extend(baseEnvSchema, {
+  TENANT_CLAIM: z._default(nonEmpty(), 'tenant'),
 });
 
-export const accountsApiEnvSchema = apiEnvSchema.extend({
-  ONBOARDING_TEMPLATE_URL: z.string().url(),
+export const accountsApiEnvSchema = z.extend(apiEnvSchema, {
+  ONBOARDING_TEMPLATE_URL: z.url(),
   REGISTRATION_TOPIC_ARN: arn('sns'),
   EVENT_BUS_ARN: arn('events'),
 });
 
-export const onboardingCallbackEnvSchema = baseEnvSchema.extend({
+export const onboardingCallbackEnvSchema = z.extend(baseEnvSchema, {
   /** The function's own timeout: an unanswered claim older than this may be taken over. */
-  FUNCTION_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(900).default(60),
-  ROLE_PROPAGATION_RETRY_SECONDS: z.coerce.number().int().min(0).max(120).default(30),
+  FUNCTION_TIMEOUT_SECONDS: seconds(10, 900, 60),
+  ROLE_PROPAGATION_RETRY_SECONDS: seconds(0, 120, 30),
   /** A regular expression every ResponseURL must match (default: CloudFormation's response buckets). */
-  CFN_RESPONSE_URL_PATTERN: z
-    .string()
-    .refine((value) => {
-      try {
-        new RegExp(value);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be a regular expression')
-    .optional(),
+  CFN_RESPONSE_URL_PATTERN: z.optional(
+    z.string().check(
+      z.refine((value) => {
+        try {
+          new RegExp(value);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be a regular expression'),
+    ),
+  ),
 });
 
-export const stacksApiEnvSchema = accountsApiEnvSchema.extend({
+export const stacksApiEnvSchema = z.extend(accountsApiEnvSchema, {
   PROVISION_STATE_MACHINE_ARN: arn('states'),
   DELETE_STATE_MACHINE_ARN: arn('states'),
 });
 
 export const stackWorkflowEnvSchema = baseEnvSchema;
 
-export const stackReconcilerEnvSchema = baseEnvSchema.extend({
+export const stackReconcilerEnvSchema = z.extend(baseEnvSchema, {
   DELETE_STATE_MACHINE_ARN: arn('states'),
 });

@@ -1,49 +1,9 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GroundworkError } from '../errors';
-import type { ComponentName } from '../model/components';
-import type { StackStatus, StepStatus } from '../model/statuses';
+import type { GroundworkEvents } from './event-details';
 
 /** Every change of state is published on the `groundwork-<stage>` bus with source "groundwork". */
 export const EVENT_SOURCE = 'groundwork';
-
-export type AccountEventStatus = 'AWAITING_CONNECTION' | 'CONNECTED' | 'FAILED' | 'REVOKED' | 'DELETED';
-
-export interface AccountStatusChangeDetail {
-  tenantId: string;
-  accountId: string;
-  awsAccountId?: string;
-  status: AccountEventStatus;
-  previousStatus?: Exclude<AccountEventStatus, 'DELETED'>;
-  reason?: string;
-  occurredAt: string;
-}
-
-export interface StackStatusChangeDetail {
-  tenantId: string;
-  accountId: string;
-  stackId: string;
-  status: StackStatus;
-  previousStatus?: StackStatus;
-  reason?: string;
-  occurredAt: string;
-}
-
-export interface StackStepStatusChangeDetail {
-  tenantId: string;
-  accountId: string;
-  stackId: string;
-  step: ComponentName;
-  status: StepStatus;
-  previousStatus?: StepStatus;
-  reason?: string;
-  occurredAt: string;
-}
-
-export interface GroundworkEvents {
-  'Account Status Change': AccountStatusChangeDetail;
-  'Stack Status Change': StackStatusChangeDetail;
-  'Stack Step Status Change': StackStepStatusChangeDetail;
-}
 
 export interface EventPublisher {
   publish<T extends keyof GroundworkEvents>(detailType: T, detail: GroundworkEvents[T], options?: { signal?: AbortSignal }): Promise<void>;

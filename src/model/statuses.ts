@@ -1,7 +1,10 @@
 /**
- * The status vocabulary of stacks and their steps (DESIGN.md §1), shared by the API, the workflow
- * and the public events, and the moves between statuses that a write may make.
+ * The status vocabulary of accounts, stacks and their steps (DESIGN.md §1), shared by the API, the
+ * workflow and the public events, and the moves between statuses that a write may make.
  */
+export const ACCOUNT_STATUSES = ['AWAITING_CONNECTION', 'CONNECTED', 'FAILED', 'REVOKED'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
 export const STACK_STATUSES = [
   'CREATE_IN_PROGRESS', 'CREATE_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED',
   'DELETE_IN_PROGRESS', 'DELETE_COMPLETE', 'DELETE_FAILED',

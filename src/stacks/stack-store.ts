@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { accountKey, liveStacksCounterKey, liveStacksIndex } from '../accounts/account-store';
 import { cidrItemKey, cidrScopeKey, DynamoDbCidrRegistry, type CidrScope } from '../network/cidr-registry';
-import type { StackStatusChangeDetail, StackStepStatusChangeDetail } from '../events/event-publisher';
+import type { StackStatusChangeDetail, StackStepStatusChangeDetail } from '../events/event-details';
 import { decodeCursor, encodeCursor } from '../store/page-cursor';
 import { queryOwnerIndex } from '../store/query-owner-index';
 import type { Stack } from './stack';
