@@ -31,7 +31,7 @@ export const networkSchema = z.strictObject({
   azCount: z._default(z.union([z.literal(2), z.literal(3)]), 3),
   nat: z._default(z.enum(NAT_MODES), 'instance'),
   /** Interface endpoints (Secrets Manager, ECR, CloudWatch Logs). Always on when nat is none. */
-  endpoints: z.optional(z.boolean()),
+  endpoints: z.optional(z.boolean().check(z.describe('interface endpoints; always on when nat is none'))),
 });
 
 export const computeSchema = z.strictObject({
@@ -77,6 +77,7 @@ export const stackRequestSchema = z
     bastion: z.prefault(bastionSchema, {}),
   })
   .check(
+    z.describe('Defaults are the product promise — 3 AZs, a NAT instance, an ALB, PostgreSQL, no bastion.'),
     z.superRefine((request, ctx) => {
       const issue = (path: Array<string | number>, message: string) => ctx.addIssue({ code: 'custom', path, message, input: request });
       const { compute, frontend, network, bastion, database } = request;

@@ -10,10 +10,16 @@ import { createPlanRoute } from '../../src/plans/plan-routes';
 import { createStackRoute, deleteStackRoute, getStackRoute, listStacksRoute, stackEventsRoute } from '../../src/stacks/stack-routes';
 import { readTemplate } from '../../src/cfn/read-template';
 import { apiEvent, lambdaContext } from '../support/lambda';
+import { createAccountInputSchema } from '../../src/accounts/account-service';
+import { stackRequestSchema } from '../../src/model/stack-request';
+import { OPTION_SETS } from '../../bench/makespan';
+import { allCombinations } from '../unit/templates/fixtures';
 import { createWorkflowHarness, type Harness } from './workflow-harness';
 
 /** openapi.yaml is the public contract: it lists exactly the deployed routes, and real answers fit it. */
-type OpenApi = { paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, { schema: object }> } | { $ref: string }> }>> };
+type OpenApi = {
+  paths: Record<string, Record<string, { operationId: string; requestBody?: { content: Record<string, { schema: object }> }; responses: Record<string, { content?: Record<string, { schema: object }> } | { $ref: string }> }>>;
+};
 const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as OpenApi;
 const interop = <T>(module: T): T => (module as T & { default?: T }).default ?? module;
 const ajv = new (interop(Ajv2020))({ strict: false, allErrors: true });
@@ -21,6 +27,20 @@ interop(addFormats)(ajv);
 ajv.addSchema({ ...doc, $id: 'urn:groundwork:openapi' });
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+const validatorFor = (schema: object) => ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"urn:groundwork:openapi#/components')) as object);
+
+const requestValidators = new Map<string, ReturnType<typeof validatorFor>>();
+
+/** What openapi.yaml says of a JSON request body: [] when it fits. */
+function requestErrors(path: string, method: string, body: unknown): string[] {
+  const media = doc.paths[path]?.[method]?.requestBody?.content['application/json'];
+  if (!media) return [`${method.toUpperCase()} ${path} documents no JSON body`];
+  const key = `${method} ${path}`;
+  const validate = requestValidators.get(key) ?? validatorFor(media.schema);
+  requestValidators.set(key, validate);
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+}
 
 function responseErrors(path: string, method: string, result: ApiResult): string[] {
   const operation = doc.paths[path]?.[method];
@@ -33,8 +53,7 @@ function responseErrors(path: string, method: string, result: ApiResult): string
   const type = String(result.headers?.['content-type'] ?? '');
   const media = content[type];
   if (!media) return [`content-type ${type} is not documented`];
-  const schema = JSON.parse(JSON.stringify(media.schema).replaceAll('"#/components', '"urn:groundwork:openapi#/components')) as object;
-  const validate = ajv.compile(schema);
+  const validate = validatorFor(media.schema);
   return validate(JSON.parse(result.body ?? 'null')) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 }
 
@@ -60,6 +79,8 @@ describe('openapi.yaml', () => {
     const call = async (route: (event: ApiEvent, context: ReturnType<typeof lambdaContext>) => Promise<ApiResult>, path: string, method: string, event: ApiEvent) => {
       const result = await route(event, lambdaContext());
       expect([`${method} ${path} → ${result.statusCode}`, responseErrors(path, method, result)]).toEqual([`${method} ${path} → ${result.statusCode}`, []]);
+      // A body the contract refuses is the handler's 400, and a body it accepts is not.
+      if (event.body) expect([`${method} ${path} body refused`, requestErrors(path, method, JSON.parse(event.body)).length > 0]).toEqual([`${method} ${path} body refused`, result.statusCode === 400]);
       return JSON.parse(result.body ?? 'null') as Record<string, unknown>;
     };
 
@@ -92,5 +113,64 @@ describe('openapi.yaml', () => {
     const wrong: ApiResult = { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'nope' }) };
     expect(responseErrors('/v1/accounts/{id}', 'get', wrong).length).toBeGreaterThan(0);
     expect(responseErrors('/v1/accounts/{id}', 'get', { ...wrong, statusCode: 418 })).toEqual(['GET /v1/accounts/{id} does not document 418']);
+  });
+});
+
+describe('openapi.yaml request bodies', () => {
+  const accountId = 'acc_abcdefghij0123456789';
+
+  it('accept what the demo, the bench and the tests send', () => {
+    // Prepare: the demo's bodies, the bench's option sets, and every option combination as a stack echoes it.
+    const stackBodies = [
+      { name: 'shop', accountId },
+      ...OPTION_SETS.map((set) => ({ name: 'bench', accountId, ...set.request })),
+      ...allCombinations().map((combination) => combination.input.request),
+    ];
+
+    // Act
+    const refused = [
+      ...stackBodies.flatMap((body) => [...requestErrors('/v1/stacks', 'post', body), ...requestErrors('/v1/plans', 'post', body)]),
+      ...requestErrors('/v1/accounts', 'post', { awsAccountId: '123456789012', name: 'demo' }),
+    ];
+
+    // Assess
+    expect(stackBodies.length).toBeGreaterThan(300);
+    expect(refused).toEqual([]);
+  });
+
+  // Each body is refused by the handler's schema; the contract must refuse it too.
+  const refusedStacks: Array<[string, unknown]> = [
+    ['no body fields', {}],
+    ['an unknown field', { name: 'shop', accountId, colour: 'blue' }],
+    ['an unknown nested field', { name: 'shop', accountId, network: { nat: 'none', vpn: true } }],
+    ['a bad name', { name: 'Web!', accountId }],
+    ['a bad account id', { name: 'shop', accountId: 'x' }],
+    ['a bad region', { name: 'shop', accountId, region: 'mars' }],
+    ['a NAT mode that does not exist', { name: 'shop', accountId, network: { nat: 'maybe' } }],
+    ['one AZ', { name: 'shop', accountId, network: { azCount: 1 } }],
+    ['a CIDR that is not one', { name: 'shop', accountId, network: { cidr: '10.0.0.0' } }],
+    ['a fractional instance count', { name: 'shop', accountId, compute: { min: 1.5 } }],
+    ['a port out of range', { name: 'shop', accountId, compute: { containerPort: 70000 } }],
+    ['another database engine', { name: 'shop', accountId, database: { engine: 'mysql' } }],
+    ['too little storage', { name: 'shop', accountId, database: { storageGb: 10 } }],
+    ['a certificate that is not an ACM ARN', { name: 'shop', accountId, frontend: { certificateArn: 'arn:aws:iam::123456789012:role/x' } }],
+    ['a key name that is a dynamic reference', { name: 'shop', accountId, bastion: { enabled: true, allowedCidr: '203.0.113.0/24', keyName: '{{resolve:ssm:k}}' } }],
+  ];
+  it.each(refusedStacks)('refuse a stack request with %s, as the handler does', (_, body) => {
+    expect(stackRequestSchema.safeParse(body).success).toBe(false);
+    expect(requestErrors('/v1/stacks', 'post', body)).not.toEqual([]);
+  });
+
+  it('refuse an account body the handler refuses', () => {
+    for (const body of [{}, { awsAccountId: 'x' }, { awsAccountId: '123456789012', externalId: 'mine' }, { awsAccountId: '123456789012', name: 'a/b' }]) {
+      expect([body, createAccountInputSchema.safeParse(body).success, requestErrors('/v1/accounts', 'post', body).length > 0]).toEqual([body, false, true]);
+    }
+  });
+
+  it('leave to the handler what one field alone cannot say (rules across fields)', () => {
+    // A JSON Schema of each field cannot tell these apart from valid requests; the handler's 400 names the field.
+    const acrossFields = { name: 'shop', accountId, compute: null, frontend: { type: 'alb' } };
+    expect(stackRequestSchema.safeParse(acrossFields).success).toBe(false);
+    expect(requestErrors('/v1/stacks', 'post', acrossFields)).toEqual([]);
   });
 });
