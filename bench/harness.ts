@@ -97,7 +97,7 @@ export async function startBenchGroundwork(options: { speed: number; label: stri
   const onboardingTemplate = readFileSync(join(REPOSITORY_ROOT, 'cfn/onboarding-role.yaml'), 'utf8');
 
   async function connectAccount(tenant: string, awsAccountId: string): Promise<ConnectedAccount> {
-    const api = createApiClient({ baseUrl: endpoints.api, token: signingKey.issueToken({ tenant }), timeoutMs: 120_000 });
+    const api = createApiClient({ baseUrl: endpoints.api, token: await signingKey.issueToken({ tenant }), timeoutMs: 120_000 });
     const created = await api.request<{ id: string; onboarding: { stackName: string; parameters: Record<string, string> } }>('POST', '/v1/accounts', {
       body: { awsAccountId, name: `bench-${awsAccountId}` },
     });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApiClient } from './api-client';
+import { createApiClient, type ApiClient } from './api-client';
 import { CliError, UsageError } from './errors';
 import { formatError } from './format';
 import { parseCommandLine } from './parse-command-line';
@@ -24,8 +24,15 @@ export async function main(
     const mintToken: MintToken = options.mintToken ?? (() => {
       throw new UsageError('no token: pass --token <jwt> (or set GROUNDWORK_TOKEN); tokens are minted only in a local checkout');
     });
+    // Made, and its token minted, on the first request: `help` and `token` need neither.
+    let api: Promise<ApiClient> | undefined;
+    const connect = async () => createApiClient({ baseUrl: global.api, token: global.token ?? (await mintToken({ tenant: global.tenant })).token });
+    const client: ApiClient = {
+      baseUrl: global.api,
+      request: async (method, path, requestOptions) => (await (api ??= connect())).request(method, path, requestOptions),
+    };
     await runCommand(command, global, {
-      client: () => createApiClient({ baseUrl: global.api, token: global.token ?? mintToken({ tenant: global.tenant }).token }),
+      client: () => client,
       mintToken,
       out: (text) => process.stdout.write(`${text}\n`),
       write: (text) => process.stdout.write(text),

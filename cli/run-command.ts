@@ -23,7 +23,7 @@ import { HELP, mergeRequest, type Command, type GlobalOptions, type RequestFlags
 
 /** Runs one parsed command against the API; everything it touches outside is in CliDeps. */
 /** Signs a token for a tenant: possible only where the signing key is (a local checkout). */
-export type MintToken = (options: { tenant: string; subject?: string; ttlSeconds?: number }) => { token: string; expiresAt: string };
+export type MintToken = (options: { tenant: string; subject?: string; ttlSeconds?: number }) => Promise<{ token: string; expiresAt: string }>;
 
 export interface CliDeps {
   /** Made on first use, so `token` and `help` need no API. */
@@ -110,7 +110,7 @@ export async function runCommand(command: Command, global: GlobalOptions, deps: 
       deps.out(HELP);
       return;
     case 'token': {
-      const minted = deps.mintToken({
+      const minted = await deps.mintToken({
         tenant: command.tenant,
         ...(command.subject ? { subject: command.subject } : {}),
         ...(command.ttlSeconds ? { ttlSeconds: command.ttlSeconds } : {}),

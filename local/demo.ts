@@ -115,7 +115,7 @@ function expect(condition: boolean, message: string): void {
 async function demo(): Promise<void> {
   const state = statePaths(stateDirectory());
   const tenant = `demo-${randomInt(1_000_000)}`;
-  const token = loadOrCreateSigningKey(state.signingKey).issueToken({ tenant });
+  const token = await loadOrCreateSigningKey(state.signingKey).issueToken({ tenant });
   const api = createApiClient({ baseUrl: endpoints.api, token });
   const customer = String(randomInt(100_000_000_000, 999_999_999_999));
 

@@ -107,7 +107,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     let claims: Record<string, unknown>;
     try {
       if (token === undefined) throw new Error('no bearer token in the Authorization header');
-      claims = options.verifier.verifyToken(token);
+      claims = await options.verifier.verifyToken(token);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       log(`${requestId} refused: ${reason}`);

@@ -1,13 +1,14 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
 import { InvalidTokenError, SigningKeyError } from './errors';
 
 /**
  * The local stand-in for the tenants' identity provider (Cognito in production): one ES256 key,
  * generated on first use and kept in the state directory, that signs the tokens the CLI hands out
  * and that the local API checks as API Gateway's JWT authorizer would (signature, issuer,
- * audience, expiry). Compact JWS with node:crypto only; no JOSE library.
+ * audience, expiry). Signing and verification are jose's (SignJWT, jwtVerify), never our own.
  */
 export const LOCAL_ISSUER = 'groundwork-local';
 export const LOCAL_AUDIENCE = 'groundwork';
@@ -33,14 +34,14 @@ export interface IssueTokenOptions {
 }
 
 export interface TokenVerifier {
-  /** The token's claims; throws InvalidTokenError saying why it was refused. */
-  verifyToken(token: string, options?: { now?: Date }): TokenClaims;
+  /** The token's claims; rejects with InvalidTokenError saying why it was refused. */
+  verifyToken(token: string, options?: { now?: Date }): Promise<TokenClaims>;
 }
 
 export interface LocalSigningKey extends TokenVerifier {
   readonly kid: string;
   readonly publicJwk: JsonWebKey;
-  issueToken(options: IssueTokenOptions): string;
+  issueToken(options: IssueTokenOptions): Promise<string>;
 }
 
 interface StoredKey {
@@ -50,21 +51,22 @@ interface StoredKey {
   privateJwk: JsonWebKey;
 }
 
-const ES256_SIGNATURE_BYTES = 64;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-function encodeSegment(value: object): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
-
-function decodeSegment(segment: string, what: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // reported below
+/** jose's refusal in the words the local API's 401 gives (and the tests look for). */
+function refusal(error: unknown): InvalidTokenError {
+  if (error instanceof InvalidTokenError) return error;
+  const because = (message: string) => new InvalidTokenError(message, { cause: error });
+  if (error instanceof errors.JWTExpired) return because('the token has expired');
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return because(`the token's issuer is not ${LOCAL_ISSUER}`);
+    if (error.claim === 'aud') return because(`the token's audience does not include ${LOCAL_AUDIENCE}`);
+    if (error.claim === 'exp') return because('the token has no expiry (exp)');
+    if (error.claim === 'nbf') return because('the token is not valid yet (nbf)');
+    return because(`the token's ${error.claim} claim is not valid (${error.reason})`);
   }
-  throw new InvalidTokenError(`the token's ${what} is not a base64url JSON object`);
+  if (error instanceof errors.JOSEAlgNotAllowed) return because("the token's algorithm is not ES256");
+  if (error instanceof errors.JWSSignatureVerificationFailed) return because('the token signature does not verify');
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return because(`the token is not a compact JWS (three base64url segments): ${error.message}`);
+  return because(error instanceof Error ? error.message : String(error));
 }
 
 function keyFromStored(stored: StoredKey): LocalSigningKey {
@@ -84,53 +86,36 @@ function keyFromStored(stored: StoredKey): LocalSigningKey {
     kid,
     publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' },
 
-    issueToken({ tenant, subject, ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS, now = new Date() }) {
+    async issueToken({ tenant, subject, ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS, now = new Date() }) {
       if (tenant.length === 0) throw new RangeError('a token needs a tenant');
       if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive whole number of seconds');
       const iat = Math.floor(now.getTime() / 1000);
-      const claims: TokenClaims = {
-        iss: LOCAL_ISSUER,
-        aud: LOCAL_AUDIENCE,
-        sub: subject ?? `${tenant}-user`,
-        [LOCAL_TENANT_CLAIM]: tenant,
-        iat,
-        exp: iat + ttlSeconds,
-        jti: randomUUID(),
-      };
-      const signingInput = `${encodeSegment({ alg: 'ES256', typ: 'JWT', kid })}.${encodeSegment(claims)}`;
-      const signature = sign('sha256', Buffer.from(signingInput), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-      return `${signingInput}.${signature.toString('base64url')}`;
+      return new SignJWT({ [LOCAL_TENANT_CLAIM]: tenant })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid })
+        .setIssuer(LOCAL_ISSUER)
+        .setAudience(LOCAL_AUDIENCE)
+        .setSubject(subject ?? `${tenant}-user`)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + ttlSeconds)
+        .setJti(randomUUID())
+        .sign(privateKey);
     },
 
-    verifyToken(token, { now = new Date() } = {}) {
-      const parts = token.split('.');
-      if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
-        throw new InvalidTokenError('the token is not a compact JWS (three base64url segments)');
+    async verifyToken(token, { now = new Date() } = {}) {
+      try {
+        const { payload } = await jwtVerify<JWTPayload & TokenClaims>(
+          token,
+          (header) => {
+            if (header.kid !== undefined && header.kid !== kid) throw new InvalidTokenError('the token was signed by another key');
+            return publicKey;
+          },
+          // Only ES256: a token may not choose its own algorithm (no "none", no HS256 with the public key).
+          { algorithms: ['ES256'], issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, requiredClaims: ['exp', 'sub', 'iat'], currentDate: now },
+        );
+        return payload;
+      } catch (error) {
+        throw refusal(error);
       }
-      const [headerSegment, payloadSegment, signatureSegment] = parts as [string, string, string];
-      const header = decodeSegment(headerSegment, 'header');
-      // Only ES256: a token may not choose its own algorithm (no "none", no HS256 with the public key).
-      if (header['alg'] !== 'ES256') throw new InvalidTokenError(`the token's algorithm ${JSON.stringify(header['alg'])} is not ES256`);
-      if (header['kid'] !== undefined && header['kid'] !== kid) throw new InvalidTokenError('the token was signed by another key');
-      const signature = Buffer.from(signatureSegment, 'base64url');
-      const valid =
-        signature.byteLength === ES256_SIGNATURE_BYTES &&
-        verify('sha256', Buffer.from(`${headerSegment}.${payloadSegment}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
-      if (!valid) throw new InvalidTokenError('the token signature does not verify');
-
-      const claims = decodeSegment(payloadSegment, 'payload');
-      if (claims['iss'] !== LOCAL_ISSUER) throw new InvalidTokenError(`the token's issuer is not ${LOCAL_ISSUER}`);
-      const audience = claims['aud'];
-      const audiences = Array.isArray(audience) ? audience : [audience];
-      if (!audiences.includes(LOCAL_AUDIENCE)) throw new InvalidTokenError(`the token's audience does not include ${LOCAL_AUDIENCE}`);
-      const nowSeconds = Math.floor(now.getTime() / 1000);
-      const exp = claims['exp'];
-      if (typeof exp !== 'number') throw new InvalidTokenError('the token has no expiry (exp)');
-      if (exp <= nowSeconds) throw new InvalidTokenError('the token has expired');
-      const nbf = claims['nbf'];
-      if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds)) throw new InvalidTokenError('the token is not valid yet (nbf)');
-      if (typeof claims['sub'] !== 'string' || typeof claims['iat'] !== 'number') throw new InvalidTokenError('the token lacks sub or iat');
-      return claims as TokenClaims;
     },
   };
 }

@@ -11,10 +11,10 @@ import { stateDirectory, statePaths } from '../config';
  */
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const mintLocalToken: MintToken = (options) => {
+export const mintLocalToken: MintToken = async (options) => {
   const key = loadOrCreateSigningKey(statePaths(stateDirectory(repositoryRoot)).signingKey);
-  const token = key.issueToken(options);
-  const { exp } = key.verifyToken(token);
+  const token = await key.issueToken(options);
+  const { exp } = await key.verifyToken(token);
   return { token, expiresAt: new Date(exp * 1000).toISOString() };
 };
 

@@ -206,7 +206,7 @@ describe('running commands', () => {
     };
     const deps: CliDeps = {
       client: () => client,
-      mintToken: ({ tenant }) => ({ token: `token-for-${tenant}`, expiresAt: at(3600) }),
+      mintToken: async ({ tenant }) => ({ token: `token-for-${tenant}`, expiresAt: at(3600) }),
       out: (text) => out.push(text),
       write: (text) => out.push(text),
       isTty: options.isTty ?? false,

@@ -223,7 +223,7 @@ describe("the function invoker, running Groundwork's account functions against D
     try {
       const response = await fetch(`${api.url}/v1/accounts`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${key.issueToken({ tenant: 'initech' })}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${await key.issueToken({ tenant: 'initech' })}`, 'content-type': 'application/json' },
         body: JSON.stringify({ awsAccountId: '210987654321' }),
       });
       expect(response.status).toBe(201);
@@ -231,7 +231,7 @@ describe("the function invoker, running Groundwork's account functions against D
 
       const invalid = await fetch(`${api.url}/v1/accounts`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${key.issueToken({ tenant: 'initech' })}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${await key.issueToken({ tenant: 'initech' })}`, 'content-type': 'application/json' },
         body: JSON.stringify({ awsAccountId: '12' }),
       });
       expect(invalid.status).toBe(400);

@@ -8,7 +8,7 @@ import { readServiceDefinition } from '../../local/runtime/service-definition';
 
 /** The local API in front of a fake invoker: what API Gateway would hand the functions, and its own answers. */
 const key = createEphemeralSigningKey();
-const token = key.issueToken({ tenant: 'acme', subject: 'alice' });
+const token = await key.issueToken({ tenant: 'acme', subject: 'alice' });
 const auth = { authorization: `Bearer ${token}` };
 
 interface Call {
@@ -115,8 +115,8 @@ describe('the local HTTP API', () => {
   });
 
   it('answers 401 {"message":"Unauthorized"} without calling the function when the token is missing, malformed, expired or foreign', async () => {
-    const expired = key.issueToken({ tenant: 'acme', ttlSeconds: 1, now: new Date(Date.now() - 5000) });
-    const foreign = createEphemeralSigningKey().issueToken({ tenant: 'acme' });
+    const expired = await key.issueToken({ tenant: 'acme', ttlSeconds: 1, now: new Date(Date.now() - 5000) });
+    const foreign = await createEphemeralSigningKey().issueToken({ tenant: 'acme' });
     for (const headers of [{} as Record<string, string>, { authorization: 'Bearer' }, { authorization: 'Bearer nope' }, { authorization: `Bearer ${expired}` }, { authorization: `Bearer ${foreign}` }]) {
       const response = await call('GET', '/v1/accounts', { headers });
       expect([response.status, response.json]).toEqual([401, { message: 'Unauthorized' }]);
