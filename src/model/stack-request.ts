@@ -1,5 +1,5 @@
-// zod/mini: zod 4's tree-shakable API. Every Lambda bundle carries these schemas, and mini's share
-// of a bundle is a third of zod/v3's and a fifth of zod 4 classic's (docs/decisions, bench/RESULTS.md).
+// zod/mini: zod 4's tree-shakable API. Every Lambda bundle carries these schemas: mini adds ~15 KB
+// where zod/v3 added ~60 KB and zod 4 classic ~96 KB (docs/decisions/0007).
 // Objects take z.prefault, which parses its default as v3's .default() did (nested defaults filled).
 import * as z from 'zod/mini';
 
