@@ -1,5 +1,5 @@
 // zod/mini: zod 4's tree-shakable API. Every Lambda bundle carries these schemas: mini adds ~15 KB
-// where zod/v3 added ~60 KB and zod 4 classic ~96 KB (docs/decisions/0007).
+// where zod/v3 added ~60 KB and zod 4 classic ~96 KB (docs/decisions/0008).
 // Objects take z.prefault, which parses its default as v3's .default() did (nested defaults filled).
 import * as z from 'zod/mini';
 
