@@ -26,25 +26,20 @@ export const accountStatusChangeDetailSchema = z.strictObject({
   occurredAt,
 });
 
+/** What every stack event says: whose stack, why, and when. */
+const stackEventFields = { tenantId, accountId, stackId, reason: reason(4000), occurredAt };
+
 export const stackStatusChangeDetailSchema = z.strictObject({
-  tenantId,
-  accountId,
-  stackId,
+  ...stackEventFields,
   status: z.enum(STACK_STATUSES),
   previousStatus: z.optional(z.enum(STACK_STATUSES)),
-  reason: reason(4000),
-  occurredAt,
 });
 
 export const stackStepStatusChangeDetailSchema = z.strictObject({
-  tenantId,
-  accountId,
-  stackId,
+  ...stackEventFields,
   step: z.enum(COMPONENTS),
   status: z.enum(STEP_STATUSES),
   previousStatus: z.optional(z.enum(STEP_STATUSES)),
-  reason: reason(4000),
-  occurredAt,
 });
 
 export type AccountEventStatus = (typeof ACCOUNT_EVENT_STATUSES)[number];
