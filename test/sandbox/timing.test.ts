@@ -1,6 +1,7 @@
 import { DescribeStackEventsCommand, ValidateTemplateCommand } from '@aws-sdk/client-cloudformation';
-import { criticalPathSeconds } from '../../local/sandbox/resource-graph';
-import { DEFAULT_SPEED, resourceSeconds, RESOURCE_TIMING } from '../../local/sandbox/resource-timing';
+import { DEFAULT_SPEED } from '../../local/sandbox/sandbox-clock';
+import { criticalPathSeconds } from '../../src/cfn/resource-graph';
+import { resourceSeconds, RESOURCE_TIMING } from '../../src/cfn/resource-timing';
 import { COMPONENT_DEPENDENCIES, type ComponentName } from '../../src/model/components';
 import { buildStackTemplates } from '../../src/templates/build-stack-templates';
 import { OPERATORS_CIDR, templateInput } from '../unit/templates/fixtures';
