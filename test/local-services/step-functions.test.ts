@@ -12,7 +12,9 @@ import {
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEdgeServer, type EdgeServer } from '../../local/edge/edge-server';
-import { createStepFunctionsService, StateFileError, type ExecutionRecord, type ExecutionStatusChangeDetail, type StepFunctionsService } from '../../local/services/step-functions';
+import { StateFileError } from '../../local/stepfunctions/errors';
+import type { ExecutionRecord, ExecutionStatusChangeDetail } from '../../local/stepfunctions/execution-record';
+import { createStepFunctionsService, type StepFunctionsService } from '../../local/stepfunctions/step-functions-service';
 import { substitutePlaceholders } from '../../local/stepfunctions/local-state-machine';
 import { clientConfig, temporaryDirectory, waitFor } from './edge-support';
 
