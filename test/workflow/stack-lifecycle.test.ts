@@ -151,8 +151,8 @@ describe('a deploy racing the rollback', () => {
     const created = await h.stacks.create(account.tenantId, h.request(account));
     const stackId = created.id;
     // A deploy of nat claimed its step; then the rollback starts before its CreateStack lands.
-    await h.recorder.step(stackId, 'nat', { status: 'IN_PROGRESS', set: { startedAt: new Date().toISOString() } }, { whileStack: 'CREATE_IN_PROGRESS' });
-    await h.recorder.stack(stackId, { status: 'ROLLBACK_IN_PROGRESS', reason: 'a sibling failed' });
+    await h.recorder.recordStep(stackId, 'nat', { status: 'IN_PROGRESS', set: { startedAt: new Date().toISOString() } }, { whileStack: 'CREATE_IN_PROGRESS' });
+    await h.recorder.recordStackStatus(stackId, { status: 'ROLLBACK_IN_PROGRESS', reason: 'a sibling failed' });
     // A deploy arriving now cannot claim anything.
     await expect(h.workflow({ action: 'deploy', stackId, component: 'secrets' })).rejects.toMatchObject({ name: 'ComponentFailedError' });
 

@@ -139,7 +139,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     // same item, so one of the two wins: either this deploy never calls CreateStack, or the
     // teardown sees the step IN_PROGRESS and waits for what it may create.
     try {
-      await recorder.step(stackId, component, { status: 'IN_PROGRESS', set: { startedAt: step.startedAt ?? now().toISOString() } }, { whileStack: 'CREATE_IN_PROGRESS' });
+      await recorder.recordStep(stackId, component, { status: 'IN_PROGRESS', set: { startedAt: step.startedAt ?? now().toISOString() } }, { whileStack: 'CREATE_IN_PROGRESS' });
     } catch (error) {
       if (error instanceof StaleStackWriteError) throw new ComponentFailedError(`${component} is not deployed: ${error.message}`);
       throw error;
@@ -184,7 +184,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
       cloudFormationStackId = existing.StackId;
     }
 
-    if (cloudFormationStackId) await recorder.step(stackId, component, { status: 'IN_PROGRESS', set: { cloudFormationStackId } });
+    if (cloudFormationStackId) await recorder.recordStep(stackId, component, { status: 'IN_PROGRESS', set: { cloudFormationStackId } });
     return { status: 'IN_PROGRESS', waitSeconds: expectedSeconds(template.template, 'create'), attempt: 0 };
   }
 
@@ -198,7 +198,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     switch (found.StackStatus) {
       case 'CREATE_COMPLETE': {
         const outputs = Object.fromEntries((found.Outputs ?? []).flatMap((o) => (o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [])));
-        await recorder.step(stackId, component, { status: 'COMPLETE', set: { outputs, endedAt: now().toISOString() } });
+        await recorder.recordStep(stackId, component, { status: 'COMPLETE', set: { outputs, endedAt: now().toISOString() } });
         return { status: 'COMPLETE' };
       }
       case 'CREATE_IN_PROGRESS': {
@@ -219,7 +219,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const own = { whileExecution: execution ?? stack.executionName };
     const step = stack.steps[component];
     if (!['PENDING', 'IN_PROGRESS'].includes(step.status)) return { status: 'DONE' };
-    await recorder.step(stackId, component, { status: 'FAILED', set: { reason: describeStepError(error), endedAt: now().toISOString() } }, own);
+    await recorder.recordStep(stackId, component, { status: 'FAILED', set: { reason: describeStepError(error), endedAt: now().toISOString() } }, own);
     return { status: 'DONE' };
   }
 
@@ -227,7 +227,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const stack = await recorder.load(stackId);
     const failed = Object.values(stack.steps).find((s) => s.status === 'FAILED');
     const reason = failed ? `${failed.component}: ${failed.reason ?? 'failed'}` : describeStepError(error);
-    const after = await recorder.stack(stackId, { status: 'ROLLBACK_IN_PROGRESS', reason });
+    const after = await recorder.recordStackStatus(stackId, { status: 'ROLLBACK_IN_PROGRESS', reason });
     return { status: 'DONE', stackStatus: after.status };
   }
 
@@ -240,7 +240,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const found = await describe(cfn, step);
     if (!found) {
       if (mayStillBeCreating(step)) return { status: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: 0 };
-      await recorder.step(stackId, component, { status: step.status === 'PENDING' ? 'SKIPPED' : 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, own);
+      await recorder.recordStep(stackId, component, { status: step.status === 'PENDING' ? 'SKIPPED' : 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, own);
       return { status: 'GONE' };
     }
     const blockers = DEPENDENTS[component].filter((d) => !GONE_STEP_STATUSES.includes(stack.steps[d].status));
@@ -260,7 +260,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     } catch (error) {
       throw classifyCustomerError(error, `DeleteStack of ${step.cloudFormationStackName}`);
     }
-    await recorder.step(stackId, component, {
+    await recorder.recordStep(stackId, component, {
       status: 'ROLLING_BACK',
       set: { deleteAttempts: attempts + 1, deleteExecution: stack.executionName, ...(found.StackId ? { cloudFormationStackId: found.StackId } : {}) },
     }, own);
@@ -277,7 +277,7 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     if (!found) {
       // Never asked to be deleted, because its deploy was still under way: look again.
       if (step.status === 'IN_PROGRESS') return mayStillBeCreating(step) ? { status: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: attempt + 1 } : { status: 'RETRY' };
-      await recorder.step(stackId, component, { status: 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, own);
+      await recorder.recordStep(stackId, component, { status: 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, own);
       return { status: 'GONE' };
     }
     if (found.StackStatus === 'DELETE_FAILED') return { status: 'RETRY' };
@@ -305,14 +305,14 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
   /** Records a component the teardown could not remove: it is reported as a leftover. */
   async function leave(stack: Stack, own: { whileExecution: string }, component: ComponentName, reason: string, cloudFormationStackId?: string): Promise<void> {
     const set = { reason, endedAt: now().toISOString(), ...(cloudFormationStackId ? { cloudFormationStackId } : {}) };
-    await recorder.step(stack.id, component, { status: 'FAILED', set }, own);
+    await recorder.recordStep(stack.id, component, { status: 'FAILED', set }, own);
   }
 
   async function finish(stackId: string, ending: 'create' | 'rollback' | 'delete', execution?: string): Promise<StepResult> {
     const stack = await recorder.load(stackId);
     const own = { whileExecution: execution ?? stack.executionName };
     if (ending === 'create') {
-      const after = await recorder.stack(stackId, { status: 'CREATE_COMPLETE', ...own });
+      const after = await recorder.recordStackStatus(stackId, { status: 'CREATE_COMPLETE', ...own });
       return { status: 'DONE', stackStatus: after.status };
     }
     // A teardown that finishes a creation whose own workflow stopped (see StackReconciler) is its rollback.
@@ -322,13 +322,13 @@ export function createStackWorkflow(deps: StackWorkflowDeps) {
     const done = outcome === 'rollback' ? 'ROLLBACK_COMPLETE' : 'DELETE_COMPLETE';
     const after =
       leftovers.length > 0
-        ? await recorder.stack(stackId, {
+        ? await recorder.recordStackStatus(stackId, {
             status: failed,
             ...own,
             reason: `These CloudFormation stacks could not be deleted: ${leftovers.map((l) => `${l.cloudFormationStackName} (${l.reason})`).join('; ')}`,
             set: { leftovers },
           })
-        : await recorder.stack(stackId, { status: done, ...own, ...(outcome === 'rollback' && stack.statusReason ? { reason: stack.statusReason } : {}), set: { leftovers: [] } });
+        : await recorder.recordStackStatus(stackId, { status: done, ...own, ...(outcome === 'rollback' && stack.statusReason ? { reason: stack.statusReason } : {}), set: { leftovers: [] } });
     return { status: 'DONE', stackStatus: after.status };
   }
 
