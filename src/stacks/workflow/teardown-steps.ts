@@ -34,11 +34,9 @@ export async function startRollback(context: StepContext, { stackId, error }: St
 export async function deleteComponent(context: StepContext, input: ComponentStepInput): Promise<StepResult> {
   const { recorder, now } = context;
   const { stackId, component } = input;
-  const { stack, own } = await loadForExecution(context, input);
-  const step = stack.steps[component];
-  if (GONE_STEP_STATUSES.includes(step.status)) return { outcome: 'GONE' };
-  const customer = await context.customers.connect(stack);
-  const found = await customer.describe(step);
+  const target = await componentToDelete(context, input);
+  if (!target) return { outcome: 'GONE' };
+  const { stack, own, step, customer, found } = target;
   if (!found) {
     if (mayStillBeCreating(step, now)) return { outcome: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: 0 };
     await recorder.recordStep(stackId, component, { status: step.status === 'PENDING' ? 'SKIPPED' : 'ROLLED_BACK', set: { endedAt: now().toISOString() } }, own);
@@ -72,11 +70,9 @@ export async function deleteComponent(context: StepContext, input: ComponentStep
 /** Action `check-deletion`: records a stack that is gone, waits on one being deleted, asks to delete a failed deletion again. */
 export async function checkDeletion(context: StepContext, input: ComponentStepInput & { attempt: number }): Promise<StepResult> {
   const { stackId, component, attempt } = input;
-  const { stack, own } = await loadForExecution(context, input);
-  const step = stack.steps[component];
-  if (GONE_STEP_STATUSES.includes(step.status)) return { outcome: 'GONE' };
-  const customer = await context.customers.connect(stack);
-  const found = await customer.describe(step);
+  const target = await componentToDelete(context, input);
+  if (!target) return { outcome: 'GONE' };
+  const { own, step, found } = target;
   if (!found) {
     // Never asked to be deleted, because its deploy was still under way: look again.
     if (step.status === 'IN_PROGRESS') return mayStillBeCreating(step, context.now) ? { outcome: 'DELETING', waitSeconds: IN_FLIGHT_POLL_SECONDS, attempt: attempt + 1 } : { outcome: 'RETRY' };
@@ -116,6 +112,15 @@ export async function finishTeardown(context: StepContext, input: StackStepInput
         })
       : await context.recorder.recordStackStatus(input.stackId, { status: done, ...own, ...(endsAs === 'rollback' && stack.statusReason ? { reason: stack.statusReason } : {}), set: { leftovers: [] } });
   return { outcome: 'DONE', stackStatus: after.status };
+}
+
+/** The component's step and its CloudFormation stack (undefined when there is none), or undefined when the step is already gone. */
+async function componentToDelete(context: StepContext, input: ComponentStepInput) {
+  const { stack, own } = await loadForExecution(context, input);
+  const step = stack.steps[input.component];
+  if (GONE_STEP_STATUSES.includes(step.status)) return undefined;
+  const customer = await context.customers.connect(stack);
+  return { stack, own, step, customer, found: await customer.describe(step) };
 }
 
 /**
