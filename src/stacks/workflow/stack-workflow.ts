@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { AccountStore } from '../../accounts/account-store';
 import type { CustomerCloudFormation } from '../../aws/customer-clients';
 import type { Logger } from '../../log/logger';
@@ -13,23 +13,26 @@ import type { StepContext, StepResult } from './workflow-step';
  * The steps the state machines run (statemachines/*.asl.json), one Lambda dispatching on
  * `action`: the provisioning steps (provision-steps.ts) and the teardown steps (teardown-steps.ts),
  * which reach the customer's CloudFormation only through customer-stacks.ts.
+ *
+ * zod/mini, not the classic `zod` API: it tree-shakes, and the classic `z` export alone adds
+ * ~400 KB to this function's bundle (the packaging test holds each under 500 KB).
  */
 const componentSchema = z.enum(COMPONENTS);
-const stepErrorSchema = z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() });
+const stepErrorSchema = z.optional(z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }));
 
 /** Every step names its stack, and (from the state machines) the execution running it. */
-const stepSchema = z.object({ stackId: z.string(), execution: z.string().optional() });
-const attemptSchema = z.number().int().min(0).default(0);
+const stepSchema = z.object({ stackId: z.string(), execution: z.optional(z.string()) });
+const attemptSchema = z._default(z.int().check(z.nonnegative()), 0);
 
 export const workflowInputSchema = z.discriminatedUnion('action', [
-  stepSchema.extend({ action: z.literal('deploy'), component: componentSchema }),
-  stepSchema.extend({ action: z.literal('check'), component: componentSchema, attempt: attemptSchema }),
-  stepSchema.extend({ action: z.literal('fail-step'), component: componentSchema, error: stepErrorSchema.optional() }),
-  stepSchema.extend({ action: z.literal('start-rollback'), error: stepErrorSchema.optional() }),
-  stepSchema.extend({ action: z.literal('delete'), component: componentSchema }),
-  stepSchema.extend({ action: z.literal('check-deletion'), component: componentSchema, attempt: attemptSchema }),
-  stepSchema.extend({ action: z.literal('abandon'), component: componentSchema, error: stepErrorSchema.optional() }),
-  stepSchema.extend({ action: z.literal('finish'), outcome: z.enum(['create', 'rollback', 'delete']) }),
+  z.extend(stepSchema, { action: z.literal('deploy'), component: componentSchema }),
+  z.extend(stepSchema, { action: z.literal('check'), component: componentSchema, attempt: attemptSchema }),
+  z.extend(stepSchema, { action: z.literal('fail-step'), component: componentSchema, error: stepErrorSchema }),
+  z.extend(stepSchema, { action: z.literal('start-rollback'), error: stepErrorSchema }),
+  z.extend(stepSchema, { action: z.literal('delete'), component: componentSchema }),
+  z.extend(stepSchema, { action: z.literal('check-deletion'), component: componentSchema, attempt: attemptSchema }),
+  z.extend(stepSchema, { action: z.literal('abandon'), component: componentSchema, error: stepErrorSchema }),
+  z.extend(stepSchema, { action: z.literal('finish'), outcome: z.enum(['create', 'rollback', 'delete']) }),
 ]);
 export type WorkflowInput = z.input<typeof workflowInputSchema>;
 
