@@ -1,5 +1,6 @@
 import type { NetworkPlan, SubnetTier } from '../../model/network-plan';
-import { hasInternetAddresses, isIpv4Cidr } from './cidr-relations';
+import { isIpv4Cidr } from '../../model/cidr';
+import { hasInternetAddresses } from './cidr-relations';
 import { NetworkModelError, UnsupportedTemplateError } from './errors';
 import { ALL_TRAFFIC, portSetOfRule, type PortSet } from './port-set';
 import {
