@@ -1,6 +1,7 @@
 // zod's v3 API (shipped in zod 4): a seventh of the v4 classic API's bundle size, which cannot be
 // tree-shaken; every Lambda bundle carries these schemas. Its .default() parses the default.
 import { z } from 'zod/v3';
+import { IPV4_CIDR_PATTERN, isVpcPrefix, VPC_SIZE_RULE, writtenPrefixLength } from './cidr';
 
 /**
  * The one schema of a stack request, shared by `POST /v1/stacks` and `POST /v1/plans`.
@@ -8,21 +9,14 @@ import { z } from 'zod/v3';
  * Objects are strict: an unknown field is an error, never silently dropped.
  */
 
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
-
-export const cidrSchema = z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR block such as 10.0.0.0/16');
+export const cidrSchema = z.string().regex(IPV4_CIDR_PATTERN, 'must be an IPv4 CIDR block such as 10.0.0.0/16');
 
 export const NAT_MODES = ['instance', 'gateway', 'gateway-per-az', 'none'] as const;
 export const FRONTEND_TYPES = ['alb', 'apigateway', 'none'] as const;
 
 export const networkSchema = z
   .object({
-    cidr: cidrSchema
-      .refine((cidr) => {
-        const prefix = Number(cidr.split('/')[1]);
-        return prefix >= 16 && prefix <= 20;
-      }, 'the VPC block must be between /16 and /20 so every tier has room in every AZ')
-      .optional(),
+    cidr: cidrSchema.refine((cidr) => isVpcPrefix(writtenPrefixLength(cidr)), `the VPC block ${VPC_SIZE_RULE}`).optional(),
     azCount: z.union([z.literal(2), z.literal(3)]).default(3),
     nat: z.enum(NAT_MODES).default('instance'),
     /** Interface endpoints (Secrets Manager, ECR, CloudWatch Logs). Always on when nat is none. */
@@ -109,7 +103,7 @@ export const stackRequestSchema = z
     if (bastion.enabled) {
       if (bastion.allowedCidr === undefined) {
         issue(['bastion', 'allowedCidr'], 'is required when the bastion is enabled: the CIDR your operators connect from');
-      } else if (Number(bastion.allowedCidr.split('/')[1]) < 16) {
+      } else if (writtenPrefixLength(bastion.allowedCidr) < 16) {
         issue(['bastion', 'allowedCidr'], 'must be /16 or narrower: a bastion open to the internet (such as 0.0.0.0/0) is refused');
       }
     } else if (bastion.allowedCidr !== undefined || bastion.keyName !== undefined) {

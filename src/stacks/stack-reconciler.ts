@@ -59,7 +59,7 @@ export class StackReconciler {
     const stopped = `The ${stack.status === 'CREATE_IN_PROGRESS' ? 'provisioning' : creating ? 'rollback' : 'teardown'} workflow stopped before it finished (${ended.status}${ended.error ? `: ${ended.error}` : ''})`;
     if ((stack.restarts ?? 0) >= MAX_RESTARTS) {
       const leftovers = leftoversOf(stack);
-      await this.deps.recorder.stack(stack.id, {
+      await this.deps.recorder.recordStackStatus(stack.id, {
         status: creating ? 'ROLLBACK_FAILED' : 'DELETE_FAILED',
         reason: `${stopped}, ${MAX_RESTARTS + 1} times; not tried again. These CloudFormation stacks may remain: ${leftovers.map((l) => l.cloudFormationStackName).join(', ') || 'none'}`,
         set: { leftovers },

@@ -94,8 +94,8 @@ export class StackService {
           } catch (error) {
             // No workflow, so nothing was built: end the stack now, freeing its name and block for a retry.
             const reason = 'The provisioning workflow could not be started; nothing was created. Retry the request.';
-            await this.deps.recorder.stack(stack.id, { status: 'ROLLBACK_IN_PROGRESS', reason });
-            await this.deps.recorder.stack(stack.id, { status: 'ROLLBACK_COMPLETE', reason });
+            await this.deps.recorder.recordStackStatus(stack.id, { status: 'ROLLBACK_IN_PROGRESS', reason });
+            await this.deps.recorder.recordStackStatus(stack.id, { status: 'ROLLBACK_COMPLETE', reason });
             throw error;
           }
           await this.deps.recorder.publishPending(stack.id).catch((error: unknown) => this.deps.logger.warn('stack events not published yet; they stay pending', { stackId: stack.id, error }));
@@ -217,7 +217,7 @@ export class StackService {
       await this.start(this.deps.deleteStateMachineArn, stack.executionName, stack.id);
       return stackView(stack);
     }
-    const deleting = await this.deps.recorder.stack(stack.id, {
+    const deleting = await this.deps.recorder.recordStackStatus(stack.id, {
       status: 'DELETE_IN_PROGRESS',
       // A new operation of the customer's: it gets its own budget of automatic restarts.
       set: { executionName: teardownExecutionName(stack.id, stack.deleteCount + 1), deleteCount: stack.deleteCount + 1, restarts: 0 },

@@ -80,14 +80,14 @@ async function stackWorkflow(input: unknown) {
   switch (step.action) {
     case 'deploy':
       if (step.component === failComponent) throw Object.assign(new Error(`${step.component} failed: injected`), { name: 'ComponentFailedError' });
-      return step.component === 'network' ? { status: 'IN_PROGRESS', waitSeconds: 60, attempt: 0 } : { status: 'SKIPPED' };
+      return step.component === 'network' ? { outcome: 'IN_PROGRESS', waitSeconds: 60, attempt: 0 } : { outcome: 'SKIPPED' };
     case 'check':
-      return { status: 'COMPLETE' };
+      return { outcome: 'COMPLETE' };
     case 'delete':
     case 'check-deletion':
-      return { status: 'GONE' };
+      return { outcome: 'GONE' };
     default:
-      return { status: 'DONE' };
+      return { outcome: 'DONE' };
   }
 }
 

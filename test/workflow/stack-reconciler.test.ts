@@ -101,7 +101,7 @@ describe('a teardown execution that stopped before it finished', () => {
     // The stopped execution's last step, arriving late (Step Functions names its execution in the input).
     await expect(h.workflow({ action: 'finish', stackId: created.id, outcome: 'delete', execution: stopped.name })).rejects.toThrow(StaleStackWriteError);
     const late = { whileExecution: stopped.name };
-    await expect(h.recorder.step(created.id, 'frontend', { status: 'FAILED', set: { reason: 'late' } }, late)).rejects.toThrow(StaleStackWriteError);
+    await expect(h.recorder.recordStep(created.id, 'frontend', { status: 'FAILED', set: { reason: 'late' } }, late)).rejects.toThrow(StaleStackWriteError);
     await h.settle();
     expect((await h.stacks.get(account.tenantId, created.id)).status).toBe('DELETE_COMPLETE');
   });

@@ -1,4 +1,4 @@
-import { isIpv4Cidr } from './cidr-relations';
+import { isIpv4Cidr } from '../../model/cidr';
 import { NetworkModelError } from './errors';
 import { isDeployTimeValue, isResourceAttribute, isResourceRef, type ResolvedResource, type ResolvedStack, type ResolvedValue } from './resolve-stack';
 
