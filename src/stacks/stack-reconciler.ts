@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger';
 import { leftoversOf, teardownExecutionName, type Stack } from './stack';
 import { BUSY_STATUSES } from '../model/statuses';
 import type { StackRecorder } from './stack-recorder';
-import type { DynamoDbStackStore } from './stack-store';
+import type { StackStore } from './stack-store';
 
 /**
  * Finishes what a workflow left half-done. A workflow records its own ending, also when a step
@@ -33,7 +33,7 @@ export interface ExecutionEnded {
 export type Reconciled = 'restarted' | 'ended' | 'ignored';
 
 export interface StackReconcilerDeps {
-  store: DynamoDbStackStore;
+  store: StackStore;
   recorder: StackRecorder;
   sfn: SFNClient;
   deleteStateMachineArn: string;

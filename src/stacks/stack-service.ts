@@ -14,7 +14,7 @@ import { BUSY_STATUSES } from '../model/statuses';
 import { StackReconciler, type ExecutionEnded } from './stack-reconciler';
 import type { StackRecorder } from './stack-recorder';
 import type { StackRequest } from '../model/stack-request';
-import type { DynamoDbStackStore } from './stack-store';
+import type { StackStore } from './stack-store';
 
 /**
  * Creating, reading and deleting stacks. Creation is one transaction (the stack, its name, its
@@ -22,7 +22,7 @@ import type { DynamoDbStackStore } from './stack-store';
  * execution is started under a name derived from the stack id, so starting it twice is harmless.
  */
 export interface StackServiceDeps {
-  store: DynamoDbStackStore;
+  store: StackStore;
   recorder: StackRecorder;
   accounts: AccountService;
   sfn: SFNClient;
