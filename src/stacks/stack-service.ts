@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { executionArn } from '../aws/workflow-client';
 import { createHash } from 'node:crypto';
-import type { AccountService } from '../accounts/account-service';
+import type { AccountLookup } from '../accounts/account-lookup';
 import { randomId } from '../accounts/onboarding-credentials';
 import { ValidationError } from '../errors';
 import type { Logger } from '../log/logger';
@@ -25,7 +25,7 @@ import type { StackStore } from './stack-store';
 export interface StackServiceDeps {
   store: StackStore;
   recorder: StackRecorder;
-  accounts: AccountService;
+  accounts: AccountLookup;
   sfn: SFNClient;
   provisionStateMachineArn: string;
   deleteStateMachineArn: string;
