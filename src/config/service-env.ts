@@ -39,7 +39,7 @@ export const onboardingCallbackEnvSchema = baseEnvSchema.extend({
     .optional(),
 });
 
-export const stacksApiEnvSchema = accountsApiEnvSchema.extend({
+export const stacksApiEnvSchema = apiEnvSchema.extend({
   PROVISION_STATE_MACHINE_ARN: arn('states'),
   DELETE_STATE_MACHINE_ARN: arn('states'),
 });

@@ -4,7 +4,7 @@ import type { ComponentName } from '../model/components';
 import { StackNotFoundError, StaleStackWriteError } from './errors';
 import { type Stack, type StackStep } from './stack';
 import { BUSY_STATUSES, RELEASED_STATUSES, STACK_TRANSITIONS, STEP_TRANSITIONS, type StackStatus, type StepStatus } from '../model/statuses';
-import type { DynamoDbStackStore, StackEvent } from './stack-store';
+import type { StackEvent, StackStore } from './stack-store';
 
 /**
  * The one way a stack's state changes: read, apply an allowed transition, write conditionally
@@ -72,7 +72,7 @@ function statusChange(stack: Stack, status: StackStatus, reason: string | undefi
 
 export class StackRecorder {
   constructor(
-    private readonly store: DynamoDbStackStore,
+    private readonly store: StackStore,
     private readonly events: EventPublisher,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),

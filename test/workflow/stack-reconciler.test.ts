@@ -1,7 +1,7 @@
 import { createLogger } from '../../src/log/logger';
 import { StaleStackWriteError } from '../../src/stacks/errors';
 import { MAX_RESTARTS, StackReconciler } from '../../src/stacks/stack-reconciler';
-import { executionEndedHandler } from '../../src/stacks/stack-reconciler-context';
+import { executionEndedHandler } from '../../src/stacks/execution-ended-handler';
 import type { ComponentName } from '../../src/model/components';
 import { expectEventsForEveryTransition, suffix } from './fault-matrix';
 import { DELETE_ARN, createWorkflowHarness, type Execution, type Harness } from './workflow-harness';
