@@ -22,7 +22,7 @@ describe('StackRecorder', () => {
   it('records a step\'s move with a new version and publishes it once', async () => {
     const { stack } = await createdStack();
 
-    const after = await f.recorder.step(stack.id, 'network', { status: 'IN_PROGRESS', set: { startedAt: '2026-01-01T00:00:00.000Z' } });
+    const after = await f.recorder.recordStep(stack.id, 'network', { status: 'IN_PROGRESS', set: { startedAt: '2026-01-01T00:00:00.000Z' } });
 
     expect(after.version).toBe(stack.version + 1);
     expect((await f.recorder.load(stack.id)).steps.network).toMatchObject({ status: 'IN_PROGRESS', startedAt: '2026-01-01T00:00:00.000Z' });
@@ -31,9 +31,9 @@ describe('StackRecorder', () => {
 
   it('takes a repeated move (a retried step) as done: no new version, no second event', async () => {
     const { stack } = await createdStack();
-    await f.recorder.step(stack.id, 'network', { status: 'IN_PROGRESS' });
+    await f.recorder.recordStep(stack.id, 'network', { status: 'IN_PROGRESS' });
 
-    const again = await f.recorder.step(stack.id, 'network', { status: 'IN_PROGRESS' });
+    const again = await f.recorder.recordStep(stack.id, 'network', { status: 'IN_PROGRESS' });
 
     expect(again.version).toBe(stack.version + 1);
     expect(stepEvents()).toHaveLength(1);
@@ -42,8 +42,8 @@ describe('StackRecorder', () => {
   it('refuses a move the statuses do not allow, and changes nothing', async () => {
     const { stack } = await createdStack();
 
-    await expect(f.recorder.stack(stack.id, { status: 'DELETE_COMPLETE' })).rejects.toBeInstanceOf(StaleStackWriteError);
-    await expect(f.recorder.step(stack.id, 'network', { status: 'ROLLED_BACK' }, { whileStack: 'DELETE_IN_PROGRESS' })).rejects.toBeInstanceOf(StaleStackWriteError);
+    await expect(f.recorder.recordStackStatus(stack.id, { status: 'DELETE_COMPLETE' })).rejects.toBeInstanceOf(StaleStackWriteError);
+    await expect(f.recorder.recordStep(stack.id, 'network', { status: 'ROLLED_BACK' }, { whileStack: 'DELETE_IN_PROGRESS' })).rejects.toBeInstanceOf(StaleStackWriteError);
 
     expect(await f.recorder.load(stack.id)).toEqual(stack);
     expect(f.published).toEqual([]);
@@ -52,7 +52,7 @@ describe('StackRecorder', () => {
   it('refuses a write from an execution that is no longer the stack\'s current one', async () => {
     const { stack } = await createdStack();
 
-    const stale = f.recorder.step(stack.id, 'network', { status: 'IN_PROGRESS' }, { whileExecution: `${stack.id}-delete-1` });
+    const stale = f.recorder.recordStep(stack.id, 'network', { status: 'IN_PROGRESS' }, { whileExecution: `${stack.id}-delete-1` });
 
     await expect(stale).rejects.toBeInstanceOf(StaleStackWriteError);
     expect((await f.recorder.load(stack.id)).steps.network.status).toBe('PENDING');
@@ -60,9 +60,9 @@ describe('StackRecorder', () => {
 
   it('gives back the name, the VPC block and the live count when the stack reaches a released status', async () => {
     const { account, stack } = await createdStack('web');
-    await f.recorder.stack(stack.id, { status: 'ROLLBACK_IN_PROGRESS', reason: 'a step failed' });
+    await f.recorder.recordStackStatus(stack.id, { status: 'ROLLBACK_IN_PROGRESS', reason: 'a step failed' });
 
-    const ended = await f.recorder.stack(stack.id, { status: 'ROLLBACK_COMPLETE', reason: 'a step failed' });
+    const ended = await f.recorder.recordStackStatus(stack.id, { status: 'ROLLBACK_COMPLETE', reason: 'a step failed' });
 
     expect(ended).toMatchObject({ status: 'ROLLBACK_COMPLETE', statusReason: 'a step failed', released: true });
     expect(f.store.liveCount(account.id)).toBe(0);
@@ -77,10 +77,10 @@ describe('StackRecorder', () => {
     f.store.beforeWrite = async () => {
       if (raced) return;
       raced = true;
-      await other.step(stack.id, 'nat', { status: 'IN_PROGRESS' }); // a parallel branch writes between our read and our write
+      await other.recordStep(stack.id, 'nat', { status: 'IN_PROGRESS' }); // a parallel branch writes between our read and our write
     };
 
-    await f.recorder.step(stack.id, 'network', { status: 'IN_PROGRESS' });
+    await f.recorder.recordStep(stack.id, 'network', { status: 'IN_PROGRESS' });
 
     const now = await f.recorder.load(stack.id);
     expect([now.steps.network.status, now.steps.nat.status]).toEqual(['IN_PROGRESS', 'IN_PROGRESS']);
@@ -91,9 +91,9 @@ describe('StackRecorder', () => {
     const { stack } = await createdStack();
     f.publishFaults.failures = 1;
 
-    await f.recorder.step(stack.id, 'network', { status: 'IN_PROGRESS' });
+    await f.recorder.recordStep(stack.id, 'network', { status: 'IN_PROGRESS' });
     expect(f.published).toEqual([]);
-    await f.recorder.step(stack.id, 'network', { status: 'COMPLETE' });
+    await f.recorder.recordStep(stack.id, 'network', { status: 'COMPLETE' });
 
     expect(stepEvents().map((e) => e.detail['status'])).toEqual(['IN_PROGRESS', 'COMPLETE']);
   });

@@ -151,7 +151,7 @@ describe('StackService', () => {
     it('starts the teardown of a complete stack under a name of its own', async () => {
       const account = await f.connectedAccount();
       const created = await f.service.create(account.tenantId, f.request(account));
-      await f.recorder.stack(created.id, { status: 'CREATE_COMPLETE' });
+      await f.recorder.recordStackStatus(created.id, { status: 'CREATE_COMPLETE' });
 
       const deleting = await f.service.delete(account.tenantId, created.id);
 
@@ -181,9 +181,9 @@ describe('StackService', () => {
     it('answers a stack already deleted as it is, starting nothing', async () => {
       const account = await f.connectedAccount();
       const created = await f.service.create(account.tenantId, f.request(account));
-      await f.recorder.stack(created.id, { status: 'CREATE_COMPLETE' });
+      await f.recorder.recordStackStatus(created.id, { status: 'CREATE_COMPLETE' });
       await f.service.delete(account.tenantId, created.id);
-      await f.recorder.stack(created.id, { status: 'DELETE_COMPLETE' });
+      await f.recorder.recordStackStatus(created.id, { status: 'DELETE_COMPLETE' });
       const starts = f.started().length;
 
       await expect(f.service.delete(account.tenantId, created.id)).resolves.toMatchObject({ status: 'DELETE_COMPLETE' });
