@@ -12,7 +12,7 @@ import { createBranch, provisionStackDefinition } from '../src/stacks/workflow/s
 import { arns, LOCAL_HOST, names, REGION, SERVICE_ACCOUNT } from '../local/config';
 import { startEdgeServer } from '../local/edge/edge-server';
 import { createFunctionInvoker } from '../local/runtime/function-invoker';
-import { createStepFunctionsService } from '../local/services/step-functions';
+import { createStepFunctionsService } from '../local/stepfunctions/step-functions-service';
 import { substitutePlaceholders } from '../local/stepfunctions/local-state-machine';
 import type { ConnectedAccount, ExecutionRef, StackView } from './harness';
 import { SEQUENTIAL_EDGE_PORT } from './local-environment';

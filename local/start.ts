@@ -29,7 +29,7 @@ import { InvalidSpeedError, speedFromEnvironment } from './runtime/speed';
 import { createSandbox, type Sandbox } from './sandbox/sandbox';
 import { createEventBridgeService, type EventEnvelope } from './services/event-bridge';
 import { createSnsService } from './services/sns';
-import { createStepFunctionsService } from './services/step-functions';
+import { createStepFunctionsService } from './stepfunctions/step-functions-service';
 import { substitutePlaceholders } from './stepfunctions/local-state-machine';
 
 /**

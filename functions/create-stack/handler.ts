@@ -1,5 +1,5 @@
-import { stackApiContext } from '../../src/stacks/stack-api-context';
+import { stackApiFromEnv } from '../../src/stacks/stack-api-from-env';
 import { createStackRoute } from '../../src/stacks/stack-routes';
 
-const { service, options } = stackApiContext();
+const { service, options } = stackApiFromEnv();
 export const handler = createStackRoute(service, options);

@@ -1,4 +1,4 @@
-import { DEFAULT_SPEED } from '../sandbox/resource-timing';
+import { DEFAULT_SPEED } from '../sandbox/sandbox-clock';
 
 /**
  * GROUNDWORK_SPEED: the share of AWS's real durations the embedded default takes, for the

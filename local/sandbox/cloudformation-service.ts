@@ -1,13 +1,13 @@
+import { dependencyGraph } from '../../src/cfn/resource-graph';
 import { REGION } from '../config';
 import type { AwsRequest, AwsResponse, AwsService } from '../contracts';
 import { identifyCaller } from './caller-identity';
 import { AwsApiError, ValidationError } from './errors';
 import { answerQuery, QueryParameters, type XmlValue } from './query-protocol';
-import { assertAcyclic, dependencyGraph } from './resource-graph';
 import type { FaultRegistry } from './sandbox-faults';
 import type { EventRecord, ResourceRecord, StackRecord } from './sandbox-state';
 import type { StackEngine } from './stack-engine';
-import { parseTemplateBody, requiredCapabilities } from './stack-input';
+import { assertAcyclic, parseTemplateBody, requiredCapabilities } from './stack-input';
 
 /**
  * The sandbox's CloudFormation endpoint (query protocol, API version 2010-05-15): CreateStack,
@@ -188,7 +188,7 @@ function page<T>(params: QueryParameters, items: T[], name: string, render: (ite
 }
 
 function renderStack(engine: StackEngine, stack: StackRecord): XmlValue {
-  const template = engine.template(stack);
+  const template = engine.templates.template(stack);
   return {
     StackId: stack.stackId,
     StackName: stack.stackName,

@@ -1,8 +1,9 @@
+import { RESOURCE_TIMING, resourceSeconds, TIMING_AS_OF, type ResourceTiming } from '../../src/cfn/resource-timing';
 import type { AwsResponse, AwsService, SandboxHooks } from '../contracts';
 import { CallLog, type SandboxCall } from './call-log';
 import { createCloudFormationService } from './cloudformation-service';
 import { AwsApiError } from './errors';
-import { DEFAULT_SPEED, RESOURCE_TIMING, resourceSeconds, scaledMilliseconds, TIMING_AS_OF, type ResourceTiming } from './resource-timing';
+import { DEFAULT_SPEED, scaledMilliseconds } from './sandbox-clock';
 import { FaultRegistry, type SandboxFaults } from './sandbox-faults';
 import { loadState, StateWriter } from './sandbox-state';
 import { StackEngine } from './stack-engine';

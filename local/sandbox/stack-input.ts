@@ -1,7 +1,7 @@
 import { readTemplate } from '../../src/cfn/read-template';
 import type { CfnParameter, CfnTemplate } from '../../src/cfn/template-types';
 import { validateTemplate } from '../../src/cfn/validate-template';
-import { ValidationError } from './errors';
+import { AwsApiError, ValidationError } from './errors';
 import { isListParameterType, sha256 } from './template-evaluator';
 
 /**
@@ -24,6 +24,42 @@ export interface GivenParameter {
 export interface GivenTag {
   Key?: string | undefined;
   Value?: string | undefined;
+}
+
+export interface CreateStackRequest {
+  stackName: string;
+  templateBody: string;
+  parameters: GivenParameter[];
+  capabilities: string[];
+  tags: GivenTag[];
+  notificationArns: string[];
+  roleArn?: string;
+  onFailure?: string;
+  disableRollback?: boolean;
+  timeoutInMinutes?: number;
+  clientRequestToken?: string;
+  enableTerminationProtection?: boolean;
+}
+
+export type OnFailure = 'ROLLBACK' | 'DELETE' | 'DO_NOTHING';
+
+/** A CreateStack request's template, parameters and tags as CloudFormation accepts them, or its refusal. */
+export function checkCreateStackRequest(request: CreateStackRequest): { template: CfnTemplate; parameters: Record<string, string>; tags: Record<string, string>; onFailure: OnFailure } {
+  checkStackName(request.stackName);
+  const template = parseTemplateBody(request.templateBody);
+  const parameters = resolveParameters(template, request.parameters);
+  const tags = resolveTags(request.tags);
+  const missing = missingCapabilities(template, request.capabilities);
+  if (missing.length > 0) throw new AwsApiError('InsufficientCapabilitiesException', `Requires capabilities : [${missing.join(', ')}]`);
+  if (template.Transform !== undefined) throw new ValidationError('The sandbox account does not run macros or transforms (Transform); expand the template first.');
+  if (request.onFailure !== undefined && request.disableRollback !== undefined) {
+    throw new ValidationError('You cannot specify both DisableRollback and OnFailure.');
+  }
+  const onFailure = request.onFailure ?? (request.disableRollback ? 'DO_NOTHING' : 'ROLLBACK');
+  if (onFailure !== 'ROLLBACK' && onFailure !== 'DELETE' && onFailure !== 'DO_NOTHING') {
+    throw new ValidationError(`1 validation error detected: Value '${onFailure}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [ROLLBACK, DELETE, DO_NOTHING]`);
+  }
+  return { template, parameters, tags, onFailure };
 }
 
 export function checkStackName(name: string): void {
@@ -159,4 +195,23 @@ export function resolveTags(tags: readonly GivenTag[]): Record<string, string> {
     resolved[tag.Key] = tag.Value;
   }
   return resolved;
+}
+
+/** Refuses a template whose resources wait on each other in a circle, as CloudFormation does. */
+export function assertAcyclic(graph: ReadonlyMap<string, readonly string[]>): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): void => {
+    if (state.get(node) === 'done') return;
+    if (state.get(node) === 'visiting') {
+      const cycle = path.slice(path.indexOf(node));
+      throw new ValidationError(`Circular dependency between resources: [${cycle.join(', ')}]`);
+    }
+    state.set(node, 'visiting');
+    path.push(node);
+    for (const next of graph.get(node) ?? []) visit(next);
+    path.pop();
+    state.set(node, 'done');
+  };
+  for (const node of graph.keys()) visit(node);
 }

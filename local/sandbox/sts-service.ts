@@ -44,7 +44,7 @@ export function createStsService(options: StsServiceOptions): AwsService {
     }
 
     const denied = new AccessDeniedError(`User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
-    const role = engine.findRole(roleArn);
+    const role = engine.accounts.findRole(roleArn);
     // A role that does not exist is refused exactly like one that does not trust the caller.
     if (!role) throw denied;
     const context = {
@@ -80,7 +80,7 @@ export function createStsService(options: StsServiceOptions): AwsService {
 
   function getCallerIdentity(caller: Caller): { [name: string]: XmlValue } {
     if (caller.kind === 'account') return { UserId: caller.account, Account: caller.account, Arn: caller.arn };
-    const roleId = engine.findRole(caller.roleArn)?.roleId ?? 'AROA000000000000000000';
+    const roleId = engine.accounts.findRole(caller.roleArn)?.roleId ?? 'AROA000000000000000000';
     return { UserId: `${roleId}:${caller.sessionName}`, Account: caller.account, Arn: caller.arn };
   }
 

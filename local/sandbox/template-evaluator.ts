@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CfnTemplate, CfnValue } from '../../src/cfn/template-types';
+import { fnCidr } from '../../src/model/cidr';
 import { TemplateResolutionError } from './errors';
 
 /**
@@ -12,6 +13,9 @@ import { TemplateResolutionError } from './errors';
  * Shared by the sandbox account (local/sandbox) and the CloudFormation double of the unit tests
  * (test/support/cloudformation-double.ts). The sandbox passes a ResourceLookup so that resources it
  * created answer with what they got (a custom resource's Data, for one).
+ *
+ * Longer than 400 lines on purpose: it is one of the two CloudFormation intrinsic evaluators (with
+ * src/network/reachability/resolve-stack.ts), and each function's rules read best side by side.
  */
 
 /** What the evaluator needs to know of the stack. */
@@ -315,7 +319,12 @@ export class TemplateEvaluator {
       }
       case 'Fn::Cidr': {
         const [block, count, bits] = args.map((a) => String(this.value(a)));
-        return cidrs(block ?? '', Number(count), Number(bits));
+        try {
+          return fnCidr(block ?? '', Number(count), Number(bits));
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          throw new TemplateResolutionError(`Template error: ${error.message}`);
+        }
       }
       case 'Fn::ImportValue': {
         const name = String(this.value(argument));
@@ -561,23 +570,6 @@ export class TemplateEvaluator {
   private alnum(seed: string, length: number): string {
     return BigInt(`0x${this.hex(seed, 32)}`).toString(36).toUpperCase().slice(0, length);
   }
-}
-
-/** Fn::Cidr: `count` consecutive blocks of `bits` host bits carved from the start of `block`. */
-function cidrs(block: string, count: number, bits: number): string[] {
-  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(block);
-  if (!match || !Number.isInteger(count) || count < 1 || count > 256 || !Number.isInteger(bits) || bits < 1) {
-    throw new TemplateResolutionError(`Template error: Fn::Cidr cannot divide ${block} into ${count} blocks of ${bits} bits`);
-  }
-  const octets = match.slice(1, 5).map(Number);
-  const start = octets.reduce((address, octet) => address * 256 + octet, 0);
-  const prefix = 32 - bits;
-  if (prefix < Number(match[5])) throw new TemplateResolutionError(`Template error: Fn::Cidr blocks of ${bits} bits do not fit in ${block}`);
-  const size = 2 ** bits;
-  return Array.from({ length: count }, (_, index) => {
-    const address = start + index * size;
-    return `${[24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.')}/${prefix}`;
-  });
 }
 
 export function sha256(text: string): string {

@@ -7,19 +7,14 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { queryOwnerIndex } from '../store/query-owner-index';
+import { accountKey, awsAccountKey, externalIdKey, liveStacksCounterKey, liveStacksIndex, tenantAccountsIndex } from '../store/table-keys';
 import type { Account } from './account';
 import { AccountAlreadyRegisteredError, AccountHasLiveStacksError, ConcurrentModificationError } from './errors';
 
 /**
- * Accounts in the Groundwork table:
- *   ACCOUNT#<id> / ACCOUNT                               the account, listed per tenant through gsi1
- *   EXTERNAL_ID#<externalId> / EXTERNAL_ID               guards ExternalId uniqueness
- *   TENANT#<t>#AWS_ACCOUNT#<awsAccountId> / AWS_ACCOUNT  one registration per AWS account per tenant
- *   ACCOUNT#<id> / LIVE_STACKS                           how many of its stacks may hold resources
- * Stacks count themselves in LIVE_STACKS in the transactions that create and release them (each
- * creation also checks the account is CONNECTED), and the account's deletion requires it to be 0,
- * so an account and a stack in it can never be deleted and created at once. Live stacks are also
- * listed through gsi1pk ACCOUNT#<id>#LIVE_STACKS (eventually consistent: a quick first answer).
+ * Accounts in the Groundwork table (keys and layout: store/table-keys.ts). Stacks count
+ * themselves in the account's LIVE_STACKS item, and the account's deletion requires it to be 0,
+ * so an account and a stack in it can never be deleted and created at once.
  */
 export interface AccountPage {
   items: Account[];
@@ -46,14 +41,6 @@ export interface AccountStore {
   delete(account: Account): Promise<void>;
   hasLiveStacks(accountId: string): Promise<boolean>;
 }
-
-export const accountKey = (id: string) => ({ pk: `ACCOUNT#${id}`, sk: 'ACCOUNT' });
-/** The count of the account's live stacks, attribute `count` (absent item: none). */
-export const liveStacksCounterKey = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'LIVE_STACKS' });
-const externalIdKey = (externalId: string) => ({ pk: `EXTERNAL_ID#${externalId}`, sk: 'EXTERNAL_ID' });
-const awsAccountKey = (tenantId: string, awsAccountId: string) => ({ pk: `TENANT#${tenantId}#AWS_ACCOUNT#${awsAccountId}`, sk: 'AWS_ACCOUNT' });
-const tenantAccountsIndex = (tenantId: string) => `TENANT#${tenantId}#ACCOUNTS`;
-export const liveStacksIndex = (accountId: string) => `ACCOUNT#${accountId}#LIVE_STACKS`;
 
 const ITEM_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt']);
 

@@ -43,7 +43,7 @@ export const onboardingCallbackEnvSchema = z.extend(baseEnvSchema, {
   ),
 });
 
-export const stacksApiEnvSchema = z.extend(accountsApiEnvSchema, {
+export const stacksApiEnvSchema = z.extend(apiEnvSchema, {
   PROVISION_STATE_MACHINE_ARN: arn('states'),
   DELETE_STATE_MACHINE_ARN: arn('states'),
 });

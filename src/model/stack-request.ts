@@ -2,6 +2,7 @@
 // where zod/v3 added ~60 KB and zod 4 classic ~96 KB (docs/decisions/0008).
 // Objects take z.prefault, which parses its default as v3's .default() did (nested defaults filled).
 import * as z from 'zod/mini';
+import { IPV4_CIDR_PATTERN, isVpcPrefix, VPC_SIZE_RULE, writtenPrefixLength } from './cidr';
 
 /**
  * The one schema of a stack request, shared by `POST /v1/stacks` and `POST /v1/plans`.
@@ -9,9 +10,7 @@ import * as z from 'zod/mini';
  * Objects are strict: an unknown field is an error, never silently dropped.
  */
 
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
-
-export const cidrSchema = z.string().check(z.regex(IPV4_CIDR, 'must be an IPv4 CIDR block such as 10.0.0.0/16'));
+export const cidrSchema = z.string().check(z.regex(IPV4_CIDR_PATTERN, 'must be an IPv4 CIDR block such as 10.0.0.0/16'));
 
 export const NAT_MODES = ['instance', 'gateway', 'gateway-per-az', 'none'] as const;
 export const FRONTEND_TYPES = ['alb', 'apigateway', 'none'] as const;
@@ -20,14 +19,7 @@ const pattern = (regex: RegExp, message: string) => z.string().check(z.regex(reg
 const wholeNumber = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 
 export const networkSchema = z.strictObject({
-  cidr: z.optional(
-    cidrSchema.check(
-      z.refine((cidr) => {
-        const prefix = Number(cidr.split('/')[1]);
-        return prefix >= 16 && prefix <= 20;
-      }, 'the VPC block must be between /16 and /20 so every tier has room in every AZ'),
-    ),
-  ),
+  cidr: z.optional(cidrSchema.check(z.refine((cidr) => isVpcPrefix(writtenPrefixLength(cidr)), `the VPC block ${VPC_SIZE_RULE}`))),
   azCount: z._default(z.union([z.literal(2), z.literal(3)]), 3),
   nat: z._default(z.enum(NAT_MODES), 'instance'),
   /** Interface endpoints (Secrets Manager, ECR, CloudWatch Logs). Always on when nat is none. */
@@ -101,7 +93,7 @@ export const stackRequestSchema = z
       if (bastion.enabled) {
         if (bastion.allowedCidr === undefined) {
           issue(['bastion', 'allowedCidr'], 'is required when the bastion is enabled: the CIDR your operators connect from');
-        } else if (Number(bastion.allowedCidr.split('/')[1]) < 16) {
+        } else if (writtenPrefixLength(bastion.allowedCidr) < 16) {
           issue(['bastion', 'allowedCidr'], 'must be /16 or narrower: a bastion open to the internet (such as 0.0.0.0/0) is refused');
         }
       } else if (bastion.allowedCidr !== undefined || bastion.keyName !== undefined) {

@@ -1,11 +1,11 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CIDR_SCOPE_VERSION_SORT_KEY, cidrOfSortKey, cidrScopePartition } from '../store/table-keys';
 
 /**
  * The VPC blocks a tenant's live stacks hold in one account and region, so a new stack's block
- * overlaps none of them (they may later be peered or joined by a transit gateway):
- *   CIDRS#<tenant>#<accountId>#<region> / CIDR#<cidr>   { stackId }
- * Creating a stack reserves its block with a conditional write in the same transaction as the
- * stack; deleting the stack releases it.
+ * overlaps none of them (they may later be peered or joined by a transit gateway); the items are
+ * laid out in store/table-keys.ts. Creating a stack reserves its block with a conditional write
+ * in the same transaction as the stack; deleting the stack releases it.
  */
 export interface CidrRegistry {
   taken(scope: CidrScope): Promise<string[]>;
@@ -16,9 +16,6 @@ export interface CidrScope {
   accountId: string;
   region: string;
 }
-
-export const cidrScopeKey = (scope: CidrScope) => `CIDRS#${scope.tenantId}#${scope.accountId}#${scope.region}`;
-export const cidrItemKey = (scope: CidrScope, cidr: string) => ({ pk: cidrScopeKey(scope), sk: `CIDR#${cidr}` });
 
 export class DynamoDbCidrRegistry implements CidrRegistry {
   constructor(
@@ -40,14 +37,14 @@ export class DynamoDbCidrRegistry implements CidrRegistry {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :scope',
-          ExpressionAttributeValues: { ':scope': cidrScopeKey(scope) },
+          ExpressionAttributeValues: { ':scope': cidrScopePartition(scope) },
           ConsistentRead: true,
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
       for (const item of page.Items ?? []) {
-        if (item['sk'] === 'SCOPE') version = Number(item['version']);
-        else taken.push(String(item['sk']).slice('CIDR#'.length));
+        if (item['sk'] === CIDR_SCOPE_VERSION_SORT_KEY) version = Number(item['version']);
+        else taken.push(cidrOfSortKey(String(item['sk'])));
       }
       start = page.LastEvaluatedKey;
     } while (start);

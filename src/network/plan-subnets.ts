@@ -1,5 +1,5 @@
-import { Address4 } from 'ip-address';
-import { MAX_VPC_PREFIX, MIN_VPC_PREFIX } from './allocate-cidr';
+import { networkForm, nthSubnet } from '../model/cidr';
+import { requireVpcCidr } from './allocate-cidr';
 import { InvalidCidrError } from './errors';
 import type { NetworkPlan, PlannedSubnet, SubnetTier } from '../model/network-plan';
 
@@ -31,8 +31,8 @@ export function planSubnets(vpcCidr: string, azCount: 2 | 3): NetworkPlan {
   if (azCount !== 2 && azCount !== 3) {
     throw new InvalidCidrError('network.azCount', String(azCount), 'is not an AZ count we plan for: use 2 or 3');
   }
-  const vpc = parseVpc(vpcCidr);
-  const vpcPrefix = vpc.subnetMask;
+  const vpc = requireVpcCidr(vpcCidr, 'network.cidr');
+  const vpcPrefix = vpc.prefix;
   const privatePrefix = vpcPrefix + PRIVATE_PREFIX_DELTA;
   const edgePrefix = vpcPrefix + EDGE_PREFIX_DELTA;
 
@@ -40,14 +40,14 @@ export function planSubnets(vpcCidr: string, azCount: 2 | 3): NetworkPlan {
   const subnet = (tier: SubnetTier, azIndex: number, prefix: number, slot: number): PlannedSubnet => ({
     tier,
     azIndex,
-    cidr: nthBlock(vpc, prefix, slot),
+    cidr: nthSubnet(vpc, prefix, slot),
   });
   // Slot numbers are counted in blocks of the subnet's own size from the VPC start; the private
   // quarters come first, so the edge tiers start at 3/4 of the VPC: slot 24 in /(vpc+5) units.
   const firstEdgeSlot = 3 * 2 ** (EDGE_PREFIX_DELTA - PRIVATE_PREFIX_DELTA);
 
   return {
-    vpcCidr: vpc.networkForm(),
+    vpcCidr: networkForm(vpc),
     azCount,
     subnets: [
       ...azIndexes.map((az) => subnet('public', az, edgePrefix, firstEdgeSlot + az)),
@@ -55,26 +55,4 @@ export function planSubnets(vpcCidr: string, azCount: 2 | 3): NetworkPlan {
       ...azIndexes.map((az) => subnet('isolated', az, edgePrefix, firstEdgeSlot + EDGE_SLOTS_PER_TIER + az)),
     ],
   };
-}
-
-/** The `index`-th block of size /`prefix` from the start of the VPC. */
-function nthBlock(vpc: Address4, prefix: number, index: number): string {
-  const size = 1n << BigInt(32 - prefix);
-  const start = vpc.startAddress().bigInt() + BigInt(index) * size;
-  return `${Address4.fromBigInt(start).correctForm()}/${prefix}`;
-}
-
-function parseVpc(vpcCidr: string): Address4 {
-  // Address4 reads a bare address as a /32; a VPC block must say its size.
-  const vpc = vpcCidr.includes('/') && Address4.isValid(vpcCidr) ? new Address4(vpcCidr) : undefined;
-  if (vpc === undefined) {
-    throw new InvalidCidrError('network.cidr', vpcCidr, 'is not an IPv4 CIDR block such as 10.0.0.0/16');
-  }
-  if (vpc.subnetMask < MIN_VPC_PREFIX || vpc.subnetMask > MAX_VPC_PREFIX) {
-    throw new InvalidCidrError('network.cidr', vpcCidr, `must be between /${MIN_VPC_PREFIX} and /${MAX_VPC_PREFIX} so every tier has room in every AZ`);
-  }
-  if (vpc.bigInt() !== vpc.startAddress().bigInt()) {
-    throw new InvalidCidrError('network.cidr', vpcCidr, `does not start on its block boundary; did you mean ${vpc.networkForm()}?`);
-  }
-  return vpc;
 }

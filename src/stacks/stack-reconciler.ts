@@ -1,10 +1,10 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { startExecutionOnce } from '../aws/workflow-client';
 import type { Logger } from '../log/logger';
 import { leftoversOf, teardownExecutionName, type Stack } from './stack';
 import { BUSY_STATUSES } from '../model/statuses';
+import { stackIdOfExecutionInput, startStackExecution } from './stack-execution';
 import type { StackRecorder } from './stack-recorder';
-import type { DynamoDbStackStore } from './stack-store';
+import type { StackStore } from './stack-store';
 
 /**
  * Finishes what a workflow left half-done. A workflow records its own ending, also when a step
@@ -33,7 +33,7 @@ export interface ExecutionEnded {
 export type Reconciled = 'restarted' | 'ended' | 'ignored';
 
 export interface StackReconcilerDeps {
-  store: DynamoDbStackStore;
+  store: StackStore;
   recorder: StackRecorder;
   sfn: SFNClient;
   deleteStateMachineArn: string;
@@ -44,7 +44,7 @@ export class StackReconciler {
   constructor(private readonly deps: StackReconcilerDeps) {}
 
   async executionEnded(ended: ExecutionEnded): Promise<Reconciled> {
-    const stackId = stackIdOf(ended.input);
+    const stackId = stackIdOfExecutionInput(ended.input);
     const log = { stackId, executionName: ended.executionName, executionStatus: ended.status };
     const stack = stackId === undefined ? undefined : await this.deps.store.get(stackId);
     if (!stack || !BUSY_STATUSES.includes(stack.status)) return this.ignore('no stack waits on this execution', log);
@@ -59,7 +59,7 @@ export class StackReconciler {
     const stopped = `The ${stack.status === 'CREATE_IN_PROGRESS' ? 'provisioning' : creating ? 'rollback' : 'teardown'} workflow stopped before it finished (${ended.status}${ended.error ? `: ${ended.error}` : ''})`;
     if ((stack.restarts ?? 0) >= MAX_RESTARTS) {
       const leftovers = leftoversOf(stack);
-      await this.deps.recorder.stack(stack.id, {
+      await this.deps.recorder.recordStackStatus(stack.id, {
         status: creating ? 'ROLLBACK_FAILED' : 'DELETE_FAILED',
         reason: `${stopped}, ${MAX_RESTARTS + 1} times; not tried again. These CloudFormation stacks may remain: ${leftovers.map((l) => l.cloudFormationStackName).join(', ') || 'none'}`,
         set: { leftovers },
@@ -81,21 +81,11 @@ export class StackReconciler {
   }
 
   private startTeardown(stack: Stack): Promise<void> {
-    return startExecutionOnce(this.deps.sfn, { stateMachineArn: this.deps.deleteStateMachineArn, name: stack.executionName, input: JSON.stringify({ stackId: stack.id }) });
+    return startStackExecution(this.deps.sfn, this.deps.deleteStateMachineArn, stack);
   }
 
   private ignore(why: string, log: Record<string, unknown>): Reconciled {
     this.deps.logger.info(`execution ended; nothing to do: ${why}`, log);
     return 'ignored';
-  }
-}
-
-function stackIdOf(input: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(input);
-    const id = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['stackId'] : undefined;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -4,7 +4,7 @@ import type { ComponentName } from '../model/components';
 import { StackNotFoundError, StaleStackWriteError } from './errors';
 import { type Stack, type StackStep } from './stack';
 import { BUSY_STATUSES, RELEASED_STATUSES, STACK_TRANSITIONS, STEP_TRANSITIONS, type StackStatus, type StepStatus } from '../model/statuses';
-import type { DynamoDbStackStore, StackEvent } from './stack-store';
+import type { StackEvent, StackStore } from './stack-store';
 
 /**
  * The one way a stack's state changes: read, apply an allowed transition, write conditionally
@@ -22,7 +22,7 @@ export interface StackChange {
   status: StackStatus;
   reason?: string;
   set?: Partial<Pick<Stack, 'leftovers' | 'executionName' | 'deleteCount' | 'restarts'>>;
-  /** Made only while this is still the stack's current execution (see step()). */
+  /** Made only while this is still the stack's current execution (see recordStep()). */
   whileExecution?: string;
 }
 
@@ -72,7 +72,7 @@ function statusChange(stack: Stack, status: StackStatus, reason: string | undefi
 
 export class StackRecorder {
   constructor(
-    private readonly store: DynamoDbStackStore,
+    private readonly store: StackStore,
     private readonly events: EventPublisher,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
@@ -89,7 +89,7 @@ export class StackRecorder {
    * `whileExecution`: only if that is (still) the stack's current execution — a step of an
    * execution that was stopped and replaced may still be running, and must not write over its successor.
    */
-  async step(stackId: string, component: ComponentName, change: StepChange, options: { whileStack?: StackStatus; whileExecution?: string } = {}): Promise<Stack> {
+  async recordStep(stackId: string, component: ComponentName, change: StepChange, options: { whileStack?: StackStatus; whileExecution?: string } = {}): Promise<Stack> {
     return this.record(stackId, (stack, at) => {
       if (options.whileStack !== undefined && stack.status !== options.whileStack) {
         throw new StaleStackWriteError(`step ${component} of ${stackId} not changed: the stack is ${stack.status}, not ${options.whileStack}`);
@@ -123,7 +123,7 @@ export class StackRecorder {
     });
   }
 
-  async stack(stackId: string, change: StackChange): Promise<Stack> {
+  async recordStackStatus(stackId: string, change: StackChange): Promise<Stack> {
     return this.record(stackId, (stack, at) => {
       assertCurrentExecution(stack, change.whileExecution, 'status');
       if (stack.status === change.status) return undefined;

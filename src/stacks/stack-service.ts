@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { executionArn, startExecutionOnce } from '../aws/workflow-client';
+import { executionArn } from '../aws/workflow-client';
 import { createHash } from 'node:crypto';
-import type { AccountService } from '../accounts/account-service';
+import type { AccountLookup } from '../accounts/account-lookup';
 import { randomId } from '../accounts/onboarding-credentials';
 import { ValidationError } from '../errors';
 import type { Logger } from '../log/logger';
@@ -11,10 +11,11 @@ import { COMPONENTS, componentStackName, componentsFor, type ComponentName } fro
 import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from './errors';
 import { runsTeardown, stackView, teardownExecutionName, type Stack, type StackStep } from './stack';
 import { BUSY_STATUSES } from '../model/statuses';
+import { stackExecutionInput, startStackExecution } from './stack-execution';
 import { StackReconciler, type ExecutionEnded } from './stack-reconciler';
 import type { StackRecorder } from './stack-recorder';
 import type { StackRequest } from '../model/stack-request';
-import type { DynamoDbStackStore } from './stack-store';
+import type { StackStore } from './stack-store';
 
 /**
  * Creating, reading and deleting stacks. Creation is one transaction (the stack, its name, its
@@ -22,9 +23,9 @@ import type { DynamoDbStackStore } from './stack-store';
  * execution is started under a name derived from the stack id, so starting it twice is harmless.
  */
 export interface StackServiceDeps {
-  store: DynamoDbStackStore;
+  store: StackStore;
   recorder: StackRecorder;
-  accounts: AccountService;
+  accounts: AccountLookup;
   sfn: SFNClient;
   provisionStateMachineArn: string;
   deleteStateMachineArn: string;
@@ -90,12 +91,12 @@ export class StackService {
         case 'created':
           this.deps.logger.info('stack created', { tenantId, stackId: stack.id, accountId: account.id, vpcCidr });
           try {
-            await this.start(this.deps.provisionStateMachineArn, stack.executionName, stack.id);
+            await startStackExecution(this.deps.sfn, this.deps.provisionStateMachineArn, stack);
           } catch (error) {
             // No workflow, so nothing was built: end the stack now, freeing its name and block for a retry.
             const reason = 'The provisioning workflow could not be started; nothing was created. Retry the request.';
-            await this.deps.recorder.stack(stack.id, { status: 'ROLLBACK_IN_PROGRESS', reason });
-            await this.deps.recorder.stack(stack.id, { status: 'ROLLBACK_COMPLETE', reason });
+            await this.deps.recorder.recordStackStatus(stack.id, { status: 'ROLLBACK_IN_PROGRESS', reason });
+            await this.deps.recorder.recordStackStatus(stack.id, { status: 'ROLLBACK_COMPLETE', reason });
             throw error;
           }
           await this.deps.recorder.publishPending(stack.id).catch((error: unknown) => this.deps.logger.warn('stack events not published yet; they stay pending', { stackId: stack.id, error }));
@@ -126,7 +127,7 @@ export class StackService {
     if (!record) return undefined;
     if (record.requestHash !== hash) throw new IdempotencyKeyReusedError();
     const stack = await this.deps.store.get(record.stackId);
-    if (stack?.status === 'CREATE_IN_PROGRESS') await this.start(this.deps.provisionStateMachineArn, stack.executionName, stack.id);
+    if (stack?.status === 'CREATE_IN_PROGRESS') await startStackExecution(this.deps.sfn, this.deps.provisionStateMachineArn, stack);
     return JSON.parse(record.response) as StackView;
   }
 
@@ -162,7 +163,7 @@ export class StackService {
   /** The stack's current execution, if it has ended (or, well after the stack changed, never started). */
   private async endedExecution(stack: Stack): Promise<ExecutionEnded | undefined> {
     const machine = runsTeardown(stack) ? this.deps.deleteStateMachineArn : this.deps.provisionStateMachineArn;
-    const input = JSON.stringify({ stackId: stack.id });
+    const input = stackExecutionInput(stack.id);
     try {
       const { status, error } = await this.deps.sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(machine, stack.executionName) }));
       if (status !== 'FAILED' && status !== 'TIMED_OUT' && status !== 'ABORTED') return undefined;
@@ -172,11 +173,6 @@ export class StackService {
       if (this.now().getTime() - Date.parse(stack.updatedAt) < START_GRACE_MS) return undefined;
       return { executionName: stack.executionName, status: 'ABORTED', input, error: 'ExecutionDoesNotExist' };
     }
-  }
-
-  /** Starting an execution whose name exists with the same input is a no-op: safe to repeat. */
-  private start(stateMachineArn: string, name: string, stackId: string): Promise<void> {
-    return startExecutionOnce(this.deps.sfn, { stateMachineArn, name, input: JSON.stringify({ stackId }) });
   }
 
   async get(tenantId: string, stackId: string): Promise<Stack> {
@@ -214,15 +210,15 @@ export class StackService {
       // A teardown already under way (a DELETE, or the rollback a stopped creation was handed to)
       // is (re)started, not repeated: its execution name is its own, so should its start have failed, this starts it.
       if (!runsTeardown(stack)) throw new StackBusyError(stack.id, stack.status);
-      await this.start(this.deps.deleteStateMachineArn, stack.executionName, stack.id);
+      await startStackExecution(this.deps.sfn, this.deps.deleteStateMachineArn, stack);
       return stackView(stack);
     }
-    const deleting = await this.deps.recorder.stack(stack.id, {
+    const deleting = await this.deps.recorder.recordStackStatus(stack.id, {
       status: 'DELETE_IN_PROGRESS',
       // A new operation of the customer's: it gets its own budget of automatic restarts.
       set: { executionName: teardownExecutionName(stack.id, stack.deleteCount + 1), deleteCount: stack.deleteCount + 1, restarts: 0 },
     });
-    await this.start(this.deps.deleteStateMachineArn, deleting.executionName, deleting.id);
+    await startStackExecution(this.deps.sfn, this.deps.deleteStateMachineArn, deleting);
     return stackView(deleting);
   }
 }

@@ -5,23 +5,33 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { accountKey, liveStacksCounterKey, liveStacksIndex } from '../accounts/account-store';
-import { cidrItemKey, cidrScopeKey, DynamoDbCidrRegistry, type CidrScope } from '../network/cidr-registry';
+import { DynamoDbCidrRegistry, type CidrScope } from '../network/cidr-registry';
 import type { StackStatusChangeDetail, StackStepStatusChangeDetail } from '../events/event-details';
 import { decodeCursor, encodeCursor } from '../store/page-cursor';
 import { queryOwnerIndex } from '../store/query-owner-index';
+import {
+  STACK_EVENT_PREFIX,
+  accountKey,
+  cidrItemKey,
+  cidrScopeVersionKey,
+  idempotencyKey,
+  liveStacksCounterKey,
+  liveStacksIndex,
+  stackEventKey,
+  stackEventSortKey,
+  stackKey,
+  stackLiveKey,
+  stackNameKey,
+  stackPartition,
+  tenantStacksIndex,
+} from '../store/table-keys';
 import type { Stack } from './stack';
 
 /**
- * Stacks in the Groundwork table:
- *   STACK#<id> / STACK                       the stack (listed per tenant through gsi1)
- *   STACK#<id> / LIVE                        while it may hold resources (gsi1: ACCOUNT#<a>#LIVE_STACKS)
- *   STACK#<id> / EVENT#<version>#<n>         its history; `pending` until published to EventBridge
- *   STACKNAME#<t>#<a>#<region>#<name>        one live stack per name
- *   CIDRS#<t>#<a>#<region> / CIDR#<block>    its VPC block; / SCOPE versions the scope so two
- *                                            creations cannot both pass the overlap check
- *   IDEMPOTENCY#<t>#<key>                    the request a key was first used with (24 h)
+ * Stacks in the Groundwork table (keys and layout: store/table-keys.ts): the stack, its live
+ * marker, its name and VPC block locks, its history and the idempotency keys of its creation.
  * Every change is one transaction, conditional on the version read.
  */
 export type StackEvent =
@@ -43,16 +53,39 @@ export type CreateOutcome =
   /** The account stopped being CONNECTED (or was deleted) after it was read. */
   | { kind: 'account-changed' };
 
-const stackKey = (id: string) => ({ pk: `STACK#${id}`, sk: 'STACK' });
-const liveKey = (id: string) => ({ pk: `STACK#${id}`, sk: 'LIVE' });
-const nameKey = (s: { tenantId: string; accountId: string; region: string; name: string }) => ({
-  pk: `STACKNAME#${s.tenantId}#${s.accountId}#${s.region}#${s.name}`,
-  sk: 'STACKNAME',
-});
-const scopeLockKey = (scope: CidrScope) => ({ pk: cidrScopeKey(scope), sk: 'SCOPE' });
-const idempotencyKey = (tenantId: string, key: string) => ({ pk: `IDEMPOTENCY#${tenantId}#${key}`, sk: 'IDEMPOTENCY' });
-const tenantStacksIndex = (tenantId: string) => `TENANT#${tenantId}#STACKS`;
-const eventSortKey = (version: number, index: number) => `EVENT#${String(version).padStart(10, '0')}#${index}`;
+export interface CreateOptions {
+  /** The version of the VPC block scope that was read to allocate the stack's block. */
+  scopeVersion: number;
+  idempotency?: { key: string; requestHash: string; response: string };
+  events: readonly StackEvent[];
+}
+
+export interface SaveOptions {
+  /** The stack reached a released status: free its name, block and live marker too. */
+  release?: boolean;
+  signal?: AbortSignal;
+}
+
+export type StackEventPage = { items: Array<StackEvent & { sequence: string }>; nextToken?: string };
+
+export interface StackStore {
+  /** The blocks taken in the scope, and the version a creation must find unchanged to take another. */
+  cidrScope(scope: CidrScope): Promise<{ taken: string[]; version: number }>;
+  /** The stack, its locks, its first events and its idempotency key: all, or (with the reason) none. */
+  create(stack: Stack, options: CreateOptions): Promise<CreateOutcome>;
+  idempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  get(id: string): Promise<Stack | undefined>;
+  /** Newest first. */
+  listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<{ items: Stack[]; nextToken?: string }>;
+  /** Replaces `before` by `after` with the change's events; false when another writer got there first. */
+  save(before: Stack, after: Stack, events: readonly StackEvent[], options?: SaveOptions): Promise<boolean>;
+  /** The stack's history, oldest first. */
+  events(stackId: string, options: { limit: number; nextToken?: string; pendingOnly?: boolean }): Promise<StackEventPage>;
+  /** Takes an event for publication; false if another writer already took it. */
+  claimForPublication(stackId: string, sequence: string): Promise<boolean>;
+  /** Gives a claimed event back when its publication failed, so a later change sends it. */
+  releaseClaim(stackId: string, sequence: string): Promise<void>;
+}
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 const ITEM_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk']);
@@ -69,7 +102,7 @@ function stackItem(stack: Stack) {
 
 function eventItems(stack: Stack, events: readonly StackEvent[]) {
   return events.map((event, index) => ({
-    ...{ pk: `STACK#${stack.id}`, sk: eventSortKey(stack.version, index) },
+    ...{ pk: stackPartition(stack.id), sk: stackEventSortKey(stack.version, index) },
     type: event.type,
     detail: event.detail,
     pending: 1,
@@ -81,8 +114,18 @@ function conflicted(error: TransactionCanceledException): boolean {
   return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
 }
 
-/** Counts a stack into (1) or out of (-1) its account's live stacks; see account-store. */
-function countLiveStack(tableName: string, accountId: string, by: 1 | -1) {
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** The items of a creation, by what each guards. */
+type CreationItem = 'stack' | 'live' | 'name' | 'cidr' | 'scopeVersion' | 'accountConnected' | 'liveCount' | 'event' | 'idempotency';
+
+/** The named items whose condition failed: DynamoDB gives one reason per item, in the items' order. */
+function failedConditions<Name extends string>(items: ReadonlyArray<{ name: Name }>, error: TransactionCanceledException): Set<Name> {
+  return new Set(items.filter((_, index) => error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed').map((item) => item.name));
+}
+
+/** Counts a stack into (1) or out of (-1) its account's live stacks (see table-keys). */
+function countLiveStack(tableName: string, accountId: string, by: 1 | -1): TransactItem {
   return {
     Update: {
       TableName: tableName,
@@ -98,78 +141,98 @@ function scopeOf(stack: Stack): CidrScope {
   return { tenantId: stack.tenantId, accountId: stack.accountId, region: stack.region };
 }
 
-export class DynamoDbStackStore {
+export class DynamoDbStackStore implements StackStore {
+  private readonly cidrs: DynamoDbCidrRegistry;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
-
-  cidrScope(scope: CidrScope): Promise<{ taken: string[]; version: number }> {
-    return new DynamoDbCidrRegistry(this.client, this.tableName).scope(scope);
+  ) {
+    this.cidrs = new DynamoDbCidrRegistry(client, tableName);
   }
 
-  async create(stack: Stack, options: { scopeVersion: number; idempotency?: { key: string; requestHash: string; response: string }; events: readonly StackEvent[] }): Promise<CreateOutcome> {
+  cidrScope(scope: CidrScope): Promise<{ taken: string[]; version: number }> {
+    return this.cidrs.scope(scope);
+  }
+
+  async create(stack: Stack, options: CreateOptions): Promise<CreateOutcome> {
+    const items = this.creationItems(stack, options);
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items.map(({ item }) => item) }));
+      return { kind: 'created' };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const failed = failedConditions(items, error);
+      if (failed.has('idempotency')) return { kind: 'idempotency-race' };
+      if (failed.has('name')) {
+        const lock = await this.client.send(new GetCommand({ TableName: this.tableName, Key: stackNameKey(stack), ConsistentRead: true }));
+        return { kind: 'name-taken', existingStackId: String(lock.Item?.['stackId'] ?? 'unknown') };
+      }
+      if (failed.has('accountConnected')) return { kind: 'account-changed' };
+      // A concurrent transaction on the same items (real DynamoDB says TransactionConflict): allocate again.
+      if (failed.has('cidr') || failed.has('scopeVersion') || conflicted(error)) return { kind: 'cidr-race' };
+      throw error;
+    }
+  }
+
+  /** One transaction, each item named after what it guards, so a cancellation is read by name. */
+  private creationItems(stack: Stack, options: CreateOptions): Array<{ name: CreationItem; item: TransactItem }> {
+    const TableName = this.tableName;
     const scope = scopeOf(stack);
-    const items = [
-      { Put: { TableName: this.tableName, Item: stackItem(stack), ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: this.tableName, Item: { ...liveKey(stack.id), gsi1pk: liveStacksIndex(stack.accountId), gsi1sk: stack.id } } },
-      { Put: { TableName: this.tableName, Item: { ...nameKey(stack), stackId: stack.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: this.tableName, Item: { ...cidrItemKey(scope, stack.network.vpcCidr), stackId: stack.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    const firstScopeUse = options.scopeVersion === 0;
+    return [
+      { name: 'stack', item: { Put: { TableName, Item: stackItem(stack), ConditionExpression: 'attribute_not_exists(pk)' } } },
+      { name: 'live', item: { Put: { TableName, Item: { ...stackLiveKey(stack.id), gsi1pk: liveStacksIndex(stack.accountId), gsi1sk: stack.id } } } },
+      { name: 'name', item: { Put: { TableName, Item: { ...stackNameKey(stack), stackId: stack.id }, ConditionExpression: 'attribute_not_exists(pk)' } } },
+      { name: 'cidr', item: { Put: { TableName, Item: { ...cidrItemKey(scope, stack.network.vpcCidr), stackId: stack.id }, ConditionExpression: 'attribute_not_exists(pk)' } } },
       {
-        Update: {
-          TableName: this.tableName,
-          Key: scopeLockKey(scope),
-          UpdateExpression: 'SET #version = :next',
-          ConditionExpression: options.scopeVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':next': options.scopeVersion + 1, ...(options.scopeVersion === 0 ? {} : { ':expected': options.scopeVersion }) },
+        name: 'scopeVersion',
+        item: {
+          Update: {
+            TableName,
+            Key: cidrScopeVersionKey(scope),
+            UpdateExpression: 'SET #version = :next',
+            ConditionExpression: firstScopeUse ? 'attribute_not_exists(pk)' : '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':next': options.scopeVersion + 1, ...(firstScopeUse ? {} : { ':expected': options.scopeVersion }) },
+          },
         },
       },
       {
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: accountKey(stack.accountId),
-          ConditionExpression: '#status = :connected',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':connected': 'CONNECTED' },
+        name: 'accountConnected',
+        item: {
+          ConditionCheck: {
+            TableName,
+            Key: accountKey(stack.accountId),
+            ConditionExpression: '#status = :connected',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':connected': 'CONNECTED' },
+          },
         },
       },
-      countLiveStack(this.tableName, stack.accountId, 1),
-      ...eventItems(stack, options.events).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+      { name: 'liveCount', item: countLiveStack(TableName, stack.accountId, 1) },
+      ...eventItems(stack, options.events).map((Item) => ({ name: 'event' as const, item: { Put: { TableName, Item } } })),
       ...(options.idempotency
         ? [
             {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...idempotencyKey(stack.tenantId, options.idempotency.key),
-                  requestHash: options.idempotency.requestHash,
-                  response: options.idempotency.response,
-                  stackId: stack.id,
-                  expiresAt: Math.floor(Date.parse(stack.createdAt) / 1000) + IDEMPOTENCY_TTL_SECONDS,
+              name: 'idempotency' as const,
+              item: {
+                Put: {
+                  TableName,
+                  Item: {
+                    ...idempotencyKey(stack.tenantId, options.idempotency.key),
+                    requestHash: options.idempotency.requestHash,
+                    response: options.idempotency.response,
+                    stackId: stack.id,
+                    expiresAt: Math.floor(Date.parse(stack.createdAt) / 1000) + IDEMPOTENCY_TTL_SECONDS,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
                 },
-                ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
           ]
         : []),
     ];
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-      return { kind: 'created' };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const failed = (index: number) => error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
-      if (options.idempotency && failed(items.length - 1)) return { kind: 'idempotency-race' };
-      if (failed(2)) {
-        const lock = await this.client.send(new GetCommand({ TableName: this.tableName, Key: nameKey(stack), ConsistentRead: true }));
-        return { kind: 'name-taken', existingStackId: String(lock.Item?.['stackId'] ?? 'unknown') };
-      }
-      // A concurrent transaction on the same items (real DynamoDB says TransactionConflict): allocate again.
-      if (failed(5)) return { kind: 'account-changed' };
-      if (failed(3) || failed(4) || conflicted(error)) return { kind: 'cidr-race' };
-      throw error;
-    }
   }
 
   async idempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | undefined> {
@@ -194,7 +257,7 @@ export class DynamoDbStackStore {
    * with the change's events; a stack that reaches a released status frees its name, block and
    * live marker in the same transaction. Returns false when another writer got there first.
    */
-  async save(before: Stack, after: Stack, events: readonly StackEvent[], options: { release?: boolean; signal?: AbortSignal } = {}): Promise<boolean> {
+  async save(before: Stack, after: Stack, events: readonly StackEvent[], options: SaveOptions = {}): Promise<boolean> {
     const scope = scopeOf(after);
     const items = [
       {
@@ -209,8 +272,8 @@ export class DynamoDbStackStore {
       ...eventItems(after, events).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
       ...(options.release
         ? [
-            { Delete: { TableName: this.tableName, Key: liveKey(after.id) } },
-            { Delete: { TableName: this.tableName, Key: nameKey(after) } },
+            { Delete: { TableName: this.tableName, Key: stackLiveKey(after.id) } },
+            { Delete: { TableName: this.tableName, Key: stackNameKey(after) } },
             { Delete: { TableName: this.tableName, Key: cidrItemKey(scope, after.network.vpcCidr) } },
             // Counted out only if it was counted in, so the count cannot drift below what lives.
             ...(after.countsAsLive === true ? [countLiveStack(this.tableName, after.accountId, -1)] : []),
@@ -226,17 +289,16 @@ export class DynamoDbStackStore {
     }
   }
 
-  /** The stack's history, oldest first. */
-  async events(stackId: string, options: { limit: number; nextToken?: string; pendingOnly?: boolean }): Promise<{ items: Array<StackEvent & { sequence: string }>; nextToken?: string }> {
+  async events(stackId: string, options: { limit: number; nextToken?: string; pendingOnly?: boolean }): Promise<StackEventPage> {
     const start = options.nextToken ? decodeCursor(options.nextToken) : undefined;
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :stack AND begins_with(sk, :event)',
-        ExpressionAttributeValues: { ':stack': `STACK#${stackId}`, ':event': 'EVENT#' },
+        ExpressionAttributeValues: { ':stack': stackPartition(stackId), ':event': STACK_EVENT_PREFIX },
         ConsistentRead: true,
         ...(options.pendingOnly ? { FilterExpression: 'attribute_exists(pending)' } : { Limit: options.limit }),
-        ...(start ? { ExclusiveStartKey: { pk: `STACK#${stackId}`, sk: start.s } } : {}),
+        ...(start ? { ExclusiveStartKey: stackEventKey(stackId, start.s) } : {}),
       }),
     );
     const items = (result.Items ?? []).map((item) => ({ type: item['type'], detail: item['detail'], sequence: String(item['sk']) }) as StackEvent & { sequence: string });
@@ -244,13 +306,12 @@ export class DynamoDbStackStore {
     return { items, ...(result.LastEvaluatedKey && last && !options.pendingOnly ? { nextToken: encodeCursor({ s: last.sequence, id: stackId }) } : {}) };
   }
 
-  /** Takes an event for publication; false if another writer already took it. */
   async claimForPublication(stackId: string, sequence: string): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `STACK#${stackId}`, sk: sequence },
+          Key: stackEventKey(stackId, sequence),
           UpdateExpression: 'REMOVE pending',
           ConditionExpression: 'attribute_exists(pending)',
         }),
@@ -262,10 +323,9 @@ export class DynamoDbStackStore {
     }
   }
 
-  /** Gives a claimed event back when its publication failed, so a later change sends it. */
   async releaseClaim(stackId: string, sequence: string): Promise<void> {
     await this.client.send(
-      new UpdateCommand({ TableName: this.tableName, Key: { pk: `STACK#${stackId}`, sk: sequence }, UpdateExpression: 'SET pending = :one', ExpressionAttributeValues: { ':one': 1 } }),
+      new UpdateCommand({ TableName: this.tableName, Key: stackEventKey(stackId, sequence), UpdateExpression: 'SET pending = :one', ExpressionAttributeValues: { ':one': 1 } }),
     );
   }
 }

@@ -2,7 +2,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
  * The single Groundwork table. serverless.yml declares the same keys (a test holds them equal);
- * tests and local mode create it from here.
+ * tests and local mode create it from here. What each item is, and its key: table-keys.ts.
  *   pk / sk          the item's own key (ACCOUNT#<id> / ACCOUNT, …)
  *   gsi1pk / gsi1sk  listings by owner (TENANT#<tenant>#ACCOUNTS / <createdAt>#<id>, …)
  *   expiresAt        DynamoDB TTL, epoch seconds (dedupe records of registration requests)

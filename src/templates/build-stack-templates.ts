@@ -23,9 +23,17 @@ const BUILDERS: Record<ComponentName, (input: StackTemplateInput) => ComponentTe
 };
 
 /**
+ * The CloudFormation template of one component, with where its parameters come from, or
+ * undefined when the request does not deploy that component. Pure: no AWS calls.
+ */
+export function buildComponentTemplate(input: StackTemplateInput, component: ComponentName): ComponentTemplate | undefined {
+  return componentsFor(input.request).includes(component) ? BUILDERS[component](input) : undefined;
+}
+
+/**
  * The CloudFormation template of every component the request deploys, in componentsFor's
  * (dependency-respecting) order, each with where its parameters come from. Pure: no AWS calls.
  */
 export function buildStackTemplates(input: StackTemplateInput): ComponentTemplate[] {
-  return componentsFor(input.request).map((component) => BUILDERS[component](input));
+  return componentsFor(input.request).flatMap((component) => buildComponentTemplate(input, component) ?? []);
 }

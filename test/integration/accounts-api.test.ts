@@ -1,7 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AccountService } from '../../src/accounts/account-service';
-import { DynamoDbAccountStore, liveStacksIndex } from '../../src/accounts/account-store';
+import { DynamoDbAccountStore } from '../../src/accounts/account-store';
+import { liveStacksIndex } from '../../src/store/table-keys';
 import {
   createAccountRoute,
   deleteAccountRoute,

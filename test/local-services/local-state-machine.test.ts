@@ -32,6 +32,8 @@ describe('runLocalStateMachine', () => {
 
     expect(output).toEqual({ a: 1 });
     // Unscaled, the two waits take 100 s; upper bounds stay far from that so a busy machine passes.
+    // Measured on the wall clock on purpose: it proves the Wait timers really wait, scaled by
+    // timeScale (the injected clock), rather than being skipped; a timer never fires early.
     expect(tookMs).toBeGreaterThanOrEqual(900);
     expect(tookMs).toBeLessThan(30_000);
     expect(entered(events)).toEqual(['Wait:Fixed', 'Wait:Until']);

@@ -12,7 +12,9 @@ import {
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEdgeServer, type EdgeServer } from '../../local/edge/edge-server';
-import { createStepFunctionsService, StateFileError, type ExecutionRecord, type ExecutionStatusChangeDetail, type StepFunctionsService } from '../../local/services/step-functions';
+import { StateFileError } from '../../local/stepfunctions/errors';
+import type { ExecutionRecord, ExecutionStatusChangeDetail } from '../../local/stepfunctions/execution-record';
+import { createStepFunctionsService, type StepFunctionsService } from '../../local/stepfunctions/step-functions-service';
 import { substitutePlaceholders } from '../../local/stepfunctions/local-state-machine';
 import { clientConfig, temporaryDirectory, waitFor } from './edge-support';
 
@@ -78,14 +80,14 @@ async function stackWorkflow(input: unknown) {
   switch (step.action) {
     case 'deploy':
       if (step.component === failComponent) throw Object.assign(new Error(`${step.component} failed: injected`), { name: 'ComponentFailedError' });
-      return step.component === 'network' ? { status: 'IN_PROGRESS', waitSeconds: 60, attempt: 0 } : { status: 'SKIPPED' };
+      return step.component === 'network' ? { outcome: 'IN_PROGRESS', waitSeconds: 60, attempt: 0 } : { outcome: 'SKIPPED' };
     case 'check':
-      return { status: 'COMPLETE' };
+      return { outcome: 'COMPLETE' };
     case 'delete':
     case 'check-deletion':
-      return { status: 'GONE' };
+      return { outcome: 'GONE' };
     default:
-      return { status: 'DONE' };
+      return { outcome: 'DONE' };
   }
 }
 
@@ -142,7 +144,9 @@ describe('the local Step Functions, through the plain SFN client', () => {
     const done = await finished(executionArn!);
     expect(done.status).toBe('SUCCEEDED');
     expect(JSON.parse(done.output ?? 'null')).toEqual({ doubled: 42 });
-    // The Wait said 100 s; scaled by 0.01 it takes about a second, not a hundred.
+    // The Wait said 100 s; scaled by 0.01 it takes about a second, not a hundred. The dates come
+    // from the service's clock, but the Wait runs on real timers at waitScale: that they really
+    // wait is what this proves, so the lower bound is tight and the upper one wide for a busy machine.
     const tookMs = done.stopDate!.getTime() - done.startDate!.getTime();
     expect(tookMs).toBeGreaterThanOrEqual(900);
     expect(tookMs).toBeLessThan(30_000); // unscaled: 100 s

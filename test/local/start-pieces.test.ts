@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { endpoints } from '../../local/config';
 import { TEMPLATES_PREFIX, onboardingTemplateRoute } from '../../local/api/onboarding-template-route';
-import { DEFAULT_SPEED } from '../../local/sandbox/resource-timing';
+import { DEFAULT_SPEED } from '../../local/sandbox/sandbox-clock';
 import { InvalidSpeedError, speedFromEnvironment } from '../../local/runtime/speed';
 
 /** The parts of `npm start` that are plain functions: its speed setting and the onboarding template it serves. */

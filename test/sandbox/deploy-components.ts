@@ -25,7 +25,7 @@ export async function deployComponents(cfn: CloudFormationClient, account: strin
     await cfn.send(
       new CreateStackCommand({ StackName: component.stackName, TemplateBody: JSON.stringify(component.template), Parameters: parameters, Capabilities: ['CAPABILITY_IAM'] }),
     );
-    const stack = await waitForStack(cfn, component.stackName, 20_000);
+    const stack = await waitForStack(cfn, component.stackName);
     done.set(component.component, stack);
     return stack;
   };

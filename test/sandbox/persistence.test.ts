@@ -51,11 +51,12 @@ afterAll(async () => {
 });
 
 /** Records each custom-resource request; answers it SUCCESS when `answer` is set. */
-function customResourceHooks(answer: boolean, seen: string[]): SandboxHooks {
+function customResourceHooks(answer: boolean, seen: string[], onPublish: () => void = () => undefined): SandboxHooks {
   return {
     async publishToTopic(_topic, message) {
       const request = JSON.parse(message) as { ResponseURL: string; StackId: string; RequestId: string; LogicalResourceId: string; RequestType: string };
       seen.push(`${request.RequestType} ${request.RequestId}`);
+      onPublish();
       if (!answer) return;
       setTimeout(() => {
         void fetch(request.ResponseURL, {
@@ -68,11 +69,24 @@ function customResourceHooks(answer: boolean, seen: string[]): SandboxHooks {
   };
 }
 
+/** Resolves as `promise` does, or fails with `message` after `ms`. */
+async function within(promise: Promise<void>, ms: number, message: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  try {
+    await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('the sandbox across a restart', () => {
   it('keeps stacks, roles and sessions, finishes what was in progress, and asks waiting custom resources again', async () => {
     // Prepare: one stack complete, one waiting on its custom resource, one still creating.
     const firstSeen: string[] = [];
-    const first = await startSandboxEdge({ stateFile, speed: 0.01, hooks: customResourceHooks(false, firstSeen) });
+    let published = (): void => undefined;
+    const firstPublished = new Promise<void>((resolve) => (published = resolve));
+    const first = await startSandboxEdge({ stateFile, speed: 0.01, hooks: customResourceHooks(false, firstSeen, () => published()) });
     edges.push(first);
     const cfn = first.cloudFormation(ACCOUNT);
     await cfn.send(new CreateStackCommand({ StackName: 'kept', TemplateBody: keptTemplate, Capabilities: ['CAPABILITY_NAMED_IAM'] }));
@@ -80,7 +94,9 @@ describe('the sandbox across a restart', () => {
     const { Credentials } = await first.sts(ACCOUNT).send(new AssumeRoleCommand({ RoleArn: outputsOf(kept)['RoleArn'], RoleSessionName: 'before-restart' }));
     await cfn.send(new CreateStackCommand({ StackName: 'waiting', TemplateBody: waitingTemplate }));
     await cfn.send(new CreateStackCommand({ StackName: 'slow', TemplateBody: slowTemplate }));
-    while (firstSeen.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The request goes out after the custom resource's scaled time (well under a second); the
+    // bound only turns a request that never comes into a failure that says so.
+    await within(firstPublished, 30_000, 'the first sandbox never published the custom resource request');
     const { Stacks: beforeStop } = await cfn.send(new DescribeStacksCommand({}));
     const keptEvents = await stackEvents(cfn, 'kept');
 

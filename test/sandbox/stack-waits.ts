@@ -1,7 +1,12 @@
 import { DescribeStackEventsCommand, DescribeStacksCommand, type CloudFormationClient, type Stack, type StackEvent } from '@aws-sdk/client-cloudformation';
 
-/** Polls DescribeStacks, as a customer's tooling would, until the stack's operation has ended. */
-export async function waitForStack(client: CloudFormationClient, stackName: string, timeoutMs = 15_000): Promise<Stack> {
+/**
+ * Polls DescribeStacks, as a customer's tooling would, until the stack's operation has ended.
+ * How long that takes is set by the sandbox's speed (its injectable clock); the wall-clock
+ * deadline only bounds a stack that never ends, so it is wide (a loaded 2-core machine runs the
+ * scaled timers late) and below jest's 120 s timeout, so the failure names the stack.
+ */
+export async function waitForStack(client: CloudFormationClient, stackName: string, timeoutMs = 60_000): Promise<Stack> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));

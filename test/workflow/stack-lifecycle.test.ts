@@ -138,7 +138,7 @@ describe('late steps', () => {
     const before = h.double.allStacks().filter((s) => s.stackName.startsWith(`groundwork-${created.id}-`)).length;
     // network was created, failed and rolled back: a late deploy of it is refused; cluster never started and is skipped.
     await expect(h.workflow({ action: 'deploy', stackId: created.id, component: 'network' })).rejects.toMatchObject({ name: 'ComponentFailedError' });
-    await expect(h.workflow({ action: 'deploy', stackId: created.id, component: 'cluster' })).resolves.toEqual({ status: 'SKIPPED' });
+    await expect(h.workflow({ action: 'deploy', stackId: created.id, component: 'cluster' })).resolves.toEqual({ outcome: 'SKIPPED' });
     expect(h.double.allStacks().filter((s) => s.stackName.startsWith(`groundwork-${created.id}-`)).length).toBe(before);
   });
 });
@@ -151,14 +151,14 @@ describe('a deploy racing the rollback', () => {
     const created = await h.stacks.create(account.tenantId, h.request(account));
     const stackId = created.id;
     // A deploy of nat claimed its step; then the rollback starts before its CreateStack lands.
-    await h.recorder.step(stackId, 'nat', { status: 'IN_PROGRESS', set: { startedAt: new Date().toISOString() } }, { whileStack: 'CREATE_IN_PROGRESS' });
-    await h.recorder.stack(stackId, { status: 'ROLLBACK_IN_PROGRESS', reason: 'a sibling failed' });
+    await h.recorder.recordStep(stackId, 'nat', { status: 'IN_PROGRESS', set: { startedAt: new Date().toISOString() } }, { whileStack: 'CREATE_IN_PROGRESS' });
+    await h.recorder.recordStackStatus(stackId, { status: 'ROLLBACK_IN_PROGRESS', reason: 'a sibling failed' });
     // A deploy arriving now cannot claim anything.
     await expect(h.workflow({ action: 'deploy', stackId, component: 'secrets' })).rejects.toMatchObject({ name: 'ComponentFailedError' });
 
     // Act + Assess: the teardown does not write nat off while its CreateStack may still land…
-    expect(await h.workflow({ action: 'delete', stackId, component: 'nat' })).toMatchObject({ status: 'DELETING' });
-    expect(await h.workflow({ action: 'check-deletion', stackId, component: 'nat', attempt: 0 })).toMatchObject({ status: 'DELETING' });
+    expect(await h.workflow({ action: 'delete', stackId, component: 'nat' })).toMatchObject({ outcome: 'DELETING' });
+    expect(await h.workflow({ action: 'check-deletion', stackId, component: 'nat', attempt: 0 })).toMatchObject({ outcome: 'DELETING' });
     // …and when it lands, it is found and deleted.
     await h.double.send(
       new CreateStackCommand({
@@ -168,7 +168,7 @@ describe('a deploy racing the rollback', () => {
       }),
     );
     await h.double.send(new DescribeStacksCommand({ StackName: `groundwork-${stackId}-nat` }));
-    expect(await h.workflow({ action: 'delete', stackId, component: 'nat' })).toMatchObject({ status: 'DELETING' });
+    expect(await h.workflow({ action: 'delete', stackId, component: 'nat' })).toMatchObject({ outcome: 'DELETING' });
     for (let i = 0; i < 5 && h.liveComponentStacks(stackId).includes(`groundwork-${stackId}-nat`); i += 1) {
       await h.workflow({ action: 'check-deletion', stackId, component: 'nat', attempt: i });
     }

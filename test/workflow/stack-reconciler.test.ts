@@ -1,7 +1,7 @@
 import { createLogger } from '../../src/log/logger';
 import { StaleStackWriteError } from '../../src/stacks/errors';
 import { MAX_RESTARTS, StackReconciler } from '../../src/stacks/stack-reconciler';
-import { executionEndedHandler } from '../../src/stacks/stack-reconciler-context';
+import { executionEndedHandler } from '../../src/stacks/execution-ended-handler';
 import type { ComponentName } from '../../src/model/components';
 import { expectEventsForEveryTransition, suffix } from './fault-matrix';
 import { DELETE_ARN, createWorkflowHarness, type Execution, type Harness } from './workflow-harness';
@@ -101,7 +101,7 @@ describe('a teardown execution that stopped before it finished', () => {
     // The stopped execution's last step, arriving late (Step Functions names its execution in the input).
     await expect(h.workflow({ action: 'finish', stackId: created.id, outcome: 'delete', execution: stopped.name })).rejects.toThrow(StaleStackWriteError);
     const late = { whileExecution: stopped.name };
-    await expect(h.recorder.step(created.id, 'frontend', { status: 'FAILED', set: { reason: 'late' } }, late)).rejects.toThrow(StaleStackWriteError);
+    await expect(h.recorder.recordStep(created.id, 'frontend', { status: 'FAILED', set: { reason: 'late' } }, late)).rejects.toThrow(StaleStackWriteError);
     await h.settle();
     expect((await h.stacks.get(account.tenantId, created.id)).status).toBe('DELETE_COMPLETE');
   });

@@ -87,13 +87,13 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
   const crash: CrashFault = {};
   // The step handlers see a recorder that dies, when asked, on the write after CreateStack.
   const crashingRecorder = Object.create(recorder) as StackRecorder;
-  crashingRecorder.step = async (stackId, component, change, options) => {
+  crashingRecorder.recordStep = async (stackId, component, change, options) => {
     // The write that records CreateStack's answer (the step's CloudFormation stack id).
     if (crash.component === component && change.set?.cloudFormationStackId !== undefined && (crash.times ?? Number.POSITIVE_INFINITY) > 0) {
       crash.times = (crash.times ?? Number.POSITIVE_INFINITY) - 1;
       throw new Error(`injected crash after CreateStack of ${component}`);
     }
-    return recorder.step(stackId, component, change, options);
+    return recorder.recordStep(stackId, component, change, options);
   };
   const deps: StackWorkflowDeps = { recorder: crashingRecorder, accounts: accountStore, cloudFormation: customerCloudFormationFactory(sts), logger, now };
   const workflow = createStackWorkflow(deps);

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { registrationRequestKey } from '../../store/table-keys';
 
 /**
  * Remembers each custom-resource request (by CloudFormation's RequestId) so a redelivered SNS
@@ -14,7 +15,6 @@ export interface RegistrationRequestStore {
 }
 
 const RETENTION_SECONDS = 7 * 24 * 60 * 60;
-const requestKey = (requestId: string) => ({ pk: `CFN_REQUEST#${requestId}`, sk: 'CFN_REQUEST' });
 
 export class DynamoDbRegistrationRequestStore implements RegistrationRequestStore {
   constructor(
@@ -28,7 +28,7 @@ export class DynamoDbRegistrationRequestStore implements RegistrationRequestStor
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...requestKey(requestId), state: 'RECEIVED', claimedAt, expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS },
+          Item: { ...registrationRequestKey(requestId), state: 'RECEIVED', claimedAt, expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -40,7 +40,7 @@ export class DynamoDbRegistrationRequestStore implements RegistrationRequestStor
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: requestKey(requestId),
+          Key: registrationRequestKey(requestId),
           UpdateExpression: 'SET claimedAt = :now',
           ConditionExpression: '#state = :received AND claimedAt < :stale',
           ExpressionAttributeNames: { '#state': 'state' },
@@ -58,7 +58,7 @@ export class DynamoDbRegistrationRequestStore implements RegistrationRequestStor
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: requestKey(requestId),
+        Key: registrationRequestKey(requestId),
         UpdateExpression: 'SET #state = :answered, answeredStatus = :status, answeredAt = :now',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':answered': 'ANSWERED', ':status': status, ':now': now.toISOString() },

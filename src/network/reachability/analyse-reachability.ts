@@ -5,12 +5,9 @@ import {
   ALL_TRAFFIC, EMPTY_PORT_SET, PROTOCOLS, intersectPortSets, isAllTraffic, isEmptyPortSet, portSetOfRule, unionPortSets,
   type PortSet, type Protocol,
 } from './port-set';
-import {
-  readNetworkModel, ROLES, type NetworkModel, type Peer, type Placement, type Role, type Route, type RouteTargetKind, type Rule, type Subnet,
-} from './read-network-model';
+import { ROLES, type Peer, type Placement, type Role, type Route, type RouteTargetKind, type Rule, type Subnet } from './network-model-types';
+import { readNetworkModel, type NetworkModel } from './read-network-model';
 import type { ResolvedStack } from './resolve-stack';
-
-export { ROLES, type Role, type RouteTargetKind };
 
 /**
  * `vpc`: any other network interface in the VPC — one Groundwork did not create (a customer's

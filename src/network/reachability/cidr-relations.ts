@@ -1,15 +1,10 @@
-import { Address4 } from 'ip-address';
+import { contains, overlaps, parseIpv4Cidr, type Ipv4Block } from '../../model/cidr';
 
 /**
  * How two IPv4 blocks relate, for matching security-group rules and routes against subnets.
  * Blocks are compared as closed [first, last] address ranges, so a rule on 10.0.0.0/8 overlaps a
  * subnet 10.0.32.0/20 whatever their prefix lengths.
  */
-
-interface AddressRange {
-  first: bigint;
-  last: bigint;
-}
 
 /**
  * Blocks that hold no internet unicast address: RFC 1918, shared (RFC 6598), link-local, loopback,
@@ -20,41 +15,31 @@ const NON_INTERNET_BLOCKS = [
   '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8', '0.0.0.0/8', '224.0.0.0/3',
 ];
 
-/** Whether `cidr` is a well-formed IPv4 CIDR block (a bare address is not). */
-export function isIpv4Cidr(cidr: string): boolean {
-  return cidr.includes('/') && Address4.isValid(cidr);
-}
-
 /**
  * Parsing is by far the dearest part, and an analysis asks about the same few blocks many times.
  * Bounded, because a warm Lambda analyses plan after plan with different blocks.
  */
-const ranges = new Map<string, AddressRange>();
-const MAX_CACHED_RANGES = 10_000;
+const blocks = new Map<string, Ipv4Block>();
+const MAX_CACHED_BLOCKS = 10_000;
 
-function rangeOf(cidr: string): AddressRange {
-  const known = ranges.get(cidr);
+function blockOf(cidr: string): Ipv4Block {
+  const known = blocks.get(cidr);
   if (known !== undefined) return known;
-  if (!isIpv4Cidr(cidr)) throw new RangeError(`${JSON.stringify(cidr)} is not an IPv4 CIDR block`);
-  const address = new Address4(cidr);
-  const range = { first: address.startAddress().bigInt(), last: address.endAddress().bigInt() };
-  if (ranges.size >= MAX_CACHED_RANGES) ranges.clear();
-  ranges.set(cidr, range);
-  return range;
+  const block = parseIpv4Cidr(cidr);
+  if (block === undefined) throw new RangeError(`${JSON.stringify(cidr)} is not an IPv4 CIDR block`);
+  if (blocks.size >= MAX_CACHED_BLOCKS) blocks.clear();
+  blocks.set(cidr, block);
+  return block;
 }
 
 /** Every address of `inner` is in `outer`. */
 export function cidrContains(outer: string, inner: string): boolean {
-  const a = rangeOf(outer);
-  const b = rangeOf(inner);
-  return a.first <= b.first && b.last <= a.last;
+  return contains(blockOf(outer), blockOf(inner));
 }
 
 /** The two blocks share at least one address. */
 export function cidrsOverlap(left: string, right: string): boolean {
-  const a = rangeOf(left);
-  const b = rangeOf(right);
-  return a.first <= b.last && b.first <= a.last;
+  return overlaps(blockOf(left), blockOf(right));
 }
 
 /**

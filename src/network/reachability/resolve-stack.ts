@@ -14,6 +14,10 @@ import { UnresolvedReferenceError, UnsupportedTemplateError } from './errors';
  * error. A name that does not resolve (a Ref to nothing, a parameter without a source, an output
  * the source component does not declare) is always an error: a guess here would make the
  * reachability proof worthless.
+ *
+ * Longer than ~400 lines on purpose: it is a symbolic evaluator of CloudFormation's intrinsic
+ * functions (Ref, GetAtt, Sub, Join, Select, If, …), and each intrinsic's rules read best beside
+ * the others, as in the sandbox's concrete evaluator (local/sandbox/template-evaluator.ts).
  */
 
 export type ResolvedScalar = string | number | boolean | null;

@@ -1,5 +1,5 @@
 import type { ReachabilityFlow, ReachabilityReport } from './analyse-reachability';
-import { ROLES } from './analyse-reachability';
+import { ROLES } from './network-model-types';
 import { SUBNET_TIERS } from '../../model/network-plan';
 
 /**

@@ -1,6 +1,6 @@
 import { criticalPathSeconds } from '../../cfn/resource-graph';
 import type { CfnTemplate } from '../../cfn/template-types';
-import { buildStackTemplates } from '../../templates/build-stack-templates';
+import { buildComponentTemplate } from '../../templates/build-stack-templates';
 import type { ComponentName } from '../../model/components';
 import type { Stack } from '../stack';
 
@@ -34,7 +34,7 @@ export function expectedSeconds(template: CfnTemplate, operation: StackOperation
 
 /** Typical seconds for one component of a Groundwork stack, from the template its request builds. */
 export function componentSeconds(stack: Pick<Stack, 'id' | 'tenantId' | 'request' | 'network'>, component: ComponentName, operation: StackOperation): number {
-  const built = buildStackTemplates({ request: stack.request, network: stack.network, tenantId: stack.tenantId, stackId: stack.id }).find((t) => t.component === component);
+  const built = buildComponentTemplate({ request: stack.request, network: stack.network, tenantId: stack.tenantId, stackId: stack.id }, component);
   return built ? expectedSeconds(built.template, operation) : FALLBACK_SECONDS;
 }
 

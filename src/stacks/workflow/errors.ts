@@ -45,18 +45,3 @@ export const TRANSIENT_ERRORS = [
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
 ] as const;
-
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailable', 'InternalFailure', 'RequestTimeout', 'TimeoutError']);
-const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'InvalidClientTokenId', 'ExpiredToken']);
-
-/** Maps an AWS SDK error from a customer's account to what the workflow does about it. */
-export function classifyCustomerError(error: unknown, action: string): Error {
-  if (!(error instanceof Error)) return new ComponentFailedError(`${action} failed: ${String(error)}`);
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-  if (THROTTLING.has(error.name) || status >= 500) return new CustomerApiThrottledError(`${action} was throttled or failed transiently (${error.name})`, { cause: error });
-  if (DENIED.has(error.name) || status === 403) {
-    return new CustomerAccessDeniedError(`${action} was refused in the customer account (${error.name}: ${error.message}). Check that the onboarding stack is still in place.`, { cause: error });
-  }
-  if (error.name === 'ValidationError') return new ComponentFailedError(`${action} was rejected: ${error.message}`, { cause: error });
-  return error;
-}

@@ -72,10 +72,10 @@ export function createBranch(component: ComponentName, then?: Branch): Branch {
   const done = then ? then.StartAt : `${C}Created`;
   const states: States = {
     [`Deploy${C}`]: task({ action: 'deploy', component }, { next: `${C}Deployed`, catchTo: `Record${C}Failure` }),
-    [`${C}Deployed`]: choice('$.result.status', { IN_PROGRESS: `Wait${C}` }, done),
+    [`${C}Deployed`]: choice('$.result.outcome', { IN_PROGRESS: `Wait${C}` }, done),
     [`Wait${C}`]: { Type: 'Wait', SecondsPath: '$.result.waitSeconds', Next: `Check${C}` },
     [`Check${C}`]: task({ action: 'check', component, 'attempt.$': '$.result.attempt' }, { next: `${C}Checked`, catchTo: `Record${C}Failure` }),
-    [`${C}Checked`]: choice('$.result.status', { IN_PROGRESS: `Wait${C}` }, done),
+    [`${C}Checked`]: choice('$.result.outcome', { IN_PROGRESS: `Wait${C}` }, done),
     [`Record${C}Failure`]: task({ action: 'fail-step', component, 'error.$': '$.error' }, { next: `${C}Failed`, resultPath: null, catchTo: `${C}Failed`, catchResultPath: null }),
     [`${C}Failed`]: { Type: 'Fail', Error: 'ComponentFailed', Cause: `${component} could not be created` },
     ...(then ? then.States : { [`${C}Created`]: { Type: 'Succeed' } }),
@@ -89,10 +89,10 @@ export function deleteBranch(component: ComponentName, then?: Branch): Branch {
   const done = then ? then.StartAt : `${C}Deleted`;
   const states: States = {
     [`Delete${C}`]: task({ action: 'delete', component }, { next: `${C}DeletionStarted`, catchTo: `Abandon${C}` }),
-    [`${C}DeletionStarted`]: choice('$.result.status', { DELETING: `WaitDeletion${C}` }, done),
+    [`${C}DeletionStarted`]: choice('$.result.outcome', { DELETING: `WaitDeletion${C}` }, done),
     [`WaitDeletion${C}`]: { Type: 'Wait', SecondsPath: '$.result.waitSeconds', Next: `CheckDeletion${C}` },
     [`CheckDeletion${C}`]: task({ action: 'check-deletion', component, 'attempt.$': '$.result.attempt' }, { next: `${C}DeletionChecked`, catchTo: `Abandon${C}` }),
-    [`${C}DeletionChecked`]: choice('$.result.status', { DELETING: `WaitDeletion${C}`, RETRY: `Delete${C}` }, done),
+    [`${C}DeletionChecked`]: choice('$.result.outcome', { DELETING: `WaitDeletion${C}`, RETRY: `Delete${C}` }, done),
     [`Abandon${C}`]: task({ action: 'abandon', component, 'error.$': '$.error' }, { next: done, resultPath: null, catchTo: done, catchResultPath: null }),
     ...(then ? then.States : { [`${C}Deleted`]: { Type: 'Succeed' } }),
   };

@@ -10,7 +10,7 @@ import { StackRecorder } from '../stack-recorder';
 import { DynamoDbStackStore } from '../stack-store';
 import { createStackWorkflow } from './stack-workflow';
 
-/** The workflow Lambda's dependencies, built once per cold start from its environment. */
+/** The workflow Lambda's step handler, wired once per cold start from its environment: its own store, recorder, account lookup and customer CloudFormation. */
 export function stackWorkflowFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadEnv(stackWorkflowEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-stack-workflow' } });

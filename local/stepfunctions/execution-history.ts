@@ -1,4 +1,4 @@
-import type { LocalRunEvent, TaskObserver } from '../stepfunctions/local-state-machine';
+import type { LocalRunEvent, TaskObserver } from './local-state-machine';
 
 /**
  * An execution's history as Step Functions' GetExecutionHistory shows it, built from the events

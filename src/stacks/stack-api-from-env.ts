@@ -1,4 +1,6 @@
-import { accountApiContext } from '../accounts/account-api-context';
+import { accountLookup } from '../accounts/account-lookup';
+import { DynamoDbAccountStore } from '../accounts/account-store';
+import { createServiceClients } from '../aws/clients';
 import { createWorkflowClient } from '../aws/workflow-client';
 import { loadEnv } from '../config/load-env';
 import { stacksApiEnvSchema } from '../config/service-env';
@@ -9,20 +11,20 @@ import { StackRecorder } from './stack-recorder';
 import { StackService } from './stack-service';
 import { DynamoDbStackStore } from './stack-store';
 
-/** Built once per cold start by each stack function. */
-export function stackApiContext(env: NodeJS.ProcessEnv = process.env): { service: StackService; options: ApiHandlerOptions } {
+/** Built once per cold start by each stack API function: its environment checked, its clients made. */
+export function stackApiFromEnv(env: NodeJS.ProcessEnv = process.env): { service: StackService; options: ApiHandlerOptions } {
   const config = loadEnv(stacksApiEnvSchema, env);
-  const { service: accounts, options, clients } = accountApiContext(env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-stacks' } });
+  const clients = createServiceClients({ region: config.AWS_REGION });
   const store = new DynamoDbStackStore(clients.dynamo, config.TABLE_NAME);
   const service = new StackService({
     store,
     recorder: new StackRecorder(store, createEventPublisher(clients.events, config.EVENT_BUS_NAME), logger),
-    accounts,
+    accounts: accountLookup(new DynamoDbAccountStore(clients.dynamo, config.TABLE_NAME)),
     sfn: createWorkflowClient({ region: config.AWS_REGION }),
     provisionStateMachineArn: config.PROVISION_STATE_MACHINE_ARN,
     deleteStateMachineArn: config.DELETE_STATE_MACHINE_ARN,
     logger,
   });
-  return { service, options: { ...options, logger } };
+  return { service, options: { logger, tenantClaim: config.TENANT_CLAIM } };
 }

@@ -1,0 +1,168 @@
+import { arns, SERVICE_ACCOUNT } from '../config';
+// The same EventBridge pattern check as the local event bus's, so a rule is refused alike in both.
+import { assertValidPattern } from '../services/event-pattern';
+import { TemplateResolutionError, ValidationError } from './errors';
+import { nameClaim, type NameClaim } from './resource-names';
+import type { AccountRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
+import type { TemplateEvaluator } from './template-evaluator';
+import { trustPolicyAllows } from './trust-policy';
+
+/**
+ * What the sandbox accounts hold besides their stacks: the IAM roles and EventBridge rules that
+ * stacks created (STS assumes the roles, CloudFormation's events go to the rules), the stacks'
+ * exports, and the names resources claim, which no two live resources may share.
+ */
+
+/** The Groundwork service role: in SERVICE_ACCOUNT without any stack, assumable by that account. */
+const SERVICE_ROLE: RoleRecord = {
+  arn: arns.serviceRole,
+  name: arns.serviceRole.split('/').at(-1) ?? '',
+  roleId: 'AROAGROUNDWORKSERVICE',
+  maxSessionDuration: 43_200,
+  trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SERVICE_ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] },
+};
+
+const CLOUDFORMATION_SERVICE = 'cloudformation.amazonaws.com';
+/** Statuses of a resource that no longer exists in the account. */
+export const GONE = new Set(['DELETE_COMPLETE', 'DELETE_SKIPPED']);
+
+export class AccountRegistry {
+  constructor(
+    private readonly state: SandboxState,
+    private readonly changed: () => void,
+  ) {}
+
+  /** The account of that id, created on first use. */
+  account(id: string): AccountRecord {
+    const existing = this.state.accounts[id];
+    if (existing) return existing;
+    const created: AccountRecord = { id, stacks: [], roles: [], rules: [], exports: [] };
+    this.state.accounts[id] = created;
+    this.changed();
+    return created;
+  }
+
+  findRole(arn: string): RoleRecord | undefined {
+    if (arn === SERVICE_ROLE.arn) return SERVICE_ROLE;
+    const account = /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(arn)?.[1];
+    return account === undefined ? undefined : this.state.accounts[account]?.roles.find((role) => role.arn === arn);
+  }
+
+  /** CloudFormation must be able to assume the role a stack is created with. */
+  checkStackRole(accountId: string, stackId: string, roleArn: string): void {
+    const invalid = new ValidationError(`Role ${roleArn} is invalid or cannot be assumed`);
+    const roleAccount = /^arn:aws[a-z-]*:iam::(\d{12}):role\/.+$/.exec(roleArn)?.[1];
+    if (roleAccount !== accountId) throw invalid;
+    const role = this.findRole(roleArn);
+    // A role the sandbox does not know was made outside CloudFormation: trusted as given.
+    if (!role) return;
+    const allowed = trustPolicyAllows(role.trustPolicy, { kind: 'service', service: CLOUDFORMATION_SERVICE, arn: CLOUDFORMATION_SERVICE }, 'sts:AssumeRole', {
+      'aws:SourceAccount': accountId,
+      'aws:SourceArn': stackId,
+    });
+    if (!allowed) throw invalid;
+  }
+
+  registerCreated(stack: StackRecord, resource: ResourceRecord, evaluator: TemplateEvaluator): void {
+    const account = this.account(stack.account);
+    const properties = resource.properties ?? {};
+    if (resource.type === 'AWS::IAM::Role') {
+      account.roles.push({
+        arn: String(evaluator.attribute(resource.logicalId, 'Arn')),
+        name: resource.physicalId ?? '',
+        roleId: String(evaluator.attribute(resource.logicalId, 'RoleId')),
+        trustPolicy: parseJson(properties['AssumeRolePolicyDocument']),
+        maxSessionDuration: Number(properties['MaxSessionDuration'] ?? 3600),
+        stackId: stack.stackId,
+        logicalId: resource.logicalId,
+      });
+    }
+    if (resource.type === 'AWS::Events::Rule') {
+      const targets = Array.isArray(properties['Targets']) ? (properties['Targets'] as Array<Record<string, unknown>>) : [];
+      account.rules.push({
+        arn: String(evaluator.attribute(resource.logicalId, 'Arn')),
+        name: resource.physicalId ?? '',
+        eventBusName: String(properties['EventBusName'] ?? 'default'),
+        enabled: (properties['State'] ?? 'ENABLED') === 'ENABLED',
+        pattern: parseJson(properties['EventPattern']),
+        targets: targets.map((target) => ({
+          id: String(target['Id'] ?? ''),
+          arn: String(target['Arn'] ?? ''),
+          ...(target['RoleArn'] === undefined ? {} : { roleArn: String(target['RoleArn']) }),
+        })),
+        stackId: stack.stackId,
+        logicalId: resource.logicalId,
+      });
+    }
+  }
+
+  unregisterDeleted(stack: StackRecord, resource: ResourceRecord): void {
+    const account = this.account(stack.account);
+    const mine = (entry: { stackId?: string; logicalId?: string }) => entry.stackId === stack.stackId && entry.logicalId === resource.logicalId;
+    account.roles = account.roles.filter((role) => !mine(role));
+    account.rules = account.rules.filter((rule) => !mine(rule));
+  }
+
+  /** The live resource, of this stack or another, that already holds the name the resource claims. */
+  nameHolder(stack: StackRecord, resource: ResourceRecord, claim: NameClaim): ResourceRecord | undefined {
+    const accounts = claim.everyAccount ? Object.values(this.state.accounts) : [this.account(stack.account)];
+    for (const other of accounts.flatMap((account) => account.stacks)) {
+      if (other.status === 'DELETE_COMPLETE') continue;
+      const found = other.resources.find((candidate) => {
+        if (candidate.type !== resource.type || !candidate.exists || GONE.has(candidate.status ?? '') || candidate.physicalId === undefined) return false;
+        if (other.stackId === stack.stackId && candidate.logicalId === resource.logicalId) return false;
+        const held = nameClaim({ type: candidate.type, physicalId: candidate.physicalId, properties: candidate.properties ?? {} }, other);
+        return held !== undefined && held.scope === claim.scope && held.key === claim.key;
+      });
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Refuses outputs whose export name another stack of the region already exports. */
+  checkExportsFree(stack: StackRecord, outputs: readonly OutputRecord[]): void {
+    const account = this.account(stack.account);
+    for (const output of outputs) {
+      const taken = account.exports.find((existing) => existing.name === output.exportName && existing.region === stack.region);
+      if (taken) throw new TemplateResolutionError(`Export with name ${output.exportName} is already exported by stack ${taken.stackId.split('/')[1] ?? taken.stackId}`);
+    }
+  }
+
+  addExports(stack: StackRecord, outputs: readonly OutputRecord[]): void {
+    const account = this.account(stack.account);
+    for (const output of outputs) {
+      if (output.exportName !== undefined) account.exports.push({ name: output.exportName, value: output.value, stackId: stack.stackId, region: stack.region });
+    }
+  }
+
+  removeExports(stack: StackRecord): void {
+    const account = this.account(stack.account);
+    account.exports = account.exports.filter((exported) => exported.stackId !== stack.stackId);
+  }
+
+  /** The value a stack of that account and region exports under that name. */
+  exportValue(stack: StackRecord, name: string): string | undefined {
+    return this.state.accounts[stack.account]?.exports.find((exported) => exported.name === name && exported.region === stack.region)?.value;
+  }
+}
+
+/** What the resource's service refuses outright, as CloudFormation reports it. */
+export function refusedProperties(type: string, properties: Record<string, unknown>): string | undefined {
+  if (type === 'AWS::Events::Rule' && properties['EventPattern'] !== undefined) {
+    try {
+      assertValidPattern(parseJson(properties['EventPattern']));
+    } catch (error) {
+      return `Event pattern is not valid. Reason: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  return undefined;
+}
+
+function parseJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

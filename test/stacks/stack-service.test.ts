@@ -1,0 +1,193 @@
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { AccountNotFoundError } from '../../src/accounts/errors';
+import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from '../../src/stacks/errors';
+import { DELETE_ARN, PROVISION_ARN, stackServiceFixture } from '../support/stack-service-fixture';
+
+/** StackService's decisions over the in-memory store: fast, no DynamoDB Local. */
+describe('StackService', () => {
+  let f: ReturnType<typeof stackServiceFixture>;
+  beforeEach(() => {
+    f = stackServiceFixture();
+  });
+
+  describe('create', () => {
+    it('records the stack, starts its provisioning execution under the stack id, and publishes CREATE_IN_PROGRESS', async () => {
+      // Prepare
+      const account = await f.connectedAccount();
+
+      // Act
+      const view = await f.service.create(account.tenantId, f.request(account, { name: 'web' }));
+
+      // Assess
+      expect(view).toMatchObject({ name: 'web', status: 'CREATE_IN_PROGRESS', accountId: account.id });
+      expect(await f.service.get(account.tenantId, view.id)).toMatchObject({ id: view.id, status: 'CREATE_IN_PROGRESS', version: 1 });
+      expect(f.started()).toEqual([{ stateMachineArn: PROVISION_ARN, name: view.id, input: JSON.stringify({ stackId: view.id }) }]);
+      expect(f.published).toEqual([{ type: 'Stack Status Change', detail: expect.objectContaining({ stackId: view.id, status: 'CREATE_IN_PROGRESS' }) }]);
+      expect(f.store.liveCount(account.id)).toBe(1);
+    });
+
+    it('gives stacks in one account and region VPC blocks that do not overlap', async () => {
+      const account = await f.connectedAccount();
+
+      const first = await f.service.create(account.tenantId, f.request(account));
+      const second = await f.service.create(account.tenantId, f.request(account));
+
+      expect(second.vpcCidr).not.toBe(first.vpcCidr);
+      expect((await f.store.cidrScope({ tenantId: account.tenantId, accountId: account.id, region: 'us-east-1' })).taken.sort()).toEqual(
+        [first.vpcCidr, second.vpcCidr].sort(),
+      );
+    });
+
+    it('answers a repeated request with the same Idempotency-Key with the first answer, and makes one stack', async () => {
+      const account = await f.connectedAccount();
+      const request = f.request(account);
+
+      const first = await f.service.create(account.tenantId, request, 'key-1');
+      const again = await f.service.create(account.tenantId, request, 'key-1');
+
+      expect(again).toEqual(first);
+      expect((await f.service.list(account.tenantId, { limit: 10 })).items.map((s) => s.id)).toEqual([first.id]);
+      // The repeat (re)starts the same execution: harmless, and it mends a start that failed.
+      expect(f.started().map((s) => s.name)).toEqual([first.id, first.id]);
+    });
+
+    it('refuses an Idempotency-Key used before for another request', async () => {
+      const account = await f.connectedAccount();
+      await f.service.create(account.tenantId, f.request(account), 'key-1');
+
+      await expect(f.service.create(account.tenantId, f.request(account), 'key-1')).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    });
+
+    it('refuses a name live in the account and region, naming the stack that holds it', async () => {
+      const account = await f.connectedAccount();
+      const first = await f.service.create(account.tenantId, f.request(account, { name: 'web' }));
+
+      const refused = f.service.create(account.tenantId, f.request(account, { name: 'web' }));
+
+      await expect(refused).rejects.toBeInstanceOf(StackNameTakenError);
+      await expect(refused).rejects.toThrow(first.id);
+      expect(f.store.liveCount(account.id)).toBe(1);
+    });
+
+    it('refuses an account that is not connected, and shows another tenant\'s account as missing', async () => {
+      const waiting = await f.connectedAccount(undefined, 'AWAITING_CONNECTION');
+      const theirs = await f.connectedAccount('someone-else');
+
+      await expect(f.service.create(waiting.tenantId, f.request(waiting))).rejects.toBeInstanceOf(AccountNotConnectedError);
+      await expect(f.service.create('acme', f.request(theirs))).rejects.toBeInstanceOf(AccountNotFoundError);
+      expect(f.started()).toEqual([]);
+    });
+
+    it('answers 409 and leaves nothing behind when the account is disconnected between its read and the creation', async () => {
+      const account = await f.connectedAccount();
+      f.store.beforeWrite = (operation) => {
+        if (operation === 'create') f.accounts.setStatus(account.id, 'REVOKED');
+      };
+
+      await expect(f.service.create(account.tenantId, f.request(account, { name: 'web' }))).rejects.toBeInstanceOf(AccountNotConnectedError);
+
+      expect((await f.service.list(account.tenantId, { limit: 10 })).items).toEqual([]);
+      expect(f.store.liveCount(account.id)).toBe(0);
+      expect((await f.store.cidrScope({ tenantId: account.tenantId, accountId: account.id, region: 'us-east-1' })).taken).toEqual([]);
+    });
+
+    it('allocates again when another creation took a block in the same scope meanwhile', async () => {
+      const account = await f.connectedAccount();
+      let racer: Promise<{ vpcCidr: string }> | undefined;
+      f.store.beforeWrite = async (operation) => {
+        if (operation !== 'create' || racer) return;
+        racer = f.service.create(account.tenantId, f.request(account));
+        await racer;
+      };
+
+      const created = await f.service.create(account.tenantId, f.request(account));
+
+      const other = await racer;
+      expect(other?.vpcCidr).toBeDefined();
+      expect(created.vpcCidr).not.toBe(other?.vpcCidr);
+      expect(f.store.liveCount(account.id)).toBe(2);
+    });
+
+    it('rolls the stack back and frees its name when its provisioning execution cannot be started', async () => {
+      const account = await f.connectedAccount();
+      f.sfnStub.on(StartExecutionCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+      await expect(f.service.create(account.tenantId, f.request(account, { name: 'web' }))).rejects.toThrow('Rate exceeded');
+
+      const [failed] = (await f.service.list(account.tenantId, { limit: 10 })).items;
+      expect(failed?.status).toBe('ROLLBACK_COMPLETE');
+      expect(f.store.liveCount(account.id)).toBe(0);
+      await expect(f.service.create(account.tenantId, f.request(account, { name: 'web' }))).resolves.toMatchObject({ status: 'CREATE_IN_PROGRESS' });
+    });
+  });
+
+  describe('get, list and events', () => {
+    it('shows another tenant\'s stack as missing', async () => {
+      const account = await f.connectedAccount();
+      const created = await f.service.create(account.tenantId, f.request(account));
+
+      await expect(f.service.get('someone-else', created.id)).rejects.toBeInstanceOf(StackNotFoundError);
+      await expect(f.service.events('someone-else', created.id, { limit: 10 })).rejects.toBeInstanceOf(StackNotFoundError);
+      expect((await f.service.list('someone-else', { limit: 10 })).items).toEqual([]);
+    });
+
+    it('lists a tenant\'s stacks newest first, a page at a time', async () => {
+      const account = await f.connectedAccount();
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        ids.push((await f.service.create(account.tenantId, f.request(account))).id);
+        await new Promise((resolve) => setTimeout(resolve, 2)); // distinct createdAt
+      }
+
+      const first = await f.service.list(account.tenantId, { limit: 2 });
+      const rest = await f.service.list(account.tenantId, { limit: 2, ...(first.nextToken ? { nextToken: first.nextToken } : {}) });
+
+      expect([...first.items, ...rest.items].map((s) => s.id)).toEqual(ids.reverse());
+      expect(rest.nextToken).toBeUndefined();
+    });
+  });
+
+  describe('delete', () => {
+    it('starts the teardown of a complete stack under a name of its own', async () => {
+      const account = await f.connectedAccount();
+      const created = await f.service.create(account.tenantId, f.request(account));
+      await f.recorder.recordStackStatus(created.id, { status: 'CREATE_COMPLETE' });
+
+      const deleting = await f.service.delete(account.tenantId, created.id);
+
+      expect(deleting.status).toBe('DELETE_IN_PROGRESS');
+      expect(f.started().at(-1)).toEqual({ stateMachineArn: DELETE_ARN, name: `${created.id}-delete-1`, input: JSON.stringify({ stackId: created.id }) });
+    });
+
+    it('answers 409 for a stack whose creation is still running', async () => {
+      const account = await f.connectedAccount();
+      const created = await f.service.create(account.tenantId, f.request(account));
+
+      await expect(f.service.delete(account.tenantId, created.id)).rejects.toBeInstanceOf(StackBusyError);
+      expect(f.sfnStub.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
+    });
+
+    it('hands a stack whose creation stopped unnoticed to its rollback', async () => {
+      const account = await f.connectedAccount();
+      const created = await f.service.create(account.tenantId, f.request(account));
+      f.sfnStub.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
+
+      const answer = await f.service.delete(account.tenantId, created.id);
+
+      expect(answer.status).toBe('ROLLBACK_IN_PROGRESS');
+      expect(f.started().at(-1)).toMatchObject({ stateMachineArn: DELETE_ARN, name: `${created.id}-delete-1` });
+    });
+
+    it('answers a stack already deleted as it is, starting nothing', async () => {
+      const account = await f.connectedAccount();
+      const created = await f.service.create(account.tenantId, f.request(account));
+      await f.recorder.recordStackStatus(created.id, { status: 'CREATE_COMPLETE' });
+      await f.service.delete(account.tenantId, created.id);
+      await f.recorder.recordStackStatus(created.id, { status: 'DELETE_COMPLETE' });
+      const starts = f.started().length;
+
+      await expect(f.service.delete(account.tenantId, created.id)).resolves.toMatchObject({ status: 'DELETE_COMPLETE' });
+      expect(f.started()).toHaveLength(starts);
+    });
+  });
+});
