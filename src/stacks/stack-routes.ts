@@ -1,5 +1,5 @@
 import { z } from 'zod/v3';
-import { listQuerySchema } from '../accounts/account-service';
+import { listQuerySchema } from '../http/list-query';
 import { apiHandler, type ApiHandlerOptions } from '../http/api-handler';
 import { parseInput } from '../http/parse-input';
 import { stackView } from './stack';

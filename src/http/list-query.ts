@@ -1,0 +1,9 @@
+import { z } from 'zod';
+
+/** The query of every list route: a page size and the token of the page to continue from. */
+export const listQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    nextToken: z.string().min(1).max(2048).optional(),
+  })
+  .strict();
