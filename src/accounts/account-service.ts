@@ -1,7 +1,8 @@
-import { z } from 'zod/v3';
+import { z } from 'zod';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../log/logger';
 import { toAccountView, type Account, type AccountView } from './account';
+import { AccountRecorder } from './account-recorder';
 import type { AccountPage, AccountStore } from './account-store';
 import { AccountHasLiveStacksError, AccountNotFoundError } from './errors';
 import {
@@ -28,13 +29,6 @@ export const createAccountInputSchema = z
   .strict();
 export type CreateAccountInput = z.output<typeof createAccountInputSchema>;
 
-export const listQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    nextToken: z.string().min(1).max(2048).optional(),
-  })
-  .strict();
-
 export interface CreatedAccount extends AccountView {
   onboarding: OnboardingLinks & {
     /** Shown once: only its hash is kept. */
@@ -53,9 +47,11 @@ export interface AccountServiceDeps {
 
 export class AccountService {
   private readonly now: () => Date;
+  private readonly recorder: AccountRecorder;
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.recorder = new AccountRecorder(deps.store, deps.events, deps.logger, this.now);
   }
 
   async create(tenantId: string, input: CreateAccountInput): Promise<CreatedAccount> {
@@ -74,22 +70,7 @@ export class AccountService {
       updatedAt: now.toISOString(),
       version: 1,
     };
-    await this.deps.store.create(account);
-    try {
-      await this.deps.events.publish('Account Status Change', {
-        tenantId,
-        accountId: account.id,
-        awsAccountId: account.awsAccountId,
-        status: account.status,
-        occurredAt: account.createdAt,
-      });
-    } catch (error) {
-      // The caller will never see this token: undo the account so a retry starts clean.
-      await this.deps.store.delete(account).catch((undo: unknown) =>
-        this.deps.logger.error('could not undo an account whose creation failed', { tenantId, accountId: account.id, error: undo }),
-      );
-      throw error;
-    }
+    await this.recorder.create(account);
     this.deps.logger.info('account created', { tenantId, accountId: account.id, awsAccountId: account.awsAccountId });
     return {
       ...toAccountView(account),
@@ -117,18 +98,7 @@ export class AccountService {
   async delete(tenantId: string, accountId: string): Promise<void> {
     const account = await this.get(tenantId, accountId);
     if (await this.deps.store.hasLiveStacks(account.id)) throw new AccountHasLiveStacksError(account.id);
-    await this.deps.store.delete(account);
+    await this.recorder.delete(account);
     this.deps.logger.info('account deleted', { tenantId, accountId });
-    // The account is gone whatever EventBridge says: a failed publication is logged, not a 500.
-    await this.deps.events
-      .publish('Account Status Change', {
-        tenantId,
-        accountId: account.id,
-        awsAccountId: account.awsAccountId,
-        status: 'DELETED',
-        previousStatus: account.status,
-        occurredAt: this.now().toISOString(),
-      })
-      .catch((error: unknown) => this.deps.logger.error('account deletion not published', { tenantId, accountId, error }));
   }
 }

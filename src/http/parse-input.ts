@@ -1,8 +1,12 @@
-import type { z } from 'zod/v3';
+import type { z } from 'zod';
+import type * as z3 from 'zod/v3';
 import { ValidationError, type FieldError } from '../errors';
+import { inZod3Words } from './zod3-wording';
+
+type Issue = z.core.$ZodIssue | z3.ZodIssue;
 
 /** zod issues → one FieldError per bad field (an unknown key is named as its own field). */
-export function fieldErrors(issues: readonly z.ZodIssue[], prefix = ''): FieldError[] {
+export function fieldErrors(issues: readonly Issue[], prefix = ''): FieldError[] {
   const join = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || prefix || 'body';
   return issues.flatMap((issue): FieldError[] =>
     issue.code === 'unrecognized_keys'
@@ -11,8 +15,11 @@ export function fieldErrors(issues: readonly z.ZodIssue[], prefix = ''): FieldEr
   );
 }
 
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.output<S> {
-  const parsed = schema.safeParse(value);
+// Both zod APIs while the schemas move to zod 4; the zod 4 ones keep the zod 3 wording of the 400s.
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S>;
+export function parseInput<S extends z3.ZodType>(schema: S, value: unknown, prefix?: string): z3.output<S>;
+export function parseInput(schema: z.ZodType | z3.ZodType, value: unknown, prefix = ''): unknown {
+  const parsed = '_zod' in schema ? schema.safeParse(value, { error: inZod3Words }) : schema.safeParse(value);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error.issues, prefix));
   return parsed.data;
 }

@@ -1,4 +1,4 @@
-import { accountApiContext } from '../accounts/account-api-context';
+import { accountApiFromEnv } from '../accounts/account-api-from-env';
 import { createWorkflowClient } from '../aws/workflow-client';
 import { loadEnv } from '../config/load-env';
 import { stacksApiEnvSchema } from '../config/service-env';
@@ -12,7 +12,7 @@ import { DynamoDbStackStore } from './stack-store';
 /** Built once per cold start by each stack function. */
 export function stackApiContext(env: NodeJS.ProcessEnv = process.env): { service: StackService; options: ApiHandlerOptions } {
   const config = loadEnv(stacksApiEnvSchema, env);
-  const { service: accounts, options, clients } = accountApiContext(env);
+  const { service: accounts, options, clients } = accountApiFromEnv(env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-stacks' } });
   const store = new DynamoDbStackStore(clients.dynamo, config.TABLE_NAME);
   const service = new StackService({
