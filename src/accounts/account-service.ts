@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../log/logger';
 import { toAccountView, type Account, type AccountView } from './account';
 import { AccountRecorder } from './account-recorder';
 import type { AccountPage, AccountStore } from './account-store';
+import type { CreateAccountInput } from './create-account-input';
 import { AccountHasLiveStacksError, AccountNotFoundError } from './errors';
 import {
   REGISTRATION_TOKEN_TTL_MS,
@@ -13,21 +13,6 @@ import {
   newRegistrationToken,
 } from './onboarding-credentials';
 import { onboardingLinks, type OnboardingLinks, type OnboardingSettings } from './onboarding-links';
-
-/** The body of POST /v1/accounts. Anything else (an ExternalId above all) is refused by name. */
-export const createAccountInputSchema = z
-  .object({
-    awsAccountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-    name: z
-      .string()
-      .trim()
-      .min(1, 'must not be empty')
-      .max(64, 'must be at most 64 characters')
-      .regex(/^[\p{L}\p{N} ._-]+$/u, 'may contain letters, digits, spaces, dots, underscores and hyphens')
-      .optional(),
-  })
-  .strict();
-export type CreateAccountInput = z.output<typeof createAccountInputSchema>;
 
 export interface CreatedAccount extends AccountView {
   onboarding: OnboardingLinks & {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The CloudFormation custom-resource request, as CloudFormation publishes it to our SNS topic.
