@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { accountApiContext } from '../src/accounts/account-api-context';
+import { accountApiFromEnv } from '../src/accounts/account-api-from-env';
 import { executionArn } from '../src/aws/workflow-client';
 import { createEventPublisher } from '../src/events/event-publisher';
 import { createLogger } from '../src/log/logger';
@@ -55,7 +55,7 @@ export async function startSequentialWorkflow(speed: number): Promise<Sequential
   const edge = await startEdgeServer({ host: LOCAL_HOST, port: SEQUENTIAL_EDGE_PORT, services: [stepFunctions] });
   const sfn = new SFNClient({ region: REGION, endpoint: edge.url, credentials: { accessKeyId: SERVICE_ACCOUNT, secretAccessKey: 'local' } });
 
-  const { service: accounts, clients } = accountApiContext(process.env);
+  const { service: accounts, clients } = accountApiFromEnv(process.env);
   const logger = createLogger({ level: 'warn', fields: { service: 'groundwork-bench-sequential' } });
   const store = new DynamoDbStackStore(clients.dynamo, names.table);
   const service = new StackService({

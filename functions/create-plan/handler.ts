@@ -1,5 +1,5 @@
-import { accountApiContext } from '../../src/accounts/account-api-context';
+import { accountApiFromEnv } from '../../src/accounts/account-api-from-env';
 import { createPlanRoute } from '../../src/plans/plan-routes';
 
-const { service, cidrs, options } = accountApiContext();
+const { service, cidrs, options } = accountApiFromEnv();
 export const handler = createPlanRoute({ accounts: service, cidrs }, options);

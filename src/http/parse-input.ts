@@ -1,18 +1,9 @@
+import * as z4 from 'zod/v4/core';
+import type * as z3 from 'zod/v3';
 import { ValidationError, type FieldError } from '../errors';
+import { inZod3Words } from './zod3-wording';
 
-/**
- * What parseInput needs of a schema: zod's safeParse, whose answers zod 3 and zod 4 share, so a
- * route can validate with either while the schemas move to zod 4.
- */
-interface Issue {
-  code: string;
-  path: readonly PropertyKey[];
-  message: string;
-  keys?: readonly string[];
-}
-interface InputSchema<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly Issue[] } };
-}
+type Issue = z4.$ZodIssue | z3.ZodIssue;
 
 /** zod issues → one FieldError per bad field (an unknown key is named as its own field). */
 export function fieldErrors(issues: readonly Issue[], prefix = ''): FieldError[] {
@@ -24,8 +15,12 @@ export function fieldErrors(issues: readonly Issue[], prefix = ''): FieldError[]
   );
 }
 
-export function parseInput<T>(schema: InputSchema<T>, value: unknown, prefix = ''): T {
-  const parsed = schema.safeParse(value);
+// Both zod APIs while the schemas move to zod 4 (classic or mini); the zod 4 ones keep the zod 3
+// wording of the 400s, so clients see the same problem bodies.
+export function parseInput<S extends z4.$ZodType>(schema: S, value: unknown, prefix?: string): z4.output<S>;
+export function parseInput<S extends z3.ZodType>(schema: S, value: unknown, prefix?: string): z3.output<S>;
+export function parseInput(schema: z4.$ZodType | z3.ZodType, value: unknown, prefix = ''): unknown {
+  const parsed = '_zod' in schema ? z4.safeParse(schema, value, { error: inZod3Words }) : schema.safeParse(value);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error.issues, prefix));
   return parsed.data;
 }

@@ -8,8 +8,11 @@ import { createLogger } from '../log/logger';
 import { AccountService } from './account-service';
 import { DynamoDbAccountStore } from './account-store';
 
-/** Built once per cold start by each account function: the environment checked, the clients made. */
-export function accountApiContext(env: NodeJS.ProcessEnv = process.env): { service: AccountService; cidrs: CidrRegistry; options: ApiHandlerOptions; clients: ServiceClients } {
+/**
+ * Built once per cold start by each account function: the environment checked, the clients made.
+ * `cidrs` is for the plan function, which shares this environment.
+ */
+export function accountApiFromEnv(env: NodeJS.ProcessEnv = process.env): { service: AccountService; cidrs: CidrRegistry; options: ApiHandlerOptions; clients: ServiceClients } {
   const config = loadEnv(accountsApiEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-accounts' } });
   const clients = createServiceClients({ region: config.AWS_REGION });
