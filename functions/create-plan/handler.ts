@@ -1,5 +1,5 @@
-import { accountApiFromEnv } from '../../src/accounts/account-api-from-env';
+import { planApiFromEnv } from '../../src/plans/plan-api-from-env';
 import { createPlanRoute } from '../../src/plans/plan-routes';
 
-const { service, cidrs, options } = accountApiFromEnv();
-export const handler = createPlanRoute({ accounts: service, cidrs }, options);
+const { accounts, cidrs, options } = planApiFromEnv();
+export const handler = createPlanRoute({ accounts, cidrs }, options);

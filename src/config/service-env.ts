@@ -15,6 +15,9 @@ export const apiEnvSchema = baseEnvSchema.extend({
   TENANT_CLAIM: z.string().min(1).default('tenant'),
 });
 
+/** The plan function reads accounts and VPC blocks: nothing of onboarding. */
+export const plansApiEnvSchema = apiEnvSchema;
+
 export const accountsApiEnvSchema = apiEnvSchema.extend({
   ONBOARDING_TEMPLATE_URL: z.string().url(),
   REGISTRATION_TOPIC_ARN: arn('sns'),
