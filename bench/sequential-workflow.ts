@@ -1,5 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { accountApiContext } from '../src/accounts/account-api-context';
+import { accountLookup } from '../src/accounts/account-lookup';
+import { DynamoDbAccountStore } from '../src/accounts/account-store';
+import { createServiceClients } from '../src/aws/clients';
 import { executionArn } from '../src/aws/workflow-client';
 import { createEventPublisher } from '../src/events/event-publisher';
 import { createLogger } from '../src/log/logger';
@@ -55,13 +57,13 @@ export async function startSequentialWorkflow(speed: number): Promise<Sequential
   const edge = await startEdgeServer({ host: LOCAL_HOST, port: SEQUENTIAL_EDGE_PORT, services: [stepFunctions] });
   const sfn = new SFNClient({ region: REGION, endpoint: edge.url, credentials: { accessKeyId: SERVICE_ACCOUNT, secretAccessKey: 'local' } });
 
-  const { service: accounts, clients } = accountApiContext(process.env);
+  const clients = createServiceClients({ region: REGION });
   const logger = createLogger({ level: 'warn', fields: { service: 'groundwork-bench-sequential' } });
   const store = new DynamoDbStackStore(clients.dynamo, names.table);
   const service = new StackService({
     store,
     recorder: new StackRecorder(store, createEventPublisher(clients.events, names.eventBus), logger),
-    accounts,
+    accounts: accountLookup(new DynamoDbAccountStore(clients.dynamo, names.table)),
     sfn,
     provisionStateMachineArn: SEQUENTIAL_STATE_MACHINE_ARN,
     deleteStateMachineArn: arns.deleteStateMachine,

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { Document, isCollection, parseDocument } from 'yaml';
-import { createAccountInputSchema, listQuerySchema } from '../src/accounts/account-service';
+import { createAccountInputSchema } from '../src/accounts/create-account-input';
 import { EVENT_DETAILS } from '../src/events/event-details';
+import { listQuerySchema } from '../src/http/list-query';
 import { stackRequestSchema } from '../src/model/stack-request';
 
 /**
@@ -15,7 +16,7 @@ export const OPENAPI_FILE = 'openapi.yaml';
 type JsonSchema = Record<string, unknown>;
 
 /** A request body as a client may send it: defaulted fields are optional. */
-const requestSchema = (schema: z.ZodMiniType): JsonSchema => {
+const requestSchema = (schema: z.core.$ZodType): JsonSchema => {
   const { $schema: _draft, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   return rest;
 };

@@ -1,5 +1,5 @@
-import { accountApiContext } from '../../src/accounts/account-api-context';
+import { planApiFromEnv } from '../../src/plans/plan-api-from-env';
 import { createPlanRoute } from '../../src/plans/plan-routes';
 
-const { service, cidrs, options } = accountApiContext();
-export const handler = createPlanRoute({ accounts: service, cidrs }, options);
+const { accounts, cidrs, options } = planApiFromEnv();
+export const handler = createPlanRoute({ accounts, cidrs }, options);

@@ -1,5 +1,5 @@
-import { accountApiContext } from '../../src/accounts/account-api-context';
+import { accountApiFromEnv } from '../../src/accounts/account-api-from-env';
 import { deleteAccountRoute } from '../../src/accounts/account-routes';
 
-const { service, options } = accountApiContext();
+const { service, options } = accountApiFromEnv();
 export const handler = deleteAccountRoute(service, options);

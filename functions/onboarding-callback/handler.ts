@@ -1,3 +1,3 @@
-import { onboardingCallbackDeps, onboardingCallbackHandler } from '../../src/accounts/registration/onboarding-callback-handler';
+import { onboardingCallbackFromEnv } from '../../src/accounts/registration/onboarding-callback-from-env';
 
-export const handler = onboardingCallbackHandler(onboardingCallbackDeps());
+export const handler = onboardingCallbackFromEnv();

@@ -1,8 +1,10 @@
+import * as z from 'zod';
 import { apiHandler, type ApiHandlerOptions } from '../http/api-handler';
 import { parseInput } from '../http/parse-input';
 import { toAccountView } from './account';
-import { createAccountInputSchema, listQuerySchema, type AccountService } from './account-service';
-import { z } from 'zod/v3';
+import { listQuerySchema } from '../http/list-query';
+import type { AccountService } from './account-service';
+import { createAccountInputSchema } from './create-account-input';
 
 /** The four account routes: parse, call the service, map the result. Nothing else. */
 const accountIdSchema = z.object({ id: z.string().regex(/^acc_[a-z0-9]{20}$/, 'must be an account id (acc_…)') });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomId } from '../ids';
 
 /**
  * The secrets of onboarding, all from the operating system's CSPRNG:
@@ -8,22 +9,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  *   launched from this account's link; only its SHA-256 is kept, and it expires after 48 hours.
  */
 export const REGISTRATION_TOKEN_TTL_MS = 48 * 60 * 60 * 1000;
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 export function newAccountId(): string {
   return `acc_${randomId(20)}`;
-}
-
-/** Uniform over the alphabet: bytes at or above the largest multiple of its size are redrawn. */
-export function randomId(length: number): string {
-  const limit = 256 - (256 % ID_ALPHABET.length);
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < limit && out.length < length) out += ID_ALPHABET[byte % ID_ALPHABET.length];
-    }
-  }
-  return out;
 }
 
 /** base64url is within the ExternalId character set ([\w+=,.@:/-]). */

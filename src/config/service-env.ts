@@ -18,6 +18,9 @@ export const apiEnvSchema = z.extend(baseEnvSchema, {
   TENANT_CLAIM: z._default(nonEmpty(), 'tenant'),
 });
 
+/** The plan function reads accounts and VPC blocks: nothing of onboarding. */
+export const plansApiEnvSchema = apiEnvSchema;
+
 export const accountsApiEnvSchema = z.extend(apiEnvSchema, {
   ONBOARDING_TEMPLATE_URL: z.url(),
   REGISTRATION_TOPIC_ARN: arn('sns'),

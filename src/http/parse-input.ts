@@ -1,25 +1,12 @@
-import * as z from 'zod/mini';
-import { en } from 'zod/locales';
+import * as z4 from 'zod/v4/core';
+import type * as z3 from 'zod/v3';
 import { ValidationError, type FieldError } from '../errors';
+import { inZod3Words } from './zod3-wording';
 
-// zod/mini ships no messages; English only, as the API has always answered (not every locale).
-z.config(en());
-
-/** What parseInput needs of an issue; zod 4 and zod/v3 issues both have this shape. */
-interface SchemaIssue {
-  code: string;
-  path: readonly PropertyKey[];
-  message: string;
-  keys?: readonly string[];
-}
-
-/** A zod schema (zod 4, mini, or the v3 API still used by some routes) reduced to what parsing needs. */
-export interface InputSchema<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly SchemaIssue[] } };
-}
+type Issue = z4.$ZodIssue | z3.ZodIssue;
 
 /** zod issues → one FieldError per bad field (an unknown key is named as its own field). */
-export function fieldErrors(issues: readonly SchemaIssue[], prefix = ''): FieldError[] {
+export function fieldErrors(issues: readonly Issue[], prefix = ''): FieldError[] {
   const join = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || prefix || 'body';
   return issues.flatMap((issue): FieldError[] =>
     issue.code === 'unrecognized_keys'
@@ -28,8 +15,12 @@ export function fieldErrors(issues: readonly SchemaIssue[], prefix = ''): FieldE
   );
 }
 
-export function parseInput<T>(schema: InputSchema<T>, value: unknown, prefix = ''): T {
-  const parsed = schema.safeParse(value);
+// Both zod APIs while the schemas move to zod 4 (classic or mini); the zod 4 ones keep the zod 3
+// wording of the 400s, so clients see the same problem bodies.
+export function parseInput<S extends z4.$ZodType>(schema: S, value: unknown, prefix?: string): z4.output<S>;
+export function parseInput<S extends z3.ZodType>(schema: S, value: unknown, prefix?: string): z3.output<S>;
+export function parseInput(schema: z4.$ZodType | z3.ZodType, value: unknown, prefix = ''): unknown {
+  const parsed = '_zod' in schema ? z4.safeParse(schema, value, { error: inZod3Words }) : schema.safeParse(value);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error.issues, prefix));
   return parsed.data;
 }

@@ -1,4 +1,4 @@
-import type { AccountService } from '../accounts/account-service';
+import type { AccountLookup } from '../accounts/account-lookup';
 import { apiHandler, type ApiHandlerOptions } from '../http/api-handler';
 import { parseInput } from '../http/parse-input';
 import type { CidrRegistry } from '../network/cidr-registry';
@@ -9,7 +9,7 @@ import { planStack } from './plan-stack';
 export const PLAN_STACK_ID = 'plan';
 
 /** POST /v1/plans: a dry run of a stack request. Reads our own table only, never AWS. */
-export function createPlanRoute(deps: { accounts: AccountService; cidrs: CidrRegistry }, options: ApiHandlerOptions) {
+export function createPlanRoute(deps: { accounts: AccountLookup; cidrs: Pick<CidrRegistry, 'taken'> }, options: ApiHandlerOptions) {
   return apiHandler(options, async (request) => {
     const stackRequest = parseInput(stackRequestSchema, request.body ?? {});
     const account = await deps.accounts.get(request.tenantId, stackRequest.accountId);

@@ -1,6 +1,6 @@
 // zod 4 as zod/mini, imported as a namespace: it tree-shakes (~12 KB; `import { z }` pulls in every locale).
 import * as z from 'zod/mini';
-import { listQuerySchema } from '../accounts/account-service';
+import { listQuerySchema } from '../http/list-query';
 import { apiHandler, type ApiHandlerOptions } from '../http/api-handler';
 import { parseInput } from '../http/parse-input';
 import { stackView } from './stack';

@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { executionArn } from '../aws/workflow-client';
 import { createHash } from 'node:crypto';
 import type { AccountLookup } from '../accounts/account-lookup';
-import { randomId } from '../accounts/onboarding-credentials';
+import { randomId } from '../ids';
 import { ValidationError } from '../errors';
 import type { Logger } from '../log/logger';
 import { allocateVpcCidr } from '../network/allocate-cidr';

@@ -7,8 +7,8 @@ import type { Account } from '../../src/accounts/account';
 import { DynamoDbAccountStore, type AccountStore } from '../../src/accounts/account-store';
 import { hashRegistrationToken, newAccountId, newExternalId, newRegistrationToken } from '../../src/accounts/onboarding-credentials';
 import { createCloudFormationAnswerer } from '../../src/accounts/registration/answer-cloudformation';
-import { CLOUDFORMATION_RESPONSE_URL, type RegistrationDeps } from '../../src/accounts/registration/handle-registration';
-import { onboardingCallbackHandler } from '../../src/accounts/registration/onboarding-callback-handler';
+import { CLOUDFORMATION_RESPONSE_URL } from '../../src/accounts/registration/answer-once';
+import { onboardingCallbackHandler, type OnboardingCallbackDeps } from '../../src/accounts/registration/onboarding-callback-handler';
 import { createStsRoleProver } from '../../src/accounts/registration/prove-access-role';
 import { DynamoDbRegistrationRequestStore } from '../../src/accounts/registration/registration-request-store';
 import { createEventPublisher, type EventPublisher } from '../../src/events/event-publisher';
@@ -30,6 +30,27 @@ const stsMock = mockClient(sts);
 const eventBridge = new EventBridgeClient({ region: 'us-east-1' });
 const eventBridgeMock = mockClient(eventBridge);
 const logLines: string[] = [];
+const ANSWER_RESERVE_MS = 1200;
+
+/**
+ * Deadlines the test runs out by hand: a dependency that hangs runs the time out as it is called,
+ * so the test sees what happens at the deadline without waiting for it.
+ */
+function handRunDeadlines() {
+  const running: AbortController[] = [];
+  const requestedMs: number[] = [];
+  return {
+    requestedMs,
+    deadline: (ms: number) => {
+      requestedMs.push(ms);
+      const controller = new AbortController();
+      running.push(controller);
+      return controller.signal;
+    },
+    runOut: () => running.forEach((controller) => controller.abort(new Error('time ran out'))),
+  };
+}
+let deadlines = handRunDeadlines();
 
 beforeAll(async () => {
   table = await createTestTable();
@@ -41,6 +62,7 @@ afterAll(async () => {
   await table.drop();
 });
 beforeEach(() => {
+  deadlines = handRunDeadlines();
   stsMock.reset();
   eventBridgeMock.reset();
   eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
@@ -50,7 +72,11 @@ beforeEach(() => {
 type Scenario = 'valid' | 'bad token' | 'wrong account' | 'role without ExternalId condition' | 'expired token' | 'STS error' | 'handler crash' | 'slow dependency';
 type RequestType = 'Create' | 'Update' | 'Delete';
 
-const hang = () => new Promise<never>(() => undefined);
+/** A dependency that never answers: the time runs out while it is called. */
+const hang = () => {
+  deadlines.runOut();
+  return new Promise<never>(() => undefined);
+};
 const accessDenied = () => Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' });
 
 /** STS as the scenario has it: by default the role works only with the ExternalId. */
@@ -93,7 +119,7 @@ function crashingOnFirstWrite(): AccountStore {
   };
 }
 
-function deps(overrides: Partial<RegistrationDeps> = {}): RegistrationDeps {
+function deps(overrides: Partial<OnboardingCallbackDeps> = {}): OnboardingCallbackDeps {
   const logger = createLogger({ level: 'debug', write: (line) => logLines.push(line) });
   return {
     accounts: store,
@@ -102,7 +128,7 @@ function deps(overrides: Partial<RegistrationDeps> = {}): RegistrationDeps {
     events: createEventPublisher(eventBridge, 'groundwork-test'),
     answer: createCloudFormationAnswerer(logger),
     logger,
-    answerReserveMs: 1200,
+    answerReserveMs: ANSWER_RESERVE_MS,
     staleClaimMs: 60_000,
     responseUrlPattern: /^http:\/\/127\.0\.0\.1:\d+\/cfn-responses\//,
     ...overrides,
@@ -271,12 +297,19 @@ describe('onboarding callback: {Create, Update, Delete} × faults', () => {
     const started = Date.now();
 
     // Act
-    await onboardingCallbackHandler(deps(scenario === 'handler crash' ? { accounts: crashingOnFirstWrite() } : {}))(snsEvent(request), lambdaContext(remainingMs));
+    const overrides = { ...(scenario === 'handler crash' ? { accounts: crashingOnFirstWrite() } : {}), ...(scenario === 'slow dependency' ? { deadline: deadlines.deadline } : {}) };
+    await onboardingCallbackHandler(deps(overrides))(snsEvent(request), lambdaContext(remainingMs));
     const tookMs = Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 100)); // nothing may arrive late
 
     // Assess: exactly one answer, in time (the wait for late answers is not the handler's), well-formed
     expect(tookMs).toBeLessThan(remainingMs);
+    if (scenario === 'slow dependency') {
+      // The decision had until the reserve; the record after it, no more than half the reserve before the end.
+      const [decisionMs, recordMs] = deadlines.requestedMs;
+      expect(decisionMs).toBeLessThanOrEqual(remainingMs - ANSWER_RESERVE_MS);
+      expect(recordMs).toBeLessThanOrEqual(Math.min(1500, remainingMs - ANSWER_RESERVE_MS / 2));
+    }
     const answers = answersFor(request.RequestId);
     expect(answers).toHaveLength(1);
     const [answer] = answers;

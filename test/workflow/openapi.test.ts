@@ -10,7 +10,7 @@ import { createPlanRoute } from '../../src/plans/plan-routes';
 import { createStackRoute, deleteStackRoute, getStackRoute, listStacksRoute, stackEventsRoute } from '../../src/stacks/stack-routes';
 import { readTemplate } from '../../src/cfn/read-template';
 import { apiEvent, lambdaContext } from '../support/lambda';
-import { createAccountInputSchema } from '../../src/accounts/account-service';
+import { createAccountInputSchema } from '../../src/accounts/create-account-input';
 import { stackRequestSchema } from '../../src/model/stack-request';
 import { OPTION_SETS } from '../../bench/makespan';
 import { allCombinations } from '../unit/templates/fixtures';

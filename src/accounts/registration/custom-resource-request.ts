@@ -1,4 +1,4 @@
-import { z } from 'zod/v3';
+import * as z from 'zod';
 
 /**
  * The CloudFormation custom-resource request, as CloudFormation publishes it to our SNS topic.
@@ -6,7 +6,7 @@ import { z } from 'zod/v3';
  */
 export const customResourceRequestSchema = z.object({
   RequestType: z.enum(['Create', 'Update', 'Delete']),
-  ResponseURL: z.string().url(),
+  ResponseURL: z.url(),
   StackId: z.string().regex(/^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/[^/]+\/.+$/),
   RequestId: z.string().min(1).max(256),
   ResourceType: z.string().min(1),

@@ -1,45 +1,30 @@
 import middy from '@middy/core';
 import type { Context, SNSEvent } from 'aws-lambda';
-import { createServiceClients } from '../../aws/clients';
-import { createServiceRoleSts } from '../../aws/service-role-sts';
-import { loadEnv } from '../../config/load-env';
-import { onboardingCallbackEnvSchema } from '../../config/service-env';
-import { createEventPublisher } from '../../events/event-publisher';
-import { createLogger, type Logger } from '../../log/logger';
-import { DynamoDbAccountStore } from '../account-store';
-import { createCloudFormationAnswerer } from './answer-cloudformation';
-import { CLOUDFORMATION_RESPONSE_URL, handleRegistrationMessage, type RegistrationDeps } from './handle-registration';
-import { createStsRoleProver } from './prove-access-role';
-import { DynamoDbRegistrationRequestStore } from './registration-request-store';
+import type { EventPublisher } from '../../events/event-publisher';
+import { AccountRecorder } from '../account-recorder';
+import type { AccountStore } from '../account-store';
+import { answerOnce, type AnswerOnceDeps, type StartDecision } from './answer-once';
+import type { RoleProver } from './prove-access-role';
+import { RegistrationDecision } from './registration-decision';
 
-/** Time kept back from the Lambda deadline: the answer to CloudFormation, and recording a failure. */
-export const ANSWER_RESERVE_MS = 5000;
+export interface OnboardingCallbackDeps extends AnswerOnceDeps {
+  accounts: AccountStore;
+  prover: RoleProver;
+  events: EventPublisher;
+}
 
-/** SNS hands over one message per record; each is a separate custom-resource request. */
-export function onboardingCallbackHandler(deps: RegistrationDeps) {
+/** SNS hands over one message per record; each is a separate custom-resource request, answered once. */
+export function onboardingCallbackHandler(deps: OnboardingCallbackDeps) {
+  const now = deps.now ?? (() => new Date());
+  const recorder = new AccountRecorder(deps.accounts, deps.events, deps.logger, now);
+  const startDecision: StartDecision = (request, log) =>
+    new RegistrationDecision(request, { accounts: deps.accounts, prover: deps.prover, recorder, now, log });
   return middy<SNSEvent, void, Error, Context>(
     async (event: SNSEvent, context: Context) => {
       for (const record of event.Records) {
-        await handleRegistrationMessage(record.Sns.Message, () => context.getRemainingTimeInMillis(), deps);
+        await answerOnce(record.Sns.Message, () => context.getRemainingTimeInMillis(), deps, startDecision);
       }
     },
     { timeoutEarlyInMillis: 0 },
   );
-}
-
-export function onboardingCallbackDeps(env: NodeJS.ProcessEnv = process.env, logger?: Logger): RegistrationDeps {
-  const config = loadEnv(onboardingCallbackEnvSchema, env);
-  const log = logger ?? createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-onboarding-callback' } });
-  const clients = createServiceClients({ region: config.AWS_REGION });
-  return {
-    accounts: new DynamoDbAccountStore(clients.dynamo, config.TABLE_NAME),
-    requests: new DynamoDbRegistrationRequestStore(clients.dynamo, config.TABLE_NAME),
-    prover: createStsRoleProver(createServiceRoleSts({ region: config.AWS_REGION, serviceRoleArn: config.SERVICE_ROLE_ARN }), { propagationRetryMs: config.ROLE_PROPAGATION_RETRY_SECONDS * 1000, retryIntervalMs: 2000 }),
-    events: createEventPublisher(clients.events, config.EVENT_BUS_NAME),
-    answer: createCloudFormationAnswerer(log),
-    logger: log,
-    answerReserveMs: ANSWER_RESERVE_MS,
-    staleClaimMs: config.FUNCTION_TIMEOUT_SECONDS * 1000,
-    responseUrlPattern: config.CFN_RESPONSE_URL_PATTERN ? new RegExp(config.CFN_RESPONSE_URL_PATTERN) : CLOUDFORMATION_RESPONSE_URL,
-  };
 }

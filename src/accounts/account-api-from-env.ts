@@ -1,15 +1,14 @@
-import { createServiceClients, type ServiceClients } from '../aws/clients';
+import { createServiceClients } from '../aws/clients';
 import { loadEnv } from '../config/load-env';
 import { accountsApiEnvSchema } from '../config/service-env';
 import { createEventPublisher } from '../events/event-publisher';
 import type { ApiHandlerOptions } from '../http/api-handler';
-import { DynamoDbCidrRegistry, type CidrRegistry } from '../network/cidr-registry';
 import { createLogger } from '../log/logger';
 import { AccountService } from './account-service';
 import { DynamoDbAccountStore } from './account-store';
 
 /** Built once per cold start by each account function: the environment checked, the clients made. */
-export function accountApiContext(env: NodeJS.ProcessEnv = process.env): { service: AccountService; cidrs: CidrRegistry; options: ApiHandlerOptions; clients: ServiceClients } {
+export function accountApiFromEnv(env: NodeJS.ProcessEnv = process.env): { service: AccountService; options: ApiHandlerOptions } {
   const config = loadEnv(accountsApiEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-accounts' } });
   const clients = createServiceClients({ region: config.AWS_REGION });
@@ -25,5 +24,5 @@ export function accountApiContext(env: NodeJS.ProcessEnv = process.env): { servi
     },
     logger,
   });
-  return { service, cidrs: new DynamoDbCidrRegistry(clients.dynamo, config.TABLE_NAME), options: { logger, tenantClaim: config.TENANT_CLAIM }, clients };
+  return { service, options: { logger, tenantClaim: config.TENANT_CLAIM } };
 }

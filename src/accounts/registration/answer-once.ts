@@ -1,0 +1,205 @@
+import type { Logger } from '../../log/logger';
+import type { AnswerCloudFormation } from './answer-cloudformation';
+import { boundedReason, customResourceRequestSchema, type CustomResourceRequest, type CustomResourceResponse } from './custom-resource-request';
+import type { RegistrationRequestStore } from './registration-request-store';
+
+/**
+ * The envelope of the onboarding callback: CloudFormation's custom-resource request, delivered
+ * through SNS. Whatever happens — a bad request, a crash, a dependency that hangs — the
+ * ResponseURL is answered exactly once, before the function's time runs out:
+ *
+ *   claim the RequestId (a redelivery stops here) → decide, racing a deadline → answer → note it.
+ *
+ * What to answer is the decision's (registration-decision.ts); this module only makes sure an
+ * answer goes out, once, in time.
+ */
+export interface AnswerOnceDeps {
+  requests: RegistrationRequestStore;
+  answer: AnswerCloudFormation;
+  logger: Logger;
+  now?: () => Date;
+  /** Time kept back from the deadline for the answer and the bookkeeping after a timeout. */
+  answerReserveMs: number;
+  /** An unanswered claim older than this (the function's timeout) may be taken over. */
+  staleClaimMs: number;
+  /** Where CloudFormation's ResponseURLs live; any other URL is never called (the topic is open). */
+  responseUrlPattern: RegExp;
+  /** A signal that aborts after the given time. Injected so a test of a hanging dependency need not wait it out. */
+  deadline?: (ms: number) => AbortSignal;
+}
+
+/** CloudFormation's presigned response buckets (standard and China partitions). */
+export const CLOUDFORMATION_RESPONSE_URL = /^https:\/\/cloudformation-custom-resource-response-[a-z0-9-]+\.s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?\//;
+
+export interface Outcome {
+  status: 'SUCCESS' | 'FAILED';
+  reason: string;
+  physicalResourceId: string;
+  data?: Record<string, string>;
+}
+
+/** One request's decision, with what it had learnt if it is interrupted. */
+export interface Decision {
+  decide(signal: AbortSignal): Promise<Outcome>;
+  /** The Groundwork account the request is about, once known: a FAILED answer to a Create names it. */
+  readonly accountId: string | undefined;
+  /** After a timeout or crash, records what the answer says (bounded by the signal). */
+  recordInterruption(reason: string, signal: AbortSignal): Promise<void>;
+}
+
+export type StartDecision = (request: CustomResourceRequest, log: Logger) => Decision;
+
+export const INVALID_REGISTRATION_ID = 'groundwork-registration-invalid';
+
+export async function answerOnce(message: string, remainingMs: () => number, deps: AnswerOnceDeps, startDecision: StartDecision): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  const deadline = deps.deadline ?? ((ms: number) => AbortSignal.timeout(ms));
+  const parsed = parseRequest(message);
+  const url = parsed.ok ? parsed.request.ResponseURL : parsed.partial?.ResponseURL;
+  if (url !== undefined && !deps.responseUrlPattern.test(url)) {
+    // Not CloudFormation's: answering would make us send requests wherever a stranger points.
+    deps.logger.error('registration message with a ResponseURL that is not CloudFormation\'s: ignored', { length: message.length });
+    return;
+  }
+  if (!parsed.ok) {
+    if (parsed.partial) {
+      await deliver(deps, parsed.partial.ResponseURL, {
+        Status: 'FAILED',
+        Reason: 'Groundwork could not read this custom-resource request. Launch the unmodified onboarding template.',
+        PhysicalResourceId: parsed.partial.PhysicalResourceId ?? INVALID_REGISTRATION_ID,
+        StackId: parsed.partial.StackId,
+        RequestId: parsed.partial.RequestId,
+        LogicalResourceId: parsed.partial.LogicalResourceId,
+      }, remainingMs);
+    } else {
+      deps.logger.error('unanswerable registration message (no ResponseURL or ids)', { length: message.length });
+    }
+    return;
+  }
+  const request = parsed.request;
+  const log = deps.logger.child({ requestId: request.RequestId, requestType: request.RequestType, stackId: request.StackId });
+
+  let claimed = true;
+  try {
+    if ((await deps.requests.claim(request.RequestId, { now: now(), staleAfterMs: deps.staleClaimMs })) === 'duplicate') {
+      log.info('redelivered registration request ignored: it is answered or in hand');
+      return;
+    }
+  } catch (error) {
+    // Without the claim we cannot tell a redelivery from a first delivery; do nothing but answer.
+    claimed = false;
+    log.error('could not record the registration request', { error });
+  }
+
+  let outcome: Outcome;
+  if (!claimed) {
+    outcome = request.RequestType === 'Delete'
+      ? success(request, 'Groundwork was unavailable; the registration is unchanged.')
+      : failure(request, 'Groundwork is temporarily unavailable. Update the stack (or delete and launch it again) to retry.', undefined);
+  } else {
+    const decision = startDecision(request, log);
+    const budget = deadline(Math.max(0, remainingMs() - deps.answerReserveMs));
+    try {
+      outcome = await raceAbort(decision.decide(budget), budget);
+    } catch (error) {
+      const timedOut = budget.aborted;
+      log.error(timedOut ? 'registration timed out' : 'registration failed unexpectedly', { error });
+      outcome = request.RequestType === 'Delete'
+        ? success(request, 'Registration removed.')
+        : failure(
+            request,
+            timedOut
+              ? `Groundwork did not finish verifying the role in time (reference ${request.RequestId}). Update the stack to retry.`
+              : `Groundwork hit an internal error while registering this account (reference ${request.RequestId}). Update the stack to retry.`,
+            decision.accountId,
+          );
+      await recordAfterInterruption(decision, outcome.reason, deadline(Math.max(0, Math.min(1500, remainingMs() - deps.answerReserveMs / 2))), log);
+    }
+  }
+
+  const answered = await deliver(deps, request.ResponseURL, {
+    Status: outcome.status,
+    Reason: boundedReason(outcome.reason),
+    PhysicalResourceId: outcome.physicalResourceId,
+    StackId: request.StackId,
+    RequestId: request.RequestId,
+    LogicalResourceId: request.LogicalResourceId,
+    ...(outcome.data ? { Data: outcome.data } : {}),
+  }, remainingMs);
+  if (answered && claimed) {
+    await deps.requests.markAnswered(request.RequestId, outcome.status, now()).catch((error: unknown) => log.warn('could not note the answer', { error }));
+  }
+}
+
+/**
+ * After a timeout or crash the answer is FAILED (or, for a Delete, SUCCESS): the decision records
+ * the same, so the account never disagrees with the answer. Bounded in time, whatever the dependencies do.
+ */
+async function recordAfterInterruption(decision: Decision, reason: string, bound: AbortSignal, log: Logger): Promise<void> {
+  await raceAbort(decision.recordInterruption(reason, bound), bound).catch((error: unknown) =>
+    log.error('could not record the outcome of an interrupted registration', { error }),
+  );
+}
+
+async function deliver(deps: AnswerOnceDeps, responseUrl: string, response: CustomResourceResponse, remainingMs: () => number): Promise<boolean> {
+  try {
+    await deps.answer(responseUrl, response, { timeoutMs: Math.max(500, remainingMs() - 250) });
+    return true;
+  } catch (error) {
+    deps.logger.error('could not answer CloudFormation', { requestId: response.RequestId, error });
+    return false;
+  }
+}
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Update and Delete keep the id CloudFormation holds (a new id would mean a replacement). */
+function physicalIdFor(request: CustomResourceRequest, accountId: string | undefined): string {
+  if (request.RequestType !== 'Create' && request.PhysicalResourceId) return request.PhysicalResourceId;
+  return accountId ?? INVALID_REGISTRATION_ID;
+}
+
+export function success(request: CustomResourceRequest, reason: string, connected?: { accountId: string; data: Record<string, string> }): Outcome {
+  return { status: 'SUCCESS', reason, physicalResourceId: physicalIdFor(request, connected?.accountId ?? request.PhysicalResourceId), ...(connected ? { data: connected.data } : {}) };
+}
+
+export function failure(request: CustomResourceRequest, reason: string, accountId: string | undefined): Outcome {
+  return { status: 'FAILED', reason, physicalResourceId: physicalIdFor(request, accountId) };
+}
+
+type ParsedRequest =
+  | { ok: true; request: CustomResourceRequest }
+  | { ok: false; partial?: Pick<CustomResourceRequest, 'ResponseURL' | 'StackId' | 'RequestId' | 'LogicalResourceId' | 'PhysicalResourceId'> };
+
+function parseRequest(message: string): ParsedRequest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message);
+  } catch {
+    return { ok: false };
+  }
+  const parsed = customResourceRequestSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, request: parsed.data };
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const text = (key: string) => (typeof r[key] === 'string' ? (r[key] as string) : undefined);
+  const [url, stackId, requestId, logicalId] = [text('ResponseURL'), text('StackId'), text('RequestId'), text('LogicalResourceId')];
+  if (!url || !stackId || !requestId || !logicalId) return { ok: false };
+  const physical = text('PhysicalResourceId');
+  return { ok: false, partial: { ResponseURL: url, StackId: stackId, RequestId: requestId, LogicalResourceId: logicalId, ...(physical ? { PhysicalResourceId: physical } : {}) } };
+}

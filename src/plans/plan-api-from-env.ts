@@ -1,0 +1,20 @@
+import { accountLookup, type AccountLookup } from '../accounts/account-lookup';
+import { DynamoDbAccountStore } from '../accounts/account-store';
+import { createServiceClients } from '../aws/clients';
+import { loadEnv } from '../config/load-env';
+import { plansApiEnvSchema } from '../config/service-env';
+import type { ApiHandlerOptions } from '../http/api-handler';
+import { createLogger } from '../log/logger';
+import { DynamoDbCidrRegistry, type CidrRegistry } from '../network/cidr-registry';
+
+/** Built once per cold start by the plan function: a tenant's accounts and VPC blocks, read-only. */
+export function planApiFromEnv(env: NodeJS.ProcessEnv = process.env): { accounts: AccountLookup; cidrs: CidrRegistry; options: ApiHandlerOptions } {
+  const config = loadEnv(plansApiEnvSchema, env);
+  const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-plans' } });
+  const clients = createServiceClients({ region: config.AWS_REGION });
+  return {
+    accounts: accountLookup(new DynamoDbAccountStore(clients.dynamo, config.TABLE_NAME)),
+    cidrs: new DynamoDbCidrRegistry(clients.dynamo, config.TABLE_NAME),
+    options: { logger, tenantClaim: config.TENANT_CLAIM },
+  };
+}

@@ -1,0 +1,141 @@
+import type { Account } from '../../../src/accounts/account';
+import { AccountRecorder } from '../../../src/accounts/account-recorder';
+import { hashRegistrationToken } from '../../../src/accounts/onboarding-credentials';
+import type { CustomResourceRequest } from '../../../src/accounts/registration/custom-resource-request';
+import type { RoleProof } from '../../../src/accounts/registration/prove-access-role';
+import { RegistrationDecision } from '../../../src/accounts/registration/registration-decision';
+import { createLogger } from '../../../src/log/logger';
+import { InMemoryAccountStore } from '../../support/in-memory-account-store';
+import { recordedEvents } from '../../support/recorded-events';
+
+const CUSTOMER = '123456789012';
+const STACK = `arn:aws:cloudformation:us-east-1:${CUSTOMER}:stack/GroundworkOnboarding/11111111-2222-3333-4444-555555555555`;
+const TOKEN = 'gwr_token';
+const NOW = new Date('2025-03-04T05:06:07.000Z');
+const ACCOUNT_ID = 'acc_aaaaaaaaaaaaaaaaaaaa';
+
+function account(overrides: Partial<Account> = {}): Account {
+  return {
+    id: ACCOUNT_ID,
+    tenantId: 'acme',
+    awsAccountId: CUSTOMER,
+    name: 'prod',
+    status: 'AWAITING_CONNECTION',
+    externalId: 'external-id',
+    registrationTokenHash: hashRegistrationToken(TOKEN),
+    registrationTokenExpiresAt: '2025-03-05T00:00:00.000Z',
+    createdAt: '2025-03-03T00:00:00.000Z',
+    updatedAt: '2025-03-03T00:00:00.000Z',
+    version: 1,
+    ...overrides,
+  };
+}
+
+function request(type: 'Create' | 'Update' | 'Delete', overrides: { token?: string } = {}): CustomResourceRequest {
+  return {
+    RequestType: type,
+    ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x',
+    StackId: STACK,
+    RequestId: `request-${type}`,
+    ResourceType: 'Custom::GroundworkRegistration',
+    LogicalResourceId: 'GroundworkRegistration',
+    ...(type !== 'Create' ? { PhysicalResourceId: ACCOUNT_ID } : {}),
+    ResourceProperties: {
+      GroundworkAccountId: ACCOUNT_ID,
+      RegistrationToken: overrides.token ?? TOKEN,
+      AccessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess`,
+      ExecutionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkExecution`,
+      PermissionsBoundaryArn: `arn:aws:iam::${CUSTOMER}:policy/GroundworkBoundary`,
+      EventForwarding: 'false',
+    },
+  };
+}
+
+function setup(seeded: Account, proof: RoleProof = { ok: true }) {
+  const store = new InMemoryAccountStore();
+  store.seed(seeded);
+  const events = recordedEvents();
+  const logger = createLogger({ level: 'error', write: () => undefined });
+  const decisionFor = (req: CustomResourceRequest) =>
+    new RegistrationDecision(req, { accounts: store, prover: { prove: async () => proof }, recorder: new AccountRecorder(store, events.publisher, logger, () => NOW), now: () => NOW, log: logger });
+  return { store, events, decisionFor };
+}
+
+const signal = () => new AbortController().signal;
+
+describe('RegistrationDecision over an in-memory store', () => {
+  it('connects an account whose role is proven, and announces CONNECTED', async () => {
+    const { store, events, decisionFor } = setup(account());
+
+    const outcome = await decisionFor(request('Create')).decide(signal());
+
+    expect(outcome).toEqual({ status: 'SUCCESS', reason: `Connected to Groundwork as ${ACCOUNT_ID}.`, physicalResourceId: ACCOUNT_ID, data: { GroundworkAccountId: ACCOUNT_ID } });
+    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', registrationStackId: STACK, accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess`, eventForwarding: false, connectedAt: NOW.toISOString(), lastRequestId: 'request-Create' });
+    expect(events.published.map((event) => event.detail)).toEqual([expect.objectContaining({ status: 'CONNECTED', previousStatus: 'AWAITING_CONNECTION' })]);
+  });
+
+  it('leaves the account exactly as it was when the token does not match', async () => {
+    const { store, events, decisionFor } = setup(account());
+
+    const outcome = await decisionFor(request('Create', { token: 'gwr_other' })).decide(signal());
+
+    expect(outcome).toMatchObject({ status: 'FAILED', reason: expect.stringMatching(/token does not match/) });
+    expect(store.all()).toEqual([account()]);
+    expect(events.published).toEqual([]);
+  });
+
+  it('marks the account FAILED, with a reason, when the role is refused', async () => {
+    const { store, events, decisionFor } = setup(account(), { ok: false, reason: 'The role can be assumed without the ExternalId.' });
+
+    const outcome = await decisionFor(request('Create')).decide(signal());
+
+    expect(outcome).toMatchObject({ status: 'FAILED', physicalResourceId: ACCOUNT_ID });
+    expect(store.all()[0]).toMatchObject({ status: 'FAILED', statusReason: 'The role can be assumed without the ExternalId.' });
+    expect(store.all()[0]?.accessRoleArn).toBeUndefined();
+    expect(events.published.map((event) => event.detail)).toEqual([expect.objectContaining({ status: 'FAILED', reason: 'The role can be assumed without the ExternalId.' })]);
+  });
+
+  it('refuses an expired link for a stack not yet connected', async () => {
+    const { store, decisionFor } = setup(account({ registrationTokenExpiresAt: '2025-03-04T00:00:00.000Z' }));
+
+    const outcome = await decisionFor(request('Create')).decide(signal());
+
+    expect(outcome.reason).toMatch(/link expired/);
+    expect(store.all()[0]?.status).toBe('FAILED');
+  });
+
+  it('revokes the account on the Delete of the stack that connected it', async () => {
+    const connected = account({ status: 'CONNECTED', registrationStackId: STACK, accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess` });
+    const { store, events, decisionFor } = setup(connected);
+
+    const outcome = await decisionFor(request('Delete')).decide(signal());
+
+    expect(outcome).toMatchObject({ status: 'SUCCESS', reason: 'Groundwork access revoked.', physicalResourceId: ACCOUNT_ID });
+    expect(store.all()[0]).toMatchObject({ status: 'REVOKED', statusReason: expect.stringMatching(/deleted on 2025-03-04T05:06:07.000Z/) });
+    expect(events.published.map((event) => event.detail)).toEqual([expect.objectContaining({ status: 'REVOKED', previousStatus: 'CONNECTED' })]);
+  });
+
+  it('after an interruption, takes back a connection that landed and records FAILED without any role', async () => {
+    const { store, decisionFor } = setup(account());
+    const decision = decisionFor(request('Create'));
+    await decision.decide(signal());
+
+    await decision.recordInterruption('Groundwork did not finish verifying the role in time.', signal());
+
+    const after = store.all()[0];
+    expect(after).toMatchObject({ status: 'FAILED', statusReason: 'Groundwork did not finish verifying the role in time.' });
+    expect(after?.accessRoleArn).toBeUndefined();
+    expect(after?.registrationStackId).toBeUndefined();
+    expect(decision.accountId).toBe(ACCOUNT_ID);
+  });
+
+  it('records nothing after an interruption of a request that may not change the account', async () => {
+    const { store, decisionFor } = setup(account());
+    const decision = decisionFor(request('Create', { token: 'gwr_other' }));
+    await decision.decide(signal());
+
+    await decision.recordInterruption('timed out', signal());
+
+    expect(store.all()).toEqual([account()]);
+  });
+});
