@@ -1,4 +1,5 @@
-import * as z from 'zod';
+// zod/mini, as a namespace: the tree-shakable zod 4 (docs/decisions/0008).
+import * as z from 'zod/mini';
 import { apiHandler, type ApiHandlerOptions } from '../http/api-handler';
 import { parseInput } from '../http/parse-input';
 import { toAccountView } from './account';
@@ -7,7 +8,7 @@ import type { AccountService } from './account-service';
 import { createAccountInputSchema } from './create-account-input';
 
 /** The four account routes: parse, call the service, map the result. Nothing else. */
-const accountIdSchema = z.object({ id: z.string().regex(/^acc_[a-z0-9]{20}$/, 'must be an account id (acc_…)') });
+const accountIdSchema = z.object({ id: z.string().check(z.regex(/^acc_[a-z0-9]{20}$/, 'must be an account id (acc_…)')) });
 
 export function createAccountRoute(service: AccountService, options: ApiHandlerOptions) {
   return apiHandler(options, async (request) => {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z4 from 'zod/v4/core';
 
 /**
  * A zod 4 error map that words the default messages as zod 3 did ("Required", "Expected string,
@@ -6,7 +6,7 @@ import type { z } from 'zod';
  * not change the 400 problem bodies clients see. Messages a schema sets itself take precedence.
  * Issues with no zod 3 counterpart keep zod 4's wording.
  */
-export const inZod3Words: z.core.$ZodErrorMap = (issue) => {
+export const inZod3Words: z4.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type': {
       const got = parsedType(issue.input);

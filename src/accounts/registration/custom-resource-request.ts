@@ -1,4 +1,5 @@
-import * as z from 'zod';
+// zod/mini, as a namespace: the tree-shakable zod 4 (docs/decisions/0008).
+import * as z from 'zod/mini';
 
 /**
  * The CloudFormation custom-resource request, as CloudFormation publishes it to our SNS topic.
@@ -7,26 +8,26 @@ import * as z from 'zod';
 export const customResourceRequestSchema = z.object({
   RequestType: z.enum(['Create', 'Update', 'Delete']),
   ResponseURL: z.url(),
-  StackId: z.string().regex(/^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/[^/]+\/.+$/),
-  RequestId: z.string().min(1).max(256),
-  ResourceType: z.string().min(1),
-  LogicalResourceId: z.string().min(1),
-  PhysicalResourceId: z.string().min(1).optional(),
-  ResourceProperties: z.record(z.string(), z.unknown()).default({}),
-  OldResourceProperties: z.record(z.string(), z.unknown()).optional(),
+  StackId: z.string().check(z.regex(/^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/[^/]+\/.+$/)),
+  RequestId: z.string().check(z.minLength(1), z.maxLength(256)),
+  ResourceType: z.string().check(z.minLength(1)),
+  LogicalResourceId: z.string().check(z.minLength(1)),
+  PhysicalResourceId: z.optional(z.string().check(z.minLength(1))),
+  ResourceProperties: z._default(z.record(z.string(), z.unknown()), {}),
+  OldResourceProperties: z.optional(z.record(z.string(), z.unknown())),
 });
 export type CustomResourceRequest = z.output<typeof customResourceRequestSchema>;
 
 /** What cfn/onboarding-role.yaml passes to Custom::GroundworkRegistration. */
 export const registrationPropertiesSchema = z.object({
-  ServiceToken: z.string().optional(),
-  GroundworkAccountId: z.string().regex(/^acc_[a-z0-9]{20}$/),
-  RegistrationToken: z.string().min(1).max(200),
-  AccessRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/),
-  ExecutionRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/),
-  PermissionsBoundaryArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:policy\/.+$/),
+  ServiceToken: z.optional(z.string()),
+  GroundworkAccountId: z.string().check(z.regex(/^acc_[a-z0-9]{20}$/)),
+  RegistrationToken: z.string().check(z.minLength(1), z.maxLength(200)),
+  AccessRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/)),
+  ExecutionRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/)),
+  PermissionsBoundaryArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:policy\/.+$/)),
   /** The forwarding rule's ARN when events are forwarded, else 'false'. */
-  EventForwarding: z.string().min(1).default('false'),
+  EventForwarding: z._default(z.string().check(z.minLength(1)), 'false'),
 });
 export type RegistrationProperties = z.output<typeof registrationPropertiesSchema>;
 
