@@ -1,0 +1,35 @@
+import { CreateStackCommand, type CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
+import { COMPONENT_DEPENDENCIES, type ComponentName } from '../../../src/model/components';
+import type { ComponentTemplate } from '../../../src/templates/component-template';
+import { outputsOf, waitForStack } from './stack-waits';
+
+/**
+ * Deploys a Groundwork stack's component templates into a sandbox account as the workflow does:
+ * each once its dependencies are up, fed their outputs as parameters. Resolves with every
+ * component's stack as it ended (CREATE_COMPLETE or not).
+ */
+export async function deployComponents(cfn: CloudFormationClient, account: string, components: ComponentTemplate[]): Promise<Map<ComponentName, Stack>> {
+  const done = new Map<ComponentName, Stack>();
+  const started = new Map<ComponentName, Promise<Stack>>();
+  const deploy = async (component: ComponentTemplate): Promise<Stack> => {
+    await Promise.all(COMPONENT_DEPENDENCIES[component.component].filter((dependency) => started.has(dependency)).map((dependency) => started.get(dependency)));
+    const parameters = Object.entries(component.parameters).map(([key, source]) => ({
+      ParameterKey: key,
+      ParameterValue:
+        source.kind === 'value'
+          ? source.value
+          : source.kind === 'context'
+            ? `arn:aws:iam::${account}:policy/GroundworkBoundary-acc_abcdefghij0123456789`
+            : (outputsOf(done.get(source.component))[source.output] ?? ''),
+    }));
+    await cfn.send(
+      new CreateStackCommand({ StackName: component.stackName, TemplateBody: JSON.stringify(component.template), Parameters: parameters, Capabilities: ['CAPABILITY_IAM'] }),
+    );
+    const stack = await waitForStack(cfn, component.stackName);
+    done.set(component.component, stack);
+    return stack;
+  };
+  for (const component of components) started.set(component.component, deploy(component));
+  await Promise.all(started.values());
+  return done;
+}

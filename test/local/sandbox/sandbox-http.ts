@@ -1,0 +1,103 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { STSClient } from '@aws-sdk/client-sts';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AwsRequest, SandboxHooks } from '../../../local/contracts';
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../../local/sandbox/sandbox';
+
+/**
+ * A small edge for the sandbox tests: an HTTP server on 127.0.0.1 that turns each request into an
+ * AwsRequest (service, region and access key id read from the SigV4 Authorization header's
+ * credential scope) for the sandbox's services, and `/_sandbox/…` paths into its routes. Clients
+ * are the plain AWS SDK clients pointed at it.
+ */
+
+export interface SandboxEdge {
+  url: string;
+  sandbox: Sandbox;
+  /** A CloudFormation client of the account, in REGION unless told. */
+  cloudFormation(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): CloudFormationClient;
+  sts(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): STSClient;
+  /** Stops the sandbox (flushing its state) and the server. */
+  close(): Promise<void>;
+}
+
+export const REGION = 'us-east-1';
+
+export const silentHooks: SandboxHooks = {
+  publishToTopic: async () => undefined,
+  putEvent: async () => undefined,
+};
+
+export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'edgeUrl'>> = {}): Promise<SandboxEdge> {
+  let sandbox: Sandbox | undefined;
+  const server: Server = createServer((request, response) => {
+    void readBody(request).then(async (body) => {
+      try {
+        const answer = sandbox ? await route(sandbox, request, body) : undefined;
+        if (!answer) {
+          response.writeHead(404, { 'content-type': 'text/plain' }).end('no such endpoint');
+          return;
+        }
+        response.writeHead(answer.status, answer.headers).end(answer.body);
+      } catch (error) {
+        response.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const created = createSandbox({ hooks: silentHooks, speed: 0.001, log: () => undefined, ...options, edgeUrl: url });
+  sandbox = created;
+  const clients: Array<{ destroy(): void }> = [];
+  const config = (account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region = REGION) => ({
+    region,
+    endpoint: url,
+    maxAttempts: 1,
+    credentials: credentials ?? { accessKeyId: account, secretAccessKey: 'sandbox' },
+  });
+  return {
+    url,
+    sandbox: created,
+    cloudFormation(account, credentials, region) {
+      const client = new CloudFormationClient(config(account, credentials, region));
+      clients.push(client);
+      return client;
+    },
+    sts(account, credentials) {
+      const client = new STSClient(config(account, credentials));
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const client of clients) client.destroy();
+      await created.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function route(sandbox: Sandbox, request: IncomingMessage, body: string) {
+  const path = request.url ?? '/';
+  const method = request.method ?? 'GET';
+  if (path.startsWith('/_sandbox/')) return sandbox.handleRoute({ method, path, body });
+  const scope = /Credential=([^/]+)\/[^/]+\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(request.headers.authorization ?? ''));
+  if (!scope) return undefined;
+  const [, accessKeyId = '', region = '', service = ''] = scope;
+  const service_ = sandbox.services.find((candidate) => candidate.signingNames.includes(service));
+  if (!service_) return undefined;
+  const url = new URL(path, 'http://edge.invalid');
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : (value ?? '')]));
+  const awsRequest: AwsRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, service, region, accessKeyId };
+  return service_.handle(awsRequest);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}

@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { policyStatements } from '../../src/cfn/policy-statements';
+import type { CfnTemplate } from '../../src/cfn/template-types';
+import { validateTemplate } from '../../src/cfn/validate-template';
+import { tableDefinition } from '../../src/store/table-definition';
+import { createTestTable } from '../support/dynamodb';
+
+
+/**
+ * `serverless package` runs offline (osls, esbuild) and its CloudFormation is checked against
+ * the specification and against what the design promises of the service account.
+ */
+let outDir: string;
+let template: CfnTemplate;
+let tableName: string;
+let dropTable: () => Promise<void>;
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'groundwork-package-'));
+  const run = spawnSync('serverless', ['package', '--stage', 'test', '--region', 'us-east-1', '--package', outDir], {
+    encoding: 'utf8',
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`serverless package failed:\n${run.stdout}\n${run.stderr}`);
+  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+  const table = await createTestTable();
+  tableName = table.tableName;
+  dropTable = table.drop;
+}, 150_000);
+
+afterAll(async () => {
+  rmSync(outDir, { recursive: true, force: true });
+  await dropTable();
+});
+
+const resourcesOfType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+describe('the packaged service (serverless package)', () => {
+  it('is valid against the CloudFormation specification', () => {
+    expect(validateTemplate(template)).toEqual([]);
+  });
+
+  it('runs every function on nodejs24.x (arm64), each with a role of its own', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(5);
+    const roles = functions.map(([, fn]) => JSON.stringify(fn.Properties?.['Role']));
+    for (const [, fn] of functions) {
+      expect(fn.Properties?.['Runtime']).toBe('nodejs24.x');
+      expect(fn.Properties?.['Architectures']).toEqual(['arm64']);
+    }
+    expect(new Set(roles).size).toBe(functions.length);
+  });
+
+  it('bundles each function separately as minified ESM of at most 500 KB', () => {
+    const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
+    expect(zips.sort()).toEqual([
+      'createAccount.zip', 'createPlan.zip', 'createStack.zip', 'deleteAccount.zip', 'deleteStack.zip', 'getAccount.zip',
+      'getStack.zip', 'listAccounts.zip', 'listStacks.zip', 'onboardingCallback.zip', 'stackEvents.zip', 'stackExecutionEnded.zip',
+      'stackWorkflow.zip',
+    ]);
+    for (const zip of zips) {
+      const dir = join(outDir, zip.replace(/\.zip$/, ''));
+      expect(spawnSync('python3', ['-m', 'zipfile', '-e', join(outDir, zip), dir]).status).toBe(0);
+      const bundles = spawnSync('find', [dir, '-name', '*.mjs'], { encoding: 'utf8' }).stdout.trim().split('\n');
+      expect(bundles).toHaveLength(1);
+      expect([zip, Math.ceil(statSync(bundles[0] ?? '').size / 1024) <= 500]).toEqual([zip, true]);
+    }
+  });
+
+  it('runs a packaged bundle for real, with only the credentials Lambda puts in the environment', () => {
+    // The bundles carry an env-only credential provider (an esbuild alias): prove a real SDK call works.
+    const dir = join(outDir, 'listAccounts');
+    if (!existsSync(dir)) expect(spawnSync('python3', ['-m', 'zipfile', '-e', join(outDir, 'listAccounts.zip'), dir]).status).toBe(0);
+    const bundle = join(dir, 'functions/list-accounts/handler.mjs');
+    const script = `
+      const { handler } = await import(${JSON.stringify(bundle)});
+      const event = { rawPath: '/v1/accounts', headers: {}, requestContext: { authorizer: { jwt: { claims: { tenant: 'bundle-check' } } } } };
+      const result = await handler(event, { awsRequestId: 'r', getRemainingTimeInMillis: () => 10000 });
+      process.stdout.write(JSON.stringify(result));`;
+    const endpoint = process.env['GROUNDWORK_TEST_DYNAMODB_ENDPOINT'] ?? '';
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_SESSION_TOKEN: 'session',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        TABLE_NAME: tableName,
+        EVENT_BUS_NAME: 'groundwork-test',
+        SERVICE_ROLE_ARN: 'arn:aws:iam::000000000000:role/groundwork-test-service',
+        TENANT_CLAIM: 'tenant',
+        ONBOARDING_TEMPLATE_URL: 'https://example.invalid/onboarding-role.yaml',
+        REGISTRATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:groundwork-test-registration',
+        EVENT_BUS_ARN: 'arn:aws:events:us-east-1:000000000000:event-bus/groundwork-test',
+      },
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ statusCode: 200, body: '{"items":[]}' });
+  });
+
+  it('grants function roles no wildcard action and no wildcard resource', () => {
+    const functionRoles = new Set(
+      resourcesOfType('AWS::Lambda::Function').map(([, fn]) => (fn.Properties?.['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]),
+    );
+    const statements = policyStatements(template).filter((s) => functionRoles.has(s.owner) && s.kind === 'identity');
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      expect(s.actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+      expect(s.resources).not.toContain('*');
+    }
+  });
+
+  it('lets only the onboarding callback and the workflow assume the service role, which may only assume customer access roles', () => {
+    const trust = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'trust');
+    expect(trust.map((s) => s.principal)).toEqual([{ AWS: [{ 'Fn::GetAtt': ['OnboardingCallbackRole', 'Arn'] }, { 'Fn::GetAtt': ['StackWorkflowRole', 'Arn'] }] }]);
+    const grants = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'identity');
+    expect(grants.map((s) => [s.actions, s.resources])).toEqual([[['sts:AssumeRole'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/GroundworkAccess-*' }]]]);
+  });
+
+  it('puts every route behind the JWT authorizer', () => {
+    const routes = resourcesOfType('AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, r]) => r.Properties?.['RouteKey']).sort()).toEqual([
+      'DELETE /v1/accounts/{id}', 'DELETE /v1/stacks/{id}', 'GET /v1/accounts', 'GET /v1/accounts/{id}', 'GET /v1/stacks',
+      'GET /v1/stacks/{id}', 'GET /v1/stacks/{id}/events', 'POST /v1/accounts', 'POST /v1/plans', 'POST /v1/stacks',
+    ]);
+    for (const [, route] of routes) expect(route.Properties?.['AuthorizationType']).toBe('JWT');
+  });
+
+  it('declares the table exactly as the code expects it', () => {
+    const table = template.Resources['GroundworkTable']?.Properties ?? {};
+    const expected = tableDefinition('ignored');
+    expect(table['KeySchema']).toEqual(expected.KeySchema);
+    expect(table['AttributeDefinitions']).toEqual(expected.AttributeDefinitions);
+    expect(table['GlobalSecondaryIndexes']).toEqual(expected.GlobalSecondaryIndexes);
+    expect(table['TimeToLiveSpecification']).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('never lets Lambda retry the onboarding callback (it answers CloudFormation itself)', () => {
+    const [[, config] = []] = resourcesOfType('AWS::Lambda::EventInvokeConfig');
+    expect(config?.Properties?.['MaximumRetryAttempts']).toBe(0);
+  });
+
+  it('deploys both state machines from the ASL files, every placeholder substituted, invoking only the workflow function', () => {
+    for (const [logicalId, file] of [['ProvisionStackStateMachine', 'provision-stack'], ['DeleteStackStateMachine', 'delete-stack']] as const) {
+      const properties = template.Resources[logicalId]?.Properties ?? {};
+      const asl = readFileSync(new URL(`../../statemachines/${file}.asl.json`, import.meta.url), 'utf8');
+      // Exactly the file, nulls included (serverless drops them from an object definition).
+      expect(JSON.parse(String(properties['DefinitionString']))).toEqual(JSON.parse(asl));
+      const placeholders = new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
+      expect(Object.keys(properties['DefinitionSubstitutions'] as object).sort()).toEqual([...placeholders].sort());
+    }
+    const invoke = policyStatements(template).filter((s) => s.owner === 'StateMachineRole' && s.kind === 'identity');
+    expect(invoke.map((s) => [s.actions, s.resources])).toEqual([[['lambda:InvokeFunction'], [{ 'Fn::GetAtt': ['StackWorkflowLambdaFunction', 'Arn'] }]]]);
+  });
+
+  it('names the event bus groundwork-<stage>', () => {
+    expect(template.Resources['GroundworkEventBus']?.Properties?.['Name']).toBe('groundwork-test');
+  });
+});

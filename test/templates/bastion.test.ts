@@ -1,0 +1,34 @@
+import { buildBastionTemplate } from '../../src/templates/bastion';
+import { OPERATORS_CIDR, templateInput } from './fixtures';
+import { props } from './template-queries';
+
+describe('bastion template', () => {
+  it('runs a t4g.nano on arm64 Amazon Linux 2023 in the first public subnet, behind the bastion group, IMDSv2 only', () => {
+    // Act
+    const { template, parameters } = buildBastionTemplate(templateInput({ bastion: { enabled: true, allowedCidr: OPERATORS_CIDR } }));
+    // Assess
+    expect(props(template, 'Bastion')).toMatchObject({
+      InstanceType: 't4g.nano',
+      ImageId: { Ref: 'BastionImageId' },
+      SubnetId: { Ref: 'PublicSubnet0Id' },
+      SecurityGroupIds: [{ Ref: 'BastionSecurityGroupId' }],
+      MetadataOptions: { HttpTokens: 'required' },
+    });
+    expect(props(template, 'Bastion')['KeyName']).toBeUndefined();
+    expect(parameters['BastionImageId']).toEqual({ kind: 'value', value: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64' });
+  });
+
+  it('uses the key pair only when one is given', () => {
+    const { template } = buildBastionTemplate(templateInput({ bastion: { enabled: true, allowedCidr: OPERATORS_CIDR, keyName: 'ops' } }));
+    expect(props(template, 'Bastion')['KeyName']).toBe('ops');
+  });
+
+  it('is a Systems Manager managed instance, under the permissions boundary', () => {
+    const { template } = buildBastionTemplate(templateInput({ bastion: { enabled: true, allowedCidr: OPERATORS_CIDR } }));
+    expect(props(template, 'BastionRole')).toMatchObject({
+      ManagedPolicyArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' }],
+      PermissionsBoundary: { Ref: 'PermissionsBoundaryArn' },
+    });
+    expect(props(template, 'Bastion')['IamInstanceProfile']).toEqual({ Ref: 'BastionRoleProfile' });
+  });
+});
