@@ -3,12 +3,14 @@ import { Document, isCollection, parseDocument } from 'yaml';
 import { createAccountInputSchema } from '../src/accounts/create-account-input';
 import { EVENT_DETAILS } from '../src/events/event-details';
 import { listQuerySchema } from '../src/http/list-query';
+import { COMPONENTS } from '../src/model/components';
+import { ACCOUNT_STATUSES, STACK_STATUSES, STEP_STATUSES } from '../src/model/statuses';
 import { stackRequestSchema } from '../src/model/stack-request';
 
 /**
  * The published contracts, rendered from the zod schemas that check them at runtime:
  * src/events/schemas/*.json and the request schemas of openapi.yaml. `npm run build:schemas`
- * writes them; test/contracts/contract-schemas.test.ts fails when a committed file differs.
+ * writes them; test/scripts/contract-schemas.test.ts fails when a committed file differs.
  */
 export const EVENT_SCHEMA_DIRECTORY = 'src/events/schemas';
 export const OPENAPI_FILE = 'openapi.yaml';
@@ -52,6 +54,11 @@ export function openApiGeneratedEntries(): Array<{ path: string[]; value: JsonSc
     { path: ['components', 'schemas', 'CreateAccountRequest'], value: requestSchema(createAccountInputSchema) },
     { path: ['components', 'parameters', 'Limit', 'schema'], value: listQuery.properties.limit },
     { path: ['components', 'parameters', 'NextToken', 'schema'], value: listQuery.properties.nextToken },
+    // The status and component vocabularies the responses use, from src/model/.
+    { path: ['components', 'schemas', 'AccountStatus'], value: requestSchema(z.enum(ACCOUNT_STATUSES)) },
+    { path: ['components', 'schemas', 'StackStatus'], value: requestSchema(z.enum(STACK_STATUSES)) },
+    { path: ['components', 'schemas', 'StepStatus'], value: requestSchema(z.enum(STEP_STATUSES)) },
+    { path: ['components', 'schemas', 'Component'], value: requestSchema(z.enum(COMPONENTS)) },
   ];
 }
 

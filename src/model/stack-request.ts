@@ -19,7 +19,12 @@ const pattern = (regex: RegExp, message: string) => z.string().check(z.regex(reg
 const wholeNumber = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 
 export const networkSchema = z.strictObject({
-  cidr: z.optional(cidrSchema.check(z.refine((cidr) => isVpcPrefix(writtenPrefixLength(cidr)), `the VPC block ${VPC_SIZE_RULE}`))),
+  cidr: z.optional(
+    cidrSchema.check(
+      z.refine((cidr) => isVpcPrefix(writtenPrefixLength(cidr)), `the VPC block ${VPC_SIZE_RULE}`),
+      z.describe('a /16 to /20 block; allocated when absent'),
+    ),
+  ),
   azCount: z._default(z.union([z.literal(2), z.literal(3)]), 3),
   nat: z._default(z.enum(NAT_MODES), 'instance'),
   /** Interface endpoints (Secrets Manager, ECR, CloudWatch Logs). Always on when nat is none. */
@@ -50,7 +55,7 @@ export const databaseSchema = z.strictObject({
 
 export const bastionSchema = z.strictObject({
   enabled: z._default(z.boolean(), false),
-  allowedCidr: z.optional(cidrSchema),
+  allowedCidr: z.optional(cidrSchema.check(z.describe('required when enabled; /16 or narrower'))),
   // An EC2 key pair name: a plain name, never a CloudFormation dynamic reference ({{resolve:…}}).
   keyName: z.optional(pattern(/^[A-Za-z0-9 ._-]{1,255}$/, 'must be an EC2 key pair name (letters, digits, spaces, . _ -)')),
 });

@@ -29,7 +29,7 @@ describe('the layers of the code', () => {
     expect(folderCycles(edges, 'src/')).toEqual([]);
   });
 
-  it('keeps src/model/ free of src/, and src/, functions/ and cli/ free of local/ and test/', () => {
+  it('imports only lower floors within src/, keeps src/model/ free of src/, and src/, functions/ and cli/ free of local/ and test/', () => {
     expect(layerViolations(edges)).toEqual([]);
   });
 
@@ -59,7 +59,25 @@ describe('the layers of the code', () => {
         'production code never imports the embedded default: functions/f/handler.ts → local/config.ts',
         'production code never imports the embedded default: src/plans/plan.ts → local/auth/key.ts',
         'production code never imports the tests: src/plans/fixture.ts → test/support/fixture.ts',
+        'src/ imports only lower floors (model is on 0, plans on 4): src/model/thing.ts → src/plans/plan.ts',
         'src/model/ is the ground floor: it imports nothing else of src/: src/model/thing.ts → src/plans/plan.ts',
+      ]);
+    });
+
+    it('finds an import that climbs a floor, and src/ or functions/ importing the CLI or a function entry point', () => {
+      dir = plantedTree({
+        'src/network/plan.ts': "import { account } from '../accounts/account';\nexport const plan = account;\n",
+        'src/accounts/account.ts': "import { HELP } from '../../cli/help';\nexport const account = HELP;\n",
+        'src/stacks/stack.ts': "import { handler } from '../../functions/f/handler';\nexport const stack = handler;\n",
+        'src/newfolder/thing.ts': "import { plan } from '../network/plan';\nexport const thing = plan;\n",
+        'cli/help.ts': 'export const HELP = 1;\n',
+        'functions/f/handler.ts': 'export const handler = 1;\n',
+      });
+      expect(layerViolations(importGraph(dir, ['src', 'functions', 'cli'])).sort()).toEqual([
+        'every folder of src/ has a floor in decision 0007: src/newfolder/ has none',
+        'nothing of src/ imports a function entry point: src/stacks/stack.ts → functions/f/handler.ts',
+        'src/ does not import the CLI (a client of the API, above it): src/accounts/account.ts → cli/help.ts',
+        'src/ imports only lower floors (network is on 2, accounts on 3): src/network/plan.ts → src/accounts/account.ts',
       ]);
     });
   });

@@ -23,11 +23,18 @@ describe('the published contracts are generated from the zod schemas (npm run bu
     expect(renderOpenApi(text)).not.toBe(text);
   });
 
-  it('an event the runtime schema accepts, the JSON Schema accepts, and the same refusals', () => {
-    const detail = { tenantId: 'acme', accountId: 'acc_abcdefghij0123456789', stackId: 'stk-abcdefghij0123456789', step: 'database', status: 'FAILED', previousStatus: 'IN_PROGRESS', reason: 'x', occurredAt: '2026-11-22T10:00:00.000Z' };
-    const schema = EVENT_DETAILS['Stack Step Status Change'].schema;
-    for (const candidate of [detail, { ...detail, step: 'mainframe' }, { ...detail, status: 'DONE' }, { ...detail, extra: 1 }, { ...detail, occurredAt: 'yesterday' }]) {
-      expect([candidate, eventDetailErrors('Stack Step Status Change', candidate).length === 0]).toEqual([candidate, schema.safeParse(candidate).success]);
-    }
+  const stackStep = { tenantId: 'acme', accountId: 'acc_abcdefghij0123456789', stackId: 'stk-abcdefghij0123456789', step: 'database', status: 'FAILED', previousStatus: 'IN_PROGRESS', reason: 'x', occurredAt: '2026-11-22T10:00:00.000Z' };
+  const stack = { tenantId: 'acme', accountId: 'acc_abcdefghij0123456789', stackId: 'stk-abcdefghij0123456789', status: 'ROLLBACK_FAILED', previousStatus: 'ROLLBACK_IN_PROGRESS', reason: 'x', occurredAt: '2026-11-22T10:00:00.000Z' };
+  const account = { tenantId: 'acme', accountId: 'acc_abcdefghij0123456789', status: 'CONNECTED', previousStatus: 'AWAITING_CONNECTION', occurredAt: '2026-11-22T10:00:00.000Z' };
+  it.each([
+    ['Stack Step Status Change', [stackStep, { ...stackStep, step: 'mainframe' }, { ...stackStep, status: 'DONE' }, { ...stackStep, extra: 1 }, { ...stackStep, occurredAt: 'yesterday' }]],
+    ['Stack Status Change', [stack, { ...stack, status: 'COMPLETE' }, { ...stack, step: 'database' }, { ...stack, stackId: undefined }, { ...stack, tenantId: '' }]],
+    ['Account Status Change', [account, { ...account, status: 'ACTIVE' }, { ...account, accountId: 'acc_1' }, { ...account, occurredAt: 5 }, { ...account, extra: true }]],
+  ] as const)('%s: an event the runtime schema accepts, the JSON Schema accepts, and the same refusals', (detailType, candidates) => {
+    const schema = EVENT_DETAILS[detailType].schema;
+    const verdicts = candidates.map((candidate) => [eventDetailErrors(detailType, candidate).length === 0, schema.safeParse(candidate).success]);
+    expect(verdicts.filter(([json, runtime]) => json !== runtime)).toEqual([]);
+    // The first is a real event; the others are refused (so the agreement above is not only on acceptance).
+    expect(verdicts.map(([, runtime]) => runtime)).toEqual([true, false, false, false, false]);
   });
 });

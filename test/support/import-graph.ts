@@ -117,8 +117,39 @@ export const LAYER_RULES: readonly LayerRule[] = [
   { rule: 'nothing of src/ imports a function entry point', from: /^(src|cli|local)\//, to: /^functions\// },
 ];
 
-/** Every edge that breaks a rule, as "rule: from → to". */
-export function layerViolations(edges: readonly ImportEdge[], rules: readonly LayerRule[] = LAYER_RULES): string[] {
-  return edges.flatMap(({ from, to }) =>
-    rules.filter((r) => r.from.test(from) && r.to.test(to)).map((r) => `${r.rule}: ${from} → ${to}`));
+/**
+ * The floors of src/ (decision 0007): a folder imports only folders on lower floors. Files at the
+ * root of src/ (errors.ts, ids.ts) are on the ground floor with model/.
+ */
+export const SRC_FLOORS: Readonly<Record<string, number>> = {
+  '': 0, model: 0, cfn: 0, aws: 0, log: 0,
+  templates: 1, events: 1, http: 1, store: 1, config: 1,
+  network: 2, cost: 2,
+  accounts: 3,
+  plans: 4, stacks: 4,
+};
+
+/** The top folder of src/ a path is in ('' for a file at the root of src/), or undefined outside src/. */
+const srcArea = (path: string): string | undefined => {
+  if (!path.startsWith('src/')) return undefined;
+  const parts = path.split('/');
+  return parts.length > 2 ? parts[1] : '';
+};
+
+/** Every edge that breaks a rule or climbs a floor, as "rule: from → to". */
+export function layerViolations(
+  edges: readonly ImportEdge[],
+  rules: readonly LayerRule[] = LAYER_RULES,
+  floors: Readonly<Record<string, number>> = SRC_FLOORS,
+): string[] {
+  return edges.flatMap(({ from, to }) => {
+    const broken = rules.filter((r) => r.from.test(from) && r.to.test(to)).map((r) => `${r.rule}: ${from} → ${to}`);
+    const [a, b] = [srcArea(from), srcArea(to)];
+    if (a === undefined || b === undefined || a === b) return broken;
+    const [floorA, floorB] = [floors[a], floors[b]];
+    if (floorA === undefined) return [...broken, `every folder of src/ has a floor in decision 0007: src/${a}/ has none`];
+    if (floorB === undefined) return [...broken, `every folder of src/ has a floor in decision 0007: src/${b}/ has none`];
+    if (floorB >= floorA) return [...broken, `src/ imports only lower floors (${a || 'src root'} is on ${floorA}, ${b || 'src root'} on ${floorB}): ${from} → ${to}`];
+    return broken;
+  });
 }
