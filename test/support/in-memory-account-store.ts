@@ -55,6 +55,9 @@ export class InMemoryAccountStore implements AccountStore {
     const account = this.accounts.get(id);
     const expectedState = account !== undefined && (account.version === expected.version || (expected.orLastRequestId !== undefined && account.lastRequestId === expected.orLastRequestId));
     if (!account || !expectedState) throw new ConcurrentModificationError(`Account ${id} changed while it was being updated.`);
+    // DynamoDB refuses an update that sets and removes one attribute ("Two document paths overlap").
+    const overlapping = (change.remove ?? []).filter((key) => (change.set as Record<string, unknown>)[key] !== undefined);
+    if (overlapping.length > 0) throw new Error(`Invalid UpdateExpression: Two document paths overlap with each other: ${overlapping.join(', ')}`);
     const updated: Account = { ...account, version: account.version + 1 };
     for (const [key, value] of Object.entries(change.set)) if (value !== undefined) Object.assign(updated, { [key]: value });
     for (const key of change.remove ?? []) delete updated[key];
