@@ -7,7 +7,6 @@ import type { Account } from '../../../src/accounts/account';
 import { DynamoDbAccountStore, type AccountStore } from '../../../src/accounts/account-store';
 import { hashRegistrationToken, newAccountId, newExternalId, newRegistrationToken } from '../../../src/accounts/onboarding-credentials';
 import { createCloudFormationAnswerer } from '../../../src/accounts/registration/answer-cloudformation';
-import { CLOUDFORMATION_RESPONSE_URL } from '../../../src/accounts/registration/answer-once';
 import { onboardingCallbackHandler, type OnboardingCallbackDeps } from '../../../src/accounts/registration/onboarding-callback-handler';
 import { createStsRoleProver } from '../../../src/accounts/registration/prove-access-role';
 import { DynamoDbRegistrationRequestStore } from '../../../src/accounts/registration/registration-request-store';
@@ -454,13 +453,6 @@ describe('onboarding callback: delivery', () => {
     expect(requests).toEqual([]);
     expect((await store.get(account.id))?.status).toBe('AWAITING_CONNECTION');
     expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(0);
-  });
-
-  it('accepts CloudFormation\'s own response buckets', () => {
-    expect(CLOUDFORMATION_RESPONSE_URL.test('https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws%3A…?X-Amz-Signature=x')).toBe(true);
-    expect(CLOUDFORMATION_RESPONSE_URL.test('https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x')).toBe(true);
-    expect(CLOUDFORMATION_RESPONSE_URL.test('https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.evil.example/x')).toBe(false);
-    expect(CLOUDFORMATION_RESPONSE_URL.test('http://169.254.169.254/latest/meta-data')).toBe(false);
   });
 
   it('keeps the event publisher out of the decision when it is injected as a fake', async () => {
