@@ -238,14 +238,15 @@ const EXPECTED: Record<Scenario, Record<RequestType, Expected>> = {
   },
   'bad token': {
     // Anyone can publish to the topic: without the token nothing changes, not even to FAILED.
-    Create: { status: 'FAILED', account: 'AWAITING_CONNECTION', reason: /token does not match/ },
-    Update: { status: 'FAILED', account: 'CONNECTED', reason: /token does not match/ },
+    Create: { status: 'FAILED', account: 'AWAITING_CONNECTION', reason: /no registration matching this link/ },
+    Update: { status: 'FAILED', account: 'CONNECTED', reason: /no registration matching this link/ },
     // Not the stack that registered with this token: nothing of ours to undo.
     Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
   'wrong account': {
-    Create: { status: 'FAILED', account: 'AWAITING_CONNECTION', reason: new RegExp(`for AWS account ${CUSTOMER}, but the stack runs in ${STRANGER}`) },
-    Update: { status: 'FAILED', account: 'CONNECTED', reason: new RegExp(`but the stack runs in ${STRANGER}`) },
+    // The same answer as for an account that does not exist (security review L5), naming only the caller's own AWS account.
+    Create: { status: 'FAILED', account: 'AWAITING_CONNECTION', reason: new RegExp(`^Groundwork has no registration matching this link for AWS account ${STRANGER}\\.`) },
+    Update: { status: 'FAILED', account: 'CONNECTED', reason: new RegExp(`^Groundwork has no registration matching this link for AWS account ${STRANGER}\\.`) },
     Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
   'role without ExternalId condition': {
@@ -320,7 +321,8 @@ describe('onboarding callback: {Create, Update, Delete} × faults', () => {
       RequestId: request.RequestId,
       LogicalResourceId: 'GroundworkRegistration',
       // Create answers with the Groundwork account id; Update and Delete keep the id CloudFormation holds.
-      PhysicalResourceId: account.id,
+      // A Create that is not visibly ours names no account (security review L5).
+      PhysicalResourceId: type === 'Create' && (scenario === 'bad token' || scenario === 'wrong account') ? 'groundwork-registration-invalid' : account.id,
     });
     expect(typeof answer?.body['Reason']).toBe('string');
     if (expected.reason) expect(String(answer?.body['Reason'])).toMatch(expected.reason);
