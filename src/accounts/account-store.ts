@@ -108,7 +108,7 @@ export class DynamoDbAccountStore implements AccountStore {
   }
 
   async listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<AccountPage> {
-    const page = await queryOwnerIndex(this.client, this.tableName, { owner: tenantAccountsIndex(tenantId), keyOf: accountKey, ...options });
+    const page = await queryOwnerIndex(this.client, this.tableName, { owner: tenantAccountsIndex(tenantId), keyOf: accountKey, idPattern: /^acc_[a-z0-9]{20}$/, ...options });
     return { items: page.items.map(fromItem), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   }
 

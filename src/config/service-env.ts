@@ -31,7 +31,11 @@ export const onboardingCallbackEnvSchema = z.extend(baseEnvSchema, {
   /** The function's own timeout: an unanswered claim older than this may be taken over. */
   FUNCTION_TIMEOUT_SECONDS: seconds(10, 900, 60),
   ROLE_PROPAGATION_RETRY_SECONDS: seconds(0, 120, 30),
-  /** A regular expression every ResponseURL must match (default: CloudFormation's response buckets). */
+  /**
+   * For the local sandbox only, whose CloudFormation answers on loopback: a regular expression every
+   * ResponseURL must match. Unset (as serverless.yml leaves it, a test holds that), only the
+   * stage region's CloudFormation response bucket is called (cloudformation-response-url.ts).
+   */
   CFN_RESPONSE_URL_PATTERN: z.optional(
     z.string().check(
       z.refine((value) => {

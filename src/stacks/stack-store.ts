@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCidrRegistry, type CidrScope } from '../network/cidr-registry';
 import type { StackStatusChangeDetail, StackStepStatusChangeDetail } from '../events/event-details';
-import { decodeCursor, encodeCursor } from '../store/page-cursor';
+import { decodeCursor, encodeCursor, type CursorScope } from '../store/page-cursor';
 import { queryOwnerIndex } from '../store/query-owner-index';
 import {
   STACK_EVENT_PREFIX,
@@ -248,7 +248,7 @@ export class DynamoDbStackStore implements StackStore {
   }
 
   async listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<{ items: Stack[]; nextToken?: string }> {
-    const page = await queryOwnerIndex(this.client, this.tableName, { owner: tenantStacksIndex(tenantId), keyOf: stackKey, newestFirst: true, ...options });
+    const page = await queryOwnerIndex(this.client, this.tableName, { owner: tenantStacksIndex(tenantId), keyOf: stackKey, idPattern: /^stk-[a-z0-9]{20}$/, newestFirst: true, ...options });
     return { items: page.items.map(fromItem), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   }
 
@@ -290,7 +290,8 @@ export class DynamoDbStackStore implements StackStore {
   }
 
   async events(stackId: string, options: { limit: number; nextToken?: string; pendingOnly?: boolean }): Promise<StackEventPage> {
-    const start = options.nextToken ? decodeCursor(options.nextToken) : undefined;
+    const scope = stackEventsScope(stackId);
+    const start = options.nextToken ? decodeCursor(options.nextToken, scope) : undefined;
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -303,7 +304,7 @@ export class DynamoDbStackStore implements StackStore {
     );
     const items = (result.Items ?? []).map((item) => ({ type: item['type'], detail: item['detail'], sequence: String(item['sk']) }) as StackEvent & { sequence: string });
     const last = items.at(-1);
-    return { items, ...(result.LastEvaluatedKey && last && !options.pendingOnly ? { nextToken: encodeCursor({ s: last.sequence, id: stackId }) } : {}) };
+    return { items, ...(result.LastEvaluatedKey && last && !options.pendingOnly ? { nextToken: encodeCursor({ s: last.sequence, id: stackId }, scope) } : {}) };
   }
 
   async claimForPublication(stackId: string, sequence: string): Promise<boolean> {
@@ -330,3 +331,8 @@ export class DynamoDbStackStore implements StackStore {
   }
 }
 
+
+/** An events cursor resumes inside this stack's history, at a sort key stackEventSortKey made. */
+function stackEventsScope(stackId: string): CursorScope {
+  return { owner: stackPartition(stackId), accepts: ({ s, id }) => id === stackId && /^EVENT#\d{10}#\d{1,6}$/.test(s) };
+}

@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor } from './page-cursor';
+import { decodeCursor, encodeCursor, type CursorScope } from './page-cursor';
 
 /**
  * One page of an owner's items through gsi1 (gsi1pk = the owner's listing, gsi1sk =
@@ -12,12 +12,15 @@ export async function queryOwnerIndex(
     owner: string;
     /** The item's own primary key, rebuilt from its id to resume after it. */
     keyOf: (id: string) => { pk: string; sk: string };
+    /** What the owner's ids look like (acc_…, stk-…): a cursor naming anything else is refused. */
+    idPattern: RegExp;
     limit: number;
     nextToken?: string;
     newestFirst?: boolean;
   },
 ): Promise<{ items: Array<Record<string, unknown>>; nextToken?: string }> {
-  const start = query.nextToken ? decodeCursor(query.nextToken) : undefined;
+  const scope = ownerIndexScope(query.owner, query.idPattern);
+  const start = query.nextToken ? decodeCursor(query.nextToken, scope) : undefined;
   const result = await client.send(
     new QueryCommand({
       TableName: tableName,
@@ -33,6 +36,14 @@ export async function queryOwnerIndex(
   const last = items.at(-1);
   return {
     items,
-    ...(result.LastEvaluatedKey && last ? { nextToken: encodeCursor({ s: String(last['gsi1sk']), id: String(last['id']) }) } : {}),
+    ...(result.LastEvaluatedKey && last ? { nextToken: encodeCursor({ s: String(last['gsi1sk']), id: String(last['id']) }, scope) } : {}),
+  };
+}
+
+/** gsi1sk is `<createdAt as ISO 8601>#<id>`, and the id must be one of the owner's kind. */
+function ownerIndexScope(owner: string, idPattern: RegExp): CursorScope {
+  return {
+    owner,
+    accepts: ({ s, id }) => idPattern.test(id) && s.endsWith(`#${id}`) && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(s.slice(0, -id.length - 1)),
   };
 }

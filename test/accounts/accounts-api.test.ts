@@ -219,6 +219,32 @@ describe('GET, list and DELETE /v1/accounts', () => {
     expect((json(limit)['errors'] as Array<{ field: string }>)[0]?.field).toBe('limit');
   });
 
+  it('refuses truncated, edited and borrowed nextTokens with a 400, never a 500 (security review L2)', async () => {
+    // Prepare: a real token of tenant acme-cursor's listing
+    for (let i = 0; i < 2; i += 1) await createAccount('acme-cursor', { awsAccountId: `51000000000${i}` });
+    const list = (tenant: string, nextToken?: string) =>
+      api.list(apiEvent({ method: 'GET', path: '/v1/accounts', tenant, query: { limit: '1', ...(nextToken ? { nextToken } : {}) } }), lambdaContext());
+    const token = String(json(await list('acme-cursor'))['nextToken']);
+    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, string>;
+    const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+    // Act
+    const answers = [
+      await list('acme-cursor', token.slice(0, -5)),
+      await list('acme-cursor', forge({ ...decoded, s: '' })),
+      await list('acme-cursor', forge({ ...decoded, s: `${decoded['s']}x` })),
+      await list('acme-cursor', forge({ ...decoded, id: '../x' })),
+      await list('globex-cursor', token),
+    ];
+
+    // Assess
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(400);
+      expect(json(answer)['errors']).toEqual([{ field: 'nextToken', message: expect.any(String) }]);
+    }
+    expect((await list('acme-cursor', token)).statusCode).toBe(200);
+  });
+
   it('shows tenant B a 404 for tenant A\'s account, on read and on delete', async () => {
     const id = String(json(await createAccount('tenant-a', { awsAccountId: '600000000000' }))['id']);
     const read = await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant: 'tenant-b', pathParameters: { id } }), lambdaContext());

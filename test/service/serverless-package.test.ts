@@ -161,6 +161,26 @@ describe('the packaged service (serverless package)', () => {
     expect(invoke.map((s) => [s.actions, s.resources])).toEqual([[['lambda:InvokeFunction'], [{ 'Fn::GetAtt': ['StackWorkflowLambdaFunction', 'Arn'] }]]]);
   });
 
+  it('bounds what the open registration topic can take: few executions, only CloudFormation\'s response bucket', () => {
+    // Security review H4: the callback has a small reserved concurrency and no ResponseURL override.
+    const callback = template.Resources['OnboardingCallbackLambdaFunction']?.Properties ?? {};
+    expect(callback['ReservedConcurrentExecutions']).toBeGreaterThanOrEqual(1);
+    expect(callback['ReservedConcurrentExecutions']).toBeLessThanOrEqual(10);
+    expect(Object.keys((callback['Environment'] as { Variables?: object } | undefined)?.Variables ?? {})).not.toContain('CFN_RESPONSE_URL_PATTERN');
+  });
+
+  it('throttles the HTTP API: every route by default, the creating routes harder', () => {
+    // Security review L4.
+    const stage = template.Resources['HttpApiStage']?.Properties ?? {};
+    const defaults = stage['DefaultRouteSettings'] as { ThrottlingBurstLimit?: number; ThrottlingRateLimit?: number };
+    expect(defaults.ThrottlingBurstLimit).toBeGreaterThan(0);
+    expect(defaults.ThrottlingRateLimit).toBeGreaterThan(0);
+    const routes = stage['RouteSettings'] as Record<string, { ThrottlingRateLimit: number }>;
+    for (const route of ['POST /v1/accounts', 'POST /v1/stacks']) expect(routes[route]?.ThrottlingRateLimit).toBeLessThan(Number(defaults.ThrottlingRateLimit));
+    const routeKeys = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties?.['RouteKey']);
+    for (const route of Object.keys(routes)) expect(routeKeys).toContain(route);
+  });
+
   it('names the event bus groundwork-<stage>', () => {
     expect(template.Resources['GroundworkEventBus']?.Properties?.['Name']).toBe('groundwork-test');
   });

@@ -67,6 +67,48 @@ describe('the stack routes', () => {
     expect(foreign.statusCode).toBe(404);
   });
 
+  it('refuses forged, truncated and borrowed nextTokens with a 400 naming nextToken, never a 500 (security review L2)', async () => {
+    // Prepare: two stacks of one tenant, and real tokens of their listings
+    const account = await h.connectedAccount();
+    const ids: string[] = [];
+    for (const name of ['one', 'two']) ids.push(String(json(await routes.create(apiEvent({ method: 'POST', path: '/v1/stacks', tenant: account.tenantId, body: { name, accountId: account.id } }), lambdaContext()))['id']));
+    await h.settle();
+    const listToken = String(json(await routes.list(apiEvent({ method: 'GET', path: '/v1/stacks', tenant: account.tenantId, query: { limit: '1' } }), lambdaContext()))['nextToken']);
+    const [first = '', second = ''] = ids;
+    const eventsOf = (id: string, tenant: string, nextToken?: string) =>
+      routes.events(apiEvent({ method: 'GET', path: `/v1/stacks/${id}/events`, tenant, pathParameters: { id }, query: { limit: '1', ...(nextToken ? { nextToken } : {}) } }), lambdaContext());
+    const eventsToken = String(json(await eventsOf(first, account.tenantId))['nextToken']);
+    const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const decoded = JSON.parse(Buffer.from(listToken, 'base64url').toString('utf8')) as Record<string, string>;
+
+    // Act
+    const lists = await Promise.all(
+      [
+        'garbage!',
+        listToken.slice(0, -6),
+        forge({ ...decoded, s: '' }),
+        forge({ ...decoded, id: 'stk-aaaaaaaaaaaaaaaaaaaa' }),
+        forge({ s: decoded['s'], id: decoded['id'] }),
+      ].map((nextToken) => routes.list(apiEvent({ method: 'GET', path: '/v1/stacks', tenant: account.tenantId, query: { nextToken } }), lambdaContext())),
+    );
+    const borrowed = await routes.list(apiEvent({ method: 'GET', path: '/v1/stacks', tenant: 'someone-else', query: { nextToken: listToken } }), lambdaContext());
+    const events = [
+      await eventsOf(first, account.tenantId, forge({ ...(JSON.parse(Buffer.from(eventsToken, 'base64url').toString('utf8')) as object), s: 'STACK' })),
+      await eventsOf(second, account.tenantId, eventsToken),
+      await eventsOf(first, account.tenantId, eventsToken.slice(0, 10)),
+    ];
+
+    // Assess
+    for (const answer of [...lists, borrowed, ...events]) {
+      expect(answer.statusCode).toBe(400);
+      expect(answer.headers?.['content-type']).toMatch(/problem\+json/);
+      expect(json(answer)['errors']).toEqual([{ field: 'nextToken', message: expect.any(String) }]);
+    }
+    // The genuine tokens still page.
+    expect((await routes.list(apiEvent({ method: 'GET', path: '/v1/stacks', tenant: account.tenantId, query: { nextToken: listToken } }), lambdaContext())).statusCode).toBe(200);
+    expect((await eventsOf(first, account.tenantId, eventsToken)).statusCode).toBe(200);
+  });
+
   it('answers bad requests with problem+json naming each field', async () => {
     const response = await routes.create(
       apiEvent({ method: 'POST', path: '/v1/stacks', tenant: 'acme', body: { name: 'Web!', accountId: 'x', network: { nat: 'maybe' } }, headers: { 'idempotency-key': 'k 1' } }),

@@ -43,11 +43,11 @@ export class InMemoryAccountStore implements AccountStore {
 
   async listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<AccountPage> {
     const sortKey = (account: Account) => `${account.createdAt}#${account.id}`;
-    const after = options.nextToken ? decodeCursor(options.nextToken).s : '';
+    const after = options.nextToken ? decodeCursor(options.nextToken, { owner: `accounts of ${tenantId}`, accepts: () => true }).s : '';
     const owned = [...this.accounts.values()].filter((account) => account.tenantId === tenantId && sortKey(account) > after).sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
     const items = owned.slice(0, options.limit);
     const last = items.at(-1);
-    return { items: items.map((account) => structuredClone(account)), ...(owned.length > items.length && last ? { nextToken: encodeCursor({ s: sortKey(last), id: last.id }) } : {}) };
+    return { items: items.map((account) => structuredClone(account)), ...(owned.length > items.length && last ? { nextToken: encodeCursor({ s: sortKey(last), id: last.id }, { owner: `accounts of ${tenantId}` }) } : {}) };
   }
 
   async update(id: string, change: AccountChange, expected: WriteExpectation, options: { signal?: AbortSignal } = {}): Promise<Account> {

@@ -110,7 +110,7 @@ export class InMemoryStackStore implements StackStore {
   }
 
   async listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<{ items: Stack[]; nextToken?: string }> {
-    const after = options.nextToken ? decodeCursor(options.nextToken).s : undefined;
+    const after = options.nextToken ? decodeCursor(options.nextToken, { owner: `stacks of ${tenantId}`, accepts: () => true }).s : undefined;
     const all = [...this.items.values()]
       .filter((item) => item['sk'] === 'STACK' && item['tenantId'] === tenantId)
       .map((item) => ({ order: `${String(item['createdAt'])}#${String(item['id'])}`, stack: this.stack(String(item['id'])) as Stack }))
@@ -118,7 +118,7 @@ export class InMemoryStackStore implements StackStore {
       .filter((entry) => after === undefined || entry.order < after);
     const page = all.slice(0, options.limit);
     const last = page.at(-1);
-    return { items: page.map((entry) => entry.stack), ...(all.length > page.length && last ? { nextToken: encodeCursor({ s: last.order, id: last.stack.id }) } : {}) };
+    return { items: page.map((entry) => entry.stack), ...(all.length > page.length && last ? { nextToken: encodeCursor({ s: last.order, id: last.stack.id }, { owner: `stacks of ${tenantId}` }) } : {}) };
   }
 
   async save(before: Stack, after: Stack, events: readonly StackEvent[], options: SaveOptions = {}): Promise<boolean> {
@@ -135,14 +135,14 @@ export class InMemoryStackStore implements StackStore {
   }
 
   async events(stackId: string, options: { limit: number; nextToken?: string; pendingOnly?: boolean }): Promise<StackEventPage> {
-    const after = options.nextToken ? decodeCursor(options.nextToken).s : undefined;
+    const after = options.nextToken ? decodeCursor(options.nextToken, { owner: `events of ${stackId}`, accepts: () => true }).s : undefined;
     const all = this.partition(stackPartition(stackId))
       .filter((item) => String(item['sk']).startsWith(STACK_EVENT_PREFIX) && (after === undefined || String(item['sk']) > after))
       .filter((item) => !options.pendingOnly || item['pending'] !== undefined);
     const page = options.pendingOnly ? all : all.slice(0, options.limit);
     const items = page.map((item) => ({ type: item['type'], detail: copy(item['detail']), sequence: String(item['sk']) }) as StackEvent & { sequence: string });
     const last = items.at(-1);
-    return { items, ...(all.length > page.length && last ? { nextToken: encodeCursor({ s: last.sequence, id: stackId }) } : {}) };
+    return { items, ...(all.length > page.length && last ? { nextToken: encodeCursor({ s: last.sequence, id: stackId }, { owner: `events of ${stackId}` }) } : {}) };
   }
 
   async claimForPublication(stackId: string, sequence: string): Promise<boolean> {

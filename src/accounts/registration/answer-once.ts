@@ -22,14 +22,11 @@ export interface AnswerOnceDeps {
   answerReserveMs: number;
   /** An unanswered claim older than this (the function's timeout) may be taken over. */
   staleClaimMs: number;
-  /** Where CloudFormation's ResponseURLs live; any other URL is never called (the topic is open). */
+  /** Where CloudFormation's ResponseURLs live (cloudformation-response-url.ts); any other URL is never called (the topic is open). */
   responseUrlPattern: RegExp;
   /** A signal that aborts after the given time. Injected so a test of a hanging dependency need not wait it out. */
   deadline?: (ms: number) => AbortSignal;
 }
-
-/** CloudFormation's presigned response buckets (standard and China partitions). */
-export const CLOUDFORMATION_RESPONSE_URL = /^https:\/\/cloudformation-custom-resource-response-[a-z0-9-]+\.s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?\//;
 
 export interface Outcome {
   status: 'SUCCESS' | 'FAILED';

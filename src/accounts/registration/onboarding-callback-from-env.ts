@@ -6,7 +6,7 @@ import { createEventPublisher } from '../../events/event-publisher';
 import { createLogger } from '../../log/logger';
 import { DynamoDbAccountStore } from '../account-store';
 import { createCloudFormationAnswerer } from './answer-cloudformation';
-import { CLOUDFORMATION_RESPONSE_URL } from './answer-once';
+import { cloudFormationResponseUrlPattern } from './cloudformation-response-url';
 import { onboardingCallbackHandler } from './onboarding-callback-handler';
 import { createStsRoleProver } from './prove-access-role';
 import { DynamoDbRegistrationRequestStore } from './registration-request-store';
@@ -28,6 +28,6 @@ export function onboardingCallbackFromEnv(env: NodeJS.ProcessEnv = process.env) 
     logger: log,
     answerReserveMs: ANSWER_RESERVE_MS,
     staleClaimMs: config.FUNCTION_TIMEOUT_SECONDS * 1000,
-    responseUrlPattern: config.CFN_RESPONSE_URL_PATTERN ? new RegExp(config.CFN_RESPONSE_URL_PATTERN) : CLOUDFORMATION_RESPONSE_URL,
+    responseUrlPattern: config.CFN_RESPONSE_URL_PATTERN ? new RegExp(config.CFN_RESPONSE_URL_PATTERN) : cloudFormationResponseUrlPattern(config.AWS_REGION),
   });
 }

@@ -49,36 +49,34 @@ export class RegistrationDecision implements Decision {
       return failure(request, `The registration properties are missing or invalid (${fields}). Launch the unmodified Groundwork onboarding template.`, undefined);
     }
     const properties = props.data;
-    const account = await this.deps.accounts.get(properties.GroundworkAccountId, { signal });
-    if (!account) {
-      return failure(request, `Groundwork has no account ${properties.GroundworkAccountId}. Create one with POST /v1/accounts and launch the template from its quick-create link.`, undefined);
-    }
-    this.account = account;
     const requester = accountOfArn(request.StackId);
-    if (requester !== account.awsAccountId) {
-      return failure(request, `This registration is for AWS account ${account.awsAccountId}, but the stack runs in ${requester ?? 'an unknown account'}. Launch it in ${account.awsAccountId}.`, account.id);
-    }
+    const found = await this.deps.accounts.get(properties.GroundworkAccountId, { signal });
     // Anyone may publish to the registration topic, so nothing in the message counts until the
     // token matches: without it the answer is FAILED and the account is left exactly as it was.
-    if (!registrationTokenMatches(properties.RegistrationToken, account.registrationTokenHash)) {
-      return failure(request, 'The registration token does not match this Groundwork account. Launch the template from the quick-create link Groundwork gave for it.', account.id);
+    // A missing account, another AWS account's and a wrong token get the same answer, naming no
+    // account of ours (security review L5: no oracle for who holds an id, or where).
+    if (!found || requester !== found.awsAccountId || !registrationTokenMatches(properties.RegistrationToken, found.registrationTokenHash)) {
+      return failure(request, unknownRegistrationReason(requester), undefined);
     }
+    const account = found;
+    this.account = account;
     const bound = account.registrationStackId === request.StackId;
-    this.mayChangeState = account.status !== 'REVOKED' && (account.registrationStackId === undefined || bound);
+    // The token is retired once a stack is bound to it (security review L1): from then on only that
+    // stack's Update may use it. A second Create, even naming the same StackId, is refused.
+    const retired = account.registrationStackId !== undefined && (request.RequestType === 'Create' || !bound);
+    this.mayChangeState = account.status !== 'REVOKED' && !retired;
 
     if (account.status === 'REVOKED') {
       return failure(request, `Groundwork account ${account.id} was revoked when its onboarding stack was deleted. Delete it in Groundwork and create it again for a new link.`, account.id);
     }
+    if (retired) {
+      return failure(request, 'This registration link was already used by an onboarding stack; each link connects one stack, once. Delete this stack.', account.id);
+    }
     if (accountOfArn(properties.AccessRoleArn) !== requester || accountOfArn(properties.ExecutionRoleArn) !== requester) {
       return this.refuse(account, `The roles must be in AWS account ${requester}, the account being connected.`, signal);
     }
-    if (!bound) {
-      if (account.registrationStackId !== undefined) {
-        return failure(request, 'This registration link was already used by another onboarding stack; each link connects one stack. Delete this stack.', account.id);
-      }
-      if (Date.parse(account.registrationTokenExpiresAt) < this.deps.now().getTime()) {
-        return this.refuse(account, `The registration link expired at ${account.registrationTokenExpiresAt}. Delete the Groundwork account and create it again for a new link.`, signal);
-      }
+    if (!bound && Date.parse(account.registrationTokenExpiresAt) < this.deps.now().getTime()) {
+      return this.refuse(account, `The registration link expired at ${account.registrationTokenExpiresAt}. Delete the Groundwork account and create it again for a new link.`, signal);
     }
 
     const proof = await this.deps.prover.prove({
@@ -167,6 +165,11 @@ export class RegistrationDecision implements Decision {
     const reason = `The onboarding stack was deleted on ${this.deps.now().toISOString()}; Groundwork can no longer reach this account. Stacks are kept; to reconnect, delete the account in Groundwork and create it again.`;
     return this.deps.recorder.transition(account, { status: 'REVOKED', reason: boundedReason(reason), set: {}, expected, requestId: this.request.RequestId }, { signal });
   }
+}
+
+/** The one answer to a registration that is not (or not visibly) ours. */
+export function unknownRegistrationReason(requester: string | undefined): string {
+  return `Groundwork has no registration matching this link for AWS account ${requester ?? 'unknown'}. Launch the template from the quick-create link Groundwork gave when you added this AWS account.`;
 }
 
 function failedChange(account: Account): AccountChange {

@@ -7,7 +7,6 @@ import type { Account } from '../../../src/accounts/account';
 import { DynamoDbAccountStore, type AccountStore } from '../../../src/accounts/account-store';
 import { hashRegistrationToken, newAccountId, newExternalId, newRegistrationToken } from '../../../src/accounts/onboarding-credentials';
 import { createCloudFormationAnswerer } from '../../../src/accounts/registration/answer-cloudformation';
-import { CLOUDFORMATION_RESPONSE_URL } from '../../../src/accounts/registration/answer-once';
 import { onboardingCallbackHandler, type OnboardingCallbackDeps } from '../../../src/accounts/registration/onboarding-callback-handler';
 import { createStsRoleProver } from '../../../src/accounts/registration/prove-access-role';
 import { DynamoDbRegistrationRequestStore } from '../../../src/accounts/registration/registration-request-store';
@@ -239,14 +238,15 @@ const EXPECTED: Record<Scenario, Record<RequestType, Expected>> = {
   },
   'bad token': {
     // Anyone can publish to the topic: without the token nothing changes, not even to FAILED.
-    Create: { status: 'FAILED', account: 'AWAITING_CONNECTION', reason: /token does not match/ },
-    Update: { status: 'FAILED', account: 'CONNECTED', reason: /token does not match/ },
+    Create: { status: 'FAILED', account: 'AWAITING_CONNECTION', reason: /no registration matching this link/ },
+    Update: { status: 'FAILED', account: 'CONNECTED', reason: /no registration matching this link/ },
     // Not the stack that registered with this token: nothing of ours to undo.
     Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
   'wrong account': {
-    Create: { status: 'FAILED', account: 'AWAITING_CONNECTION', reason: new RegExp(`for AWS account ${CUSTOMER}, but the stack runs in ${STRANGER}`) },
-    Update: { status: 'FAILED', account: 'CONNECTED', reason: new RegExp(`but the stack runs in ${STRANGER}`) },
+    // The same answer as for an account that does not exist (security review L5), naming only the caller's own AWS account.
+    Create: { status: 'FAILED', account: 'AWAITING_CONNECTION', reason: new RegExp(`^Groundwork has no registration matching this link for AWS account ${STRANGER}\\.`) },
+    Update: { status: 'FAILED', account: 'CONNECTED', reason: new RegExp(`^Groundwork has no registration matching this link for AWS account ${STRANGER}\\.`) },
     Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
   'role without ExternalId condition': {
@@ -321,7 +321,8 @@ describe('onboarding callback: {Create, Update, Delete} × faults', () => {
       RequestId: request.RequestId,
       LogicalResourceId: 'GroundworkRegistration',
       // Create answers with the Groundwork account id; Update and Delete keep the id CloudFormation holds.
-      PhysicalResourceId: account.id,
+      // A Create that is not visibly ours names no account (security review L5).
+      PhysicalResourceId: type === 'Create' && (scenario === 'bad token' || scenario === 'wrong account') ? 'groundwork-registration-invalid' : account.id,
     });
     expect(typeof answer?.body['Reason']).toBe('string');
     if (expected.reason) expect(String(answer?.body['Reason'])).toMatch(expected.reason);
@@ -454,13 +455,6 @@ describe('onboarding callback: delivery', () => {
     expect(requests).toEqual([]);
     expect((await store.get(account.id))?.status).toBe('AWAITING_CONNECTION');
     expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(0);
-  });
-
-  it('accepts CloudFormation\'s own response buckets', () => {
-    expect(CLOUDFORMATION_RESPONSE_URL.test('https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws%3A…?X-Amz-Signature=x')).toBe(true);
-    expect(CLOUDFORMATION_RESPONSE_URL.test('https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x')).toBe(true);
-    expect(CLOUDFORMATION_RESPONSE_URL.test('https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.evil.example/x')).toBe(false);
-    expect(CLOUDFORMATION_RESPONSE_URL.test('http://169.254.169.254/latest/meta-data')).toBe(false);
   });
 
   it('keeps the event publisher out of the decision when it is injected as a fake', async () => {

@@ -79,7 +79,7 @@ describe('RegistrationDecision over an in-memory store', () => {
 
     const outcome = await decisionFor(request('Create', { token: 'gwr_other' })).decide(signal());
 
-    expect(outcome).toMatchObject({ status: 'FAILED', reason: expect.stringMatching(/token does not match/) });
+    expect(outcome).toMatchObject({ status: 'FAILED', reason: expect.stringMatching(/no registration matching this link/) });
     expect(store.all()).toEqual([account()]);
     expect(events.published).toEqual([]);
   });
@@ -137,5 +137,46 @@ describe('RegistrationDecision over an in-memory store', () => {
     await decision.recordInterruption('timed out', signal());
 
     expect(store.all()).toEqual([account()]);
+  });
+});
+
+describe('what a stranger can learn or undo through the open topic', () => {
+  const STRANGER = '999999999999';
+  const strangers = (req: CustomResourceRequest): CustomResourceRequest => ({ ...req, StackId: req.StackId.replace(CUSTOMER, STRANGER) });
+
+  it('answers a foreign registration exactly as one that does not exist (security review L5)', async () => {
+    // Prepare: the same message from another AWS account, once naming a real account, once an unknown id
+    const { decisionFor } = setup(account());
+    const unknown = strangers(request('Create'));
+    unknown.ResourceProperties = { ...unknown.ResourceProperties, GroundworkAccountId: 'acc_zzzzzzzzzzzzzzzzzzzz' };
+
+    // Act
+    const foreign = await decisionFor(strangers(request('Create'))).decide(signal());
+    const missing = await decisionFor(unknown).decide(signal());
+
+    // Assess: nothing tells them apart, and neither names our account or its AWS account
+    expect(foreign).toEqual(missing);
+    expect(JSON.stringify(foreign)).not.toContain(ACCOUNT_ID);
+    expect(JSON.stringify(foreign)).not.toContain(CUSTOMER);
+  });
+
+  it('retires the token once a stack is bound: a second Create is refused, even naming the same stack (security review L1)', async () => {
+    // Prepare: connected by STACK
+    const { store, events, decisionFor } = setup(account({ status: 'CONNECTED', registrationStackId: STACK, accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess` }));
+
+    // Act
+    const outcome = await decisionFor(request('Create')).decide(signal());
+
+    // Assess: refused, and the account is exactly as it was
+    expect(outcome).toMatchObject({ status: 'FAILED', reason: expect.stringMatching(/already used/) });
+    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', registrationStackId: STACK, version: 1 });
+    expect(events.published).toEqual([]);
+  });
+
+  it('still lets the bound stack\'s Update re-prove its role with the token', async () => {
+    const { store, decisionFor } = setup(account({ status: 'CONNECTED', registrationStackId: STACK }));
+    const outcome = await decisionFor(request('Update')).decide(signal());
+    expect(outcome.status).toBe('SUCCESS');
+    expect(store.all()[0]?.status).toBe('CONNECTED');
   });
 });
