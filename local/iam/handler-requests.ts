@@ -10,8 +10,9 @@ import type { IamRequest } from './evaluate-policies';
  * MIT) or on `*` where the action supports no resource-level permission, with the resource's tags
  * as `aws:RequestTag/…` (create) or `aws:ResourceTag/…` (delete) where the action takes them.
  *
- * Known limit: a handler's actions on *other* resources (iam:PassRole of a role named in the
- * properties, ec2:CreateNatGateway's subnet) depend on properties the schema does not map to
+ * Known limit: a handler's calls to other services (iam:PassRole of a role named in the properties,
+ * kms, vpc-lattice) and its own service's actions on *other* resources (ec2:CreateNatGateway's
+ * subnet) depend on properties the schema does not map to
  * actions, and a handler lists them whether or not it will call them; they are left out rather
  * than guessed (decision 0010).
  */
@@ -60,6 +61,14 @@ const IAM_RESOURCE_TYPES: Readonly<Record<string, readonly [string, string]>> = 
   'AWS::ServiceDiscovery::Service': ['servicediscovery', 'service'],
 };
 
+const IAM_PREFIXES: Readonly<Record<string, string>> = { ElasticLoadBalancingV2: 'elasticloadbalancing', ApiGatewayV2: 'apigateway', ApiGateway: 'apigateway' };
+
+/** The IAM service prefix of a CloudFormation type's own service (AWS::EC2::VPC → ec2). */
+function ownService(type: string): string {
+  const namespace = type.split('::')[1] ?? '';
+  return IAM_RESOURCE_TYPES[type]?.[0] ?? IAM_PREFIXES[namespace] ?? namespace.toLowerCase();
+}
+
 /** IDs the service makes up at create time: the ARN the create call is evaluated on ends in `*`. */
 const SERVICE_GENERATED_ID = /^AWS::EC2::|^AWS::ServiceDiscovery::|^AWS::ElasticLoadBalancingV2::Listener$/;
 
@@ -106,6 +115,8 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
   const requests: IamRequest[] = [];
   for (const action of handlerActions(resource.type, operation)) {
     const [service = '', name = ''] = action.split(':');
+    // Calls to other services (kms, vpc-lattice, iam:PassRole…) hang on optional properties: see the known limit above.
+    if (service !== ownService(resource.type)) continue;
     const details = readIamData(actionsCache, 'actions', service)[name.toLowerCase()];
     const base = { principal, action, account: resource.account };
     if (details === undefined || details.resourceTypes.length === 0) {
