@@ -7,6 +7,7 @@ import { componentsFor } from '../../../src/model/components';
 import { buildStackTemplates } from '../../../src/templates/build-stack-templates';
 import { allCombinations } from '../../templates/fixtures';
 import { deployComponents } from './deploy-components';
+import { onboardingParameters } from './onboarding-parameters';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
 
@@ -48,14 +49,7 @@ beforeAll(async () => {
       StackName: 'GroundworkOnboarding',
       TemplateBody: onboardingTemplate,
       Capabilities: ['CAPABILITY_NAMED_IAM'],
-      Parameters: [
-        { ParameterKey: 'GroundworkAccountId', ParameterValue: GROUNDWORK_ACCOUNT_ID },
-        { ParameterKey: 'ExternalId', ParameterValue: EXTERNAL_ID },
-        { ParameterKey: 'RegistrationToken', ParameterValue: 'reg-token-0123456789abcdef' },
-        { ParameterKey: 'GroundworkServiceRoleArn', ParameterValue: arns.serviceRole },
-        { ParameterKey: 'RegistrationTopicArn', ParameterValue: arns.registrationTopic },
-        { ParameterKey: 'GroundworkEventBusArn', ParameterValue: arns.eventBus },
-      ],
+      Parameters: onboardingParameters(GROUNDWORK_ACCOUNT_ID, EXTERNAL_ID),
     }),
   );
   const outputs = outputsOf(await waitForStack(root, 'GroundworkOnboarding'));
