@@ -4,6 +4,7 @@ import { assertValidPattern } from '../services/event-pattern';
 import { TemplateResolutionError, ValidationError } from './errors';
 import { nameClaim, type NameClaim } from './resource-names';
 import type { AccountRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
+import type { PrincipalPolicies } from '../iam/evaluate-policies';
 import type { TemplateEvaluator } from './template-evaluator';
 import { trustPolicyAllows } from './trust-policy';
 
@@ -73,9 +74,29 @@ export class AccountRegistry {
         roleId: String(evaluator.attribute(resource.logicalId, 'RoleId')),
         trustPolicy: parseJson(properties['AssumeRolePolicyDocument']),
         maxSessionDuration: Number(properties['MaxSessionDuration'] ?? 3600),
+        policies: asRecords(properties['Policies']).map((policy) => ({ name: String(policy['PolicyName'] ?? ''), document: parseJson(policy['PolicyDocument']) })),
+        managedPolicyArns: asStrings(properties['ManagedPolicyArns']),
+        ...(properties['PermissionsBoundary'] === undefined ? {} : { permissionsBoundary: String(properties['PermissionsBoundary']) }),
         stackId: stack.stackId,
         logicalId: resource.logicalId,
       });
+    }
+    if (resource.type === 'AWS::IAM::ManagedPolicy') {
+      (account.managedPolicies ??= []).push({
+        arn: String(evaluator.value({ Ref: resource.logicalId })),
+        document: parseJson(properties['PolicyDocument']),
+        stackId: stack.stackId,
+        logicalId: resource.logicalId,
+      });
+      for (const role of account.roles.filter((candidate) => asStrings(properties['Roles']).includes(candidate.name))) {
+        (role.managedPolicyArns ??= []).push(String(evaluator.value({ Ref: resource.logicalId })));
+      }
+    }
+    if (resource.type === 'AWS::IAM::Policy' || resource.type === 'AWS::IAM::RolePolicy') {
+      const roles = resource.type === 'AWS::IAM::Policy' ? asStrings(properties['Roles']) : asStrings(properties['RoleName']);
+      for (const role of account.roles.filter((candidate) => roles.includes(candidate.name))) {
+        (role.policies ??= []).push({ name: String(properties['PolicyName'] ?? ''), document: parseJson(properties['PolicyDocument']), stackId: stack.stackId, logicalId: resource.logicalId });
+      }
     }
     if (resource.type === 'AWS::Events::Rule') {
       const targets = Array.isArray(properties['Targets']) ? (properties['Targets'] as Array<Record<string, unknown>>) : [];
@@ -101,6 +122,32 @@ export class AccountRegistry {
     const mine = (entry: { stackId?: string; logicalId?: string }) => entry.stackId === stack.stackId && entry.logicalId === resource.logicalId;
     account.roles = account.roles.filter((role) => !mine(role));
     account.rules = account.rules.filter((rule) => !mine(rule));
+    const policy = account.managedPolicies?.find(mine);
+    account.managedPolicies = account.managedPolicies?.filter((candidate) => !mine(candidate));
+    for (const role of account.roles) {
+      role.policies = role.policies?.filter((candidate) => !mine(candidate));
+      if (policy) role.managedPolicyArns = role.managedPolicyArns?.filter((arn) => arn !== policy.arn);
+    }
+  }
+
+  /**
+   * What IAM evaluates for a role of the account: its inline and managed policies and its boundary,
+   * as the account holds them. AWS managed policies (`arn:aws:iam::aws:policy/…`) are not known
+   * to the sandbox and count as granting nothing.
+   */
+  rolePolicies(role: RoleRecord): PrincipalPolicies {
+    const account = /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(role.arn)?.[1] ?? '';
+    const managed = this.state.accounts[account]?.managedPolicies ?? [];
+    const documentOf = (arn: string) => managed.find((policy) => policy.arn === arn)?.document;
+    const boundary = role.permissionsBoundary === undefined ? undefined : documentOf(role.permissionsBoundary);
+    return {
+      identity: [
+        ...(role.policies ?? []).map(({ name, document }) => ({ name, document })),
+        ...(role.managedPolicyArns ?? []).flatMap((arn) => (documentOf(arn) === undefined ? [] : [{ name: arn, document: documentOf(arn) }])),
+      ],
+      // A boundary the sandbox does not hold (made outside it) allows nothing, as an empty one would.
+      ...(role.permissionsBoundary === undefined ? {} : { boundary: boundary ?? { Version: '2012-10-17', Statement: [] } }),
+    };
   }
 
   /** The live resource, of this stack or another, that already holds the name the resource claims. */
@@ -156,6 +203,15 @@ export function refusedProperties(type: string, properties: Record<string, unkno
     }
   }
   return undefined;
+}
+
+function asRecords(value: unknown): Array<Record<string, unknown>> {
+  return Array.isArray(value) ? value.filter((entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null) : [];
+}
+
+function asStrings(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
 }
 
 function parseJson(value: unknown): unknown {

@@ -1,7 +1,7 @@
 import { dependencyGraph } from '../../src/cfn/resource-graph';
 import { REGION } from '../config';
 import type { AwsRequest, AwsResponse, AwsService } from '../contracts';
-import { identifyCaller } from './caller-identity';
+import { identifyCaller, type Caller } from './caller-identity';
 import { AwsApiError, ValidationError } from './errors';
 import { answerQuery, QueryParameters, type XmlValue } from './query-protocol';
 import type { FaultRegistry } from './sandbox-faults';
@@ -30,8 +30,8 @@ export interface CloudFormationServiceOptions {
 export function createCloudFormationService(options: CloudFormationServiceOptions): AwsService {
   const { engine, faults, now, log } = options;
 
-  const actions: Record<string, (params: QueryParameters, account: string, region: string) => Promise<{ [name: string]: XmlValue } | undefined>> = {
-    async CreateStack(params, account, region) {
+  const actions: Record<string, (params: QueryParameters, account: string, region: string, caller: Caller) => Promise<{ [name: string]: XmlValue } | undefined>> = {
+    async CreateStack(params, account, region, caller) {
       const templateBody = await templateBodyOf(params);
       const stack = engine.createStack(account, region, {
         stackName: params.required('StackName'),
@@ -46,7 +46,7 @@ export function createCloudFormationService(options: CloudFormationServiceOption
         ...optional('timeoutInMinutes', params.number('TimeoutInMinutes')),
         ...optional('clientRequestToken', params.string('ClientRequestToken')),
         ...optional('enableTerminationProtection', params.boolean('EnableTerminationProtection')),
-      });
+      }, caller);
       return { StackId: stack.stackId };
     },
 
@@ -63,8 +63,9 @@ export function createCloudFormationService(options: CloudFormationServiceOption
       return page(params, [...stacks].reverse(), 'Stacks', (stack) => renderStack(engine, stack));
     },
 
-    async DeleteStack(params, account, region) {
+    async DeleteStack(params, account, region, caller) {
       const stack = engine.findStack(account, region, params.required('StackName'));
+      if (stack && stack.status !== 'DELETE_COMPLETE') engine.permissions.checkDeleteStack(caller, stack, params.string('RoleARN'));
       // Deleting what does not exist (or no longer does) succeeds and does nothing, as in CloudFormation.
       if (stack && stack.status !== 'DELETE_COMPLETE') {
         engine.deleteStack(stack, { ...optional('clientRequestToken', params.string('ClientRequestToken')), retainResources: params.list('RetainResources') });
@@ -173,7 +174,7 @@ export function createCloudFormationService(options: CloudFormationServiceOption
           throw new AwsApiError('InvalidAction', `Could not find operation ${params.action} for version 2010-05-15 (the sandbox account implements ${Object.keys(actions).join(', ')})`);
         }
         if (faults.takeThrottle()) throw new AwsApiError('Throttling', 'Rate exceeded', 400);
-        return action(params, caller.account, request.region || REGION);
+        return action(params, caller.account, request.region || REGION, caller);
       });
     },
   };

@@ -81,6 +81,9 @@ export interface StackRecord {
   capabilities: string[];
   notificationArns: string[];
   roleArn?: string;
+  /** Created without RoleARN by a role session: CloudFormation acts with that session's role. */
+  callerRoleArn?: string;
+  callerSession?: string;
   clientRequestToken?: string;
   onFailure: 'ROLLBACK' | 'DELETE' | 'DO_NOTHING';
   timeoutInMinutes?: number;
@@ -107,6 +110,10 @@ export interface RoleRecord {
   roleId: string;
   trustPolicy: unknown;
   maxSessionDuration: number;
+  /** Inline policies: the role's own `Policies`, and AWS::IAM::Policy resources naming it (their stack and logical id). */
+  policies?: Array<{ name: string; document: unknown; stackId?: string; logicalId?: string }>;
+  managedPolicyArns?: string[];
+  permissionsBoundary?: string;
   /** The stack resource that created it; absent for roles the sandbox itself provides. */
   stackId?: string;
   logicalId?: string;
@@ -136,6 +143,15 @@ export interface AccountRecord {
   roles: RoleRecord[];
   rules: RuleRecord[];
   exports: ExportRecord[];
+  /** Customer managed policies (AWS::IAM::ManagedPolicy); absent in state files written before. */
+  managedPolicies?: ManagedPolicyRecord[];
+}
+
+export interface ManagedPolicyRecord {
+  arn: string;
+  document: unknown;
+  stackId: string;
+  logicalId: string;
 }
 
 export interface SandboxState {

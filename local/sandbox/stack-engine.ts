@@ -4,6 +4,7 @@ import type { SandboxHooks } from '../contracts';
 import { AccountRegistry, GONE, refusedProperties } from './account-registry';
 import { CloudFormationEvents } from './cloudformation-events';
 import { CustomResources } from './custom-resources';
+import type { Caller } from './caller-identity';
 import { AwsApiError, TemplateResolutionError, ValidationError } from './errors';
 import { nameClaim } from './resource-names';
 import { scaledMilliseconds } from './sandbox-clock';
@@ -11,6 +12,7 @@ import { resourceTimerKey, SandboxTimers } from './sandbox-timers';
 import type { FaultRegistry } from './sandbox-faults';
 import type { ResourceRecord, SandboxState, StackRecord, StateWriter } from './sandbox-state';
 import { assertAcyclic, checkCreateStackRequest, resolveSsmParameters, type CreateStackRequest } from './stack-input';
+import { StackPermissions } from './stack-permissions';
 import { resourceOf, StackTemplates } from './stack-templates';
 import { isCustomResourceType, sha256, TemplateEvaluator } from './template-evaluator';
 
@@ -41,6 +43,8 @@ export class StackEngine {
   /** The roles, rules, exports and names the accounts hold. */
   readonly accounts: AccountRegistry;
   readonly templates: StackTemplates;
+  /** IAM as CloudFormation meets it: the stack role's handler calls, the caller's own calls. */
+  readonly permissions: StackPermissions;
   private readonly events: CloudFormationEvents;
   private readonly custom: CustomResources;
 
@@ -50,6 +54,7 @@ export class StackEngine {
     const uuid = (purpose: string) => this.uuid(purpose);
     this.accounts = new AccountRegistry(options.state, changed);
     this.templates = new StackTemplates(this.accounts);
+    this.permissions = new StackPermissions(this.accounts, () => this.uuid('request'));
     this.events = new CloudFormationEvents({ state: options.state, hooks: options.hooks, now: options.now, log: options.log, uuid, changed });
     this.custom = new CustomResources(options, this.events, this.timers, { advance: (stack) => this.advance(stack), uuid });
   }
@@ -69,7 +74,8 @@ export class StackEngine {
 
   // ---- CreateStack ----------------------------------------------------------------------------
 
-  createStack(accountId: string, region: string, request: CreateStackRequest): StackRecord {
+  /** `caller`: who asks (their own calls are evaluated); absent for the sandbox's own use. */
+  createStack(accountId: string, region: string, request: CreateStackRequest, caller?: Caller): StackRecord {
     const { template, parameters, tags, onFailure } = checkCreateStackRequest(request);
 
     const account = this.accounts.account(accountId);
@@ -81,6 +87,7 @@ export class StackEngine {
     }
     const resolvedParameters = resolveSsmParameters(template, parameters, region);
     const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
+    if (caller) this.permissions.checkCreateStack(caller, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
     if (request.roleArn !== undefined) this.accounts.checkStackRole(accountId, stackId, request.roleArn);
 
     const identity = { stackId, stackName: request.stackName, account: accountId, region, parameters: { ...parameters, ...resolvedParameters } };
@@ -110,6 +117,7 @@ export class StackEngine {
       capabilities: request.capabilities,
       notificationArns: request.notificationArns,
       ...(request.roleArn === undefined ? {} : { roleArn: request.roleArn }),
+      ...(request.roleArn === undefined && caller?.kind === 'assumed-role' ? { callerRoleArn: caller.roleArn, callerSession: caller.sessionName } : {}),
       ...(request.clientRequestToken === undefined ? {} : { clientRequestToken: request.clientRequestToken }),
       onFailure,
       ...(request.timeoutInMinutes === undefined ? {} : { timeoutInMinutes: request.timeoutInMinutes }),
@@ -217,7 +225,10 @@ export class StackEngine {
     const physicalId = evaluator.generatedPhysicalId(resource.logicalId);
     const claim = nameClaim({ type: resource.type, physicalId, properties }, stack);
     const taken = claim !== undefined && this.accounts.nameHolder(stack, resource, claim) !== undefined;
-    const refused = taken ? `Resource of type '${resource.type}' with identifier '${claim.name}' already exists.` : refusedProperties(resource.type, properties);
+    const refused =
+      (taken ? `Resource of type '${resource.type}' with identifier '${claim.name}' already exists.` : refusedProperties(resource.type, properties)) ??
+      // A handler call IAM refuses fails the resource before anything exists.
+      this.permissions.handlerDenial(stack, resource, physicalId, 'create');
     resource.physicalId = physicalId;
     resource.exists = refused === undefined;
     this.events.resourceStatus(stack, resource, 'CREATE_IN_PROGRESS', 'Resource creation Initiated');
@@ -357,7 +368,9 @@ export class StackEngine {
       this.custom.start(stack, resource, 'Delete');
       return;
     }
-    if (!rollback && !stack.deleteFaultSpent) {
+    const denied = resource.physicalId === undefined ? undefined : this.permissions.handlerDenial(stack, resource, resource.physicalId, 'delete');
+    if (denied !== undefined) resource.failure = denied;
+    else if (!rollback && !stack.deleteFaultSpent) {
       const failure = this.options.faults.takeDeleteFailure(stack.stackName, stack.stackId);
       stack.deleteFaultSpent = true;
       if (failure !== undefined) resource.failure = failure;

@@ -510,6 +510,8 @@ export class TemplateEvaluator {
     const [, service = '', thing = ''] = type.split('::');
     const { region, account } = this.stack;
     const resource = thing.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+    // A managed policy's ARN is …:policy/<name>, as Ref returns it.
+    if (type === 'AWS::IAM::ManagedPolicy') return `arn:aws:iam::${account}:policy/${id}`;
     if (service === 'IAM') return `arn:aws:iam::${account}:${resource}/${id}`;
     if (service === 'SNS') return `arn:aws:sns:${region}:${account}:${id}`;
     if (service === 'SecretsManager') return `arn:aws:secretsmanager:${region}:${account}:secret:${id}-${this.alnum(id, 6)}`;

@@ -5,10 +5,11 @@ import { outputsOf, waitForStack } from './stack-waits';
 
 /**
  * Deploys a Groundwork stack's component templates into a sandbox account as the workflow does:
- * each once its dependencies are up, fed their outputs as parameters. Resolves with every
+ * each once its dependencies are up, fed their outputs as parameters, with the stack role given (as
+ * the workflow passes the execution role). Resolves with every
  * component's stack as it ended (CREATE_COMPLETE or not).
  */
-export async function deployComponents(cfn: CloudFormationClient, account: string, components: ComponentTemplate[]): Promise<Map<ComponentName, Stack>> {
+export async function deployComponents(cfn: CloudFormationClient, account: string, components: ComponentTemplate[], roleArn?: string): Promise<Map<ComponentName, Stack>> {
   const done = new Map<ComponentName, Stack>();
   const started = new Map<ComponentName, Promise<Stack>>();
   const deploy = async (component: ComponentTemplate): Promise<Stack> => {
@@ -23,7 +24,7 @@ export async function deployComponents(cfn: CloudFormationClient, account: strin
             : (outputsOf(done.get(source.component))[source.output] ?? ''),
     }));
     await cfn.send(
-      new CreateStackCommand({ StackName: component.stackName, TemplateBody: JSON.stringify(component.template), Parameters: parameters, Capabilities: ['CAPABILITY_IAM'] }),
+      new CreateStackCommand({ StackName: component.stackName, TemplateBody: JSON.stringify(component.template), Parameters: parameters, Capabilities: ['CAPABILITY_IAM'], ...(roleArn === undefined ? {} : { RoleARN: roleArn }) }),
     );
     const stack = await waitForStack(cfn, component.stackName);
     done.set(component.component, stack);

@@ -3,6 +3,7 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';
 import { arns, SERVICE_ACCOUNT } from '../../../local/config';
 import type { SandboxHooks } from '../../../local/contracts';
+import { onboardingParameters } from './onboarding-parameters';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
 
@@ -58,14 +59,7 @@ const hooks: SandboxHooks = {
 };
 
 function parameters(accountId: string) {
-  return [
-    { ParameterKey: 'GroundworkAccountId', ParameterValue: accountId },
-    { ParameterKey: 'ExternalId', ParameterValue: EXTERNAL_ID },
-    { ParameterKey: 'RegistrationToken', ParameterValue: 'reg-token-0123456789abcdef' },
-    { ParameterKey: 'GroundworkServiceRoleArn', ParameterValue: arns.serviceRole },
-    { ParameterKey: 'RegistrationTopicArn', ParameterValue: arns.registrationTopic },
-    { ParameterKey: 'GroundworkEventBusArn', ParameterValue: arns.eventBus },
-  ];
+  return onboardingParameters(accountId, EXTERNAL_ID);
 }
 
 let edge: SandboxEdge;

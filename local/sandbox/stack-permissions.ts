@@ -1,0 +1,115 @@
+import { accessDenial, handlerAccessDenied } from '../iam/access-denied';
+import type { PrincipalPolicies } from '../iam/evaluate-policies';
+import { handlerRequests, type HandlerOperation } from '../iam/handler-requests';
+import type { AccountRegistry } from './account-registry';
+import type { Caller } from './caller-identity';
+import { AwsApiError } from './errors';
+import type { ResourceRecord, StackRecord } from './sandbox-state';
+
+/**
+ * IAM as CloudFormation meets it in the sandbox accounts. CloudFormation acts on a stack's resources
+ * with the stack's role (RoleARN), or else with the credentials of whoever created the stack: each
+ * handler call is evaluated against that role's policies and boundary as the account holds them.
+ * The caller's own CloudFormation calls (CreateStack, DeleteStack, and the iam:PassRole of the
+ * RoleARN) are evaluated the same way. An account's own access keys act as its root, which IAM
+ * policies do not restrict; so does a role the sandbox does not know (made outside it).
+ */
+
+const CLOUDFORMATION_SESSION = 'AWSCloudFormation';
+
+interface Actor {
+  principal: string;
+  policies: PrincipalPolicies;
+}
+
+export class StackPermissions {
+  constructor(
+    private readonly accounts: AccountRegistry,
+    private readonly requestId: () => string,
+  ) {}
+
+  /** Why the handler may not create or delete this resource, in CloudFormation's words; undefined if it may. */
+  handlerDenial(stack: StackRecord, resource: ResourceRecord, physicalId: string, operation: HandlerOperation): string | undefined {
+    const actor = this.stackActor(stack);
+    if (!actor) return undefined;
+    const properties = resource.properties ?? {};
+    const boundary = properties['PermissionsBoundary'];
+    const requests = handlerRequests(
+      {
+        type: resource.type,
+        physicalId,
+        region: stack.region,
+        account: stack.account,
+        tags: resourceTags(stack, resource),
+        ...(resource.type === 'AWS::IAM::Role' && typeof boundary === 'string' ? { serviceContext: { 'iam:PermissionsBoundary': boundary } } : {}),
+      },
+      operation,
+      actor.principal,
+    );
+    for (const request of requests) {
+      const denial = accessDenial(actor.policies, request);
+      if (denial !== undefined) return handlerAccessDenied(denial, request.action, this.requestId());
+    }
+    return undefined;
+  }
+
+  /** CreateStack by the caller: the stack (with its RoleARN and resource types), and passing that role. */
+  checkCreateStack(caller: Caller, stackId: string, roleArn: string | undefined, resourceTypes: readonly string[], tags: Record<string, string>): void {
+    const actor = this.callerActor(caller);
+    if (!actor) return;
+    const context: Record<string, string | string[]> = { 'cloudformation:ResourceTypes': [...new Set(resourceTypes)] };
+    if (roleArn !== undefined) context['cloudformation:RoleArn'] = roleArn;
+    for (const [key, value] of Object.entries(tags)) context[`aws:RequestTag/${key}`] = value;
+    if (Object.keys(tags).length > 0) context['aws:TagKeys'] = Object.keys(tags);
+    this.require(actor, { action: 'cloudformation:CreateStack', resource: stackId, account: caller.account, context });
+    if (roleArn !== undefined) {
+      this.require(actor, { action: 'iam:PassRole', resource: roleArn, account: caller.account, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
+    }
+  }
+
+  checkDeleteStack(caller: Caller, stack: StackRecord, roleArn: string | undefined): void {
+    const actor = this.callerActor(caller);
+    if (!actor) return;
+    this.require(actor, { action: 'cloudformation:DeleteStack', resource: stack.stackId, account: caller.account, context: roleArn === undefined ? {} : { 'cloudformation:RoleArn': roleArn } });
+    if (roleArn !== undefined) {
+      this.require(actor, { action: 'iam:PassRole', resource: roleArn, account: caller.account, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
+    }
+  }
+
+  /** The API answer IAM's refusal gets: AccessDenied, 403, with AWS's wording. */
+  private require(actor: Actor, request: { action: string; resource: string; account: string; context: Record<string, string | string[]> }): void {
+    const denial = accessDenial(actor.policies, { principal: actor.principal, ...request });
+    if (denial !== undefined) throw new AwsApiError('AccessDenied', denial, 403);
+  }
+
+  private callerActor(caller: Caller): Actor | undefined {
+    if (caller.kind !== 'assumed-role') return undefined;
+    const role = this.accounts.findRole(caller.roleArn);
+    return role?.stackId === undefined ? undefined : { principal: caller.arn, policies: this.accounts.rolePolicies(role) };
+  }
+
+  private stackActor(stack: StackRecord): Actor | undefined {
+    const roleArn = stack.roleArn ?? stack.callerRoleArn;
+    if (roleArn === undefined) return undefined;
+    const role = this.accounts.findRole(roleArn);
+    if (role?.stackId === undefined) return undefined;
+    const session = stack.roleArn === undefined ? (stack.callerSession ?? CLOUDFORMATION_SESSION) : CLOUDFORMATION_SESSION;
+    return { principal: `arn:aws:sts::${stack.account}:assumed-role/${role.name}/${session}`, policies: this.accounts.rolePolicies(role) };
+  }
+}
+
+/** The tags CloudFormation gives a resource: the template's, the stack's, and its own aws:cloudformation:* tags. */
+export function resourceTags(stack: StackRecord, resource: ResourceRecord): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const { Key, Value } of stack.tags) tags[Key] = Value;
+  const own = resource.properties?.['Tags'];
+  if (Array.isArray(own)) {
+    for (const tag of own) if (typeof tag === 'object' && tag !== null && 'Key' in tag) tags[String(tag.Key)] = String((tag as { Value?: unknown }).Value ?? '');
+  } else if (typeof own === 'object' && own !== null) {
+    for (const [key, value] of Object.entries(own)) tags[key] = String(value);
+  }
+  tags['aws:cloudformation:stack-name'] = stack.stackName;
+  tags['aws:cloudformation:stack-id'] = stack.stackId;
+  tags['aws:cloudformation:logical-id'] = resource.logicalId;
+  return tags;
+}

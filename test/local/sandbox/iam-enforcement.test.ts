@@ -1,0 +1,166 @@
+import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { readFileSync } from 'node:fs';
+import { arns, SERVICE_ACCOUNT } from '../../../local/config';
+import type { SandboxHooks } from '../../../local/contracts';
+import { componentsFor } from '../../../src/model/components';
+import { buildStackTemplates } from '../../../src/templates/build-stack-templates';
+import { allCombinations } from '../../templates/fixtures';
+import { deployComponents } from './deploy-components';
+import { onboardingParameters } from './onboarding-parameters';
+import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
+import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
+
+/**
+ * IAM enforced by the sandbox: an account onboarded with the real cfn/onboarding-role.yaml, driven
+ * through its access role as Groundwork drives it. CloudFormation builds with the stack role's
+ * policies only, and the access role may only do what its policy says.
+ */
+
+const ACCOUNT = '333333333333';
+const GROUNDWORK_ACCOUNT_ID = 'acc_abcdefghij0123456789';
+const EXTERNAL_ID = 'ext-0123456789abcdef0123456789abcdef';
+const onboardingTemplate = readFileSync(new URL('../../../cfn/onboarding-role.yaml', import.meta.url), 'utf8');
+
+/** Answers the onboarding's custom resource SUCCESS, as Groundwork's callback would. */
+const hooks: SandboxHooks = {
+  async publishToTopic(_topicArn, message) {
+    const request = JSON.parse(message) as { ResponseURL: string; StackId: string; RequestId: string; LogicalResourceId: string; RequestType: string };
+    setTimeout(() => {
+      void fetch(request.ResponseURL, {
+        method: 'PUT',
+        body: JSON.stringify({ Status: 'SUCCESS', PhysicalResourceId: 'registration', StackId: request.StackId, RequestId: request.RequestId, LogicalResourceId: request.LogicalResourceId, Data: { GroundworkAccountId: GROUNDWORK_ACCOUNT_ID } }),
+      });
+    }, 5);
+  },
+  putEvent: async () => undefined,
+};
+
+let edge: SandboxEdge;
+let root: CloudFormationClient;
+let access: CloudFormationClient;
+let executionRoleArn: string;
+
+beforeAll(async () => {
+  edge = await startSandboxEdge({ hooks });
+  root = edge.cloudFormation(ACCOUNT);
+  await root.send(
+    new CreateStackCommand({
+      StackName: 'GroundworkOnboarding',
+      TemplateBody: onboardingTemplate,
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      Parameters: onboardingParameters(GROUNDWORK_ACCOUNT_ID, EXTERNAL_ID),
+    }),
+  );
+  const outputs = outputsOf(await waitForStack(root, 'GroundworkOnboarding'));
+  executionRoleArn = outputs['ExecutionRoleArn'] ?? '';
+  const service = await edge.sts(SERVICE_ACCOUNT).send(new AssumeRoleCommand({ RoleArn: arns.serviceRole, RoleSessionName: 'groundwork-service' }));
+  const asService = edge.sts(SERVICE_ACCOUNT, { accessKeyId: service.Credentials?.AccessKeyId ?? '', secretAccessKey: service.Credentials?.SecretAccessKey ?? '', sessionToken: service.Credentials?.SessionToken ?? '' });
+  const { Credentials } = await asService.send(new AssumeRoleCommand({ RoleArn: outputs['AccessRoleArn'] ?? '', RoleSessionName: 'groundwork', ExternalId: EXTERNAL_ID }));
+  access = edge.cloudFormation(ACCOUNT, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
+});
+
+afterAll(async () => {
+  await edge.close();
+});
+
+/** A role CloudFormation may use that allows all of EC2 but one action. */
+const limitedRoleTemplate = JSON.stringify({
+  Resources: {
+    Role: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: 'groundwork-limited',
+        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudformation.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        Policies: [{ PolicyName: 'all-ec2-but-nat', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', NotAction: 'ec2:CreateNatGateway', Resource: '*' }] } }],
+      },
+    },
+  },
+  Outputs: { RoleArn: { Value: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+});
+
+const natTemplate = JSON.stringify({
+  Resources: {
+    Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.9.0.0/16' } },
+    Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.9.0.0/24' } },
+    Eip: { Type: 'AWS::EC2::EIP', Properties: { Domain: 'vpc' } },
+    Nat: { Type: 'AWS::EC2::NatGateway', Properties: { SubnetId: { Ref: 'Subnet' }, AllocationId: { 'Fn::GetAtt': ['Eip', 'AllocationId'] } } },
+  },
+});
+
+describe('IAM in the sandbox accounts', () => {
+  it('fails a resource whose handler action the stack role lacks, in CloudFormation words, and rolls back with nothing left', async () => {
+    // Prepare
+    await root.send(new CreateStackCommand({ StackName: 'limited-role', TemplateBody: limitedRoleTemplate, Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+    const roleArn = outputsOf(await waitForStack(root, 'limited-role'))['RoleArn'] ?? '';
+
+    // Act
+    await root.send(new CreateStackCommand({ StackName: 'groundwork-nat-test', TemplateBody: natTemplate, RoleARN: roleArn }));
+    const stack = await waitForStack(root, 'groundwork-nat-test');
+    const events = await stackEvents(root, 'groundwork-nat-test');
+    const { StackResources } = await root.send(new DescribeStackResourcesCommand({ StackName: stack.StackId ?? '' }));
+
+    // Assess
+    expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
+    const failed = events.find((event) => event.LogicalResourceId === 'Nat' && event.ResourceStatus === 'CREATE_FAILED');
+    expect(failed?.ResourceStatusReason).toMatch(
+      new RegExp(
+        `^Resource handler returned message: "User: arn:aws:sts::${ACCOUNT}:assumed-role/groundwork-limited/AWSCloudFormation is not authorized to perform: ec2:CreateNatGateway ` +
+          `on resource: arn:aws:ec2:us-east-1:${ACCOUNT}:natgateway/\\* because no identity-based policy allows the ec2:CreateNatGateway action \\(Service: Ec2, Status Code: 403, Request ID: [0-9a-f-]+\\)" \\(HandlerErrorCode: AccessDenied\\)$`,
+      ),
+    );
+    expect((StackResources ?? []).filter((resource) => !['DELETE_COMPLETE', 'CREATE_FAILED'].includes(resource.ResourceStatus ?? ''))).toEqual([]);
+    expect(StackResources?.find((resource) => resource.LogicalResourceId === 'Vpc')?.ResourceStatus).toBe('DELETE_COMPLETE');
+  });
+
+  it('refuses the access role a stack named outside groundwork-*, with another role, or with none', async () => {
+    // Prepare
+    const body = JSON.stringify({ Resources: { Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.8.0.0/16' } } } });
+
+    // Act
+    const outside = await rejectionOf(access.send(new CreateStackCommand({ StackName: 'prod-app', TemplateBody: body, RoleARN: executionRoleArn })));
+    const otherRole = await rejectionOf(access.send(new CreateStackCommand({ StackName: 'groundwork-x-network', TemplateBody: body, RoleARN: `arn:aws:iam::${ACCOUNT}:role/groundwork-limited` })));
+    const noRole = await rejectionOf(access.send(new CreateStackCommand({ StackName: 'groundwork-y-network', TemplateBody: body })));
+
+    // Assess
+    const user = `User: arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkAccess-${GROUNDWORK_ACCOUNT_ID}/groundwork is not authorized to perform: cloudformation:CreateStack`;
+    expect(outside.name).toBe('AccessDenied');
+    expect(outside.$metadata?.httpStatusCode).toBe(403);
+    expect(outside.message).toMatch(new RegExp(`^${user} on resource: arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/prod-app/[0-9a-f-]+ because no identity-based policy allows the cloudformation:CreateStack action$`));
+    expect(otherRole.name).toBe('AccessDenied');
+    expect(otherRole.message).toContain(`${user} on resource: arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/groundwork-x-network/`);
+    expect(noRole.name).toBe('AccessDenied');
+  });
+
+  it('deploys and tears down every component of every NAT mode and frontend through the access role and the execution role', async () => {
+    // Prepare: each NAT mode × frontend, with a database, a bastion, compute and endpoints (2 AZs, to keep the suite quick).
+    const combinations = allCombinations().filter(({ label }) => label.startsWith('az2 ') && label.endsWith(' db bastion compute endpoints'));
+    expect(combinations).toHaveLength(16);
+    const failures: string[] = [];
+
+    for (const { label, input } of combinations) {
+      // Act
+      const templates = buildStackTemplates(input);
+      const stacks = await deployComponents(access, ACCOUNT, templates, executionRoleArn).catch(async (error: Error) => {
+        // A component that failed leaves its dependents without parameters: report why it failed.
+        const reasons = await Promise.all(templates.map(async ({ stackName }) => (await stackEvents(access, stackName).catch(() => [])).filter((event) => event.ResourceStatus === 'CREATE_FAILED').map((event) => `${event.LogicalResourceId}: ${event.ResourceStatusReason ?? ''}`)));
+        failures.push(`${label}: ${error.message} ${reasons.flat().join(' / ')}`);
+        return undefined;
+      });
+      if (!stacks) break;
+      for (const [component, stack] of stacks) {
+        if (stack.StackStatus !== 'CREATE_COMPLETE') failures.push(`${label} | ${component}: ${stack.StackStatus} ${stack.StackStatusReason ?? ''}`);
+      }
+      for (const component of [...componentsFor(input.request)].reverse()) {
+        const template = templates.find((candidate) => candidate.component === component);
+        if (!template) continue;
+        await access.send(new DeleteStackCommand({ StackName: template.stackName, RoleARN: executionRoleArn }));
+        const deleted = await waitForStack(access, stacks.get(component)?.StackId ?? template.stackName);
+        if (deleted.StackStatus !== 'DELETE_COMPLETE') failures.push(`${label} | ${component}: ${deleted.StackStatus} on delete`);
+      }
+    }
+
+    // Assess
+    expect(failures).toEqual([]);
+  });
+});
