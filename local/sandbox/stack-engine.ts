@@ -13,6 +13,7 @@ import type { FaultRegistry } from './sandbox-faults';
 import type { ResourceRecord, SandboxState, StackRecord, StateWriter } from './sandbox-state';
 import { assertAcyclic, checkCreateStackRequest, resolveSsmParameters, type CreateStackRequest } from './stack-input';
 import { StackPermissions } from './stack-permissions';
+import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
 import { isCustomResourceType, sha256, TemplateEvaluator } from './template-evaluator';
 
@@ -102,33 +103,8 @@ export class StackEngine {
     assertAcyclic(graph);
 
     const now = this.now();
-    const stack: StackRecord = {
-      stackId,
-      stackName: request.stackName,
-      account: accountId,
-      region,
-      ...(template.Description === undefined ? {} : { description: template.Description }),
-      status: 'CREATE_IN_PROGRESS',
-      statusReason: 'User Initiated',
-      templateBody: request.templateBody,
-      parameters,
-      resolvedParameters,
-      tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-      capabilities: request.capabilities,
-      notificationArns: request.notificationArns,
-      ...(request.roleArn === undefined ? {} : { roleArn: request.roleArn }),
-      ...(request.roleArn === undefined && caller?.kind === 'assumed-role' ? { callerRoleArn: caller.roleArn, callerSession: caller.sessionName } : {}),
-      ...(request.clientRequestToken === undefined ? {} : { clientRequestToken: request.clientRequestToken }),
-      onFailure,
-      ...(request.timeoutInMinutes === undefined ? {} : { timeoutInMinutes: request.timeoutInMinutes }),
-      terminationProtection: request.enableTerminationProtection ?? false,
-      createdAt: now,
-      outputs: [],
-      resources: present.map((logicalId) => ({ logicalId, type: template.Resources[logicalId]?.Type ?? '', updatedAt: now })),
-      events: [],
-      operation: 'CREATE',
-      ...(request.timeoutInMinutes === undefined ? {} : { deadline: now + scaledMilliseconds(request.timeoutInMinutes * 60, this.options.speed) }),
-    };
+    const stack = newStackRecord({ request, template, parameters, resolvedParameters, tags, onFailure, stackId, accountId, region, present, caller, now });
+    if (request.timeoutInMinutes !== undefined) stack.deadline = now + scaledMilliseconds(request.timeoutInMinutes * 60, this.options.speed);
     this.templates.remember(stackId, template, graph);
     account.stacks.push(stack);
     this.events.stackEvent(stack, 'CREATE_IN_PROGRESS', 'User Initiated');
