@@ -1,3 +1,4 @@
+import type { DeployContext } from '../model/deploy-context';
 import type { AccountStatus } from '../model/statuses';
 
 /** A customer AWS account connected (or being connected) to Groundwork. */
@@ -18,7 +19,8 @@ export interface Account {
   registrationStackId?: string;
   accessRoleArn?: string;
   executionRoleArn?: string;
-  permissionsBoundaryArn?: string;
+  /** The fixed roles the onboarding stack made, which component templates take as parameters. */
+  deployContext?: DeployContext;
   eventForwarding?: boolean;
   connectedAt?: string;
   createdAt: string;
