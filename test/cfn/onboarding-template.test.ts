@@ -18,6 +18,14 @@ const EXECUTION = 'GroundworkExecutionRole';
 const same = (a: CfnValue | undefined, b: CfnValue) => JSON.stringify(a) === JSON.stringify(b);
 const allows = (statements: PolicyStatement[], owner: string) => statements.filter((s) => s.owner === owner && s.kind === 'identity' && s.effect === 'Allow');
 
+/** The Allow statements a role holds: its inline policies and the managed policies attached to it. */
+function heldBy(template: CfnTemplate, role: string): PolicyStatement[] {
+  const attached = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && JSON.stringify(r.Properties?.['Roles'] ?? []).includes(JSON.stringify({ Ref: role })))
+    .map(([id]) => id);
+  return policyStatements(template).filter((s) => (s.owner === role || attached.includes(s.owner)) && s.kind === 'identity' && s.effect === 'Allow');
+}
+
 function wildcardIam(template: CfnTemplate): string[] {
   return policyStatements(template)
     .filter((s) => s.actions.some((a) => a === '*' || a.toLowerCase() === 'iam:*'))
@@ -74,9 +82,9 @@ const FIXED_ROLES: Record<string, string> = {
  * the services' linked roles. No role, profile or policy write: no stack can make a role.
  */
 function executionRoleIamProblems(template: CfnTemplate): string[] {
-  return allows(policyStatements(template), EXECUTION).flatMap((s) => {
+  return heldBy(template, EXECUTION).flatMap((s) => {
     const iam = s.actions.filter((a) => a.toLowerCase().startsWith('iam:'));
-    const problems = iam.filter((a) => a !== 'iam:PassRole' && a !== 'iam:CreateServiceLinkedRole').map((a) => `${s.sid ?? '?'}: ${a}`);
+    const problems = iam.filter((a) => isIamWrite(a) && a !== 'iam:CreateServiceLinkedRole').map((a) => `${s.sid ?? '?'}: ${a}`);
     if (!iam.includes('iam:PassRole')) return problems;
     const passedTo = s.condition?.['StringEquals']?.['iam:PassedToService'];
     for (const resource of s.resources) {
@@ -146,8 +154,8 @@ describe('cfn/onboarding-role.yaml', () => {
   it('grants no wildcard iam:* (nor *) anywhere', () => {
     expect(wildcardIam(original)).toEqual([]);
     const broken = fresh();
-    (statement(broken, EXECUTION, 'StackResources')['Action'] as string[]).push('iam:*');
-    expect(wildcardIam(broken)).toEqual(['GroundworkExecutionRole/StackResources: ' + (statement(broken, EXECUTION, 'StackResources')['Action'] as string[]).join(',')]);
+    statement(broken, EXECUTION, 'PassTheTaskExecutionRoleToEcsTasks')['Action'] = ['iam:PassRole', 'iam:*'];
+    expect(wildcardIam(broken)).toEqual(['GroundworkExecutionRole/PassTheTaskExecutionRoleToEcsTasks: iam:PassRole,iam:*']);
   });
 
   it('gives the access role no IAM write action at all', () => {
@@ -169,12 +177,12 @@ describe('cfn/onboarding-role.yaml', () => {
 
   it('lets the access role act only on groundwork-* stacks, and change them only through the execution role', () => {
     expect(unscopedStackActions(original)).toEqual([]);
-    expect(statement(original, ACCESS, 'ChangeGroundworkStacksThroughTheExecutionRole')['Condition']).toEqual({
-      StringEquals: { 'cloudformation:RoleArn': { 'Fn::GetAtt': [EXECUTION, 'Arn'] } },
-    });
+    for (const sid of ['CreateGroundworkStacksOfGroundworkTemplates', 'DeleteGroundworkStacksThroughTheExecutionRole']) {
+      expect(statement(original, ACCESS, sid)['Condition']).toMatchObject({ StringEquals: { 'cloudformation:RoleArn': { 'Fn::GetAtt': [EXECUTION, 'Arn'] } } });
+    }
     const broken = fresh();
-    statement(broken, ACCESS, 'ChangeGroundworkStacksThroughTheExecutionRole')['Resource'] = '*';
-    expect(unscopedStackActions(broken)).toEqual(['ChangeGroundworkStacksThroughTheExecutionRole: "*"']);
+    statement(broken, ACCESS, 'DeleteGroundworkStacksThroughTheExecutionRole')['Resource'] = '*';
+    expect(unscopedStackActions(broken)).toEqual(['DeleteGroundworkStacksThroughTheExecutionRole: "*"']);
   });
 
   it('gives the access role exactly the calls Groundwork makes in the customer account, nothing more', () => {
@@ -201,8 +209,9 @@ describe('cfn/onboarding-role.yaml', () => {
   it('lets the execution role write nothing in IAM: it passes each fixed role only to its own service', () => {
     expect(executionRoleIamProblems(original)).toEqual([]);
     const createsRoles = fresh();
-    (statement(createsRoles, EXECUTION, 'StackResources')['Action'] as string[]).push('iam:CreateRole');
-    expect(executionRoleIamProblems(createsRoles)).toEqual(['StackResources: iam:CreateRole']);
+    const generated = createsRoles.Resources['GroundworkExecutionPolicy1']!.Properties!['PolicyDocument'] as { Statement: Array<Record<string, CfnValue>> };
+    generated.Statement.push({ Sid: 'Sneaky', Effect: 'Allow', Action: 'iam:CreateRole', Resource: '*' });
+    expect(executionRoleIamProblems(createsRoles)).toEqual(['Sneaky: iam:CreateRole']);
     const anyRole = fresh();
     statement(anyRole, EXECUTION, 'PassTheTaskExecutionRoleToEcsTasks')['Resource'] = '*';
     expect(executionRoleIamProblems(anyRole)).toEqual(['PassTheTaskExecutionRoleToEcsTasks: passes "*", not a fixed role']);
