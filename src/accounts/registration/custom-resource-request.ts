@@ -38,6 +38,8 @@ export const registrationPropertiesSchema = z.object({
   ContainerInstanceProfileArn: z.optional(z.string().check(z.regex(INSTANCE_PROFILE_ARN))),
   BastionInstanceProfileArn: z.optional(z.string().check(z.regex(INSTANCE_PROFILE_ARN))),
   TaskExecutionRoleArn: z.optional(z.string().check(z.regex(ROLE_ARN))),
+  /** The onboarding template's version (src/accounts/onboarding-template-version.ts); absent before versions existed. */
+  TemplateVersion: z.optional(z.string().check(z.regex(/^\d{1,6}$/))),
   /** The forwarding rule's ARN when events are forwarded, else 'false'. */
   EventForwarding: z._default(z.string().check(z.minLength(1)), 'false'),
 });

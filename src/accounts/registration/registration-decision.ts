@@ -1,5 +1,6 @@
 import type { Logger } from '../../log/logger';
 import type { DeployContext } from '../../model/deploy-context';
+import { UNVERSIONED_TEMPLATE } from '../onboarding-template-version';
 import type { Account } from '../account';
 import type { AccountRecorder } from '../account-recorder';
 import type { AccountChange, AccountStore, WriteExpectation } from '../account-store';
@@ -148,6 +149,7 @@ export class RegistrationDecision implements Decision {
           accessRoleArn: properties.AccessRoleArn,
           executionRoleArn: properties.ExecutionRoleArn,
           deployContext: deployContextOf(properties),
+          onboardingTemplateVersion: properties.TemplateVersion === undefined ? UNVERSIONED_TEMPLATE : Number(properties.TemplateVersion),
           eventForwarding: properties.EventForwarding !== 'false',
           connectedAt: account.connectedAt ?? this.deps.now().toISOString(),
         },
@@ -171,7 +173,7 @@ export class RegistrationDecision implements Decision {
 }
 
 function failedChange(account: Account): AccountChange {
-  const remove: Array<keyof Account> = ['accessRoleArn', 'executionRoleArn', 'deployContext', 'eventForwarding', 'connectedAt'];
+  const remove: Array<keyof Account> = ['accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'eventForwarding', 'connectedAt'];
   if (account.registrationStackId === undefined) remove.push('registrationStackId');
   return { set: account.registrationStackId !== undefined ? { registrationStackId: account.registrationStackId } : {}, remove };
 }

@@ -50,6 +50,7 @@ function request(type: 'Create' | 'Update' | 'Delete', overrides: { token?: stri
       BastionInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkBastion`,
       TaskExecutionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkTaskExecution`,
       EventForwarding: 'false',
+      TemplateVersion: '7',
       ...overrides.properties,
     },
   };
@@ -89,19 +90,20 @@ describe('RegistrationDecision over an in-memory store', () => {
       bastionInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkBastion`,
       taskExecutionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkTaskExecution`,
     });
+    expect(store.all()[0]?.onboardingTemplateVersion).toBe(7);
   });
 
-  it('still connects a stack launched from an older template, which names no fixed role', async () => {
+  it('still connects a stack launched from an older template (no fixed role, no version), recording it as version 1', async () => {
     const { store, decisionFor } = setup(account());
     const older = request('Create', {
-      properties: { NatInstanceProfileArn: undefined, ContainerInstanceProfileArn: undefined, BastionInstanceProfileArn: undefined, TaskExecutionRoleArn: undefined, PermissionsBoundaryArn: `arn:aws:iam::${CUSTOMER}:policy/GroundworkBoundary` },
+      properties: { NatInstanceProfileArn: undefined, ContainerInstanceProfileArn: undefined, BastionInstanceProfileArn: undefined, TaskExecutionRoleArn: undefined, TemplateVersion: undefined, PermissionsBoundaryArn: `arn:aws:iam::${CUSTOMER}:policy/GroundworkBoundary` },
     });
     for (const key of Object.keys(older.ResourceProperties)) if (older.ResourceProperties[key] === undefined) delete older.ResourceProperties[key];
 
     const outcome = await decisionFor(older).decide(signal());
 
     expect(outcome).toMatchObject({ status: 'SUCCESS' });
-    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', deployContext: {} });
+    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', deployContext: {}, onboardingTemplateVersion: 1 });
   });
 
   it('leaves the account exactly as it was when the token does not match', async () => {

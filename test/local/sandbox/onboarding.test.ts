@@ -1,4 +1,5 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { ONBOARDING_TEMPLATE_VERSION } from '../../../src/accounts/onboarding-template-version';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';
 import { arns, SERVICE_ACCOUNT } from '../../../local/config';
@@ -138,6 +139,7 @@ describe('the onboarding template in a sandbox account', () => {
         ContainerInstanceProfileArn: outputs['ContainerInstanceProfileArn'],
         BastionInstanceProfileArn: outputs['BastionInstanceProfileArn'],
         TaskExecutionRoleArn: outputs['TaskExecutionRoleArn'],
+        TemplateVersion: String(ONBOARDING_TEMPLATE_VERSION),
         EventForwarding: expect.stringMatching(new RegExp(`^arn:aws:events:us-east-1:${account}:rule/`)),
       },
     });
