@@ -190,6 +190,25 @@ function reasons(entries: Array<{ action: string; why?: string }>): string[] {
 
 const pascal = (service: string) => service.split(/[-.]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 
+/** Services whose every action gets one hand-reasoned scope instead of the per-action rules. */
+const WHOLE_SERVICE_STATEMENTS: Record<string, Omit<GeneratedStatement, 'actions'>> = {
+  ssm: {
+    sid: 'SsmOnlyTheAmiParameters',
+    why: ['Only the public parameters under /aws/service/ (the AMI ids the templates resolve); never the customer\'s own parameters.'],
+    resources: [{ sub: 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' }],
+  },
+  apigateway: {
+    sid: 'ApigatewayOnlyHttpApisAndVpcLinks',
+    why: ['API Gateway authorizes by path: only HTTP APIs, VPC links and their tags, never the customer\'s REST APIs or account settings.'],
+    resources: ['/apis', '/apis/*', '/vpclinks', '/vpclinks/*', '/tags/*'].map((path) => ({ sub: `arn:\${AWS::Partition}:apigateway:*::${path}` })),
+  },
+  kms: {
+    sid: 'KmsUnscoped',
+    why: ['RDS encrypts with the account\'s AWS managed key (aws/rds), which carries no tags and takes no aws:ResourceTag condition.'],
+    resources: ['*'],
+  },
+};
+
 /** The execution role's generated statements. */
 export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
   const actions = await handlerActions(emittedResourceTypes());
@@ -214,31 +233,9 @@ export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
       if (reads.length > 0) statements.push({ sid: 'IamReads', why: ['Reads: handlers look up service-linked roles and instance profiles, which carry no Groundwork tag.'], actions: reads, resources: ['*'] });
       continue;
     }
-    if (service === 'ssm') {
-      statements.push({
-        sid: 'SsmOnlyTheAmiParameters',
-        why: ['Only the public parameters under /aws/service/ (the AMI ids the templates resolve); never the customer\'s own parameters.'],
-        actions: serviceActions,
-        resources: [{ sub: 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' }],
-      });
-      continue;
-    }
-    if (service === 'apigateway') {
-      statements.push({
-        sid: 'ApigatewayOnlyHttpApisAndVpcLinks',
-        why: ['API Gateway authorizes by path: only HTTP APIs, VPC links and their tags, never the customer\'s REST APIs or account settings.'],
-        actions: serviceActions,
-        resources: ['/apis', '/apis/*', '/vpclinks', '/vpclinks/*', '/tags/*'].map((path) => ({ sub: `arn:\${AWS::Partition}:apigateway:*::${path}` })),
-      });
-      continue;
-    }
-    if (service === 'kms') {
-      statements.push({
-        sid: 'KmsUnscoped',
-        why: ['RDS encrypts with the account\'s AWS managed key (aws/rds), which carries no tags and takes no aws:ResourceTag condition.'],
-        actions: serviceActions,
-        resources: ['*'],
-      });
+    const special = WHOLE_SERVICE_STATEMENTS[service];
+    if (special) {
+      statements.push({ ...special, actions: serviceActions });
       continue;
     }
     const scoped = new Map<Scope, Array<{ action: string; why?: string }>>();
