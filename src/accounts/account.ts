@@ -1,4 +1,6 @@
+import type { DeployContext } from '../model/deploy-context';
 import type { AccountStatus } from '../model/statuses';
+import { onboardingTemplateStatus, type OnboardingTemplateStatus } from './onboarding-template-version';
 
 /** A customer AWS account connected (or being connected) to Groundwork. */
 
@@ -18,7 +20,10 @@ export interface Account {
   registrationStackId?: string;
   accessRoleArn?: string;
   executionRoleArn?: string;
-  permissionsBoundaryArn?: string;
+  /** The fixed roles the onboarding stack made, which component templates take as parameters. */
+  deployContext?: DeployContext;
+  /** The onboarding template version the last registration reported (none: before versions existed). */
+  onboardingTemplateVersion?: number;
   eventForwarding?: boolean;
   connectedAt?: string;
   createdAt: string;
@@ -41,12 +46,15 @@ export interface AccountView {
   executionRoleArn?: string;
   eventForwarding?: boolean;
   connectedAt?: string;
+  /** Whether the onboarding stack runs the current template, and what to do if not. */
+  onboardingTemplate?: OnboardingTemplateStatus;
   registrationTokenExpiresAt: string;
   createdAt: string;
   updatedAt: string;
 }
 
 export function toAccountView(account: Account): AccountView {
+  const onboardingTemplate = onboardingTemplateStatus(account);
   return {
     id: account.id,
     name: account.name,
@@ -58,6 +66,7 @@ export function toAccountView(account: Account): AccountView {
     ...(account.executionRoleArn !== undefined ? { executionRoleArn: account.executionRoleArn } : {}),
     ...(account.eventForwarding !== undefined ? { eventForwarding: account.eventForwarding } : {}),
     ...(account.connectedAt !== undefined ? { connectedAt: account.connectedAt } : {}),
+    ...(onboardingTemplate !== undefined ? { onboardingTemplate } : {}),
     registrationTokenExpiresAt: account.registrationTokenExpiresAt,
     createdAt: account.createdAt,
     updatedAt: account.updatedAt,

@@ -1,7 +1,7 @@
 import { AL2023_ARM64_AMI_PATH, SSM_AMI_PARAMETER_TYPE } from './amis';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';
-import { addInstanceRole } from './instance-role';
-import { awsManagedPolicy, getAtt } from './intrinsics';
+import { instanceProfileName } from './fixed-roles';
+import { getAtt } from './intrinsics';
 import { NetworkOutputs } from './network';
 import { SecurityOutputs } from './security';
 import { nameTag } from './tags';
@@ -23,11 +23,8 @@ export const BastionOutputs = {
 export function buildBastionTemplate(input: StackTemplateInput): ComponentTemplate {
   const { bastion } = input.request;
   const b = new TemplateBuilder('bastion', input, 'bastion host');
-  const { profileName } = addInstanceRole(b, {
-    roleId: 'BastionRole',
-    description: 'Bastion host: Systems Manager only',
-    managedPolicyArns: [awsManagedPolicy('AmazonSSMManagedInstanceCore')],
-  });
+  // The account's fixed bastion role (Systems Manager only), made by the onboarding stack.
+  const profileName = instanceProfileName(b, 'bastion');
   b.resource('Bastion', {
     Type: 'AWS::EC2::Instance',
     Properties: {

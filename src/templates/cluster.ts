@@ -1,7 +1,7 @@
 import { ecsAmiParameterPath, SSM_AMI_PARAMETER_TYPE } from './amis';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';
-import { addInstanceRole } from './instance-role';
-import { awsManagedPolicy, base64, getAtt, ref, sub } from './intrinsics';
+import { instanceProfileArn } from './fixed-roles';
+import { base64, getAtt, ref, sub } from './intrinsics';
 import { NetworkOutputs } from './network';
 import { SecurityOutputs } from './security';
 import { addServiceLogGroup } from './service-log-group';
@@ -71,11 +71,8 @@ export function buildClusterTemplate(input: StackTemplateInput): ComponentTempla
       Tags: [nameTag(b.stackName)],
     },
   });
-  const { profileArn } = addInstanceRole(b, {
-    roleId: 'InstanceRole',
-    description: 'ECS container instances: register with the cluster, pull images, ship logs',
-    managedPolicyArns: [awsManagedPolicy('service-role/AmazonEC2ContainerServiceforEC2Role')],
-  });
+  // The account's fixed container-instance role (AmazonEC2ContainerServiceforEC2Role), made by the onboarding stack.
+  const profileArn = instanceProfileArn(b, 'container');
 
   const userData = [
     '#!/bin/bash',

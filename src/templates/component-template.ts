@@ -2,6 +2,7 @@ import type { CfnTemplate } from '../cfn/template-types';
 import type { NetworkPlan } from '../model/network-plan';
 import type { ComponentName } from '../model/components';
 import type { StackRequest } from '../model/stack-request';
+import type { DeployContextKey } from '../model/deploy-context';
 
 /**
  * Where a component stack's parameter value comes from at deploy time. Components never use
@@ -14,7 +15,7 @@ export type ParameterSource =
   | { kind: 'context'; key: DeployContextKey };
 
 /** Values known only in the customer account at deploy time (recorded at onboarding). */
-export type DeployContextKey = 'permissionsBoundaryArn';
+export type { DeployContextKey } from '../model/deploy-context';
 
 /**
  * Conventions of the templates built under src/templates/ (see build-stack-templates.ts):

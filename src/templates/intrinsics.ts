@@ -18,6 +18,3 @@ export const base64 = (value: CfnValue): CfnValue => ({ 'Fn::Base64': value });
 
 /** The n-th AZ of the stack's region, as the network plan numbers them (0-based). */
 export const availabilityZone = (azIndex: number): CfnValue => select(azIndex, { 'Fn::GetAZs': '' });
-
-/** An AWS-managed IAM policy, in whatever partition the stack runs. */
-export const awsManagedPolicy = (path: string): CfnValue => sub(`arn:\${AWS::Partition}:iam::aws:policy/${path}`);

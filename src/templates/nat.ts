@@ -2,12 +2,12 @@ import type { CfnValue } from '../cfn/template-types';
 import type { NatMode } from '../model/stack-request';
 import { AL2023_ARM64_AMI_PATH, SSM_AMI_PARAMETER_TYPE } from './amis';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';
-import { addInstanceRole } from './instance-role';
-import { base64, getAtt, ref, sub } from './intrinsics';
+import { instanceProfileArn } from './fixed-roles';
+import { base64, getAtt, ref } from './intrinsics';
 import { NetworkOutputs } from './network';
 import { natInstanceUserData } from './nat-instance-user-data';
 import { egressRule, ingressRule, securityGroup } from './security-groups';
-import { nameTag, TAG_KEYS, tagSpecifications } from './tags';
+import { nameTag, tagSpecifications } from './tags';
 import { TemplateBuilder } from './template-builder';
 
 /**
@@ -118,41 +118,9 @@ function addNatInstances(b: TemplateBuilder, azs: number[]): Map<number, CfnValu
     );
   }
 
-  // The instances may attach exactly these interfaces, and only to this stack's NAT instances.
-  const { profileArn } = addInstanceRole(b, {
-    roleId: 'NatInstanceRole',
-    description: 'NAT instance: may only attach its network interface',
-    policies: [
-      {
-        PolicyName: 'attach-nat-network-interface',
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'TheNatInterface',
-              Effect: 'Allow',
-              Action: 'ec2:AttachNetworkInterface',
-              Resource: azs.map((az) =>
-                sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:network-interface/\${NatNetworkInterface${az}}`),
-              ),
-            },
-            {
-              Sid: 'ToThisStacksNatInstances',
-              Effect: 'Allow',
-              Action: 'ec2:AttachNetworkInterface',
-              Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
-              Condition: {
-                StringEquals: {
-                  [`aws:ResourceTag/${TAG_KEYS.stack}`]: b.input.stackId,
-                  [`aws:ResourceTag/${TAG_KEYS.component}`]: 'nat',
-                },
-              },
-            },
-          ],
-        },
-      },
-    ],
-  });
+  // The account's fixed NAT role, made by the onboarding stack: it may attach only interfaces
+  // tagged as a NAT component's, and only to instances tagged so (which these are, at launch).
+  const profileArn = instanceProfileArn(b, 'nat');
   const imageId = b.fromValue(
     'NatImageId',
     SSM_AMI_PARAMETER_TYPE,

@@ -10,6 +10,7 @@ import {
   listAccountsRoute,
 } from '../../src/accounts/account-routes';
 import { hashRegistrationToken } from '../../src/accounts/onboarding-credentials';
+import { ONBOARDING_TEMPLATE_VERSION } from '../../src/accounts/onboarding-template-version';
 import { createEventPublisher } from '../../src/events/event-publisher';
 import type { ApiResult } from '../../src/http/api-handler';
 import { createLogger } from '../../src/log/logger';
@@ -289,5 +290,46 @@ describe('GET, list and DELETE /v1/accounts', () => {
     const response = await api.remove(apiEvent({ method: 'DELETE', path: `/v1/accounts/${id}`, tenant: 'acme-live', pathParameters: { id } }), lambdaContext());
     expect(response.statusCode).toBe(409);
     expect(json(response)['type']).toBe('urn:groundwork:problem:account-has-live-stacks');
+  });
+});
+
+describe('GET /v1/accounts/{id}: the onboarding template the account runs', () => {
+  async function connected(tenant: string, awsAccountId: string, onboardingTemplateVersion?: number) {
+    const id = String(json(await createAccount(tenant, { awsAccountId }))['id']);
+    const store = new DynamoDbAccountStore(table.dynamo, table.tableName);
+    const account = await store.get(id);
+    if (!account) throw new Error('account not stored');
+    await store.delete(account);
+    await store.create({
+      ...account,
+      status: 'CONNECTED',
+      registrationStackId: `arn:aws:cloudformation:eu-west-1:${awsAccountId}:stack/GroundworkOnboarding/0a1b`,
+      ...(onboardingTemplateVersion === undefined ? {} : { onboardingTemplateVersion }),
+    });
+    const response = await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant, pathParameters: { id } }), lambdaContext());
+    return json(response);
+  }
+
+  it('says an account on the current template is up to date, with nothing to do', async () => {
+    const body = await connected('acme-tpl', '910000000001', ONBOARDING_TEMPLATE_VERSION);
+    expect(body['onboardingTemplate']).toEqual({ version: ONBOARDING_TEMPLATE_VERSION, currentVersion: ONBOARDING_TEMPLATE_VERSION, outdated: false });
+  });
+
+  it('says an account registered before versions existed is outdated, what to do and where', async () => {
+    const body = await connected('acme-tpl', '910000000002');
+    expect(body['onboardingTemplate']).toEqual({
+      version: 1,
+      currentVersion: ONBOARDING_TEMPLATE_VERSION,
+      outdated: true,
+      action: expect.stringMatching(/^Update the GroundworkOnboarding stack in eu-west-1 .*current onboarding template/),
+      stackUrl: `https://eu-west-1.console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/stackinfo?stackId=${encodeURIComponent('arn:aws:cloudformation:eu-west-1:910000000002:stack/GroundworkOnboarding/0a1b')}`,
+    });
+    const listed = json(await api.list(apiEvent({ method: 'GET', path: '/v1/accounts', tenant: 'acme-tpl' }), lambdaContext()));
+    expect((listed['items'] as Array<Record<string, unknown>>).map((item) => (item['onboardingTemplate'] as { outdated?: boolean } | undefined)?.outdated).sort()).toEqual([false, true]);
+  });
+
+  it('says nothing about a template before any stack has registered', async () => {
+    const body = json(await createAccount('acme-tpl-new', { awsAccountId: '910000000003' }));
+    expect(body['onboardingTemplate']).toBeUndefined();
   });
 });

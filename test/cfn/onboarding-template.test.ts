@@ -14,10 +14,17 @@ const fresh = (): CfnTemplate => structuredClone(original);
 
 const ACCESS = 'GroundworkAccessRole';
 const EXECUTION = 'GroundworkExecutionRole';
-const ROLE_WRITE_ACTIONS = ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary'];
 
 const same = (a: CfnValue | undefined, b: CfnValue) => JSON.stringify(a) === JSON.stringify(b);
 const allows = (statements: PolicyStatement[], owner: string) => statements.filter((s) => s.owner === owner && s.kind === 'identity' && s.effect === 'Allow');
+
+/** The Allow statements a role holds: its inline policies and the managed policies attached to it. */
+function heldBy(template: CfnTemplate, role: string): PolicyStatement[] {
+  const attached = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && JSON.stringify(r.Properties?.['Roles'] ?? []).includes(JSON.stringify({ Ref: role })))
+    .map(([id]) => id);
+  return policyStatements(template).filter((s) => (s.owner === role || attached.includes(s.owner)) && s.kind === 'identity' && s.effect === 'Allow');
+}
 
 function wildcardIam(template: CfnTemplate): string[] {
   return policyStatements(template)
@@ -62,27 +69,41 @@ function weakTrust(template: CfnTemplate): string[] {
   });
 }
 
-function roleCreationWithoutBoundary(template: CfnTemplate): string[] {
-  const statements = policyStatements(template).filter((s) => s.owner === EXECUTION && s.kind === 'identity');
-  const boundary = { Ref: 'GroundworkBoundary' };
-  const problems = statements
-    .filter((s) => s.effect === 'Allow' && s.actions.some((a) => ROLE_WRITE_ACTIONS.includes(a)))
-    .filter((s) => !same(s.condition?.['StringEquals']?.['iam:PermissionsBoundary'], boundary))
-    .map((s) => `${s.sid ?? '?'}: allows role writes without the boundary condition`);
-  const denyWithout = statements.some(
-    (s) => s.effect === 'Deny' && s.actions.includes('iam:CreateRole') && same(s.condition?.['StringNotEquals']?.['iam:PermissionsBoundary'], boundary),
-  );
-  if (!denyWithout) problems.push('no explicit Deny of CreateRole without the boundary');
-  const protectsBoundary = ['iam:DeleteRolePermissionsBoundary', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy'].every((action) =>
-    statements.some((s) => s.effect === 'Deny' && s.actions.includes(action) && s.condition === undefined),
-  );
-  if (!protectsBoundary) problems.push('the boundary can be removed or rewritten');
-  const rolesOutsideBoundaryScope = statements
-    .filter((s) => s.effect === 'Allow' && s.actions.some((a) => a.startsWith('iam:') && a !== 'iam:CreateServiceLinkedRole'))
-    .flatMap((s) => s.resources)
-    .filter((r) => !(typeof r === 'object' && r !== null && !Array.isArray(r) && typeof r['Fn::Sub'] === 'string' && /:(role|instance-profile)\/groundwork-\*$/.test(r['Fn::Sub'])));
-  if (rolesOutsideBoundaryScope.length > 0) problems.push(`IAM actions on ${JSON.stringify(rolesOutsideBoundaryScope)}`);
-  return problems;
+/** The roles made once here for the stacks' instances and tasks, and the one service each serves. */
+const FIXED_ROLES: Record<string, string> = {
+  GroundworkNatInstanceRole: 'ec2.amazonaws.com',
+  GroundworkContainerInstanceRole: 'ec2.amazonaws.com',
+  GroundworkBastionRole: 'ec2.amazonaws.com',
+  GroundworkTaskExecutionRole: 'ecs-tasks.amazonaws.com',
+};
+
+/**
+ * What the execution role may do in IAM: pass a fixed role, to that role's own service, and create
+ * the services' linked roles. No role, profile or policy write: no stack can make a role.
+ */
+function executionRoleIamProblems(template: CfnTemplate): string[] {
+  return heldBy(template, EXECUTION).flatMap((s) => {
+    const iam = s.actions.filter((a) => a.toLowerCase().startsWith('iam:'));
+    const problems = iam.filter((a) => isIamWrite(a) && a !== 'iam:CreateServiceLinkedRole').map((a) => `${s.sid ?? '?'}: ${a}`);
+    if (!iam.includes('iam:PassRole')) return problems;
+    const passedTo = s.condition?.['StringEquals']?.['iam:PassedToService'];
+    for (const resource of s.resources) {
+      const role = typeof resource === 'object' && resource !== null && !Array.isArray(resource) && Array.isArray(resource['Fn::GetAtt']) ? String(resource['Fn::GetAtt'][0]) : undefined;
+      const service = role === undefined ? undefined : FIXED_ROLES[role];
+      if (service === undefined) problems.push(`${s.sid ?? '?'}: passes ${JSON.stringify(resource)}, not a fixed role`);
+      else if (!same(passedTo, service)) problems.push(`${s.sid ?? '?'}: passes ${role} to ${JSON.stringify(passedTo ?? 'any service')}, not ${service}`);
+    }
+    return problems;
+  });
+}
+
+/** Each fixed role is trusted by exactly its own service, and by nothing else. */
+function fixedRoleTrustProblems(template: CfnTemplate): string[] {
+  return Object.entries(FIXED_ROLES).flatMap(([role, service]) => {
+    const trust = policyStatements(template).filter((s) => s.owner === role && s.kind === 'trust');
+    if (trust.length === 0) return [`${role}: missing`];
+    return trust.filter((s) => s.effect === 'Allow' && !same(s.principal, { Service: service })).map((s) => `${role} trusts ${JSON.stringify(s.principal)}`);
+  });
 }
 
 function statement(template: CfnTemplate, owner: string, sid: string): Record<string, CfnValue> {
@@ -133,8 +154,8 @@ describe('cfn/onboarding-role.yaml', () => {
   it('grants no wildcard iam:* (nor *) anywhere', () => {
     expect(wildcardIam(original)).toEqual([]);
     const broken = fresh();
-    (statement(broken, EXECUTION, 'StackResources')['Action'] as string[]).push('iam:*');
-    expect(wildcardIam(broken)).toEqual(['GroundworkExecutionRole/StackResources: ' + (statement(broken, EXECUTION, 'StackResources')['Action'] as string[]).join(',')]);
+    statement(broken, EXECUTION, 'PassTheTaskExecutionRoleToEcsTasks')['Action'] = ['iam:PassRole', 'iam:*'];
+    expect(wildcardIam(broken)).toEqual(['GroundworkExecutionRole/PassTheTaskExecutionRoleToEcsTasks: iam:PassRole,iam:*']);
   });
 
   it('gives the access role no IAM write action at all', () => {
@@ -156,12 +177,12 @@ describe('cfn/onboarding-role.yaml', () => {
 
   it('lets the access role act only on groundwork-* stacks, and change them only through the execution role', () => {
     expect(unscopedStackActions(original)).toEqual([]);
-    expect(statement(original, ACCESS, 'ChangeGroundworkStacksThroughTheExecutionRole')['Condition']).toEqual({
-      StringEquals: { 'cloudformation:RoleArn': { 'Fn::GetAtt': [EXECUTION, 'Arn'] } },
-    });
+    for (const sid of ['CreateGroundworkStacksOfGroundworkTemplates', 'DeleteGroundworkStacksThroughTheExecutionRole']) {
+      expect(statement(original, ACCESS, sid)['Condition']).toMatchObject({ StringEquals: { 'cloudformation:RoleArn': { 'Fn::GetAtt': [EXECUTION, 'Arn'] } } });
+    }
     const broken = fresh();
-    statement(broken, ACCESS, 'ChangeGroundworkStacksThroughTheExecutionRole')['Resource'] = '*';
-    expect(unscopedStackActions(broken)).toEqual(['ChangeGroundworkStacksThroughTheExecutionRole: "*"']);
+    statement(broken, ACCESS, 'DeleteGroundworkStacksThroughTheExecutionRole')['Resource'] = '*';
+    expect(unscopedStackActions(broken)).toEqual(['DeleteGroundworkStacksThroughTheExecutionRole: "*"']);
   });
 
   it('gives the access role exactly the calls Groundwork makes in the customer account, nothing more', () => {
@@ -185,38 +206,55 @@ describe('cfn/onboarding-role.yaml', () => {
     expect(weakTrust(anyone)).toEqual(['trusts {"AWS":"*"}']);
   });
 
-  it('lets the execution role create or change roles only with the boundary, and never loosen it', () => {
-    expect(roleCreationWithoutBoundary(original)).toEqual([]);
-    const noCondition = fresh();
-    delete statement(noCondition, EXECUTION, 'CreateRolesOnlyWithTheBoundary')['Condition'];
-    expect(roleCreationWithoutBoundary(noCondition)).toEqual(['CreateRolesOnlyWithTheBoundary: allows role writes without the boundary condition']);
-    const noDeny = fresh();
-    statement(noDeny, EXECUTION, 'NeverCreateRolesWithoutTheBoundary')['Effect'] = 'Allow';
-    expect(roleCreationWithoutBoundary(noDeny)).toContain('no explicit Deny of CreateRole without the boundary');
-    const boundaryEditable = fresh();
-    statement(boundaryEditable, EXECUTION, 'NeverLoosenTheBoundary')['Action'] = ['iam:DeleteRolePermissionsBoundary'];
-    expect(roleCreationWithoutBoundary(boundaryEditable)).toEqual(['the boundary can be removed or rewritten']);
+  it('lets the execution role write nothing in IAM: it passes each fixed role only to its own service', () => {
+    expect(executionRoleIamProblems(original)).toEqual([]);
+    const createsRoles = fresh();
+    const generated = createsRoles.Resources['GroundworkExecutionPolicy1']!.Properties!['PolicyDocument'] as { Statement: Array<Record<string, CfnValue>> };
+    generated.Statement.push({ Sid: 'Sneaky', Effect: 'Allow', Action: 'iam:CreateRole', Resource: '*' });
+    expect(executionRoleIamProblems(createsRoles)).toEqual(['Sneaky: iam:CreateRole']);
     const anyRole = fresh();
-    statement(anyRole, EXECUTION, 'ManageGroundworkStackRoles')['Resource'] = '*';
-    expect(roleCreationWithoutBoundary(anyRole)).toEqual(['IAM actions on ["*"]']);
+    statement(anyRole, EXECUTION, 'PassTheTaskExecutionRoleToEcsTasks')['Resource'] = '*';
+    expect(executionRoleIamProblems(anyRole)).toEqual(['PassTheTaskExecutionRoleToEcsTasks: passes "*", not a fixed role']);
+    const wrongService = fresh();
+    statement(wrongService, EXECUTION, 'PassTheFixedRolesEachToItsService')['Condition'] = { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } };
+    expect(executionRoleIamProblems(wrongService)).toContain('PassTheFixedRolesEachToItsService: passes GroundworkNatInstanceRole to "lambda.amazonaws.com", not ec2.amazonaws.com');
+  });
+
+  it('makes the fixed roles the stacks need, each assumable only by its own AWS service', () => {
+    expect(fixedRoleTrustProblems(original)).toEqual([]);
+    const outside = fresh();
+    (outside.Resources['GroundworkBastionRole']!.Properties!['AssumeRolePolicyDocument'] as { Statement: Array<Record<string, CfnValue>> }).Statement[0]!['Principal'] = { AWS: '444455556666' };
+    expect(fixedRoleTrustProblems(outside)).toEqual(['GroundworkBastionRole trusts {"AWS":"444455556666"}']);
+  });
+
+  it('lets the NAT instance role only attach interfaces tagged as a NAT component\'s, to instances tagged so', () => {
+    const nat = original.Resources['GroundworkNatInstanceRole']!.Properties!;
+    expect(nat['ManagedPolicyArns']).toBeUndefined();
+    const statements = policyStatements(original).filter((s) => s.owner === 'GroundworkNatInstanceRole' && s.kind === 'identity');
+    expect(statements.map((s) => s.actions)).toEqual([['ec2:AttachNetworkInterface'], ['ec2:AttachNetworkInterface']]);
+    for (const s of statements) expect(s.condition?.['StringEquals']).toEqual({ 'aws:ResourceTag/groundwork:component': 'nat' });
   });
 
   it('keeps Groundwork\'s own roles out of reach of the stacks it builds', () => {
-    for (const role of [ACCESS, EXECUTION, 'GroundworkEventForwardingRole']) {
+    for (const role of [ACCESS, EXECUTION, 'GroundworkEventForwardingRole', ...Object.keys(FIXED_ROLES)]) {
       const name = original.Resources[role]?.Properties?.['RoleName'] as { 'Fn::Sub': string };
       expect(name['Fn::Sub']).toMatch(/^Groundwork[A-Za-z]+-\$\{GroundworkAccountId\}$/);
       expect(name['Fn::Sub'].startsWith('groundwork-')).toBe(false);
     }
-    const protectedRoles = statement(original, EXECUTION, 'NeverTouchGroundworkOwnRoles');
-    expect(protectedRoles['Effect']).toBe('Deny');
-    expect(JSON.stringify(protectedRoles['Resource'])).toContain('GroundworkBoundary');
+    // No IAM write on the execution role (above) is what keeps them out of reach.
+    expect(original.Resources['GroundworkBoundary']).toBeUndefined();
   });
 
   it('registers only after everything it vouches for exists, through Groundwork\'s topic', () => {
     const registration = original.Resources['GroundworkRegistration']!;
     expect(registration.Type).toBe('Custom::GroundworkRegistration');
     expect(registration.Properties?.['ServiceToken']).toEqual({ Ref: 'RegistrationTopicArn' });
-    expect(registration.DependsOn).toEqual(expect.arrayContaining([ACCESS, EXECUTION, 'GroundworkBoundary']));
+    expect(registration.DependsOn).toEqual(
+      expect.arrayContaining([ACCESS, EXECUTION, 'GroundworkNatInstanceProfile', 'GroundworkContainerInstanceProfile', 'GroundworkBastionProfile', 'GroundworkTaskExecutionRole']),
+    );
+    expect(Object.keys(registration.Properties ?? {})).toEqual(
+      expect.arrayContaining(['NatInstanceProfileArn', 'ContainerInstanceProfileArn', 'BastionInstanceProfileArn', 'TaskExecutionRoleArn']),
+    );
     expect(registration.Properties?.['RegistrationToken']).toEqual({ Ref: 'RegistrationToken' });
     expect(original.Parameters?.['RegistrationToken']?.NoEcho).toBe(true);
   });

@@ -93,6 +93,9 @@ describe('openapi.yaml', () => {
     const id = String(created['id']);
     await call(accountRoutes.get, '/v1/accounts/{id}', 'get', apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant, pathParameters: { id } }));
     await call(accountRoutes.get, '/v1/accounts/{id}', 'get', apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant: 'other', pathParameters: { id } }));
+    // A connected account registered before templates carried a version: reported outdated.
+    const connected = await call(accountRoutes.get, '/v1/accounts/{id}', 'get', apiEvent({ method: 'GET', path: `/v1/accounts/${account.id}`, tenant, pathParameters: { id: account.id } }));
+    expect(connected['onboardingTemplate']).toMatchObject({ version: 1, outdated: true });
 
     const plan = createPlanRoute({ accounts: h.accounts, cidrs: new DynamoDbCidrRegistry(h.table.dynamo, h.table.tableName) }, options);
     await call(plan, '/v1/plans', 'post', apiEvent({ method: 'POST', path: '/v1/plans', tenant, body: { name: 'shop', accountId: account.id } }));

@@ -23,12 +23,10 @@ describe('bastion template', () => {
     expect(props(template, 'Bastion')['KeyName']).toBe('ops');
   });
 
-  it('is a Systems Manager managed instance, under the permissions boundary', () => {
-    const { template } = buildBastionTemplate(templateInput({ bastion: { enabled: true, allowedCidr: OPERATORS_CIDR } }));
-    expect(props(template, 'BastionRole')).toMatchObject({
-      ManagedPolicyArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' }],
-      PermissionsBoundary: { Ref: 'PermissionsBoundaryArn' },
-    });
-    expect(props(template, 'Bastion')['IamInstanceProfile']).toEqual({ Ref: 'BastionRoleProfile' });
+  it('runs as the account\'s fixed bastion profile (by name, from its ARN), and creates no role', () => {
+    const { template, parameters } = buildBastionTemplate(templateInput({ bastion: { enabled: true, allowedCidr: OPERATORS_CIDR } }));
+    expect(props(template, 'Bastion')['IamInstanceProfile']).toEqual({ 'Fn::Select': [1, { 'Fn::Split': [':instance-profile/', { Ref: 'BastionInstanceProfileArn' }] }] });
+    expect(parameters['BastionInstanceProfileArn']).toEqual({ kind: 'context', key: 'bastionInstanceProfileArn' });
+    expect(Object.values(template.Resources).map((r) => r.Type)).toEqual(['AWS::EC2::Instance']);
   });
 });

@@ -40,13 +40,11 @@ describe('cluster template', () => {
     expect(script).toContain('ECS_AWSVPC_BLOCK_IMDS=true');
   });
 
-  it('gives instances the ECS instance policy, under the permissions boundary', () => {
+  it('launches instances with the account\'s fixed container-instance profile, and creates no role', () => {
     const { template, parameters } = buildClusterTemplate(templateInput());
-    expect(props(template, 'InstanceRole')).toMatchObject({
-      ManagedPolicyArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role' }],
-      PermissionsBoundary: { Ref: 'PermissionsBoundaryArn' },
-    });
-    expect(parameters['PermissionsBoundaryArn']).toEqual({ kind: 'context', key: 'permissionsBoundaryArn' });
+    expect(launchData(template)['IamInstanceProfile']).toEqual({ Arn: { Ref: 'ContainerInstanceProfileArn' } });
+    expect(parameters['ContainerInstanceProfileArn']).toEqual({ kind: 'context', key: 'containerInstanceProfileArn' });
+    expect(Object.values(template.Resources).filter((r) => r.Type.startsWith('AWS::IAM::'))).toEqual([]);
   });
 
   it('lets ECS scale the group through a capacity provider, the cluster default, with container insights', () => {

@@ -37,13 +37,11 @@ describe('nat template', () => {
       expect(script.match(/\$\{[^}]*\}/g)?.sort()).toEqual(['${AWS::Region}', '${NatNetworkInterface0}', '${VpcCidr}']);
     });
 
-    it('lets the instance role do nothing but attach the NAT interface to this stack\'s NAT instances', () => {
-      const role = props(template, 'NatInstanceRole');
-      expect(role['ManagedPolicyArns']).toBeUndefined();
-      const statements = ((role['Policies'] as Array<{ PolicyDocument: { Statement: Array<{ [key: string]: CfnValue }> } }>)[0]?.PolicyDocument.Statement) ?? [];
-      expect(statements.map((s) => s['Action'])).toEqual(['ec2:AttachNetworkInterface', 'ec2:AttachNetworkInterface']);
-      expect(statements[1]?.['Condition']).toEqual({ StringEquals: { 'aws:ResourceTag/groundwork:stack': 'stk0123456789abcdef', 'aws:ResourceTag/groundwork:component': 'nat' } });
-      expect(role['PermissionsBoundary']).toEqual({ Ref: 'PermissionsBoundaryArn' });
+    it('launches its instances with the account\'s fixed NAT instance profile, and creates no role', () => {
+      const { parameters } = buildNatTemplate(templateInput({ network: { nat: 'instance', azCount: 2 } }));
+      expect(props(template, 'NatLaunchTemplate0')['LaunchTemplateData']).toMatchObject({ IamInstanceProfile: { Arn: { Ref: 'NatInstanceProfileArn' } } });
+      expect(parameters['NatInstanceProfileArn']).toEqual({ kind: 'context', key: 'natInstanceProfileArn' });
+      expect(Object.values(template.Resources).filter((r) => r.Type.startsWith('AWS::IAM::'))).toEqual([]);
     });
 
     it('lets the NAT forward only for the VPC', () => {

@@ -13,14 +13,14 @@ describe('template builder', () => {
     const builder = new TemplateBuilder('cluster', templateInput(), 'test');
     // Act
     builder.fromOutput('network', 'VpcId', 'AWS::EC2::VPC::Id');
-    builder.fromContext('PermissionsBoundaryArn', 'permissionsBoundaryArn', 'boundary');
+    builder.fromContext('NatInstanceProfileArn', 'natInstanceProfileArn', 'profile');
     builder.resource('Handle', { Type: 'AWS::CloudFormation::WaitConditionHandle' });
     const built = builder.build();
     // Assess
-    expect(Object.keys(built.template.Parameters ?? {})).toEqual(['VpcId', 'PermissionsBoundaryArn']);
+    expect(Object.keys(built.template.Parameters ?? {})).toEqual(['VpcId', 'NatInstanceProfileArn']);
     expect(built.parameters).toEqual({
       VpcId: { kind: 'output', component: 'network', output: 'VpcId' },
-      PermissionsBoundaryArn: { kind: 'context', key: 'permissionsBoundaryArn' },
+      NatInstanceProfileArn: { kind: 'context', key: 'natInstanceProfileArn' },
     });
     expect(built.stackName).toBe('groundwork-stk0123456789abcdef-cluster');
   });

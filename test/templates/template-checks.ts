@@ -1,6 +1,7 @@
 import type { CfnValue } from '../../src/cfn/template-types';
 import { lookupResourceType, validateTemplate } from '../../src/cfn/validate-template';
 import { COMPONENT_DEPENDENCIES } from '../../src/model/components';
+import { DEPLOY_CONTEXT_KEYS } from '../../src/model/deploy-context';
 import type { ComponentTemplate } from '../../src/templates/component-template';
 import { TAG_KEYS } from '../../src/templates/tags';
 import { walk } from './template-queries';
@@ -27,7 +28,7 @@ export const parameterSourceProblems: TemplateCheck = ({ component, template, pa
       else if (producer.template.Outputs?.[source.output] === undefined) problems.push(`${name}: ${source.component} has no output ${source.output}`);
     } else if (source.kind === 'value') {
       if (source.value === '') problems.push(`${name} has an empty literal value`);
-    } else if (source.key !== 'permissionsBoundaryArn') {
+    } else if (!(DEPLOY_CONTEXT_KEYS as readonly string[]).includes(source.key)) {
       problems.push(`${name} takes unknown context ${String(source.key)}`);
     }
   }
@@ -54,18 +55,11 @@ export const tagProblems: TemplateCheck = ({ component, template }, _all, expect
     return problems;
   });
 
-export const roleProblems: TemplateCheck = ({ template, parameters }) =>
-  Object.entries(template.Resources).flatMap(([logicalId, resource]) => {
-    if (resource.Type === 'AWS::IAM::User' || resource.Type === 'AWS::IAM::Group') return [`${logicalId}: no IAM users or groups`];
-    if (resource.Type !== 'AWS::IAM::Role') return [];
-    const boundary = resource.Properties?.['PermissionsBoundary'];
-    const parameter = isObject(boundary) && typeof boundary['Ref'] === 'string' ? boundary['Ref'] : undefined;
-    const source = parameter === undefined ? undefined : parameters[parameter];
-    return [
-      ...(source?.kind === 'context' && source.key === 'permissionsBoundaryArn' ? [] : [`${logicalId} has no boundary from the deploy context`]),
-      ...(resource.Properties?.['RoleName'] === undefined ? [] : [`${logicalId} sets RoleName`]),
-    ];
-  });
+/** No component stack creates an IAM resource: the fixed roles come from the onboarding stack (decision 0009). */
+export const roleProblems: TemplateCheck = ({ template }) =>
+  Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type.startsWith('AWS::IAM::'))
+    .map(([logicalId, resource]) => `${logicalId}: creates ${resource.Type}; use a role of the onboarding stack`);
 
 export const secretExposureProblems: TemplateCheck = ({ template }) => {
   const problems: string[] = [];

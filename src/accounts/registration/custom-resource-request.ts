@@ -18,6 +18,9 @@ export const customResourceRequestSchema = z.object({
 });
 export type CustomResourceRequest = z.output<typeof customResourceRequestSchema>;
 
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+const INSTANCE_PROFILE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:instance-profile\/[\w+=,.@-]+$/;
+
 /** What cfn/onboarding-role.yaml passes to Custom::GroundworkRegistration. */
 export const registrationPropertiesSchema = z.object({
   ServiceToken: z.optional(z.string()),
@@ -25,7 +28,18 @@ export const registrationPropertiesSchema = z.object({
   RegistrationToken: z.string().check(z.minLength(1), z.maxLength(200)),
   AccessRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/)),
   ExecutionRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/)),
-  PermissionsBoundaryArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:policy\/.+$/)),
+  /** Sent by onboarding templates before decision 0009 (the boundary is gone); ignored. */
+  PermissionsBoundaryArn: z.optional(z.string()),
+  /**
+   * The fixed roles (decision 0009). Optional so that a stack launched from an older template still
+   * connects; its account is then reported outdated, and a component needing a role fails saying so.
+   */
+  NatInstanceProfileArn: z.optional(z.string().check(z.regex(INSTANCE_PROFILE_ARN))),
+  ContainerInstanceProfileArn: z.optional(z.string().check(z.regex(INSTANCE_PROFILE_ARN))),
+  BastionInstanceProfileArn: z.optional(z.string().check(z.regex(INSTANCE_PROFILE_ARN))),
+  TaskExecutionRoleArn: z.optional(z.string().check(z.regex(ROLE_ARN))),
+  /** The onboarding template's version (src/accounts/onboarding-template-version.ts); absent before versions existed. */
+  TemplateVersion: z.optional(z.string().check(z.regex(/^\d{1,6}$/))),
   /** The forwarding rule's ARN when events are forwarded, else 'false'. */
   EventForwarding: z._default(z.string().check(z.minLength(1)), 'false'),
 });

@@ -1,4 +1,6 @@
 import type { Logger } from '../../log/logger';
+import type { DeployContext } from '../../model/deploy-context';
+import { UNVERSIONED_TEMPLATE } from '../onboarding-template-version';
 import type { Account } from '../account';
 import type { AccountRecorder } from '../account-recorder';
 import type { AccountChange, AccountStore, WriteExpectation } from '../account-store';
@@ -144,7 +146,8 @@ export class RegistrationDecision implements Decision {
           registrationStackId: this.request.StackId,
           accessRoleArn: properties.AccessRoleArn,
           executionRoleArn: properties.ExecutionRoleArn,
-          permissionsBoundaryArn: properties.PermissionsBoundaryArn,
+          deployContext: deployContextOf(properties),
+          onboardingTemplateVersion: properties.TemplateVersion === undefined ? UNVERSIONED_TEMPLATE : Number(properties.TemplateVersion),
           eventForwarding: properties.EventForwarding !== 'false',
           connectedAt: account.connectedAt ?? this.deps.now().toISOString(),
         },
@@ -173,7 +176,18 @@ export function unknownRegistrationReason(requester: string | undefined): string
 }
 
 function failedChange(account: Account): AccountChange {
-  const remove: Array<keyof Account> = ['accessRoleArn', 'executionRoleArn', 'permissionsBoundaryArn', 'eventForwarding', 'connectedAt'];
+  const remove: Array<keyof Account> = ['accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'eventForwarding', 'connectedAt'];
   if (account.registrationStackId === undefined) remove.push('registrationStackId');
   return { set: account.registrationStackId !== undefined ? { registrationStackId: account.registrationStackId } : {}, remove };
+}
+
+/** The fixed roles a registration names, as the account records them for the templates. */
+function deployContextOf(properties: RegistrationProperties): DeployContext {
+  const named: DeployContext = {
+    natInstanceProfileArn: properties.NatInstanceProfileArn,
+    containerInstanceProfileArn: properties.ContainerInstanceProfileArn,
+    bastionInstanceProfileArn: properties.BastionInstanceProfileArn,
+    taskExecutionRoleArn: properties.TaskExecutionRoleArn,
+  };
+  return Object.fromEntries(Object.entries(named).filter(([, arn]) => arn !== undefined));
 }

@@ -53,9 +53,9 @@ function parameterValues(stack: Stack, account: Account, { component, parameters
   return Object.entries(parameters).map(([key, source]) => {
     let value: string | undefined;
     if (source.kind === 'value') value = source.value;
-    else if (source.kind === 'context') value = account.permissionsBoundaryArn;
+    else if (source.kind === 'context') value = account.deployContext?.[source.key];
     else value = stack.steps[source.component].outputs?.[source.output];
-    if (value === undefined) throw new ComponentFailedError(`${component} needs ${key}, which ${source.kind === 'output' ? `${source.component} did not output` : 'the account does not record'}`);
+    if (value === undefined) throw new ComponentFailedError(`${component} needs ${key}, which ${source.kind === 'output' ? `${source.component} did not output` : 'the account does not record (its onboarding stack predates it: update the GroundworkOnboarding stack)'}`);
     return { ParameterKey: key, ParameterValue: value };
   });
 }

@@ -155,7 +155,6 @@ async function seedAccount(state: 'AWAITING_CONNECTION' | 'CONNECTED', options: 
           registrationStackId: REGISTERED_STACK,
           accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess-x`,
           executionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkExecution-x`,
-          permissionsBoundaryArn: `arn:aws:iam::${CUSTOMER}:policy/GroundworkBoundary-x`,
           connectedAt: now.toISOString(),
         }
       : {}),
@@ -173,7 +172,10 @@ function customResourceRequest(options: { type: RequestType; account: Account; t
     RegistrationToken: options.token,
     AccessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess-${options.account.id}`,
     ExecutionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkExecution-${options.account.id}`,
-    PermissionsBoundaryArn: `arn:aws:iam::${CUSTOMER}:policy/GroundworkBoundary-${options.account.id}`,
+    NatInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkNatInstance-${options.account.id}`,
+    ContainerInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkContainerInstance-${options.account.id}`,
+    BastionInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkBastion-${options.account.id}`,
+    TaskExecutionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkTaskExecution-${options.account.id}`,
     EventForwarding: `arn:aws:events:us-east-1:${CUSTOMER}:rule/forward`,
   };
   return {

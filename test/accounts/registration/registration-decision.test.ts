@@ -31,7 +31,7 @@ function account(overrides: Partial<Account> = {}): Account {
   };
 }
 
-function request(type: 'Create' | 'Update' | 'Delete', overrides: { token?: string } = {}): CustomResourceRequest {
+function request(type: 'Create' | 'Update' | 'Delete', overrides: { token?: string; properties?: Record<string, string | undefined> } = {}): CustomResourceRequest {
   return {
     RequestType: type,
     ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x',
@@ -45,8 +45,13 @@ function request(type: 'Create' | 'Update' | 'Delete', overrides: { token?: stri
       RegistrationToken: overrides.token ?? TOKEN,
       AccessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess`,
       ExecutionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkExecution`,
-      PermissionsBoundaryArn: `arn:aws:iam::${CUSTOMER}:policy/GroundworkBoundary`,
+      NatInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkNatInstance`,
+      ContainerInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkContainerInstance`,
+      BastionInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkBastion`,
+      TaskExecutionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkTaskExecution`,
       EventForwarding: 'false',
+      TemplateVersion: '7',
+      ...overrides.properties,
     },
   };
 }
@@ -72,6 +77,33 @@ describe('RegistrationDecision over an in-memory store', () => {
     expect(outcome).toEqual({ status: 'SUCCESS', reason: `Connected to Groundwork as ${ACCOUNT_ID}.`, physicalResourceId: ACCOUNT_ID, data: { GroundworkAccountId: ACCOUNT_ID } });
     expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', registrationStackId: STACK, accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess`, eventForwarding: false, connectedAt: NOW.toISOString(), lastRequestId: 'request-Create' });
     expect(events.published.map((event) => event.detail)).toEqual([expect.objectContaining({ status: 'CONNECTED', previousStatus: 'AWAITING_CONNECTION' })]);
+  });
+
+  it('records the fixed roles the onboarding stack made, for the templates to use', async () => {
+    const { store, decisionFor } = setup(account());
+
+    await decisionFor(request('Create')).decide(signal());
+
+    expect(store.all()[0]?.deployContext).toEqual({
+      natInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkNatInstance`,
+      containerInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkContainerInstance`,
+      bastionInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkBastion`,
+      taskExecutionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkTaskExecution`,
+    });
+    expect(store.all()[0]?.onboardingTemplateVersion).toBe(7);
+  });
+
+  it('still connects a stack launched from an older template (no fixed role, no version), recording it as version 1', async () => {
+    const { store, decisionFor } = setup(account());
+    const older = request('Create', {
+      properties: { NatInstanceProfileArn: undefined, ContainerInstanceProfileArn: undefined, BastionInstanceProfileArn: undefined, TaskExecutionRoleArn: undefined, TemplateVersion: undefined, PermissionsBoundaryArn: `arn:aws:iam::${CUSTOMER}:policy/GroundworkBoundary` },
+    });
+    for (const key of Object.keys(older.ResourceProperties)) if (older.ResourceProperties[key] === undefined) delete older.ResourceProperties[key];
+
+    const outcome = await decisionFor(older).decide(signal());
+
+    expect(outcome).toMatchObject({ status: 'SUCCESS' });
+    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', deployContext: {}, onboardingTemplateVersion: 1 });
   });
 
   it('leaves the account exactly as it was when the token does not match', async () => {

@@ -1,7 +1,16 @@
 import { CreateStackCommand, type CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
 import { COMPONENT_DEPENDENCIES, type ComponentName } from '../../../src/model/components';
+import type { DeployContextKey } from '../../../src/model/deploy-context';
 import type { ComponentTemplate } from '../../../src/templates/component-template';
 import { outputsOf, waitForStack } from './stack-waits';
+
+/** The fixed roles cfn/onboarding-role.yaml makes, as its outputs name them for account acc_abcdefghij0123456789. */
+export const FIXED_ROLE_ARNS = (account: string): Record<DeployContextKey, string> => ({
+  natInstanceProfileArn: `arn:aws:iam::${account}:instance-profile/GroundworkNatInstance-acc_abcdefghij0123456789`,
+  containerInstanceProfileArn: `arn:aws:iam::${account}:instance-profile/GroundworkContainerInstance-acc_abcdefghij0123456789`,
+  bastionInstanceProfileArn: `arn:aws:iam::${account}:instance-profile/GroundworkBastion-acc_abcdefghij0123456789`,
+  taskExecutionRoleArn: `arn:aws:iam::${account}:role/GroundworkTaskExecution-acc_abcdefghij0123456789`,
+});
 
 /**
  * Deploys a Groundwork stack's component templates into a sandbox account as the workflow does:
@@ -20,7 +29,7 @@ export async function deployComponents(cfn: CloudFormationClient, account: strin
         source.kind === 'value'
           ? source.value
           : source.kind === 'context'
-            ? `arn:aws:iam::${account}:policy/GroundworkBoundary-acc_abcdefghij0123456789`
+            ? FIXED_ROLE_ARNS(account)[source.key]
             : (outputsOf(done.get(source.component))[source.output] ?? ''),
     }));
     await cfn.send(

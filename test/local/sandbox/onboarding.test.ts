@@ -1,4 +1,5 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { ONBOARDING_TEMPLATE_VERSION } from '../../../src/accounts/onboarding-template-version';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';
 import { arns, SERVICE_ACCOUNT } from '../../../local/config';
@@ -108,7 +109,10 @@ describe('the onboarding template in a sandbox account', () => {
     expect(outputs).toEqual({
       AccessRoleArn: `arn:aws:iam::${account}:role/GroundworkAccess-acc_abcdefghij0123456789`,
       ExecutionRoleArn: `arn:aws:iam::${account}:role/GroundworkExecution-acc_abcdefghij0123456789`,
-      PermissionsBoundaryArn: `arn:aws:iam::${account}:policy/GroundworkBoundary-acc_abcdefghij0123456789`,
+      NatInstanceProfileArn: `arn:aws:iam::${account}:instance-profile/GroundworkNatInstance-acc_abcdefghij0123456789`,
+      ContainerInstanceProfileArn: `arn:aws:iam::${account}:instance-profile/GroundworkContainerInstance-acc_abcdefghij0123456789`,
+      BastionInstanceProfileArn: `arn:aws:iam::${account}:instance-profile/GroundworkBastion-acc_abcdefghij0123456789`,
+      TaskExecutionRoleArn: `arn:aws:iam::${account}:role/GroundworkTaskExecution-acc_abcdefghij0123456789`,
       GroundworkAccountId: 'acc_abcdefghij0123456789',
     });
     const [create, remove] = requests;
@@ -125,7 +129,11 @@ describe('the onboarding template in a sandbox account', () => {
         RegistrationToken: 'reg-token-0123456789abcdef',
         AccessRoleArn: outputs['AccessRoleArn'],
         ExecutionRoleArn: outputs['ExecutionRoleArn'],
-        PermissionsBoundaryArn: outputs['PermissionsBoundaryArn'],
+        NatInstanceProfileArn: outputs['NatInstanceProfileArn'],
+        ContainerInstanceProfileArn: outputs['ContainerInstanceProfileArn'],
+        BastionInstanceProfileArn: outputs['BastionInstanceProfileArn'],
+        TaskExecutionRoleArn: outputs['TaskExecutionRoleArn'],
+        TemplateVersion: String(ONBOARDING_TEMPLATE_VERSION),
         EventForwarding: expect.stringMatching(new RegExp(`^arn:aws:events:us-east-1:${account}:rule/`)),
       },
     });
@@ -161,11 +169,8 @@ describe('the onboarding template in a sandbox account', () => {
       /^Received response status \[FAILED\] from custom resource\. Message returned: The registration token has already been used \(RequestId: [0-9a-f-]+\)$/,
     );
     expect(requests.map(({ request }) => request.RequestType)).toEqual(['Create', 'Delete']);
-    expect(StackResources?.filter((resource) => resource.ResourceType === 'AWS::IAM::Role').map((resource) => resource.ResourceStatus)).toEqual([
-      'DELETE_COMPLETE',
-      'DELETE_COMPLETE',
-      'DELETE_COMPLETE',
-    ]);
+    // Access, execution, event forwarding and the four fixed roles.
+    expect(StackResources?.filter((resource) => resource.ResourceType === 'AWS::IAM::Role').map((resource) => resource.ResourceStatus)).toEqual(Array(7).fill('DELETE_COMPLETE'));
     expect(denied.name).toBe('AccessDenied');
     expect(edge.sandbox.liveStacks(account).map((stack) => stack.status)).toEqual(['ROLLBACK_COMPLETE']);
   });

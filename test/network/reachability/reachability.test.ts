@@ -81,7 +81,7 @@ describe('resolveStack: one model from the component templates of a stack', () =
     expect(bastionGroup.SecurityGroupIngress).toEqual([{ IpProtocol: 6, FromPort: 22, ToPort: 22, CidrIp: OPERATORS_CIDR }]);
     expect(bastionGroup.GroupDescription).toEqual({ $deployTime: 'Fn::Join', args: ['', ['bastion of ', { $deployTime: 'AWS::StackName' }]] });
     expect(resourceProperties(stack, 'cluster.Instances').Tags).toEqual([
-      { Key: 'boundary', Value: { $deployTime: 'context', args: 'permissionsBoundaryArn' }, PropagateAtLaunch: false },
+      { Key: 'profile', Value: { $deployTime: 'context', args: 'containerInstanceProfileArn' }, PropagateAtLaunch: false },
     ]);
   });
 

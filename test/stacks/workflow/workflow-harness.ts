@@ -190,7 +190,12 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
         ? {
             accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess-${id}`,
             executionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkExecution-${id}`,
-            permissionsBoundaryArn: `arn:aws:iam::${CUSTOMER}:policy/GroundworkBoundary-${id}`,
+            deployContext: {
+              natInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkNatInstance-${id}`,
+              containerInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkContainerInstance-${id}`,
+              bastionInstanceProfileArn: `arn:aws:iam::${CUSTOMER}:instance-profile/GroundworkBastion-${id}`,
+              taskExecutionRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkTaskExecution-${id}`,
+            },
             registrationStackId: `arn:aws:cloudformation:us-east-1:${CUSTOMER}:stack/GroundworkOnboarding/x`,
           }
         : {}),

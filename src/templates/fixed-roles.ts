@@ -1,0 +1,31 @@
+import type { CfnValue } from '../cfn/template-types';
+import type { DeployContextKey } from '../model/deploy-context';
+import { select } from './intrinsics';
+import type { TemplateBuilder } from './template-builder';
+
+/**
+ * The instance profiles of the roles the onboarding stack created once in the customer account
+ * (cfn/onboarding-role.yaml): component stacks only use them, and create no IAM role or profile, so
+ * the execution role needs no IAM write at all (decision 0009).
+ */
+const PROFILES = {
+  nat: { parameter: 'NatInstanceProfileArn', key: 'natInstanceProfileArn', role: 'GroundworkNatInstance: may only attach NAT network interfaces' },
+  container: { parameter: 'ContainerInstanceProfileArn', key: 'containerInstanceProfileArn', role: 'GroundworkContainerInstance: AmazonEC2ContainerServiceforEC2Role' },
+  bastion: { parameter: 'BastionInstanceProfileArn', key: 'bastionInstanceProfileArn', role: 'GroundworkBastion: AmazonSSMManagedInstanceCore' },
+} as const satisfies Record<string, { parameter: string; key: DeployContextKey; role: string }>;
+
+export type FixedInstanceProfile = keyof typeof PROFILES;
+
+/** The profile's ARN (what a launch template takes), as a parameter fed from the account's onboarding record. */
+export function instanceProfileArn(builder: TemplateBuilder, profile: FixedInstanceProfile): CfnValue {
+  const { parameter, key, role } = PROFILES[profile];
+  return builder.fromContext(parameter, key, `ARN of the instance profile of ${role} (created by the onboarding stack)`);
+}
+
+/**
+ * The profile's name (what AWS::EC2::Instance's IamInstanceProfile takes): the ARN's last part, as
+ * the onboarding stack creates its profiles without a path (`…:instance-profile/<name>`).
+ */
+export function instanceProfileName(builder: TemplateBuilder, profile: FixedInstanceProfile): CfnValue {
+  return select(1, { 'Fn::Split': [':instance-profile/', instanceProfileArn(builder, profile)] });
+}
