@@ -54,6 +54,44 @@ export const DENIED_ROWS: Row[] = [
   { row: '#30 AssumeRole from a bounded role', principal: 'bounded', action: 'sts:AssumeRole', resource: role('Admin') },
 ];
 
+const customer = (service: string, resource: string) => `arn:aws:${service}:us-east-1:${ACCOUNT}:${resource}`;
+
+/**
+ * The rows the review found possible ("Yes"), still allowed by the onboarding template on main: they
+ * must be denied once the generated roles land (issue 10). Customer resources carry no
+ * groundwork:stack tag.
+ */
+export const ESCALATION_ROWS: Row[] = [
+  { row: '#4 DeleteStack of a customer stack named groundwork-*', principal: 'access', action: 'cloudformation:DeleteStack', resource: stack('groundwork-customer-own'), context: { ...withExecutionRole } },
+  { row: '#5 stack in a region the customer does not watch', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x', 'eu-west-1'), context: withExecutionRole },
+  { row: 'H3 stack with a resource type outside the builders', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { ...withExecutionRole, 'cloudformation:ResourceTypes': ['AWS::EC2::VPCPeeringConnection'] } },
+  { row: '#10 role with an outside trust policy', principal: 'execution', action: 'iam:CreateRole', resource: role('groundwork-backdoor'), context: { 'iam:PermissionsBoundary': policies.boundaryArn } },
+  { row: '#11 AdministratorAccess on a groundwork-* role', principal: 'execution', action: 'iam:AttachRolePolicy', resource: role('groundwork-x'), context: { 'iam:PermissionsBoundary': policies.boundaryArn, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' } },
+  { row: '#14 role under a groundwork-* path', principal: 'execution', action: 'iam:CreateRole', resource: role('groundwork-p/Admin2'), context: { 'iam:PermissionsBoundary': policies.boundaryArn } },
+  { row: '#20 RunInstances with a groundwork-* profile', principal: 'execution', action: 'iam:PassRole', resource: role('groundwork-x'), context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+  { row: '#23 GetSecretValue of a customer secret', principal: 'execution', action: 'secretsmanager:GetSecretValue', resource: customer('secretsmanager', 'secret:prod/db-AbCdEf') },
+  { row: '#23 PutSecretValue of a customer secret', principal: 'execution', action: 'secretsmanager:PutSecretValue', resource: customer('secretsmanager', 'secret:prod/db-AbCdEf') },
+  { row: '#23 GetSecretValue from a bounded role', principal: 'bounded', action: 'secretsmanager:GetSecretValue', resource: customer('secretsmanager', 'secret:prod/db-AbCdEf') },
+  { row: '#24 GetParameters of a customer parameter', principal: 'execution', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/prod/api-key') },
+  { row: '#24 GetParameter from a bounded role', principal: 'bounded', action: 'ssm:GetParameter', resource: customer('ssm', 'parameter/prod/api-key') },
+  { row: '#26 RestoreDBInstanceFromDBSnapshot of a customer snapshot', principal: 'execution', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: customer('rds', 'snapshot:prod-snap') },
+  { row: '#26 CreateDBInstanceReadReplica of a customer DB', principal: 'execution', action: 'rds:CreateDBInstanceReadReplica', resource: customer('rds', 'db:prod') },
+  { row: '#26 CreateVolume from a customer snapshot', principal: 'execution', action: 'ec2:CreateVolume', resource: `arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0` },
+  { row: '#27 PutSubscriptionFilter on a customer log group', principal: 'execution', action: 'logs:PutSubscriptionFilter', resource: customer('logs', 'log-group:/prod/app') },
+  { row: '#27 CreateFlowLogs on a customer VPC', principal: 'execution', action: 'ec2:CreateFlowLogs', resource: customer('ec2', 'vpc/vpc-0123456789abcdef0') },
+  { row: '#28 AuthorizeSecurityGroupIngress on a customer group', principal: 'execution', action: 'ec2:AuthorizeSecurityGroupIngress', resource: customer('ec2', 'security-group/sg-0123456789abcdef0') },
+  { row: '#28 CreateVpcPeeringConnection from a customer VPC', principal: 'execution', action: 'ec2:CreateVpcPeeringConnection', resource: customer('ec2', 'vpc/vpc-0123456789abcdef0') },
+  { row: '#28 CreateRoute in a customer route table', principal: 'execution', action: 'ec2:CreateRoute', resource: customer('ec2', 'route-table/rtb-0123456789abcdef0') },
+  { row: '#28 ReplaceNetworkAclAssociation', principal: 'execution', action: 'ec2:ReplaceNetworkAclAssociation', resource: customer('ec2', 'network-acl/acl-0123456789abcdef0') },
+  { row: '#28 CreateTrafficMirrorSession on a customer ENI', principal: 'execution', action: 'ec2:CreateTrafficMirrorSession', resource: customer('ec2', 'network-interface/eni-0123456789abcdef0') },
+  { row: '#29 an ASG of the customer set to 0', principal: 'execution', action: 'autoscaling:PutScheduledUpdateGroupAction', resource: customer('autoscaling', 'autoScalingGroup:1a2b3c4d-0000-4000-a000-000000000000:autoScalingGroupName/prod') },
+  { row: '#29 a listener rule on a customer ALB', principal: 'execution', action: 'elasticloadbalancing:CreateRule', resource: customer('elasticloadbalancing', 'listener/app/prod/0123456789abcdef/0123456789abcdef') },
+  { row: '#29 DeleteService from a bounded role', principal: 'bounded', action: 'ecs:DeleteService', resource: customer('ecs', 'service/prod/api') },
+  { row: '#31 ecs:ExecuteCommand into a customer task', principal: 'bounded', action: 'ecs:ExecuteCommand', resource: customer('ecs', 'task/prod/0123456789abcdef') },
+  { row: '#31 RegisterContainerInstance into a customer cluster', principal: 'bounded', action: 'ecs:RegisterContainerInstance', resource: customer('ecs', 'cluster/prod') },
+  { row: '#31 ModifyInstanceAttribute of a customer instance', principal: 'bounded', action: 'ec2:ModifyInstanceAttribute', resource: customer('ec2', 'instance/i-0123456789abcdef0') },
+];
+
 /** The calls Groundwork's workflows make: they must be allowed. */
 const LEGITIMATE_CALLS: Row[] = [
   { row: 'CreateStack of a component', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-stk-network'), context: withExecutionRole },
@@ -70,7 +108,7 @@ const LEGITIMATE_CALLS: Row[] = [
 ];
 
 describe('the escalation table over cfn/onboarding-role.yaml', () => {
-  it.each(DENIED_ROWS.map((row) => [row.row, row] as const))('denies %s', async (_name, row) => {
+  it.each([...DENIED_ROWS, ...ESCALATION_ROWS].map((row) => [row.row, row] as const))('denies %s', async (_name, row) => {
     expect(await decide(row)).not.toBe('Allowed');
   });
 
