@@ -1,5 +1,6 @@
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../log/logger';
+import { DEFAULT_TENANT_LIMITS } from '../model/tenant-limits';
 import { toAccountView, type Account, type AccountView } from './account';
 import { AccountRecorder } from './account-recorder';
 import type { AccountPage, AccountStore } from './account-store';
@@ -27,6 +28,8 @@ export interface AccountServiceDeps {
   events: EventPublisher;
   onboarding: OnboardingSettings;
   logger: Logger;
+  /** Default: DEFAULT_TENANT_LIMITS.accounts. */
+  maxAccountsPerTenant?: number;
   now?: () => Date;
 }
 
@@ -54,8 +57,9 @@ export class AccountService {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       version: 1,
+      countsInTenant: true,
     };
-    await this.recorder.create(account);
+    await this.recorder.create(account, { maxAccountsPerTenant: this.deps.maxAccountsPerTenant ?? DEFAULT_TENANT_LIMITS.accounts });
     this.deps.logger.info('account created', { tenantId, accountId: account.id, awsAccountId: account.awsAccountId });
     return {
       ...toAccountView(account),
