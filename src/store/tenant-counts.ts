@@ -6,8 +6,10 @@ import type { TransactItem } from './transaction-items';
 /**
  * The tenant's COUNTS item (store/table-keys.ts), counted in the same transactions that create
  * and release what it counts. An increment carries the cap as its condition, so two creations at
- * the edge cannot both pass: DynamoDB serialises transactions on one item (the loser is cancelled
- * with ConditionalCheckFailed or TransactionConflict), which no read-then-write check could promise.
+ * the edge cannot both pass: the condition holds atomically with the write, and a transaction that
+ * conflicts with a concurrent one is cancelled (ConditionalCheckFailed or TransactionConflict;
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html),
+ * which no read-then-write check could promise.
  */
 export function countInTenant(tableName: string, tenantId: string, counter: TenantCounter, change: { by: 1; cap: number } | { by: -1 }): TransactItem {
   return {
