@@ -31,6 +31,7 @@ export type Command =
   | { kind: 'accounts list' }
   | { kind: 'accounts get'; id: string }
   | { kind: 'accounts delete'; id: string }
+  | { kind: 'accounts reconnect'; id: string }
   | { kind: 'stacks create'; file?: string; flags: RequestFlags; idempotencyKey?: string; watch?: WatchOptions }
   | { kind: 'stacks list' }
   | { kind: 'stacks get'; id: string }
@@ -93,6 +94,7 @@ const COMMAND_OPTIONS: Record<string, Options> = {
   'accounts list': {},
   'accounts get': {},
   'accounts delete': {},
+  'accounts reconnect': {},
   'stacks create': { ...REQUEST_OPTIONS, 'idempotency-key': { type: 'string' }, watch: { type: 'boolean' }, ...WATCH_OPTIONS },
   'stacks list': {},
   'stacks get': {},
@@ -103,7 +105,7 @@ const COMMAND_OPTIONS: Record<string, Options> = {
 };
 
 /** Commands that take one id after them. */
-const WITH_ID = new Set(['accounts get', 'accounts delete', 'stacks get', 'stacks events', 'stacks watch', 'stacks delete']);
+const WITH_ID = new Set(['accounts get', 'accounts delete', 'accounts reconnect', 'stacks get', 'stacks events', 'stacks watch', 'stacks delete']);
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -262,6 +264,7 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
         return { kind: name };
       case 'accounts get':
       case 'accounts delete':
+      case 'accounts reconnect':
       case 'stacks get':
       case 'stacks events':
         return { kind: name, id: id ?? '' };
@@ -303,6 +306,8 @@ Usage: groundwork <command> [options]
   accounts list
   accounts get <acc_…>
   accounts delete <acc_…>
+  accounts reconnect <acc_…>       a fresh registration link for a REVOKED or FAILED account
+                                   (or one whose link expired); same ExternalId
   stacks create --account <acc_…> --name <name> [request options] [--watch] [--idempotency-key <k>]
   stacks list
   stacks get <stk-…>

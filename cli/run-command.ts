@@ -129,6 +129,9 @@ export async function runCommand(command: Command, global: GlobalOptions, deps: 
     case 'accounts get':
       print(await deps.client().request<AccountView>('GET', `/v1/accounts/${encode(command.id)}`), formatAccount);
       return;
+    case 'accounts reconnect':
+      print(await deps.client().request<CreatedAccount>('POST', `/v1/accounts/${encode(command.id)}/registration-link`), formatCreatedAccount);
+      return;
     case 'accounts delete':
       await deps.client().request('DELETE', `/v1/accounts/${encode(command.id)}`);
       print({ id: command.id, deleted: true }, () => `Account ${command.id} forgotten.`);

@@ -38,3 +38,21 @@ export class ConflictError extends GroundworkError {
   readonly status = 409;
   readonly code: string = 'conflict';
 }
+
+/**
+ * The tenant holds as many accounts or live stacks as its cap allows. A 409, not a 429: it is a
+ * state of the tenant's data that waiting does not change, so a retry would fail again until the
+ * tenant deletes something (decision 0011, L4).
+ */
+export class TenantLimitError extends ConflictError {
+  override readonly code = 'tenant-limit';
+  constructor(
+    readonly counter: 'accounts' | 'liveStacks',
+    readonly limit: number,
+    readonly count: number,
+  ) {
+    const what = counter === 'accounts' ? 'accounts' : 'live stacks';
+    const free = counter === 'accounts' ? 'Delete an account' : 'Delete a stack';
+    super(`This tenant has ${count} ${what}; the cap is ${limit}. ${free} first, or ask the operator to raise the cap.`);
+  }
+}

@@ -23,6 +23,7 @@ export function accountApiFromEnv(env: NodeJS.ProcessEnv = process.env): { servi
       eventBusArn: config.EVENT_BUS_ARN,
     },
     logger,
+    maxAccountsPerTenant: config.MAX_ACCOUNTS_PER_TENANT,
   });
   return { service, options: { logger, tenantClaim: config.TENANT_CLAIM } };
 }

@@ -2,7 +2,7 @@ import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../log/logger';
 import type { AccountStatus } from '../model/statuses';
 import type { Account } from './account';
-import type { AccountChange, AccountStore, WriteExpectation } from './account-store';
+import type { AccountChange, AccountStore, CreateAccountOptions, WriteExpectation } from './account-store';
 
 /**
  * The one writer of an account's status: each write of a status (its creation, a transition, its
@@ -27,8 +27,8 @@ export class AccountRecorder {
   ) {}
 
   /** Stores a new account and announces it. Unannounced, it is taken back, so a retry starts clean. */
-  async create(account: Account): Promise<void> {
-    await this.store.create(account);
+  async create(account: Account, options: CreateAccountOptions): Promise<void> {
+    await this.store.create(account, options);
     try {
       await this.events.publish('Account Status Change', {
         tenantId: account.tenantId,

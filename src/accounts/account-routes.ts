@@ -7,7 +7,7 @@ import { listQuerySchema } from '../http/list-query';
 import type { AccountService } from './account-service';
 import { createAccountInputSchema } from './create-account-input';
 
-/** The four account routes: parse, call the service, map the result. Nothing else. */
+/** The account routes: parse, call the service, map the result. Nothing else. */
 const accountIdSchema = z.object({ id: z.string().check(z.regex(/^acc_[a-z0-9]{20}$/, 'must be an account id (acc_…)')) });
 
 export function createAccountRoute(service: AccountService, options: ApiHandlerOptions) {
@@ -37,5 +37,13 @@ export function deleteAccountRoute(service: AccountService, options: ApiHandlerO
     const { id } = parseInput(accountIdSchema, request.pathParameters);
     await service.delete(request.tenantId, id);
     return { status: 204 };
+  });
+}
+
+/** 200, not 201: the account exists already; the answer is the same onboarding as its creation's. */
+export function reissueRegistrationLinkRoute(service: AccountService, options: ApiHandlerOptions) {
+  return apiHandler(options, async (request) => {
+    const { id } = parseInput(accountIdSchema, request.pathParameters);
+    return { status: 200, body: await service.reissueRegistrationLink(request.tenantId, id) };
   });
 }

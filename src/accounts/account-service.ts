@@ -1,10 +1,11 @@
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../log/logger';
+import { DEFAULT_TENANT_LIMITS } from '../model/tenant-limits';
 import { toAccountView, type Account, type AccountView } from './account';
 import { AccountRecorder } from './account-recorder';
 import type { AccountPage, AccountStore } from './account-store';
 import type { CreateAccountInput } from './create-account-input';
-import { AccountHasLiveStacksError, AccountNotFoundError } from './errors';
+import { AccountHasLiveStacksError, AccountNotFoundError, RegistrationLinkRefusedError } from './errors';
 import {
   REGISTRATION_TOKEN_TTL_MS,
   hashRegistrationToken,
@@ -27,6 +28,8 @@ export interface AccountServiceDeps {
   events: EventPublisher;
   onboarding: OnboardingSettings;
   logger: Logger;
+  /** Default: DEFAULT_TENANT_LIMITS.accounts. */
+  maxAccountsPerTenant?: number;
   now?: () => Date;
 }
 
@@ -54,9 +57,37 @@ export class AccountService {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       version: 1,
+      countsInTenant: true,
     };
-    await this.recorder.create(account);
+    await this.recorder.create(account, { maxAccountsPerTenant: this.deps.maxAccountsPerTenant ?? DEFAULT_TENANT_LIMITS.accounts });
     this.deps.logger.info('account created', { tenantId, accountId: account.id, awsAccountId: account.awsAccountId });
+    return this.withOnboarding(account, token);
+  }
+
+  /**
+   * A fresh one-time registration link for an account whose connection ended (REVOKED), never
+   * came (FAILED), or whose link expired unused (decision 0011, L1). The ExternalId is kept: the
+   * customer's new onboarding stack trusts it again. The account goes back to AWAITING_CONNECTION
+   * holding nothing of its last connection, so the next registration is a first connection.
+   */
+  async reissueRegistrationLink(tenantId: string, accountId: string): Promise<CreatedAccount> {
+    const account = await this.get(tenantId, accountId);
+    const now = this.now();
+    const linkExpired = account.status === 'AWAITING_CONNECTION' && Date.parse(account.registrationTokenExpiresAt) <= now.getTime();
+    if (account.status !== 'REVOKED' && account.status !== 'FAILED' && !linkExpired) throw new RegistrationLinkRefusedError(account.id, account.status);
+    const token = newRegistrationToken();
+    const updated = await this.recorder.transition(account, {
+      status: 'AWAITING_CONNECTION',
+      set: { registrationTokenHash: hashRegistrationToken(token), registrationTokenExpiresAt: new Date(now.getTime() + REGISTRATION_TOKEN_TTL_MS).toISOString() },
+      // lastRequestId too: no retry of a request about the last connection may write over this one.
+      remove: ['statusReason', 'registrationStackId', 'accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'eventForwarding', 'connectedAt', 'lastRequestId'],
+      expected: { version: account.version },
+    });
+    this.deps.logger.info('registration link reissued', { tenantId, accountId: account.id, previousStatus: account.status });
+    return this.withOnboarding(updated, token);
+  }
+
+  private withOnboarding(account: Account, token: string): CreatedAccount {
     return {
       ...toAccountView(account),
       onboarding: {

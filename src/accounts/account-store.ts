@@ -6,7 +6,10 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { TenantLimitError } from '../errors';
 import { queryOwnerIndex } from '../store/query-owner-index';
+import { countInTenant, tenantCount } from '../store/tenant-counts';
+import { failedConditions, type NamedItem } from '../store/transaction-items';
 import { accountKey, awsAccountKey, externalIdKey, liveStacksCounterKey, liveStacksIndex, tenantAccountsIndex } from '../store/table-keys';
 import type { Account } from './account';
 import { AccountAlreadyRegisteredError, AccountHasLiveStacksError, ConcurrentModificationError } from './errors';
@@ -33,8 +36,18 @@ export interface WriteExpectation {
   orLastRequestId?: string;
 }
 
+/** The cap the creation's tenant count must stay under (model/tenant-limits.ts). */
+export interface CreateAccountOptions {
+  maxAccountsPerTenant: number;
+}
+
+/** The items of an account's creation and deletion, by what each guards or counts. */
+type AccountCreationItem = 'account' | 'externalId' | 'awsAccount' | 'tenantCount';
+type AccountDeletionItem = 'account' | 'externalId' | 'awsAccount' | 'liveStacks' | 'tenantCount';
+
 export interface AccountStore {
-  create(account: Account): Promise<void>;
+  /** The account with its ExternalId and AWS-account guards, counted in its tenant's accounts under the cap. */
+  create(account: Account, options: CreateAccountOptions): Promise<void>;
   get(id: string, options?: { signal?: AbortSignal }): Promise<Account | undefined>;
   listByTenant(tenantId: string, options: { limit: number; nextToken?: string }): Promise<AccountPage>;
   update(id: string, change: AccountChange, expected: WriteExpectation, options?: { signal?: AbortSignal }): Promise<Account>;
@@ -56,46 +69,38 @@ export class DynamoDbAccountStore implements AccountStore {
     private readonly tableName: string,
   ) {}
 
-  async create(account: Account): Promise<void> {
+  async create(account: Account, options: CreateAccountOptions): Promise<void> {
+    const TableName = this.tableName;
+    const items: Array<NamedItem<AccountCreationItem>> = [
+      {
+        name: 'account',
+        item: {
+          Put: {
+            TableName,
+            Item: { ...accountKey(account.id), gsi1pk: tenantAccountsIndex(account.tenantId), gsi1sk: `${account.createdAt}#${account.id}`, ...account },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      },
+      { name: 'externalId', item: { Put: { TableName, Item: { ...externalIdKey(account.externalId), accountId: account.id }, ConditionExpression: 'attribute_not_exists(pk)' } } },
+      { name: 'awsAccount', item: { Put: { TableName, Item: { ...awsAccountKey(account.tenantId, account.awsAccountId), accountId: account.id }, ConditionExpression: 'attribute_not_exists(pk)' } } },
+      { name: 'tenantCount', item: countInTenant(TableName, account.tenantId, 'accounts', { by: 1, cap: options.maxAccountsPerTenant }) },
+    ];
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...accountKey(account.id), gsi1pk: tenantAccountsIndex(account.tenantId), gsi1sk: `${account.createdAt}#${account.id}`, ...account },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...externalIdKey(account.externalId), accountId: account.id },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...awsAccountKey(account.tenantId, account.awsAccountId), accountId: account.id },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: items.map(({ item }) => item) }));
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[2]?.Code === 'ConditionalCheckFailed') {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const failed = failedConditions(items, error);
+      if (failed.has('awsAccount')) {
         const existing = await this.client.send(
           new GetCommand({ TableName: this.tableName, Key: awsAccountKey(account.tenantId, account.awsAccountId), ConsistentRead: true }),
         );
         throw new AccountAlreadyRegisteredError(account.awsAccountId, String(existing.Item?.['accountId'] ?? 'another account'));
       }
-      if (error instanceof TransactionCanceledException) {
-        throw new ConcurrentModificationError('The account could not be created (an id collided); retry.', { cause: error });
+      if (failed.has('tenantCount')) {
+        throw new TenantLimitError('accounts', options.maxAccountsPerTenant, await tenantCount(this.client, this.tableName, account.tenantId, 'accounts'));
       }
-      throw error;
+      throw new ConcurrentModificationError('The account could not be created (an id collided, or another creation ran at once); retry.', { cause: error });
     }
   }
 
@@ -156,35 +161,41 @@ export class DynamoDbAccountStore implements AccountStore {
   }
 
   async delete(account: Account): Promise<void> {
+    const TableName = this.tableName;
+    const items: Array<NamedItem<AccountDeletionItem>> = [
+      {
+        name: 'account',
+        item: {
+          Delete: {
+            TableName,
+            Key: accountKey(account.id),
+            ConditionExpression: '#version = :version',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':version': account.version },
+          },
+        },
+      },
+      { name: 'externalId', item: { Delete: { TableName, Key: externalIdKey(account.externalId) } } },
+      { name: 'awsAccount', item: { Delete: { TableName, Key: awsAccountKey(account.tenantId, account.awsAccountId) } } },
+      {
+        name: 'liveStacks',
+        item: {
+          Delete: {
+            TableName,
+            Key: liveStacksCounterKey(account.id),
+            ConditionExpression: 'attribute_not_exists(pk) OR #count <= :none',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':none': 0 },
+          },
+        },
+      },
+      // Counted out only if it was counted in (the version condition above pins what was read).
+      ...(account.countsInTenant === true ? [{ name: 'tenantCount' as const, item: countInTenant(TableName, account.tenantId, 'accounts', { by: -1 }) }] : []),
+    ];
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: accountKey(account.id),
-                ConditionExpression: '#version = :version',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':version': account.version },
-              },
-            },
-            { Delete: { TableName: this.tableName, Key: externalIdKey(account.externalId) } },
-            { Delete: { TableName: this.tableName, Key: awsAccountKey(account.tenantId, account.awsAccountId) } },
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: liveStacksCounterKey(account.id),
-                ConditionExpression: 'attribute_not_exists(pk) OR #count <= :none',
-                ExpressionAttributeNames: { '#count': 'count' },
-                ExpressionAttributeValues: { ':none': 0 },
-              },
-            },
-          ],
-        }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: items.map(({ item }) => item) }));
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[3]?.Code === 'ConditionalCheckFailed') {
+      if (error instanceof TransactionCanceledException && failedConditions(items, error).has('liveStacks')) {
         throw new AccountHasLiveStacksError(account.id);
       }
       if (error instanceof TransactionCanceledException) {

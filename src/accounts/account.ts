@@ -32,6 +32,8 @@ export interface Account {
   version: number;
   /** The custom-resource request that made the last registration change. */
   lastRequestId?: string;
+  /** Counted in its tenant's accounts when created (accounts from before the tenant caps are not). */
+  countsInTenant?: boolean;
 }
 
 /** What the API shows of an account: never the token hash. */

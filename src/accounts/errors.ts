@@ -22,6 +22,14 @@ export class AccountHasLiveStacksError extends ConflictError {
   }
 }
 
+/** A new registration link is only for an account whose connection ended, failed, or never came in time. */
+export class RegistrationLinkRefusedError extends ConflictError {
+  override readonly code = 'registration-link-refused';
+  constructor(readonly accountId: string, readonly accountStatus: string) {
+    super(`Account ${accountId} is ${accountStatus}: a new registration link is only given to an account that is REVOKED, FAILED, or AWAITING_CONNECTION with an expired link.`);
+  }
+}
+
 /** A conditional write lost a race with another writer: re-read and decide again. */
 export class ConcurrentModificationError extends GroundworkError {
   readonly status = 409;

@@ -1,10 +1,13 @@
 import * as z from 'zod/mini';
+import { DEFAULT_TENANT_LIMITS } from '../model/tenant-limits';
 
 /** The environment contracts of Groundwork's functions (checked at cold start by loadEnv). */
 const arn = (service: string) => z.string().check(z.regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `must be an ${service} ARN`));
 const nonEmpty = () => z.string().check(z.minLength(1));
 /** A whole number of seconds from the environment (a string there), within bounds. */
 const seconds = (min: number, max: number, fallback: number) => z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), fallback);
+/** A per-tenant cap (decision 0011, L4): a whole number of at least 1. */
+const cap = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.gte(1)), fallback);
 
 export const baseEnvSchema = z.object({
   TABLE_NAME: nonEmpty(),
@@ -25,6 +28,7 @@ export const accountsApiEnvSchema = z.extend(apiEnvSchema, {
   ONBOARDING_TEMPLATE_URL: z.url(),
   REGISTRATION_TOPIC_ARN: arn('sns'),
   EVENT_BUS_ARN: arn('events'),
+  MAX_ACCOUNTS_PER_TENANT: cap(DEFAULT_TENANT_LIMITS.accounts),
 });
 
 export const onboardingCallbackEnvSchema = z.extend(baseEnvSchema, {
@@ -53,6 +57,7 @@ export const onboardingCallbackEnvSchema = z.extend(baseEnvSchema, {
 export const stacksApiEnvSchema = z.extend(apiEnvSchema, {
   PROVISION_STATE_MACHINE_ARN: arn('states'),
   DELETE_STATE_MACHINE_ARN: arn('states'),
+  MAX_LIVE_STACKS_PER_TENANT: cap(DEFAULT_TENANT_LIMITS.liveStacks),
 });
 
 export const stackWorkflowEnvSchema = baseEnvSchema;

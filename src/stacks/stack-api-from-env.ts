@@ -25,6 +25,7 @@ export function stackApiFromEnv(env: NodeJS.ProcessEnv = process.env): { service
     provisionStateMachineArn: config.PROVISION_STATE_MACHINE_ARN,
     deleteStateMachineArn: config.DELETE_STATE_MACHINE_ARN,
     logger,
+    maxLiveStacksPerTenant: config.MAX_LIVE_STACKS_PER_TENANT,
   });
   return { service, options: { logger, tenantClaim: config.TENANT_CLAIM } };
 }

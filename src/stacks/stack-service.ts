@@ -3,7 +3,8 @@ import { executionArn } from '../aws/workflow-client';
 import { createHash } from 'node:crypto';
 import type { AccountLookup } from '../accounts/account-lookup';
 import { randomId } from '../ids';
-import { ValidationError } from '../errors';
+import { TenantLimitError, ValidationError } from '../errors';
+import { DEFAULT_TENANT_LIMITS } from '../model/tenant-limits';
 import type { Logger } from '../log/logger';
 import { allocateVpcCidr } from '../network/allocate-cidr';
 import { planSubnets } from '../network/plan-subnets';
@@ -30,6 +31,8 @@ export interface StackServiceDeps {
   provisionStateMachineArn: string;
   deleteStateMachineArn: string;
   logger: Logger;
+  /** Default: DEFAULT_TENANT_LIMITS.liveStacks. */
+  maxLiveStacksPerTenant?: number;
   now?: () => Date;
 }
 
@@ -84,6 +87,7 @@ export class StackService {
       const view = stackView(stack);
       const outcome = await this.deps.store.create(stack, {
         scopeVersion: scope.version,
+        maxLiveStacksPerTenant: this.deps.maxLiveStacksPerTenant ?? DEFAULT_TENANT_LIMITS.liveStacks,
         ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash: hash, response: JSON.stringify(view) } } : {}),
         events: [{ type: 'Stack Status Change', detail: { tenantId, accountId: account.id, stackId: stack.id, status: 'CREATE_IN_PROGRESS', occurredAt: stack.createdAt } }],
       });
@@ -101,6 +105,8 @@ export class StackService {
           }
           await this.deps.recorder.publishPending(stack.id).catch((error: unknown) => this.deps.logger.warn('stack events not published yet; they stay pending', { stackId: stack.id, error }));
           return view;
+        case 'tenant-limit':
+          throw new TenantLimitError('liveStacks', this.deps.maxLiveStacksPerTenant ?? DEFAULT_TENANT_LIMITS.liveStacks, outcome.count);
         case 'name-taken':
           throw new StackNameTakenError(request.name, outcome.existingStackId);
         case 'account-changed': {
@@ -154,6 +160,7 @@ export class StackService {
       executionName: id,
       deleteCount: 0,
       countsAsLive: true,
+      countsInTenant: true,
       createdAt: at,
       updatedAt: at,
       version: 1,

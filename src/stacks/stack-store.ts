@@ -5,12 +5,13 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCidrRegistry, type CidrScope } from '../network/cidr-registry';
 import type { StackStatusChangeDetail, StackStepStatusChangeDetail } from '../events/event-details';
 import { decodeCursor, encodeCursor, type CursorScope } from '../store/page-cursor';
 import { queryOwnerIndex } from '../store/query-owner-index';
+import { countInTenant, tenantCount } from '../store/tenant-counts';
+import { conflicted, failedConditions, type NamedItem, type TransactItem } from '../store/transaction-items';
 import {
   STACK_EVENT_PREFIX,
   accountKey,
@@ -51,11 +52,15 @@ export type CreateOutcome =
   | { kind: 'cidr-race' }
   | { kind: 'idempotency-race' }
   /** The account stopped being CONNECTED (or was deleted) after it was read. */
-  | { kind: 'account-changed' };
+  | { kind: 'account-changed' }
+  /** The tenant already has as many live stacks as its cap allows: `count` of them. */
+  | { kind: 'tenant-limit'; count: number };
 
 export interface CreateOptions {
   /** The version of the VPC block scope that was read to allocate the stack's block. */
   scopeVersion: number;
+  /** The cap the tenant's live stacks must stay under, counting this one (model/tenant-limits.ts). */
+  maxLiveStacksPerTenant: number;
   idempotency?: { key: string; requestHash: string; response: string };
   events: readonly StackEvent[];
 }
@@ -109,20 +114,8 @@ function eventItems(stack: Stack, events: readonly StackEvent[]) {
   }));
 }
 
-/** Another transaction touched the same items at the same time: the caller re-reads and retries. */
-function conflicted(error: TransactionCanceledException): boolean {
-  return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
-}
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
 /** The items of a creation, by what each guards. */
-type CreationItem = 'stack' | 'live' | 'name' | 'cidr' | 'scopeVersion' | 'accountConnected' | 'liveCount' | 'event' | 'idempotency';
-
-/** The named items whose condition failed: DynamoDB gives one reason per item, in the items' order. */
-function failedConditions<Name extends string>(items: ReadonlyArray<{ name: Name }>, error: TransactionCanceledException): Set<Name> {
-  return new Set(items.filter((_, index) => error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed').map((item) => item.name));
-}
+type CreationItem = 'stack' | 'live' | 'name' | 'cidr' | 'scopeVersion' | 'accountConnected' | 'liveCount' | 'tenantLiveStacks' | 'event' | 'idempotency';
 
 /** Counts a stack into (1) or out of (-1) its account's live stacks (see table-keys). */
 function countLiveStack(tableName: string, accountId: string, by: 1 | -1): TransactItem {
@@ -169,6 +162,7 @@ export class DynamoDbStackStore implements StackStore {
         return { kind: 'name-taken', existingStackId: String(lock.Item?.['stackId'] ?? 'unknown') };
       }
       if (failed.has('accountConnected')) return { kind: 'account-changed' };
+      if (failed.has('tenantLiveStacks')) return { kind: 'tenant-limit', count: await tenantCount(this.client, this.tableName, stack.tenantId, 'liveStacks') };
       // A concurrent transaction on the same items (real DynamoDB says TransactionConflict): allocate again.
       if (failed.has('cidr') || failed.has('scopeVersion') || conflicted(error)) return { kind: 'cidr-race' };
       throw error;
@@ -176,7 +170,7 @@ export class DynamoDbStackStore implements StackStore {
   }
 
   /** One transaction, each item named after what it guards, so a cancellation is read by name. */
-  private creationItems(stack: Stack, options: CreateOptions): Array<{ name: CreationItem; item: TransactItem }> {
+  private creationItems(stack: Stack, options: CreateOptions): Array<NamedItem<CreationItem>> {
     const TableName = this.tableName;
     const scope = scopeOf(stack);
     const firstScopeUse = options.scopeVersion === 0;
@@ -211,6 +205,7 @@ export class DynamoDbStackStore implements StackStore {
         },
       },
       { name: 'liveCount', item: countLiveStack(TableName, stack.accountId, 1) },
+      { name: 'tenantLiveStacks', item: countInTenant(TableName, stack.tenantId, 'liveStacks', { by: 1, cap: options.maxLiveStacksPerTenant }) },
       ...eventItems(stack, options.events).map((Item) => ({ name: 'event' as const, item: { Put: { TableName, Item } } })),
       ...(options.idempotency
         ? [
@@ -277,6 +272,7 @@ export class DynamoDbStackStore implements StackStore {
             { Delete: { TableName: this.tableName, Key: cidrItemKey(scope, after.network.vpcCidr) } },
             // Counted out only if it was counted in, so the count cannot drift below what lives.
             ...(after.countsAsLive === true ? [countLiveStack(this.tableName, after.accountId, -1)] : []),
+            ...(after.countsInTenant === true ? [countInTenant(this.tableName, after.tenantId, 'liveStacks', { by: -1 })] : []),
           ]
         : []),
     ];

@@ -47,6 +47,8 @@ export interface Stack {
   restarts?: number;
   /** Counted in its account's live stacks when created (stacks from before that count was kept are not). */
   countsAsLive?: boolean;
+  /** Counted in its tenant's live stacks when created (stacks from before the tenant caps are not). */
+  countsInTenant?: boolean;
   /** Its name, block and live marker have been given back (it holds nothing in the account). */
   released?: boolean;
   createdAt: string;

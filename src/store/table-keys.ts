@@ -16,12 +16,18 @@
  *   CIDRS#<t>#<a>#<region> / CIDR#<block>                a live stack's VPC block { stackId }
  *   CIDRS#<t>#<a>#<region> / SCOPE                       `version`: bumped by each creation, so two
  *                                                        cannot both pass the overlap check
+ * Tenants
+ *   TENANT#<t> / COUNTS                                  `accounts`, `liveStacks`: what the tenant holds, against
+ *                                                        its caps (model/tenant-limits.ts; absent: none)
  * Registration requests
  *   CFN_REQUEST#<requestId> / CFN_REQUEST                a custom-resource request, claimed and answered once (TTL 7 days)
  *
  * Stacks count themselves in LIVE_STACKS in the transactions that create and release them (each
  * creation also checks the account is CONNECTED), and an account's deletion requires it to be 0,
- * so an account and a stack in it can never be deleted and created at once.
+ * so an account and a stack in it can never be deleted and created at once. The tenant's COUNTS are
+ * kept the same way: an account or a stack counts itself in (the increment conditional on the cap)
+ * in the transaction that creates it, and out in the one that deletes or releases it; only what was
+ * counted in (`countsInTenant`) is counted out, so what predates the count cannot drive it below zero.
  */
 export interface ItemKey {
   pk: string;
@@ -69,6 +75,10 @@ export const cidrItemKey = (scope: CidrScopeKeyParts, cidr: string): ItemKey => 
 export const cidrScopeVersionKey = (scope: CidrScopeKeyParts): ItemKey => ({ pk: cidrScopePartition(scope), sk: CIDR_SCOPE_VERSION_SORT_KEY });
 /** The block a CIDR# sort key holds. */
 export const cidrOfSortKey = (sk: string) => sk.slice(CIDR_PREFIX.length);
+
+// ---- tenants -------------------------------------------------------------------------------
+/** What the tenant holds, against its caps: attributes named after model/tenant-limits' counters. */
+export const tenantCountsKey = (tenantId: string): ItemKey => ({ pk: `TENANT#${tenantId}`, sk: 'COUNTS' });
 
 // ---- registration requests -----------------------------------------------------------------
 export const registrationRequestKey = (requestId: string): ItemKey => ({ pk: `CFN_REQUEST#${requestId}`, sk: 'CFN_REQUEST' });

@@ -1,6 +1,7 @@
 import { AccountService } from '../../src/accounts/account-service';
 import { hashRegistrationToken } from '../../src/accounts/onboarding-credentials';
 import { AccountHasLiveStacksError, AccountNotFoundError, AccountAlreadyRegisteredError } from '../../src/accounts/errors';
+import { TenantLimitError } from '../../src/errors';
 import { createLogger } from '../../src/log/logger';
 import { InMemoryAccountStore } from '../support/in-memory-account-store';
 import { testOnboardingSettings } from '../support/onboarding-settings';
@@ -8,7 +9,7 @@ import { recordedEvents } from '../support/recorded-events';
 
 const NOW = new Date('2025-03-04T05:06:07.000Z');
 
-function setup() {
+function setup(options: { maxAccountsPerTenant?: number } = {}) {
   const store = new InMemoryAccountStore();
   const events = recordedEvents();
   const logLines: string[] = [];
@@ -18,6 +19,7 @@ function setup() {
     onboarding: testOnboardingSettings,
     logger: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
     now: () => NOW,
+    ...options,
   });
   return { store, events, logLines, service };
 }
@@ -107,5 +109,25 @@ describe('AccountService over an in-memory store', () => {
     expect(first.items).toHaveLength(2);
     expect(second.nextToken).toBeUndefined();
     expect([...first.items, ...second.items].map((item) => item.awsAccountId).sort()).toEqual(['100000000000', '100000000001', '100000000002']);
+  });
+
+  it('keeps a tenant under its account cap, announcing nothing for a refused account, and frees a place on delete', async () => {
+    // Prepare: a cap of 2, reached
+    const { store, events, service } = setup({ maxAccountsPerTenant: 2 });
+    const first = await service.create('acme', { awsAccountId: '111111111111' });
+    await service.create('acme', { awsAccountId: '222222222222' });
+
+    // Act
+    const refused = service.create('acme', { awsAccountId: '333333333333' });
+
+    // Assess
+    await expect(refused).rejects.toThrow(TenantLimitError);
+    await expect(refused).rejects.toMatchObject({ status: 409, code: 'tenant-limit', limit: 2, count: 2 });
+    expect(store.all()).toHaveLength(2);
+    expect(events.published).toHaveLength(2);
+    await expect(service.create('globex', { awsAccountId: '333333333333' })).resolves.toMatchObject({ status: 'AWAITING_CONNECTION' });
+    await service.delete('acme', first.id);
+    expect(store.tenantCount('acme')).toBe(1);
+    await expect(service.create('acme', { awsAccountId: '333333333333' })).resolves.toMatchObject({ status: 'AWAITING_CONNECTION' });
   });
 });

@@ -8,6 +8,7 @@ import {
   deleteAccountRoute,
   getAccountRoute,
   listAccountsRoute,
+  reissueRegistrationLinkRoute,
 } from '../../src/accounts/account-routes';
 import { hashRegistrationToken } from '../../src/accounts/onboarding-credentials';
 import { ONBOARDING_TEMPLATE_VERSION } from '../../src/accounts/onboarding-template-version';
@@ -40,6 +41,7 @@ function routes() {
     list: listAccountsRoute(service, options),
     get: getAccountRoute(service, options),
     remove: deleteAccountRoute(service, options),
+    newLink: reissueRegistrationLinkRoute(service, options),
   };
 }
 
@@ -305,7 +307,7 @@ describe('GET /v1/accounts/{id}: the onboarding template the account runs', () =
       status: 'CONNECTED',
       registrationStackId: `arn:aws:cloudformation:eu-west-1:${awsAccountId}:stack/GroundworkOnboarding/0a1b`,
       ...(onboardingTemplateVersion === undefined ? {} : { onboardingTemplateVersion }),
-    });
+    }, { maxAccountsPerTenant: 50 });
     const response = await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${id}`, tenant, pathParameters: { id } }), lambdaContext());
     return json(response);
   }
@@ -331,5 +333,39 @@ describe('GET /v1/accounts/{id}: the onboarding template the account runs', () =
   it('says nothing about a template before any stack has registered', async () => {
     const body = json(await createAccount('acme-tpl-new', { awsAccountId: '910000000003' }));
     expect(body['onboardingTemplate']).toBeUndefined();
+  });
+});
+
+describe('POST /v1/accounts/{id}/registration-link', () => {
+  it('gives a REVOKED account a fresh link (200, same onboarding as creation, same ExternalId, event); refuses it while the link runs (409)', async () => {
+    // Prepare: an account whose onboarding stack was deleted
+    const created = json(await createAccount('acme-link', { awsAccountId: '900000000000' }));
+    const id = String(created['id']);
+    const store = new DynamoDbAccountStore(table.dynamo, table.tableName);
+    const stored = await store.get(id);
+    await store.update(id, { set: { status: 'REVOKED', statusReason: 'The onboarding stack was deleted.', registrationStackId: 'arn:aws:cloudformation:us-east-1:900000000000:stack/x/y' } }, { version: stored?.version ?? 0 });
+    eventBridgeMock.resetHistory();
+    const post = (tenant: string) => api.newLink(apiEvent({ method: 'POST', path: `/v1/accounts/${id}/registration-link`, tenant, pathParameters: { id } }), lambdaContext());
+
+    // Act
+    const answer = await post('acme-link');
+
+    // Assess
+    expect(answer.statusCode).toBe(200);
+    const body = json(answer);
+    const onboarding = body['onboarding'] as Record<string, string>;
+    expect(body).toMatchObject({ id, status: 'AWAITING_CONNECTION', externalId: created['externalId'] });
+    expect(Object.keys(onboarding).sort()).toEqual(Object.keys(created['onboarding'] as object).sort());
+    expect(onboarding['registrationToken']).not.toBe((created['onboarding'] as Record<string, string>)['registrationToken']);
+    const after = await store.get(id);
+    expect(after?.registrationTokenHash).toBe(hashRegistrationToken(onboarding['registrationToken'] ?? ''));
+    expect(after?.registrationStackId).toBeUndefined();
+    const [event] = publishedEvents();
+    expect(event?.detail).toMatchObject({ accountId: id, status: 'AWAITING_CONNECTION', previousStatus: 'REVOKED' });
+    expect(eventDetailErrors('Account Status Change', event?.detail)).toEqual([]);
+    const again = await post('acme-link');
+    expect(again.statusCode).toBe(409);
+    expect(json(again)['type']).toBe('urn:groundwork:problem:registration-link-refused');
+    expect((await post('someone-else')).statusCode).toBe(404);
   });
 });

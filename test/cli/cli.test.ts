@@ -247,6 +247,19 @@ describe('running commands', () => {
     expect(out[0]).toMatch(/acc_2 +two +222222222222 +AWAITING_CONNECTION/);
   });
 
+  it('asks for a fresh registration link and prints the onboarding to launch again', async () => {
+    const onboarding = { registrationToken: 'gwr_new', registrationTokenExpiresAt: at(2), templateUrl: 'https://t/onboarding.yaml', stackName: 'GroundworkOnboarding', region: 'us-east-1', parameters: { ExternalId: 'ext-kept' }, quickCreateUrl: 'https://console/quick' };
+    const { deps, out, requests } = harness({
+      'POST /v1/accounts/acc_1/registration-link': [{ id: 'acc_1', name: 'one', awsAccountId: '111111111111', status: 'AWAITING_CONNECTION', externalId: 'ext-kept', onboarding }],
+    });
+    expect(parseCommandLine(['accounts', 'reconnect', 'acc_1']).command).toEqual({ kind: 'accounts reconnect', id: 'acc_1' });
+    await runCommand({ kind: 'accounts reconnect', id: 'acc_1' }, global, deps);
+    expect(requests).toEqual([{ method: 'POST', path: '/v1/accounts/acc_1/registration-link' }]);
+    expect(out[0]).toMatch(/AWAITING_CONNECTION/);
+    expect(out[0]).toContain('gwr_new');
+    expect(out[0]).toContain('Quick-create link: https://console/quick');
+  });
+
   it('watches a stack to completion, printing each change once', async () => {
     const { deps, out } = harness({
       'GET /v1/stacks/stk-aaaaaaaaaaaaaaaaaaaa': [

@@ -2,7 +2,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { createAccountRoute, deleteAccountRoute, getAccountRoute, listAccountsRoute } from '../../src/accounts/account-routes';
+import { createAccountRoute, deleteAccountRoute, getAccountRoute, listAccountsRoute, reissueRegistrationLinkRoute } from '../../src/accounts/account-routes';
 import type { ApiEvent, ApiResult } from '../../src/http/api-handler';
 import { createLogger } from '../../src/log/logger';
 import { DynamoDbCidrRegistry } from '../../src/network/cidr-registry';
@@ -96,6 +96,11 @@ describe('openapi.yaml', () => {
     // A connected account registered before templates carried a version: reported outdated.
     const connected = await call(accountRoutes.get, '/v1/accounts/{id}', 'get', apiEvent({ method: 'GET', path: `/v1/accounts/${account.id}`, tenant, pathParameters: { id: account.id } }));
     expect(connected['onboardingTemplate']).toMatchObject({ version: 1, outdated: true });
+    const reissue = reissueRegistrationLinkRoute(h.accounts, options);
+    const linkPath = '/v1/accounts/{id}/registration-link';
+    await call(reissue, linkPath, 'post', apiEvent({ method: 'POST', path: `/v1/accounts/${id}/registration-link`, tenant, pathParameters: { id } }));
+    const revoked = await h.connectedAccount(undefined, 'REVOKED');
+    await call(reissue, linkPath, 'post', apiEvent({ method: 'POST', path: `/v1/accounts/${revoked.id}/registration-link`, tenant: revoked.tenantId, pathParameters: { id: revoked.id } }));
 
     const plan = createPlanRoute({ accounts: h.accounts, cidrs: new DynamoDbCidrRegistry(h.table.dynamo, h.table.tableName) }, options);
     await call(plan, '/v1/plans', 'post', apiEvent({ method: 'POST', path: '/v1/plans', tenant, body: { name: 'shop', accountId: account.id } }));

@@ -59,7 +59,7 @@ describe('the packaged service (serverless package)', () => {
     const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
     expect(zips.sort()).toEqual([
       'createAccount.zip', 'createPlan.zip', 'createStack.zip', 'deleteAccount.zip', 'deleteStack.zip', 'getAccount.zip',
-      'getStack.zip', 'listAccounts.zip', 'listStacks.zip', 'onboardingCallback.zip', 'stackEvents.zip', 'stackExecutionEnded.zip',
+      'getStack.zip', 'listAccounts.zip', 'listStacks.zip', 'onboardingCallback.zip', 'reissueRegistrationLink.zip', 'stackEvents.zip', 'stackExecutionEnded.zip',
       'stackWorkflow.zip',
     ]);
     for (const zip of zips) {
@@ -129,7 +129,7 @@ describe('the packaged service (serverless package)', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route');
     expect(routes.map(([, r]) => r.Properties?.['RouteKey']).sort()).toEqual([
       'DELETE /v1/accounts/{id}', 'DELETE /v1/stacks/{id}', 'GET /v1/accounts', 'GET /v1/accounts/{id}', 'GET /v1/stacks',
-      'GET /v1/stacks/{id}', 'GET /v1/stacks/{id}/events', 'POST /v1/accounts', 'POST /v1/plans', 'POST /v1/stacks',
+      'GET /v1/stacks/{id}', 'GET /v1/stacks/{id}/events', 'POST /v1/accounts', 'POST /v1/accounts/{id}/registration-link', 'POST /v1/plans', 'POST /v1/stacks',
     ]);
     for (const [, route] of routes) expect(route.Properties?.['AuthorizationType']).toBe('JWT');
   });

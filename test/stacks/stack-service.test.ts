@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { AccountNotFoundError } from '../../src/accounts/errors';
+import { TenantLimitError } from '../../src/errors';
 import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from '../../src/stacks/errors';
 import { DELETE_ARN, PROVISION_ARN, stackServiceFixture } from '../support/stack-service-fixture';
 
@@ -121,6 +122,48 @@ describe('StackService', () => {
     });
   });
 
+  describe('the tenant\'s live-stack cap', () => {
+    it('refuses a stack over the cap with a 409 naming the cap and the count, across the tenant\'s accounts', async () => {
+      // Prepare: a cap of 2, reached with one stack in each of two accounts of one tenant
+      f = stackServiceFixture({ maxLiveStacksPerTenant: 2 });
+      const first = await f.connectedAccount();
+      const second = await f.connectedAccount(first.tenantId);
+      await f.service.create(first.tenantId, f.request(first));
+      await f.service.create(first.tenantId, f.request(second));
+
+      // Act
+      const refused = f.service.create(first.tenantId, f.request(first));
+
+      // Assess: refused as a state of the tenant's data, nothing stored or started for it
+      await expect(refused).rejects.toThrow(TenantLimitError);
+      await expect(refused).rejects.toMatchObject({ status: 409, code: 'tenant-limit', limit: 2, count: 2, message: expect.stringContaining('has 2 live stacks; the cap is 2') });
+      expect((await f.service.list(first.tenantId, { limit: 10 })).items).toHaveLength(2);
+      expect(f.started()).toHaveLength(2);
+      expect(f.store.tenantCount(first.tenantId)).toBe(2);
+      // Another tenant is not held by this one's cap
+      const other = await f.connectedAccount();
+      await expect(f.service.create(other.tenantId, f.request(other))).resolves.toMatchObject({ status: 'CREATE_IN_PROGRESS' });
+    });
+
+    it('gives the place back when a stack is released, and not twice', async () => {
+      f = stackServiceFixture({ maxLiveStacksPerTenant: 1 });
+      const account = await f.connectedAccount();
+      const created = await f.service.create(account.tenantId, f.request(account));
+      await expect(f.service.create(account.tenantId, f.request(account))).rejects.toThrow(TenantLimitError);
+
+      // Act: the stack ends (its rollback releases it), and a later status changes nothing more
+      await f.recorder.recordStackStatus(created.id, { status: 'ROLLBACK_IN_PROGRESS' });
+      await f.recorder.recordStackStatus(created.id, { status: 'ROLLBACK_COMPLETE' });
+      await f.recorder.recordStackStatus(created.id, { status: 'DELETE_IN_PROGRESS' });
+      await f.recorder.recordStackStatus(created.id, { status: 'DELETE_COMPLETE' });
+
+      // Assess
+      expect(f.store.tenantCount(account.tenantId)).toBe(0);
+      await expect(f.service.create(account.tenantId, f.request(account))).resolves.toMatchObject({ status: 'CREATE_IN_PROGRESS' });
+      expect(f.store.tenantCount(account.tenantId)).toBe(1);
+    });
+  });
+
   describe('get, list and events', () => {
     it('shows another tenant\'s stack as missing', async () => {
       const account = await f.connectedAccount();
@@ -183,6 +226,7 @@ describe('StackService', () => {
       const created = await f.service.create(account.tenantId, f.request(account));
       await f.recorder.recordStackStatus(created.id, { status: 'CREATE_COMPLETE' });
       await f.service.delete(account.tenantId, created.id);
+      await f.recorder.recordStackStatus(created.id, { status: 'DELETE_IN_PROGRESS' });
       await f.recorder.recordStackStatus(created.id, { status: 'DELETE_COMPLETE' });
       const starts = f.started().length;
 

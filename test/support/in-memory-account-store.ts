@@ -1,16 +1,18 @@
 import type { Account } from '../../src/accounts/account';
-import type { AccountChange, AccountPage, AccountStore, WriteExpectation } from '../../src/accounts/account-store';
+import type { AccountChange, AccountPage, AccountStore, CreateAccountOptions, WriteExpectation } from '../../src/accounts/account-store';
 import { AccountAlreadyRegisteredError, AccountHasLiveStacksError, ConcurrentModificationError } from '../../src/accounts/errors';
+import { TenantLimitError } from '../../src/errors';
 import { decodeCursor, encodeCursor } from '../../src/store/page-cursor';
 
 /**
  * The AccountStore contract in memory, with the DynamoDB store's conditions: one registration per
- * AWS account per tenant, writes conditional on the version (or the request's own last write),
+ * AWS account per tenant, the tenant's account cap, writes conditional on the version (or the request's own last write),
  * no deletion while stacks are live. For tests of the logic above the store, without Java.
  */
 export class InMemoryAccountStore implements AccountStore {
   private readonly accounts = new Map<string, Account>();
   private readonly liveStacks = new Set<string>();
+  private readonly tenantCounts = new Map<string, number>();
 
   /** Marks the account as holding a live stack, as a stack's creation would. */
   holdLiveStack(accountId: string): void {
@@ -26,13 +28,16 @@ export class InMemoryAccountStore implements AccountStore {
     return [...this.accounts.values()].map((account) => structuredClone(account));
   }
 
-  async create(account: Account): Promise<void> {
+  async create(account: Account, options: CreateAccountOptions): Promise<void> {
     const registered = [...this.accounts.values()].find((other) => other.tenantId === account.tenantId && other.awsAccountId === account.awsAccountId);
     if (registered) throw new AccountAlreadyRegisteredError(account.awsAccountId, registered.id);
     if (this.accounts.has(account.id) || [...this.accounts.values()].some((other) => other.externalId === account.externalId)) {
       throw new ConcurrentModificationError('The account could not be created (an id collided); retry.');
     }
+    const count = this.tenantCount(account.tenantId);
+    if (count >= options.maxAccountsPerTenant) throw new TenantLimitError('accounts', options.maxAccountsPerTenant, count);
     this.seed(account);
+    this.tenantCounts.set(account.tenantId, count + 1);
   }
 
   async get(id: string, options: { signal?: AbortSignal } = {}): Promise<Account | undefined> {
@@ -69,6 +74,12 @@ export class InMemoryAccountStore implements AccountStore {
     if (this.liveStacks.has(account.id)) throw new AccountHasLiveStacksError(account.id);
     if (this.accounts.get(account.id)?.version !== account.version) throw new ConcurrentModificationError(`Account ${account.id} changed while it was being deleted; retry.`);
     this.accounts.delete(account.id);
+    if (account.countsInTenant === true) this.tenantCounts.set(account.tenantId, this.tenantCount(account.tenantId) - 1);
+  }
+
+  /** How many of the tenant's accounts count against its cap. */
+  tenantCount(tenantId: string): number {
+    return this.tenantCounts.get(tenantId) ?? 0;
   }
 
   async hasLiveStacks(accountId: string): Promise<boolean> {

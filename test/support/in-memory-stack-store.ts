@@ -19,6 +19,7 @@ import {
   stackLiveKey,
   stackNameKey,
   stackPartition,
+  tenantCountsKey,
   type ItemKey,
 } from '../../src/store/table-keys';
 
@@ -26,7 +27,7 @@ import {
  * StackStore over a Map laid out as the table is (the same keys), for fast tests of the logic
  * above the store. It keeps what the services rely on: conditional writes (a name, a block, an
  * idempotency key taken once; a save only over the version read; the scope version), the
- * account's CONNECTED check and live count, and all-or-nothing: each write checks every
+ * account's CONNECTED check and live count, the tenant's live-stack cap, and all-or-nothing: each write checks every
  * condition first and changes nothing if one fails (no await in between, so nothing interleaves).
  * `beforeWrite` lets a test slip a concurrent write in between a caller's read and its write.
  */
@@ -83,6 +84,8 @@ export class InMemoryStackStore implements StackStore {
     const nameLock = this.items.get(at(stackNameKey(stack)));
     if (nameLock) return { kind: 'name-taken', existingStackId: String(nameLock['stackId']) };
     if (this.accounts.statusOf(stack.accountId) !== 'CONNECTED') return { kind: 'account-changed' };
+    const tenantLiveStacks = this.tenantCount(stack.tenantId);
+    if (tenantLiveStacks >= options.maxLiveStacksPerTenant) return { kind: 'tenant-limit', count: tenantLiveStacks };
     const scopeVersion = this.items.get(at(cidrScopeVersionKey(scope)))?.['version'];
     if (this.has(cidrItemKey(scope, stack.network.vpcCidr)) || (scopeVersion ?? 0) !== options.scopeVersion) return { kind: 'cidr-race' };
     if (this.has(stackKey(stack.id))) throw new Error(`stack id ${stack.id} collided`);
@@ -93,6 +96,7 @@ export class InMemoryStackStore implements StackStore {
     this.put(cidrItemKey(scope, stack.network.vpcCidr), { stackId: stack.id });
     this.put(cidrScopeVersionKey(scope), { version: options.scopeVersion + 1 });
     this.countLive(stack.accountId, 1);
+    this.put(tenantCountsKey(stack.tenantId), { liveStacks: tenantLiveStacks + 1 });
     this.putEvents(stack, options.events);
     if (idempotency && options.idempotency) {
       this.put(idempotency, { requestHash: options.idempotency.requestHash, response: options.idempotency.response, stackId: stack.id });
@@ -130,6 +134,7 @@ export class InMemoryStackStore implements StackStore {
       const scope = { tenantId: after.tenantId, accountId: after.accountId, region: after.region };
       for (const key of [stackLiveKey(after.id), stackNameKey(after), cidrItemKey(scope, after.network.vpcCidr)]) this.items.delete(at(key));
       if (after.countsAsLive === true) this.countLive(after.accountId, -1);
+      if (after.countsInTenant === true) this.put(tenantCountsKey(after.tenantId), { liveStacks: this.tenantCount(after.tenantId) - 1 });
     }
     return true;
   }
@@ -160,6 +165,11 @@ export class InMemoryStackStore implements StackStore {
   /** How many of the account's stacks are counted as possibly holding resources. */
   liveCount(accountId: string): number {
     return Number(this.items.get(at(liveStacksCounterKey(accountId)))?.['count'] ?? 0);
+  }
+
+  /** How many of the tenant's stacks count against its live-stack cap. */
+  tenantCount(tenantId: string): number {
+    return Number(this.items.get(at(tenantCountsKey(tenantId)))?.['liveStacks'] ?? 0);
   }
 
   private stack(id: string): Stack | undefined {

@@ -24,7 +24,7 @@ export interface Published {
   detail: Record<string, unknown>;
 }
 
-export function stackServiceFixture() {
+export function stackServiceFixture(options: { maxLiveStacksPerTenant?: number } = {}) {
   const accounts = new InMemoryAccounts();
   const store = new InMemoryStackStore(accounts);
   const published: Published[] = [];
@@ -44,7 +44,7 @@ export function stackServiceFixture() {
   const sfnStub = mockClient(sfn);
   sfnStub.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
   sfnStub.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
-  const service = new StackService({ store, recorder, accounts: accountLookup(accounts), sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger });
+  const service = new StackService({ store, recorder, accounts: accountLookup(accounts), sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, ...options });
 
   async function connectedAccount(tenantId = `acme-${randomUUID()}`, status: Account['status'] = 'CONNECTED'): Promise<Account> {
     const at = new Date().toISOString();

@@ -69,7 +69,7 @@ export class RegistrationDecision implements Decision {
     this.mayChangeState = account.status !== 'REVOKED' && !retired;
 
     if (account.status === 'REVOKED') {
-      return failure(request, `Groundwork account ${account.id} was revoked when its onboarding stack was deleted. Delete it in Groundwork and create it again for a new link.`, account.id);
+      return failure(request, `Groundwork account ${account.id} was revoked when its onboarding stack was deleted. Ask Groundwork for a new link (POST /v1/accounts/${account.id}/registration-link) and launch the stack again.`, account.id);
     }
     if (retired) {
       return failure(request, 'This registration link was already used by an onboarding stack; each link connects one stack, once. Delete this stack.', account.id);
@@ -78,7 +78,7 @@ export class RegistrationDecision implements Decision {
       return this.refuse(account, `The roles must be in AWS account ${requester}, the account being connected.`, signal);
     }
     if (!bound && Date.parse(account.registrationTokenExpiresAt) < this.deps.now().getTime()) {
-      return this.refuse(account, `The registration link expired at ${account.registrationTokenExpiresAt}. Delete the Groundwork account and create it again for a new link.`, signal);
+      return this.refuse(account, `The registration link expired at ${account.registrationTokenExpiresAt}. Ask Groundwork for a new link: POST /v1/accounts/${account.id}/registration-link.`, signal);
     }
 
     const proof = await this.deps.prover.prove({
@@ -165,7 +165,7 @@ export class RegistrationDecision implements Decision {
   }
 
   private markRevoked(account: Account, expected: WriteExpectation, signal: AbortSignal): Promise<Account> {
-    const reason = `The onboarding stack was deleted on ${this.deps.now().toISOString()}; Groundwork can no longer reach this account. Stacks are kept; to reconnect, delete the account in Groundwork and create it again.`;
+    const reason = `The onboarding stack was deleted on ${this.deps.now().toISOString()}; Groundwork can no longer reach this account. Stacks are kept; to reconnect, ask for a new link (POST /v1/accounts/${account.id}/registration-link) and launch the onboarding stack again.`;
     return this.deps.recorder.transition(account, { status: 'REVOKED', reason: boundedReason(reason), set: {}, expected, requestId: this.request.RequestId }, { signal });
   }
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT_LIMITS } from '../../../src/model/tenant-limits';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { SNSEvent } from 'aws-lambda';
@@ -103,7 +104,7 @@ function arrangeEvents(scenario: Scenario): void {
 function crashingOnFirstWrite(): AccountStore {
   let crashed = false;
   return {
-    create: (account) => store.create(account),
+    create: (account, options) => store.create(account, options),
     get: (id, options) => store.get(id, options),
     listByTenant: (tenant, options) => store.listByTenant(tenant, options),
     delete: (account) => store.delete(account),
@@ -159,7 +160,7 @@ async function seedAccount(state: 'AWAITING_CONNECTION' | 'CONNECTED', options: 
         }
       : {}),
   };
-  await store.create(account);
+  await store.create(account, { maxAccountsPerTenant: DEFAULT_TENANT_LIMITS.accounts });
   return { account, token };
 }
 

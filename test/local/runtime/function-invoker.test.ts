@@ -34,7 +34,8 @@ describe('serverless.yml as the embedded default reads it', () => {
 
   it('lists the HTTP API routes and the registration topic subscription under local names', () => {
     expect(service.httpRoutes).toContainEqual({ method: 'GET', path: '/v1/stacks/{id}/events', functionName: 'stackEvents' });
-    expect(service.httpRoutes).toHaveLength(10);
+    expect(service.httpRoutes).toContainEqual({ method: 'POST', path: '/v1/accounts/{id}/registration-link', functionName: 'reissueRegistrationLink' });
+    expect(service.httpRoutes).toHaveLength(11);
     expect(service.snsSubscriptions).toEqual([{ topicArn: arns.registrationTopic, functionName: 'onboardingCallback' }]);
     expect(service.eventBridgeSubscriptions.map((s) => [s.functionName, s.busName])).toEqual([['stackExecutionEnded', 'default']]);
   });

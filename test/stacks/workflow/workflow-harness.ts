@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT_LIMITS } from '../../../src/model/tenant-limits';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -63,7 +64,7 @@ export interface CrashFault {
   times?: number;
 }
 
-export async function createWorkflowHarness(options: { now?: () => Date } = {}) {
+export async function createWorkflowHarness(options: { now?: () => Date; maxLiveStacksPerTenant?: number } = {}) {
   const table = await createTestTable();
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', write: (line) => logLines.push(line) });
@@ -169,7 +170,7 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
     onboarding: testOnboardingSettings,
     logger,
   });
-  const stacks = new StackService({ store: stackStore, recorder, accounts, sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, now });
+  const stacks = new StackService({ store: stackStore, recorder, accounts, sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, now, ...(options.maxLiveStacksPerTenant ? { maxLiveStacksPerTenant: options.maxLiveStacksPerTenant } : {}) });
 
   async function connectedAccount(tenantId = `acme-${randomUUID()}`, status: Account['status'] = 'CONNECTED'): Promise<Account> {
     const at = new Date().toISOString();
@@ -200,7 +201,7 @@ export async function createWorkflowHarness(options: { now?: () => Date } = {}) 
           }
         : {}),
     };
-    await accountStore.create(account);
+    await accountStore.create(account, { maxAccountsPerTenant: DEFAULT_TENANT_LIMITS.accounts });
     return account;
   }
 
