@@ -71,7 +71,10 @@ export class StackPermissions {
   checkDeleteStack(caller: Caller, stack: StackRecord, roleArn: string | undefined): void {
     const actor = this.callerActor(caller);
     if (!actor) return;
-    this.require(actor, { action: 'cloudformation:DeleteStack', resource: stack.stackId, account: caller.account, context: roleArn === undefined ? {} : { 'cloudformation:RoleArn': roleArn } });
+    // The stack's own tags are its aws:ResourceTag (the stack resource type takes the key).
+    const context: Record<string, string | string[]> = Object.fromEntries(stack.tags.map(({ Key, Value }) => [`aws:ResourceTag/${Key}`, Value]));
+    if (roleArn !== undefined) context['cloudformation:RoleArn'] = roleArn;
+    this.require(actor, { action: 'cloudformation:DeleteStack', resource: stack.stackId, account: caller.account, context });
     if (roleArn !== undefined) {
       this.require(actor, { action: 'iam:PassRole', resource: roleArn, account: caller.account, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
     }

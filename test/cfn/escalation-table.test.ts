@@ -25,6 +25,8 @@ const PRINCIPALS: Record<Principal, string> = {
 const stack = (name: string, region = 'us-east-1') => `arn:aws:cloudformation:${region}:${ACCOUNT}:stack/${name}/1a2b3c4d-0000-4000-a000-000000000000`;
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 const withExecutionRole = { 'cloudformation:RoleArn': policies.executionRoleArn };
+/** What Groundwork's own CreateStack carries besides its role: each CreateStack row changes one thing. */
+const asGroundwork = { 'aws:RequestTag/groundwork:stack': 'stk', 'cloudformation:ResourceTypes': ['AWS::EC2::VPC'] };
 
 /** The permissions boundary templates before version 2 created; nothing may create a role with it now. */
 const OLD_BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/GroundworkBoundary-acc_abcdefghij0123456789`;
@@ -39,9 +41,9 @@ async function decide({ principal, action, resource, context }: Row): Promise<st
 
 /** The rows the review found denied ("No"): they must stay denied. */
 export const DENIED_ROWS: Row[] = [
-  { row: '#1 stack outside groundwork-*', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('prod-app'), context: withExecutionRole },
-  { row: '#2 stack without a role', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x') },
-  { row: '#2 stack with another role', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { 'cloudformation:RoleArn': role('Admin') } },
+  { row: '#1 stack outside groundwork-*', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('prod-app'), context: { ...asGroundwork, ...withExecutionRole } },
+  { row: '#2 stack without a role', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: asGroundwork },
+  { row: '#2 stack with another role', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { ...asGroundwork, 'cloudformation:RoleArn': role('Admin') } },
   { row: '#3 UpdateStack', principal: 'access', action: 'cloudformation:UpdateStack', resource: stack('groundwork-x'), context: withExecutionRole },
   { row: '#3 CreateChangeSet', principal: 'access', action: 'cloudformation:CreateChangeSet', resource: stack('groundwork-x'), context: withExecutionRole },
   { row: '#6 PassRole of a customer role to CloudFormation', principal: 'access', action: 'iam:PassRole', resource: role('Admin'), context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
@@ -69,7 +71,9 @@ const customer = (service: string, resource: string) => `arn:aws:${service}:us-e
  * groundwork:stack tag.
  */
 export const ESCALATION_ROWS: Row[] = [
-  { row: 'H3 stack with a resource type outside the builders', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { ...withExecutionRole, 'cloudformation:ResourceTypes': ['AWS::EC2::VPCPeeringConnection'] } },
+  { row: '#4 CreateStack without the groundwork:stack tag (so it could later be deleted as ours)', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { ...withExecutionRole, 'cloudformation:ResourceTypes': ['AWS::EC2::VPC'] } },
+  { row: '#4 DeleteStack of a customer stack named groundwork-* (untagged)', principal: 'access', action: 'cloudformation:DeleteStack', resource: stack('groundwork-customer-own'), context: { ...withExecutionRole } },
+  { row: 'H3 stack with a resource type outside the builders', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { ...asGroundwork, ...withExecutionRole, 'cloudformation:ResourceTypes': ['AWS::EC2::VPC', 'AWS::EC2::VPCPeeringConnection'] } },
   { row: '#10 role with an outside trust policy', principal: 'execution', action: 'iam:CreateRole', resource: role('groundwork-backdoor'), context: { 'iam:PermissionsBoundary': OLD_BOUNDARY } },
   { row: '#11 AdministratorAccess on a groundwork-* role', principal: 'execution', action: 'iam:AttachRolePolicy', resource: role('groundwork-x'), context: { 'iam:PermissionsBoundary': OLD_BOUNDARY, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' } },
   { row: '#14 role under a groundwork-* path', principal: 'execution', action: 'iam:CreateRole', resource: role('groundwork-p/Admin2'), context: { 'iam:PermissionsBoundary': OLD_BOUNDARY } },
@@ -98,18 +102,16 @@ export const ESCALATION_ROWS: Row[] = [
 ];
 
 /**
- * Rows still open (issue 10): the access role may still delete any stack named groundwork-*, and
- * act in any region. They are asserted allowed so that closing one fails here and moves it up.
+ * Rows still open (issue 10): the access role may still act in any region. They are asserted allowed so that closing one fails here and moves it up.
  */
 export const OPEN_ROWS: Row[] = [
-  { row: '#5 stack in a region the customer does not watch', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x', 'eu-west-1'), context: withExecutionRole },
-  { row: '#4 DeleteStack of a customer stack named groundwork-*', principal: 'access', action: 'cloudformation:DeleteStack', resource: stack('groundwork-customer-own'), context: { ...withExecutionRole } },
+  { row: '#5 stack in a region the customer does not watch', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x', 'eu-west-1'), context: { ...asGroundwork, ...withExecutionRole } },
 ];
 
 /** The calls Groundwork's workflows make: they must be allowed. */
 const LEGITIMATE_CALLS: Row[] = [
-  { row: 'CreateStack of a component', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-stk-network'), context: withExecutionRole },
-  { row: 'DeleteStack of a component', principal: 'access', action: 'cloudformation:DeleteStack', resource: stack('groundwork-stk-network'), context: withExecutionRole },
+  { row: 'CreateStack of a component', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-stk-network'), context: { ...asGroundwork, ...withExecutionRole } },
+  { row: 'DeleteStack of a component', principal: 'access', action: 'cloudformation:DeleteStack', resource: stack('groundwork-stk-network'), context: { ...withExecutionRole, 'aws:ResourceTag/groundwork:stack': 'stk' } },
   { row: 'DescribeStacks', principal: 'access', action: 'cloudformation:DescribeStacks', resource: stack('groundwork-stk-network') },
   { row: 'DescribeStackEvents', principal: 'access', action: 'cloudformation:DescribeStackEvents', resource: stack('groundwork-stk-network') },
   { row: 'PassRole of the execution role', principal: 'access', action: 'iam:PassRole', resource: policies.executionRoleArn, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },

@@ -33,7 +33,7 @@ export async function deployComponents(cfn: CloudFormationClient, account: strin
             : (outputsOf(done.get(source.component))[source.output] ?? ''),
     }));
     await cfn.send(
-      new CreateStackCommand({ StackName: component.stackName, TemplateBody: JSON.stringify(component.template), Parameters: parameters, Capabilities: ['CAPABILITY_IAM'], ...(roleArn === undefined ? {} : { RoleARN: roleArn }) }),
+      new CreateStackCommand({ StackName: component.stackName, TemplateBody: JSON.stringify(component.template), Parameters: parameters, Capabilities: ['CAPABILITY_IAM'], Tags: [{ Key: 'groundwork:stack', Value: component.stackName.split('-')[1] ?? 'stack' }], ...(roleArn === undefined ? {} : { RoleARN: roleArn }) }),
     );
     const stack = await waitForStack(cfn, component.stackName);
     done.set(component.component, stack);

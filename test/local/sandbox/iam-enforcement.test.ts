@@ -132,6 +132,21 @@ describe('IAM in the sandbox accounts', () => {
     expect(noRole.name).toBe('AccessDenied');
   });
 
+  it('refuses the access role the deletion of a stack named groundwork-* that Groundwork did not create (untagged)', async () => {
+    // Prepare: the customer's own stack, made with the account's own keys, named like ours but untagged.
+    const body = JSON.stringify({ Resources: { Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' } } });
+    await root.send(new CreateStackCommand({ StackName: 'groundwork-customer-own', TemplateBody: body }));
+    await waitForStack(root, 'groundwork-customer-own');
+
+    // Act
+    const refused = await rejectionOf(access.send(new DeleteStackCommand({ StackName: 'groundwork-customer-own', RoleARN: executionRoleArn })));
+
+    // Assess: refused in AWS's words, and the stack is still there.
+    expect(refused.name).toBe('AccessDenied');
+    expect(refused.message).toContain('is not authorized to perform: cloudformation:DeleteStack on resource: arn:aws:cloudformation:us-east-1:333333333333:stack/groundwork-customer-own/');
+    expect((await waitForStack(root, 'groundwork-customer-own')).StackStatus).toBe('CREATE_COMPLETE');
+  });
+
   it('deploys and tears down every component of every NAT mode and frontend through the access role and the execution role', async () => {
     // Prepare: each NAT mode × frontend, with a database, a bastion, compute and endpoints (2 AZs, to keep the suite quick).
     const combinations = allCombinations().filter(({ label }) => label.startsWith('az2 ') && label.endsWith(' db bastion compute endpoints'));
