@@ -170,7 +170,9 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
       requests.push({ ...base, resource: '*' });
       continue;
     }
-    const own = mapped !== undefined && mapped[0] === service ? details.resourceTypes.find((candidate) => candidate.name.toLowerCase() === mapped[1].toLowerCase()) : undefined;
+    // The reference names ELB's types `loadbalancer/app/` in its resource table but `loadbalancer` in its actions.
+    const names = mapped === undefined ? [] : [mapped[1].toLowerCase(), mapped[1].split('/')[0]?.toLowerCase()];
+    const own = mapped !== undefined && mapped[0] === service ? details.resourceTypes.find((candidate) => names.includes(candidate.name.toLowerCase())) : undefined;
     if (own === undefined || mapped === undefined) continue; // acts on another resource: see the known limit above
     const arn = resourceArn(resource, mapped, operation);
     if (arn === undefined) continue;

@@ -1,13 +1,10 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';
-import { arns, SERVICE_ACCOUNT } from '../../../local/config';
-import type { SandboxHooks } from '../../../local/contracts';
 import { componentsFor } from '../../../src/model/components';
 import { buildStackTemplates } from '../../../src/templates/build-stack-templates';
 import { allCombinations } from '../../templates/fixtures';
 import { deployComponents } from './deploy-components';
-import { onboardingParameters } from './onboarding-parameters';
+import { answeringOnboardingHooks, onboardAccount } from './onboard-account';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
 
@@ -22,42 +19,14 @@ const GROUNDWORK_ACCOUNT_ID = 'acc_abcdefghij0123456789';
 const EXTERNAL_ID = 'ext-0123456789abcdef0123456789abcdef';
 const onboardingTemplate = readFileSync(new URL('../../../cfn/onboarding-role.yaml', import.meta.url), 'utf8');
 
-/** Answers the onboarding's custom resource SUCCESS, as Groundwork's callback would. */
-const hooks: SandboxHooks = {
-  async publishToTopic(_topicArn, message) {
-    const request = JSON.parse(message) as { ResponseURL: string; StackId: string; RequestId: string; LogicalResourceId: string; RequestType: string };
-    setTimeout(() => {
-      void fetch(request.ResponseURL, {
-        method: 'PUT',
-        body: JSON.stringify({ Status: 'SUCCESS', PhysicalResourceId: 'registration', StackId: request.StackId, RequestId: request.RequestId, LogicalResourceId: request.LogicalResourceId, Data: { GroundworkAccountId: GROUNDWORK_ACCOUNT_ID } }),
-      });
-    }, 5);
-  },
-  putEvent: async () => undefined,
-};
-
 let edge: SandboxEdge;
 let root: CloudFormationClient;
 let access: CloudFormationClient;
 let executionRoleArn: string;
 
 beforeAll(async () => {
-  edge = await startSandboxEdge({ hooks });
-  root = edge.cloudFormation(ACCOUNT);
-  await root.send(
-    new CreateStackCommand({
-      StackName: 'GroundworkOnboarding',
-      TemplateBody: onboardingTemplate,
-      Capabilities: ['CAPABILITY_NAMED_IAM'],
-      Parameters: onboardingParameters(GROUNDWORK_ACCOUNT_ID, EXTERNAL_ID),
-    }),
-  );
-  const outputs = outputsOf(await waitForStack(root, 'GroundworkOnboarding'));
-  executionRoleArn = outputs['ExecutionRoleArn'] ?? '';
-  const service = await edge.sts(SERVICE_ACCOUNT).send(new AssumeRoleCommand({ RoleArn: arns.serviceRole, RoleSessionName: 'groundwork-service' }));
-  const asService = edge.sts(SERVICE_ACCOUNT, { accessKeyId: service.Credentials?.AccessKeyId ?? '', secretAccessKey: service.Credentials?.SecretAccessKey ?? '', sessionToken: service.Credentials?.SessionToken ?? '' });
-  const { Credentials } = await asService.send(new AssumeRoleCommand({ RoleArn: outputs['AccessRoleArn'] ?? '', RoleSessionName: 'groundwork', ExternalId: EXTERNAL_ID }));
-  access = edge.cloudFormation(ACCOUNT, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
+  edge = await startSandboxEdge({ hooks: answeringOnboardingHooks(GROUNDWORK_ACCOUNT_ID) });
+  ({ root, access, executionRoleArn } = await onboardAccount(edge, { account: ACCOUNT, groundworkAccountId: GROUNDWORK_ACCOUNT_ID, externalId: EXTERNAL_ID, template: onboardingTemplate }));
 });
 
 afterAll(async () => {
