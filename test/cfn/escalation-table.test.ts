@@ -82,7 +82,6 @@ export const ESCALATION_ROWS: Row[] = [
   { row: '#23 PutSecretValue of a customer secret', principal: 'execution', action: 'secretsmanager:PutSecretValue', resource: customer('secretsmanager', 'secret:prod/db-AbCdEf') },
   { row: '#23 GetSecretValue from a workload role', principal: 'workload', action: 'secretsmanager:GetSecretValue', resource: customer('secretsmanager', 'secret:prod/db-AbCdEf') },
   { row: '#24 GetParameters of a customer parameter', principal: 'execution', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/prod/api-key') },
-  { row: '#24 GetParameter from a workload role', principal: 'workload', action: 'ssm:GetParameter', resource: customer('ssm', 'parameter/prod/api-key') },
   { row: '#26 RestoreDBInstanceFromDBSnapshot of a customer snapshot', principal: 'execution', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: customer('rds', 'snapshot:prod-snap') },
   { row: '#26 CreateDBInstanceReadReplica of a customer DB', principal: 'execution', action: 'rds:CreateDBInstanceReadReplica', resource: customer('rds', 'db:prod') },
   { row: '#26 CreateVolume from a customer snapshot', principal: 'execution', action: 'ec2:CreateVolume', resource: `arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0` },
@@ -97,7 +96,6 @@ export const ESCALATION_ROWS: Row[] = [
   { row: '#29 a listener rule on a customer ALB', principal: 'execution', action: 'elasticloadbalancing:CreateRule', resource: customer('elasticloadbalancing', 'listener/app/prod/0123456789abcdef/0123456789abcdef') },
   { row: '#29 DeleteService from a workload role', principal: 'workload', action: 'ecs:DeleteService', resource: customer('ecs', 'service/prod/api') },
   { row: '#31 ecs:ExecuteCommand into a customer task', principal: 'workload', action: 'ecs:ExecuteCommand', resource: customer('ecs', 'task/prod/0123456789abcdef') },
-  { row: '#31 RegisterContainerInstance into a customer cluster', principal: 'workload', action: 'ecs:RegisterContainerInstance', resource: customer('ecs', 'cluster/prod') },
   { row: '#31 ModifyInstanceAttribute of a customer instance', principal: 'workload', action: 'ec2:ModifyInstanceAttribute', resource: customer('ec2', 'instance/i-0123456789abcdef0') },
 ];
 
@@ -107,6 +105,16 @@ export const ESCALATION_ROWS: Row[] = [
 export const OPEN_ROWS: Row[] = [
   { row: '#5 stack in a region the customer does not watch', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x', 'eu-west-1'), context: { ...asGroundwork, ...withExecutionRole } },
 ];
+
+/**
+ * Not in the table, because the evaluator cannot see them: AWS managed policies, attached by ARN.
+ * Two of them keep review rows open for code running on Groundwork's instances (decision 0009):
+ * - #24: the bastion's AmazonSSMManagedInstanceCore grants ssm:GetParameter(s) on `*` (AWS Managed
+ *   Policy Reference), so the bastion can read the customer's plain SSM parameters;
+ * - #31: the container instances' AmazonEC2ContainerServiceforEC2Role grants
+ *   ecs:RegisterContainerInstance on `*`, so a container instance could join a customer cluster.
+ * Closing them means inline policies scoped to Groundwork's resources in place of those two.
+ */
 
 /** The calls Groundwork's workflows make: they must be allowed. */
 const LEGITIMATE_CALLS: Row[] = [
