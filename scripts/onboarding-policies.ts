@@ -162,7 +162,7 @@ async function expand(action: string): Promise<string[]> {
 /**
  * Creating actions that act on a Groundwork resource rather than make one from a tagged request:
  * scoped by the tag of the resource they name, with their product allowed by its own statement
- * below (EXTRA_STATEMENTS).
+ * below (PRODUCT_STATEMENTS).
  */
 const SCOPED_BY_SOURCE: Record<string, string> = {
   // The final snapshot CloudFormation takes when a database with DeletionPolicy Snapshot is
@@ -224,6 +224,28 @@ const WHOLE_SERVICE_STATEMENTS: Record<string, Omit<GeneratedStatement, 'actions
   },
 };
 
+/**
+ * An action is allowed only if every resource it names is. These actions name, besides a resource
+ * the statements above require tagged, the new resource they make, which a tag condition cannot
+ * scope: that product is allowed by ARN, and the tagged source is what scopes the call.
+ */
+const PRODUCT_STATEMENTS: GeneratedStatement[] = [
+  {
+    // The rule carries no tag of its own and takes only aws:RequestTag (IAM Service Authorization
+    // Reference, EC2, AuthorizeSecurityGroupIngress/Egress, read 2026-12-06).
+    sid: 'Ec2RulesOfTaggedGroups',
+    why: ['The rules Authorize* creates, as part of a group the statements above require tagged.'],
+    actions: ['ec2:AuthorizeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupIngress'],
+    resources: [{ sub: 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group-rule/*' }],
+  },
+  {
+    sid: 'RdsSnapshotsOfTaggedDatabases',
+    why: ['The snapshot CreateDBSnapshot makes, of a database the statements above require tagged (its final snapshot on delete).'],
+    actions: ['rds:CreateDBSnapshot'],
+    resources: [{ sub: 'arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:*' }],
+  },
+];
+
 /** The execution role's generated statements. */
 export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
   const actions = await handlerActions(emittedResourceTypes());
@@ -275,26 +297,9 @@ export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
       statements.push({ sid: `${Service}ChangesAwsCannotScope`, why: ['Changes AWS cannot scope to a resource or tag:', ...reasons(of('unscoped'))], actions: of('unscoped').map((a) => a.action), resources: ['*'] });
     }
   }
-  // An action is allowed only if every resource it names is. Authorize* names the group (tagged:
-  // the ec2 statements above) and, optionally, the new rule, which carries no tag of its own and
-  // can be conditioned only on aws:RequestTag (IAM Service Authorization Reference, EC2,
-  // AuthorizeSecurityGroupIngress/Egress, read 2026-12-06). The rule is part of its group, so the
-  // group's tag is what scopes the call; the rule ARN is allowed as it is.
-  if (actions.includes('ec2:AuthorizeSecurityGroupIngress') || actions.includes('ec2:AuthorizeSecurityGroupEgress')) {
-    statements.push({
-      sid: 'Ec2RulesOfTaggedGroups',
-      why: ['The rules Authorize* creates, as part of a group the statements above require tagged.'],
-      actions: ['ec2:AuthorizeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupIngress'].filter((action) => actions.includes(action)),
-      resources: [{ sub: 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group-rule/*' }],
-    });
-  }
-  if (actions.includes('rds:CreateDBSnapshot')) {
-    statements.push({
-      sid: 'RdsSnapshotsOfTaggedDatabases',
-      why: ['The snapshot CreateDBSnapshot makes, of a database the statements above require tagged (its final snapshot on delete).'],
-      actions: ['rds:CreateDBSnapshot'],
-      resources: [{ sub: 'arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:*' }],
-    });
+  for (const extra of PRODUCT_STATEMENTS) {
+    const granted = extra.actions.filter((action) => actions.includes(action));
+    if (granted.length > 0) statements.push({ ...extra, actions: granted });
   }
   return statements;
 }

@@ -174,17 +174,17 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
     const names = mapped === undefined ? [] : [mapped[1].toLowerCase(), mapped[1].split('/')[0]?.toLowerCase()];
     const own = mapped !== undefined && mapped[0] === service ? details.resourceTypes.find((candidate) => names.includes(candidate.name.toLowerCase())) : undefined;
     if (own === undefined || mapped === undefined) continue; // acts on another resource: see the known limit above
-    const arn = resourceArn(resource, mapped, operation);
+    const resourceType = readIamData(resourceTypesCache, 'resourceTypes', service)[mapped[1].toLowerCase()];
+    const arn = resourceArn(resource, resourceType?.arn, operation);
     if (arn === undefined) continue;
-    const typeKeys = readIamData(resourceTypesCache, 'resourceTypes', service)[mapped[1].toLowerCase()]?.conditionKeys ?? [];
-    requests.push({ ...base, resource: arn, context: contextFor([...own.conditionKeys, ...typeKeys, ...(details.conditionKeys ?? [])], resource, operation) });
+    requests.push({ ...base, resource: arn, context: contextFor([...own.conditionKeys, ...(resourceType?.conditionKeys ?? []), ...(details.conditionKeys ?? [])], resource, operation) });
   }
   return requests;
 }
 
-function resourceArn(resource: HandledResource, [service, key]: readonly [string, string], operation: HandlerOperation): string | undefined {
+/** The resource's ARN in the reference's `format` for its type (undefined: the type has none). */
+function resourceArn(resource: HandledResource, format: string | undefined, operation: HandlerOperation): string | undefined {
   if (resource.physicalId.startsWith('arn:')) return resource.physicalId;
-  const format = readIamData(resourceTypesCache, 'resourceTypes', service)[key.toLowerCase()]?.arn;
   if (format === undefined) return undefined;
   const id = operation === 'create' && SERVICE_GENERATED_ID.test(resource.type) ? '*' : resource.physicalId;
   const variables = [...format.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]);

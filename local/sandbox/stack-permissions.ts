@@ -106,19 +106,18 @@ export class StackPermissions {
 export function resourceTags(stack: StackRecord, resource: ResourceRecord): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const { Key, Value } of stack.tags) tags[Key] = Value;
+  const addList = (list: unknown) => {
+    if (!Array.isArray(list)) return;
+    for (const tag of list) if (typeof tag === 'object' && tag !== null && 'Key' in tag) tags[String(tag.Key)] = String((tag as { Value?: unknown }).Value ?? '');
+  };
   const own = resource.properties?.['Tags'];
-  if (Array.isArray(own)) {
-    for (const tag of own) if (typeof tag === 'object' && tag !== null && 'Key' in tag) tags[String(tag.Key)] = String((tag as { Value?: unknown }).Value ?? '');
-  } else if (typeof own === 'object' && own !== null) {
-    for (const [key, value] of Object.entries(own)) tags[key] = String(value);
-  }
+  if (Array.isArray(own)) addList(own);
+  else if (typeof own === 'object' && own !== null) for (const [key, value] of Object.entries(own)) tags[key] = String(value);
   // A launch template's own tags sit in its TagSpecifications, as ResourceType launch-template.
   const specifications = resource.type === 'AWS::EC2::LaunchTemplate' ? resource.properties?.['TagSpecifications'] : undefined;
   if (Array.isArray(specifications)) {
-    for (const specification of specifications) {
-      if (typeof specification !== 'object' || specification === null || (specification as { ResourceType?: unknown }).ResourceType !== 'launch-template') continue;
-      const list = (specification as { Tags?: unknown }).Tags;
-      if (Array.isArray(list)) for (const tag of list) if (typeof tag === 'object' && tag !== null && 'Key' in tag) tags[String(tag.Key)] = String((tag as { Value?: unknown }).Value ?? '');
+    for (const specification of specifications as Array<{ ResourceType?: unknown; Tags?: unknown } | null>) {
+      if (specification?.ResourceType === 'launch-template') addList(specification.Tags);
     }
   }
   tags['aws:cloudformation:stack-name'] = stack.stackName;

@@ -32,8 +32,9 @@ export function onboardingPolicies(): {
   const properties = (logicalId: string) => evaluator.resolve(template.Resources[logicalId]?.Properties ?? {}) as Record<string, unknown>;
   const managed = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::ManagedPolicy').map(([logicalId]) => logicalId);
   const identity = (roleId: string) => {
-    const roleName = String(properties(roleId)['RoleName'] ?? '');
-    const inline = ((properties(roleId)['Policies'] ?? []) as Array<{ PolicyName: string; PolicyDocument: unknown }>).map((policy) => ({ name: policy.PolicyName, document: policy.PolicyDocument }));
+    const role = properties(roleId);
+    const roleName = String(role['RoleName'] ?? '');
+    const inline = ((role['Policies'] ?? []) as Array<{ PolicyName: string; PolicyDocument: unknown }>).map((policy) => ({ name: policy.PolicyName, document: policy.PolicyDocument }));
     const attached = managed
       .filter((policyId) => ((properties(policyId)['Roles'] ?? []) as unknown[]).includes(roleName))
       .map((policyId) => ({ name: String(properties(policyId)['ManagedPolicyName'] ?? policyId), document: properties(policyId)['PolicyDocument'] }));
