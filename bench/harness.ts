@@ -1,7 +1,7 @@
 import './local-environment';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createApiClient, type ApiClient } from '../cli/api-client';
@@ -94,7 +94,6 @@ export async function startBenchGroundwork(options: { speed: number; label: stri
 
   const signingKey = loadOrCreateSigningKey(statePaths(stateDir).signingKey);
   const sfn = new SFNClient({ region: REGION, endpoint: endpoints.edge, credentials: { accessKeyId: SERVICE_ACCOUNT, secretAccessKey: 'local' } });
-  const onboardingTemplate = readFileSync(join(REPOSITORY_ROOT, 'cfn/onboarding-role.yaml'), 'utf8');
 
   async function connectAccount(tenant: string, awsAccountId: string): Promise<ConnectedAccount> {
     const api = createApiClient({ baseUrl: endpoints.api, token: await signingKey.issueToken({ tenant }), timeoutMs: 120_000 });
@@ -107,7 +106,7 @@ export async function startBenchGroundwork(options: { speed: number; label: stri
       await customer.send(
         new CreateStackCommand({
           StackName: created.onboarding.stackName,
-          TemplateBody: onboardingTemplate,
+          TemplateURL: endpoints.onboardingTemplate,
           Parameters: Object.entries(created.onboarding.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
           Capabilities: ['CAPABILITY_NAMED_IAM'],
         }),

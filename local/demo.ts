@@ -1,7 +1,6 @@
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createApiClient, type ApiClient } from '../cli/api-client';
 import { loadOrCreateSigningKey } from './auth/local-signing-key';
 import { endpoints, REGION, stateDirectory, statePaths } from './config';
@@ -129,7 +128,8 @@ async function demo(): Promise<void> {
   await cloudFormation.send(
     new CreateStackCommand({
       StackName: account.onboarding.stackName,
-      TemplateBody: readFileSync('cfn/onboarding-role.yaml', 'utf8'),
+      // By URL, as the quick-create link does: the template is over the 51,200-byte TemplateBody limit.
+      TemplateURL: endpoints.onboardingTemplate,
       Parameters: Object.entries(account.onboarding.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
       Capabilities: ['CAPABILITY_NAMED_IAM'],
     }),

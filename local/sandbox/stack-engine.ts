@@ -55,7 +55,10 @@ export class StackEngine {
     const uuid = (purpose: string) => this.uuid(purpose);
     this.accounts = new AccountRegistry(options.state, changed);
     this.templates = new StackTemplates(this.accounts);
-    this.permissions = new StackPermissions(this.accounts, () => this.uuid('request'));
+    // An Elastic IP is named by its allocation id (a NAT gateway's AllocationId), not its Ref (the address).
+    this.permissions = new StackPermissions(this.accounts, () => this.uuid('request'), (stack, resource) =>
+      resource.type === 'AWS::EC2::EIP' ? [String(this.templates.evaluator(stack).attribute(resource.logicalId, 'AllocationId'))] : [],
+    );
     this.events = new CloudFormationEvents({ state: options.state, hooks: options.hooks, now: options.now, log: options.log, uuid, changed });
     this.custom = new CustomResources(options, this.events, this.timers, { advance: (stack) => this.advance(stack), uuid });
   }

@@ -13,6 +13,8 @@ import { isListParameterType, sha256 } from './template-evaluator';
 export const STACK_NAME_PATTERN = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 export const MAX_STACK_NAME = 128;
 export const MAX_TEMPLATE_BODY = 51_200;
+/** A template read from TemplateURL (an S3 object) may be larger (CloudFormation User Guide, "CloudFormation quotas": 1 MB). */
+export const MAX_TEMPLATE_URL_BODY = 1_048_576;
 export const MAX_TAGS = 50;
 
 const IAM_NAME_PROPERTIES = ['RoleName', 'UserName', 'GroupName', 'ManagedPolicyName', 'InstanceProfileName'];
@@ -29,6 +31,8 @@ export interface GivenTag {
 export interface CreateStackRequest {
   stackName: string;
   templateBody: string;
+  /** The body was read from TemplateURL, whose size limit is MAX_TEMPLATE_URL_BODY. */
+  templateFromUrl?: boolean;
   parameters: GivenParameter[];
   capabilities: string[];
   tags: GivenTag[];
@@ -46,7 +50,7 @@ export type OnFailure = 'ROLLBACK' | 'DELETE' | 'DO_NOTHING';
 /** A CreateStack request's template, parameters and tags as CloudFormation accepts them, or its refusal. */
 export function checkCreateStackRequest(request: CreateStackRequest): { template: CfnTemplate; parameters: Record<string, string>; tags: Record<string, string>; onFailure: OnFailure } {
   checkStackName(request.stackName);
-  const template = parseTemplateBody(request.templateBody);
+  const template = parseTemplateBody(request.templateBody, request.templateFromUrl ? 'url' : 'body');
   const parameters = resolveParameters(template, request.parameters);
   const tags = resolveTags(request.tags);
   const missing = missingCapabilities(template, request.capabilities);
@@ -71,9 +75,10 @@ export function checkStackName(name: string): void {
 }
 
 /** Reads and checks a template body: YAML or JSON, consistent with the CloudFormation specification. */
-export function parseTemplateBody(body: string | undefined): CfnTemplate {
+export function parseTemplateBody(body: string | undefined, source: 'body' | 'url' = 'body'): CfnTemplate {
   if (body === undefined || body === '') throw new ValidationError('Either Template URL or Template Body must be specified.');
-  if (Buffer.byteLength(body) > MAX_TEMPLATE_BODY) {
+  if (source === 'url' && Buffer.byteLength(body) > MAX_TEMPLATE_URL_BODY) throw new ValidationError(`Template may not exceed ${MAX_TEMPLATE_URL_BODY} bytes in size.`);
+  if (source === 'body' && Buffer.byteLength(body) > MAX_TEMPLATE_BODY) {
     throw new ValidationError(`1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY}`);
   }
   let template: unknown;

@@ -1,6 +1,6 @@
 import { accessDenial, handlerAccessDenied } from '../iam/access-denied';
 import type { PrincipalPolicies } from '../iam/evaluate-policies';
-import { handlerRequests, type HandlerOperation } from '../iam/handler-requests';
+import { handlerRequests, PARENT_REFERENCES, referenceArn, valuesAt, type HandlerOperation, type ParentResource } from '../iam/handler-requests';
 import type { AccountRegistry } from './account-registry';
 import type { Caller } from './caller-identity';
 import { AwsApiError } from './errors';
@@ -26,6 +26,8 @@ export class StackPermissions {
   constructor(
     private readonly accounts: AccountRegistry,
     private readonly requestId: () => string,
+    /** Ids a resource is named by besides its physical id (see AccountRegistry.liveResource). */
+    private readonly otherIds: (stack: StackRecord, resource: ResourceRecord) => readonly string[] = () => [],
   ) {}
 
   /** Why the handler may not create or delete this resource, in CloudFormation's words; undefined if it may. */
@@ -43,6 +45,7 @@ export class StackPermissions {
         account: stack.account,
         tags: resourceTags(stack, resource),
         ...(resource.type === 'AWS::IAM::Role' && typeof boundary === 'string' ? { serviceContext: { 'iam:PermissionsBoundary': boundary } } : {}),
+        parents: this.parentsOf(stack, resource.type, properties),
       },
       operation,
       actor.principal,
@@ -52,6 +55,43 @@ export class StackPermissions {
       if (denial !== undefined) return handlerAccessDenied(denial, request.action, this.requestId());
     }
     return undefined;
+  }
+
+  /**
+   * The other resources the properties name, each with its ARN and its tags as the account holds
+   * them: a resource no sandbox stack made is the customer's own, and carries no Groundwork tag.
+   */
+  private parentsOf(stack: StackRecord, type: string, properties: Record<string, unknown>): ParentResource[] {
+    const parents: ParentResource[] = [];
+    const add = (service: string, parentType: string, id: string, extra: Pick<ParentResource, 'context' | 'actions'> = {}) => {
+      const arn = referenceArn(service, parentType, id, stack.region, stack.account);
+      if (arn === undefined) return;
+      const found = this.accounts.liveResource(stack.account, stack.region, id, this.otherIds);
+      parents.push({ service, type: parentType, arn, tags: found ? resourceTags(found.stack, found.resource) : {}, ...extra });
+    };
+    for (const reference of PARENT_REFERENCES[type] ?? []) {
+      for (const id of valuesAt(properties, reference.path)) {
+        add(reference.service, reference.type, id, reference.type === 'image' ? { context: { 'ec2:Owner': this.imageOwner(stack, id) } } : {});
+      }
+    }
+    // A database that names no parameter or option group gets the engine's defaults, which RDS
+    // authorizes too (RDS User Guide, "Allow a user to create DB instances in an AWS account").
+    if (type === 'AWS::RDS::DBInstance') {
+      const engine = String(properties['Engine'] ?? '');
+      const major = String(properties['EngineVersion'] ?? '').split('.')[0] ?? '';
+      if (properties['DBParameterGroupName'] === undefined) add('rds', 'pg', `default.${engine}${major}`, { actions: ['rds:CreateDBInstance'] });
+      if (properties['OptionGroupName'] === undefined) add('rds', 'og', `default:${engine}-${major}`, { actions: ['rds:CreateDBInstance'] });
+    }
+    return parents;
+  }
+
+  /**
+   * Who owns an AMI the stack names: Amazon for one read from AWS's public parameters
+   * (/aws/service/…, resolved by CloudFormation from an SSM parameter type), else the account.
+   */
+  private imageOwner(stack: StackRecord, imageId: string): string {
+    const fromPublicParameter = Object.entries(stack.resolvedParameters).some(([key, value]) => value.split(',').includes(imageId) && (stack.parameters[key] ?? '').startsWith('/aws/service/'));
+    return fromPublicParameter ? 'amazon' : stack.account;
   }
 
   /** CreateStack by the caller: the stack (with its RoleARN and resource types), and passing that role. */

@@ -86,6 +86,11 @@ describe('the generated parts of cfn/onboarding-role.yaml', () => {
     ]);
   });
 
+  it('use KMS only through RDS (kms:ViaService): a key is otherwise decided by its key policy, which the escalation table cannot see', () => {
+    const kms = generatedStatements(template).filter((s) => s.actions.some((a) => a.startsWith('kms:')));
+    expect(kms.map((s) => [s.actions, s.condition])).toEqual([[['kms:CreateGrant', 'kms:DescribeKey'], { StringLike: { 'kms:ViaService': 'rds.*.amazonaws.com' } }]]);
+  });
+
   it('keep each managed policy under IAM\'s 6,144-character quota, and register only once all are attached', () => {
     const policies = executionPolicies(template);
     expect(policies.length).toBeGreaterThan(0);

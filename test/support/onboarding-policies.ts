@@ -21,7 +21,7 @@ export function onboardingPolicies(): {
   executionRoleArn: string;
   executionPolicyArns: string[];
 } {
-  const template = parseTemplateBody(readFileSync(new URL('../../cfn/onboarding-role.yaml', import.meta.url), 'utf8'));
+  const template = parseTemplateBody(readFileSync(new URL('../../cfn/onboarding-role.yaml', import.meta.url), 'utf8'), 'url');
   const evaluator = new TemplateEvaluator(template, {
     stackId: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/GroundworkOnboarding/1`,
     stackName: 'GroundworkOnboarding',

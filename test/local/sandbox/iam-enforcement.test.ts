@@ -116,6 +116,53 @@ describe('IAM in the sandbox accounts', () => {
     expect((await waitForStack(root, 'groundwork-customer-own')).StackStatus).toBe('CREATE_COMPLETE');
   });
 
+  let attempts = 0;
+  it.each([
+    ['an instance in the customer\'s subnet', 'ec2:RunInstances', 'subnet', (ids: Record<string, string>) => ({ Type: 'AWS::EC2::Instance', Properties: { ImageId: '{{ami}}', InstanceType: 't4g.nano', SubnetId: ids['SubnetId'] } })],
+    ['an instance behind the customer\'s security group', 'ec2:RunInstances', 'security-group', (ids: Record<string, string>) => ({ Type: 'AWS::EC2::Instance', Properties: { ImageId: '{{ami}}', InstanceType: 't4g.nano', SecurityGroupIds: [ids['GroupId']] } })],
+    ['an instance from an AMI Amazon does not own', 'ec2:RunInstances', 'image', () => ({ Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't4g.nano' } })],
+    ['a gateway endpoint on the customer\'s route table', 'ec2:CreateVpcEndpoint', 'route-table', (ids: Record<string, string>) => ({ Type: 'AWS::EC2::VPCEndpoint', Properties: { VpcId: ids['VpcId'], ServiceName: 'com.amazonaws.us-east-1.s3', VpcEndpointType: 'Gateway', RouteTableIds: [ids['RouteTableId']] } })],
+    ['a subnet in the customer\'s VPC', 'ec2:CreateSubnet', 'vpc', (ids: Record<string, string>) => ({ Type: 'AWS::EC2::Subnet', Properties: { VpcId: ids['VpcId'], CidrBlock: '10.42.9.0/24' } })],
+    ['an ingress rule on the customer\'s security group', 'ec2:AuthorizeSecurityGroupIngress', 'security-group', (ids: Record<string, string>) => ({ Type: 'AWS::EC2::SecurityGroupIngress', Properties: { GroupId: ids['GroupId'], IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: '0.0.0.0/0' } })],
+    ['a listener on the customer\'s load balancer', 'elasticloadbalancing:CreateListener', 'loadbalancer', (ids: Record<string, string>) => ({ Type: 'AWS::ElasticLoadBalancingV2::Listener', Properties: { LoadBalancerArn: ids['LoadBalancerArn'], Port: 8080, Protocol: 'HTTP', DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '200' } }] } })],
+  ])('refuses a Groundwork stack %s: a tagged request does not make the customer\'s resource Groundwork\'s', async (_what, action, parent, resource) => {
+    // Prepare: the customer's own network, made with the account's own keys (no groundwork:stack tag).
+    const customer = JSON.stringify({
+      Resources: {
+        Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.42.0.0/16' } },
+        Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.42.0.0/24', AvailabilityZone: 'us-east-1a' } },
+        Subnet2: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.42.1.0/24', AvailabilityZone: 'us-east-1b' } },
+        Group: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'prod', VpcId: { Ref: 'Vpc' } } },
+        Routes: { Type: 'AWS::EC2::RouteTable', Properties: { VpcId: { Ref: 'Vpc' } } },
+        Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Subnets: [{ Ref: 'Subnet' }, { Ref: 'Subnet2' }], SecurityGroups: [{ Ref: 'Group' }] } },
+      },
+      Outputs: {
+        VpcId: { Value: { Ref: 'Vpc' } },
+        SubnetId: { Value: { Ref: 'Subnet' } },
+        GroupId: { Value: { Ref: 'Group' } },
+        RouteTableId: { Value: { Ref: 'Routes' } },
+        LoadBalancerArn: { Value: { Ref: 'Alb' } },
+      },
+    });
+    const run = (attempts += 1);
+    const own = `prod-network-${run}`;
+    await root.send(new CreateStackCommand({ StackName: own, TemplateBody: customer }));
+    const ids = outputsOf(await waitForStack(root, own));
+    const ami = { Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>', Default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64' };
+    const attack = JSON.stringify({ Resources: { Attack: resource(ids) } });
+    const body = attack.includes('{{ami}}') ? JSON.stringify({ Parameters: { Ami: ami }, ...JSON.parse(attack.replace('"{{ami}}"', JSON.stringify({ Ref: 'Ami' }))) }) : attack;
+    const name = `groundwork-stk${run}-attack`;
+
+    // Act: through the access role, tagged as Groundwork tags its stacks, built by the execution role.
+    await access.send(new CreateStackCommand({ StackName: name, TemplateBody: body, RoleARN: executionRoleArn, Tags: [{ Key: 'groundwork:stack', Value: 'stk' }] }));
+    const stack = await waitForStack(access, name);
+
+    // Assess: refused on the customer's resource, in AWS's words, and rolled back.
+    expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
+    const reasons = (await stackEvents(access, stack.StackId ?? '')).filter((event) => event.ResourceStatus === 'CREATE_FAILED').map((event) => event.ResourceStatusReason ?? '');
+    expect(reasons.join('\n')).toMatch(new RegExp(`is not authorized to perform: ${action} on resource: arn:aws:(ec2|elasticloadbalancing):us-east-1:(${ACCOUNT})?:${parent}/`));
+  });
+
   it('deploys and tears down every component of every NAT mode and frontend through the access role and the execution role', async () => {
     // Prepare: each NAT mode × frontend, with a database, a bastion, compute and endpoints (2 AZs, to keep the suite quick).
     const combinations = allCombinations().filter(({ label }) => label.startsWith('az2 ') && label.endsWith(' db bastion compute endpoints'));

@@ -35,7 +35,7 @@ export async function onboardAccount(
   await root.send(
     new CreateStackCommand({
       StackName: 'GroundworkOnboarding',
-      TemplateBody: options.template,
+      TemplateURL: edge.templateUrl(options.template),
       Capabilities: ['CAPABILITY_NAMED_IAM'],
       Parameters: onboardingParameters(options.groundworkAccountId, options.externalId),
     }),

@@ -92,7 +92,7 @@ describe('the onboarding template in a sandbox account', () => {
     const cfn = edge.cloudFormation(account);
 
     // Act
-    await cfn.send(new CreateStackCommand({ StackName: 'GroundworkOnboarding', TemplateBody: onboardingTemplate, Capabilities: ['CAPABILITY_NAMED_IAM'], Parameters: parameters('acc_abcdefghij0123456789') }));
+    await cfn.send(new CreateStackCommand({ StackName: 'GroundworkOnboarding', TemplateURL: edge.templateUrl(onboardingTemplate), Capabilities: ['CAPABILITY_NAMED_IAM'], Parameters: parameters('acc_abcdefghij0123456789') }));
     const onboarded = await waitForStack(cfn, 'GroundworkOnboarding');
     const outputs = outputsOf(onboarded);
     const proof = await assumeAccessRole(outputs['AccessRoleArn'] ?? '');
@@ -157,7 +157,7 @@ describe('the onboarding template in a sandbox account', () => {
     answers['Create'] = 'FAILED';
 
     // Act
-    await cfn.send(new CreateStackCommand({ StackName: 'GroundworkOnboarding', TemplateBody: onboardingTemplate, Capabilities: ['CAPABILITY_NAMED_IAM'], Parameters: parameters('acc_zyxwvutsrq9876543210') }));
+    await cfn.send(new CreateStackCommand({ StackName: 'GroundworkOnboarding', TemplateURL: edge.templateUrl(onboardingTemplate), Capabilities: ['CAPABILITY_NAMED_IAM'], Parameters: parameters('acc_zyxwvutsrq9876543210') }));
     const rolledBack = await waitForStack(cfn, 'GroundworkOnboarding');
     const history = await stackEvents(cfn, 'GroundworkOnboarding');
     const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: 'GroundworkOnboarding' }));

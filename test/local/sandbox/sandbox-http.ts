@@ -18,6 +18,11 @@ export interface SandboxEdge {
   /** A CloudFormation client of the account, in REGION unless told. */
   cloudFormation(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): CloudFormationClient;
   sts(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): STSClient;
+  /**
+   * A TemplateURL that serves this body from the edge, as an S3 object would: templates over
+   * CloudFormation's 51,200-byte TemplateBody limit (the onboarding template) go by URL, as in AWS.
+   */
+  templateUrl(body: string): string;
   /** Stops the sandbox (flushing its state) and the server. */
   close(): Promise<void>;
 }
@@ -29,11 +34,19 @@ export const silentHooks: SandboxHooks = {
   putEvent: async () => undefined,
 };
 
+const TEMPLATES = '/_test/templates/';
+
 export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'edgeUrl'>> = {}): Promise<SandboxEdge> {
   let sandbox: Sandbox | undefined;
+  const templates: string[] = [];
   const server: Server = createServer((request, response) => {
     void readBody(request).then(async (body) => {
       try {
+        const hosted = request.url?.startsWith(TEMPLATES) ? templates[Number(request.url.slice(TEMPLATES.length))] : undefined;
+        if (hosted !== undefined) {
+          response.writeHead(200, { 'content-type': 'text/yaml' }).end(hosted);
+          return;
+        }
         const answer = sandbox ? await route(sandbox, request, body) : undefined;
         if (!answer) {
           response.writeHead(404, { 'content-type': 'text/plain' }).end('no such endpoint');
@@ -68,6 +81,10 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
       const client = new STSClient(config(account, credentials));
       clients.push(client);
       return client;
+    },
+    templateUrl(body) {
+      templates.push(body);
+      return `${url}${TEMPLATES}${templates.length - 1}`;
     },
     async close() {
       for (const client of clients) client.destroy();
