@@ -91,7 +91,11 @@ export class StackEngine {
     }
     const resolvedParameters = resolveSsmParameters(template, parameters, region);
     const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
-    if (caller) this.permissions.checkCreateStack(caller, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
+    if (caller) {
+      this.permissions.checkCreateStack(caller, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
+      // CloudFormation reads SSM-typed parameters with the caller's own credentials, not the stack role's.
+      this.permissions.checkParameterReads(caller, region, Object.keys(resolvedParameters).flatMap((key) => (parameters[key] ?? '').split(',').map((name) => name.trim())));
+    }
     if (request.roleArn !== undefined) this.accounts.checkStackRole(accountId, stackId, request.roleArn);
 
     const identity = { stackId, stackName: request.stackName, account: accountId, region, parameters: { ...parameters, ...resolvedParameters } };

@@ -108,6 +108,21 @@ export class StackPermissions {
     }
   }
 
+  /**
+   * The Parameter Store reads CloudFormation makes to resolve SSM parameter types, as the caller
+   * (AWS's CDK bootstrap template grants its deploy role, the caller, ssm:GetParameters on the
+   * parameter its templates' SSM-typed parameter names; the execution role is not asked).
+   * AWS's public parameters have no account in their ARN.
+   */
+  checkParameterReads(caller: Caller, region: string, names: readonly string[]): void {
+    const actor = this.callerActor(caller);
+    if (!actor || names.length === 0) return;
+    for (const name of names) {
+      const account = name.startsWith('/aws/service/') ? '' : caller.account;
+      this.require(actor, { action: 'ssm:GetParameters', resource: `arn:aws:ssm:${region}:${account}:parameter${name}`, account: caller.account, context: {} });
+    }
+  }
+
   checkDeleteStack(caller: Caller, stack: StackRecord, roleArn: string | undefined): void {
     const actor = this.callerActor(caller);
     if (!actor) return;

@@ -187,7 +187,9 @@ describe('cfn/onboarding-role.yaml', () => {
 
   it('gives the access role exactly the calls Groundwork makes in the customer account, nothing more', () => {
     const granted = (template: CfnTemplate) => allows(policyStatements(template), ACCESS).flatMap((s) => s.actions).sort();
-    const used = [...cloudFormationCommandsSent().map((command) => `cloudformation:${command}`), 'iam:PassRole'].sort();
+    // Besides the commands it sends, what CloudFormation does with the caller's credentials: pass the
+    // role, and read the templates' SSM-typed parameters.
+    const used = [...cloudFormationCommandsSent().map((command) => `cloudformation:${command}`), 'iam:PassRole', 'ssm:GetParameters'].sort();
     expect(used).toEqual(expect.arrayContaining(['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStacks']));
     expect(granted(original)).toEqual(used);
     const extra = fresh();
