@@ -163,10 +163,12 @@ describe('IAM in the sandbox accounts', () => {
     expect(reasons.join('\n')).toMatch(new RegExp(`is not authorized to perform: ${action} on resource: arn:aws:(ec2|elasticloadbalancing):us-east-1:(${ACCOUNT})?:${parent}/`));
   });
 
-  it('deploys and tears down every component of every NAT mode and frontend through the access role and the execution role', async () => {
-    // Prepare: each NAT mode × frontend, with a database, a bastion, compute and endpoints (2 AZs, to keep the suite quick).
-    const combinations = allCombinations().filter(({ label }) => label.startsWith('az2 ') && label.endsWith(' db bastion compute endpoints'));
-    expect(combinations).toHaveLength(16);
+  it('deploys and tears down every component of every NAT mode and frontend, over 2 AZs and 3, through the access role and the execution role', async () => {
+    // Prepare: each NAT mode × frontend, with a database, a bastion, compute and endpoints (2 AZs, to
+    // keep the suite quick), and the two widest sets over 3 AZs (a NAT per AZ; the NAT instances).
+    const widest = ['az3 nat-gateway-per-az alb+tls db bastion compute endpoints', 'az3 nat-instance apigateway db bastion compute endpoints'];
+    const combinations = allCombinations().filter(({ label }) => (label.startsWith('az2 ') && label.endsWith(' db bastion compute endpoints')) || widest.includes(label));
+    expect(combinations).toHaveLength(18);
     const failures: string[] = [];
 
     for (const { label, input } of combinations) {
