@@ -96,7 +96,7 @@ export class StackEngine {
       // CloudFormation reads SSM-typed parameters with the caller's own credentials, not the stack role's.
       this.permissions.checkParameterReads(caller, region, Object.keys(resolvedParameters).flatMap((key) => (parameters[key] ?? '').split(',').map((name) => name.trim())));
     }
-    if (request.roleArn !== undefined) this.accounts.checkStackRole(accountId, stackId, request.roleArn);
+    if (request.roleArn !== undefined) this.accounts.checkStackRole(accountId, request.roleArn);
 
     const identity = { stackId, stackName: request.stackName, account: accountId, region, parameters: { ...parameters, ...resolvedParameters } };
     let present: string[];

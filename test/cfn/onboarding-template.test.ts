@@ -222,6 +222,12 @@ describe('cfn/onboarding-role.yaml', () => {
     expect(executionRoleIamProblems(wrongService)).toContain('PassTheFixedRolesEachToItsService: passes GroundworkNatInstanceRole to "lambda.amazonaws.com", not ec2.amazonaws.com');
   });
 
+  it('asks CloudFormation for nothing in the execution role\'s trust that AWS does not document it sends (review U1)', () => {
+    const trust = (template: CfnTemplate) => JSON.stringify(template.Resources[EXECUTION]?.Properties?.['AssumeRolePolicyDocument']);
+    expect(trust(original)).not.toContain('Condition');
+    expect(trust(original)).toContain('cloudformation.amazonaws.com');
+  });
+
   it('makes the fixed roles the stacks need, each assumable only by its own AWS service', () => {
     expect(fixedRoleTrustProblems(original)).toEqual([]);
     const outside = fresh();

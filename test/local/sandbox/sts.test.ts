@@ -151,6 +151,34 @@ describe('the sandbox STS endpoint', () => {
     expect(recorded).toMatchObject({ StackStatus: 'CREATE_COMPLETE', RoleARN: `arn:aws:iam::${CUSTOMER}:role/MadeByHand` });
   });
 
+  it('refuses a stack role whose trust asks CloudFormation for aws:SourceAccount, which AWS does not document it sends (review U1)', async () => {
+    // Prepare: a role CloudFormation may assume only with the source account in the request.
+    const cfn = edge.cloudFormation(CUSTOMER);
+    const role = JSON.stringify({
+      Resources: {
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            RoleName: 'cfn-with-source-account',
+            AssumeRolePolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudformation.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': CUSTOMER } } }],
+            },
+          },
+        },
+      },
+      Outputs: { Arn: { Value: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+    });
+    await cfn.send(new CreateStackCommand({ StackName: 'source-account-role', TemplateBody: role, Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+    const roleArn = outputsOf(await waitForStack(cfn, 'source-account-role'))['Arn'] ?? '';
+
+    // Act
+    const refused = await rejectionOf(cfn.send(new CreateStackCommand({ StackName: 'with-source-account-role', TemplateBody: JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }), RoleARN: roleArn })));
+
+    // Assess
+    expect(refused).toMatchObject({ name: 'ValidationError', message: `Role ${roleArn} is invalid or cannot be assumed` });
+  });
+
   it('forgets a role when the stack that created it is deleted', async () => {
     // Prepare
     const cfn = edge.cloudFormation(CUSTOMER);
