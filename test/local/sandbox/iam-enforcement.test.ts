@@ -201,5 +201,6 @@ describe('IAM in the sandbox accounts', () => {
 
     // Assess
     expect(failures).toEqual([]);
-  });
+    // 18 full stacks up and down: about a minute alone, longer on a loaded 2-core machine.
+  }, 300_000);
 });
