@@ -88,7 +88,7 @@ export class StackEngine {
     }
     const resolvedParameters = resolveSsmParameters(template, parameters, region);
     const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
-    if (caller) this.permissions.checkCreateStack(caller, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
+    if (caller) this.permissions.checkCreateStack(caller, region, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
     if (request.roleArn !== undefined) this.accounts.checkStackRole(accountId, stackId, request.roleArn);
 
     const identity = { stackId, stackName: request.stackName, account: accountId, region, parameters: { ...parameters, ...resolvedParameters } };
