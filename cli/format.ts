@@ -46,6 +46,11 @@ const STEP_MARKS: Record<string, string> = {
   SKIPPED: '-',
 };
 
+/** The regions Groundwork may deploy to in the account; none recorded: its template predates them. */
+function regionsOf(account: AccountView): string {
+  return account.regions?.join(', ') ?? 'any (onboarding template from before regions)';
+}
+
 export function formatCreatedAccount(account: CreatedAccount): string {
   const { onboarding } = account;
   return [
@@ -53,6 +58,7 @@ export function formatCreatedAccount(account: CreatedAccount): string {
     '',
     table([
       ['External ID', account.externalId],
+      ['Regions', regionsOf(account)],
       ['Registration token', `${onboarding.registrationToken}  (shown once; expires ${onboarding.registrationTokenExpiresAt})`],
       ['Template', onboarding.templateUrl],
       ['Stack name', `${onboarding.stackName} (region ${onboarding.region})`],
@@ -71,6 +77,7 @@ export function formatAccount(account: AccountView): string {
   const rows: string[][] = [
     ['Status', account.status + (account.statusReason ? ` — ${account.statusReason}` : '')],
     ['AWS account', account.awsAccountId],
+    ['Regions', regionsOf(account)],
     ['External ID', account.externalId],
   ];
   if (account.accessRoleArn) rows.push(['Access role', account.accessRoleArn]);

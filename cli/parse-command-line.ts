@@ -27,7 +27,7 @@ export interface WatchOptions {
 export type Command =
   | { kind: 'help'; topic?: string }
   | { kind: 'token'; tenant: string; subject?: string; ttlSeconds?: number }
-  | { kind: 'accounts create'; awsAccountId: string; name?: string }
+  | { kind: 'accounts create'; awsAccountId: string; name?: string; regions?: string[] }
   | { kind: 'accounts list' }
   | { kind: 'accounts get'; id: string }
   | { kind: 'accounts delete'; id: string }
@@ -90,7 +90,7 @@ const WATCH_OPTIONS: Options = {
 
 const COMMAND_OPTIONS: Record<string, Options> = {
   token: { subject: { type: 'string' }, ttl: { type: 'string' } },
-  'accounts create': { 'aws-account-id': { type: 'string' }, name: { type: 'string' } },
+  'accounts create': { 'aws-account-id': { type: 'string' }, name: { type: 'string' }, regions: { type: 'string' } },
   'accounts list': {},
   'accounts get': {},
   'accounts delete': {},
@@ -257,7 +257,9 @@ export function parseCommandLine(argv: readonly string[], env: Record<string, st
         if (awsAccountId === undefined) throw new UsageError('accounts create needs --aws-account-id <12 digits>');
         if (!/^\d{12}$/.test(awsAccountId)) throw new UsageError(`--aws-account-id must be 12 digits (got "${awsAccountId}")`);
         const accountName = text(values, 'name');
-        return { kind: 'accounts create', awsAccountId, ...(accountName !== undefined ? { name: accountName } : {}) };
+        // The API checks each region; here only the list is split (us-east-1,eu-west-1).
+        const regions = text(values, 'regions')?.split(',').map((region) => region.trim());
+        return { kind: 'accounts create', awsAccountId, ...(accountName !== undefined ? { name: accountName } : {}), ...(regions !== undefined ? { regions } : {}) };
       }
       case 'accounts list':
       case 'stacks list':
@@ -302,7 +304,8 @@ Usage: groundwork <command> [options]
 
   token --tenant <t> [--ttl <seconds>] [--subject <s>]
                                    print a token signed by the local signing key (.groundwork/)
-  accounts create --aws-account-id <12 digits> [--name <name>]
+  accounts create --aws-account-id <12 digits> [--name <name>] [--regions <r1,r2,…>]
+                                   the regions Groundwork may deploy to there (default us-east-1)
   accounts list
   accounts get <acc_…>
   accounts delete <acc_…>

@@ -119,7 +119,7 @@ export async function runCommand(command: Command, global: GlobalOptions, deps: 
       return;
     }
     case 'accounts create': {
-      const body = { awsAccountId: command.awsAccountId, ...(command.name !== undefined ? { name: command.name } : {}) };
+      const body = { awsAccountId: command.awsAccountId, ...(command.name !== undefined ? { name: command.name } : {}), ...(command.regions !== undefined ? { regions: command.regions } : {}) };
       print(await deps.client().request<CreatedAccount>('POST', '/v1/accounts', { body }), formatCreatedAccount);
       return;
     }

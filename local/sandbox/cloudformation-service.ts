@@ -66,7 +66,7 @@ export function createCloudFormationService(options: CloudFormationServiceOption
 
     async DeleteStack(params, account, region, caller) {
       const stack = engine.findStack(account, region, params.required('StackName'));
-      if (stack && stack.status !== 'DELETE_COMPLETE') engine.permissions.checkDeleteStack(caller, stack, params.string('RoleARN'));
+      if (stack && stack.status !== 'DELETE_COMPLETE') engine.permissions.checkDeleteStack(caller, region, stack, params.string('RoleARN'));
       // Deleting what does not exist (or no longer does) succeeds and does nothing, as in CloudFormation.
       if (stack && stack.status !== 'DELETE_COMPLETE') {
         engine.deleteStack(stack, { ...optional('clientRequestToken', params.string('ClientRequestToken')), retainResources: params.list('RetainResources') });

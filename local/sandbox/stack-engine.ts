@@ -92,7 +92,7 @@ export class StackEngine {
     const resolvedParameters = resolveSsmParameters(template, parameters, region);
     const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
     if (caller) {
-      this.permissions.checkCreateStack(caller, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
+      this.permissions.checkCreateStack(caller, region, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
       // CloudFormation reads SSM-typed parameters with the caller's own credentials, not the stack role's.
       this.permissions.checkParameterReads(caller, region, Object.keys(resolvedParameters).flatMap((key) => (parameters[key] ?? '').split(',').map((name) => name.trim())));
     }

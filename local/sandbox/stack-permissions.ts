@@ -94,18 +94,20 @@ export class StackPermissions {
     return fromPublicParameter ? 'amazon' : stack.account;
   }
 
-  /** CreateStack by the caller: the stack (with its RoleARN and resource types), and passing that role. */
-  checkCreateStack(caller: Caller, stackId: string, roleArn: string | undefined, resourceTypes: readonly string[], tags: Record<string, string>): void {
+  /**
+   * CreateStack by the caller: the stack (with its RoleARN and resource types), and passing that
+   * role. Every request carries the region it was sent to as aws:RequestedRegion (IAM User Guide,
+   * "AWS global condition context keys"), which the access role's policy confines (decision 0013).
+   */
+  checkCreateStack(caller: Caller, region: string, stackId: string, roleArn: string | undefined, resourceTypes: readonly string[], tags: Record<string, string>): void {
     const actor = this.callerActor(caller);
     if (!actor) return;
-    const context: Record<string, string | string[]> = { 'cloudformation:ResourceTypes': [...new Set(resourceTypes)] };
+    const context: Record<string, string | string[]> = { 'aws:RequestedRegion': region, 'cloudformation:ResourceTypes': [...new Set(resourceTypes)] };
     if (roleArn !== undefined) context['cloudformation:RoleArn'] = roleArn;
     for (const [key, value] of Object.entries(tags)) context[`aws:RequestTag/${key}`] = value;
     if (Object.keys(tags).length > 0) context['aws:TagKeys'] = Object.keys(tags);
     this.require(actor, { action: 'cloudformation:CreateStack', resource: stackId, account: caller.account, context });
-    if (roleArn !== undefined) {
-      this.require(actor, { action: 'iam:PassRole', resource: roleArn, account: caller.account, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
-    }
+    if (roleArn !== undefined) this.requirePassRole(actor, caller, region, roleArn);
   }
 
   /**
@@ -119,20 +121,23 @@ export class StackPermissions {
     if (!actor || names.length === 0) return;
     for (const name of names) {
       const account = name.startsWith('/aws/service/') ? '' : caller.account;
-      this.require(actor, { action: 'ssm:GetParameters', resource: `arn:aws:ssm:${region}:${account}:parameter${name}`, account: caller.account, context: {} });
+      this.require(actor, { action: 'ssm:GetParameters', resource: `arn:aws:ssm:${region}:${account}:parameter${name}`, account: caller.account, context: { 'aws:RequestedRegion': region } });
     }
   }
 
-  checkDeleteStack(caller: Caller, stack: StackRecord, roleArn: string | undefined): void {
+  checkDeleteStack(caller: Caller, region: string, stack: StackRecord, roleArn: string | undefined): void {
     const actor = this.callerActor(caller);
     if (!actor) return;
     // The stack's own tags are its aws:ResourceTag (the stack resource type takes the key).
-    const context: Record<string, string | string[]> = Object.fromEntries(stack.tags.map(({ Key, Value }) => [`aws:ResourceTag/${Key}`, Value]));
+    const context: Record<string, string | string[]> = { 'aws:RequestedRegion': region, ...Object.fromEntries(stack.tags.map(({ Key, Value }) => [`aws:ResourceTag/${Key}`, Value])) };
     if (roleArn !== undefined) context['cloudformation:RoleArn'] = roleArn;
     this.require(actor, { action: 'cloudformation:DeleteStack', resource: stack.stackId, account: caller.account, context });
-    if (roleArn !== undefined) {
-      this.require(actor, { action: 'iam:PassRole', resource: roleArn, account: caller.account, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
-    }
+    if (roleArn !== undefined) this.requirePassRole(actor, caller, region, roleArn);
+  }
+
+  /** The iam:PassRole of a stack's RoleARN, within the caller's CloudFormation request. */
+  private requirePassRole(actor: Actor, caller: Caller, region: string, roleArn: string): void {
+    this.require(actor, { action: 'iam:PassRole', resource: roleArn, account: caller.account, context: { 'aws:RequestedRegion': region, 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
   }
 
   /** The API answer IAM's refusal gets: AccessDenied, 403, with AWS's wording. */

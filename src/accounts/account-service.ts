@@ -1,5 +1,6 @@
 import type { EventPublisher } from '../events/event-publisher';
 import type { Logger } from '../log/logger';
+import { DEFAULT_REGION } from '../model/regions';
 import { DEFAULT_TENANT_LIMITS } from '../model/tenant-limits';
 import { toAccountView, type Account, type AccountView } from './account';
 import { AccountRecorder } from './account-recorder';
@@ -50,6 +51,7 @@ export class AccountService {
       tenantId,
       awsAccountId: input.awsAccountId,
       name: input.name ?? `AWS account ${input.awsAccountId}`,
+      regions: input.regions,
       status: 'AWAITING_CONNECTION',
       externalId: newExternalId(),
       registrationTokenHash: hashRegistrationToken(token),
@@ -61,14 +63,17 @@ export class AccountService {
     };
     await this.recorder.create(account, { maxAccountsPerTenant: this.deps.maxAccountsPerTenant ?? DEFAULT_TENANT_LIMITS.accounts });
     this.deps.logger.info('account created', { tenantId, accountId: account.id, awsAccountId: account.awsAccountId });
-    return this.withOnboarding(account, token);
+    return this.withOnboarding(account, input.regions, token);
   }
 
   /**
    * A fresh one-time registration link for an account whose connection ended (REVOKED), never
    * came (FAILED), or whose link expired unused (decision 0011, L1). The ExternalId is kept: the
    * customer's new onboarding stack trusts it again. The account goes back to AWAITING_CONNECTION
-   * holding nothing of its last connection, so the next registration is a first connection.
+   * holding nothing of its last connection, so the next registration is a first connection. The
+   * link launches the current template, which confines the access role to the account's regions:
+   * an account from before regions existed gets the default one, so its record says what the new
+   * stack will allow.
    */
   async reissueRegistrationLink(tenantId: string, accountId: string): Promise<CreatedAccount> {
     const account = await this.get(tenantId, accountId);
@@ -76,22 +81,23 @@ export class AccountService {
     const linkExpired = account.status === 'AWAITING_CONNECTION' && Date.parse(account.registrationTokenExpiresAt) <= now.getTime();
     if (account.status !== 'REVOKED' && account.status !== 'FAILED' && !linkExpired) throw new RegistrationLinkRefusedError(account.id, account.status);
     const token = newRegistrationToken();
+    const regions = account.regions ?? [DEFAULT_REGION];
     const updated = await this.recorder.transition(account, {
       status: 'AWAITING_CONNECTION',
-      set: { registrationTokenHash: hashRegistrationToken(token), registrationTokenExpiresAt: new Date(now.getTime() + REGISTRATION_TOKEN_TTL_MS).toISOString() },
+      set: { regions, registrationTokenHash: hashRegistrationToken(token), registrationTokenExpiresAt: new Date(now.getTime() + REGISTRATION_TOKEN_TTL_MS).toISOString() },
       // lastRequestId too: no retry of a request about the last connection may write over this one.
       remove: ['statusReason', 'registrationStackId', 'accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'eventForwarding', 'connectedAt', 'lastRequestId'],
       expected: { version: account.version },
     });
     this.deps.logger.info('registration link reissued', { tenantId, accountId: account.id, previousStatus: account.status });
-    return this.withOnboarding(updated, token);
+    return this.withOnboarding(updated, regions, token);
   }
 
-  private withOnboarding(account: Account, token: string): CreatedAccount {
+  private withOnboarding(account: Account, regions: readonly string[], token: string): CreatedAccount {
     return {
       ...toAccountView(account),
       onboarding: {
-        ...onboardingLinks(this.deps.onboarding, account, token),
+        ...onboardingLinks(this.deps.onboarding, { id: account.id, externalId: account.externalId, regions }, token),
         registrationToken: token,
         registrationTokenExpiresAt: account.registrationTokenExpiresAt,
       },

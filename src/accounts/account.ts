@@ -1,5 +1,6 @@
 import type { DeployContext } from '../model/deploy-context';
 import type { AccountStatus } from '../model/statuses';
+import { RegionNotAllowedError } from './errors';
 import { onboardingTemplateStatus, type OnboardingTemplateStatus } from './onboarding-template-version';
 
 /** A customer AWS account connected (or being connected) to Groundwork. */
@@ -9,6 +10,11 @@ export interface Account {
   tenantId: string;
   awsAccountId: string;
   name: string;
+  /**
+   * The regions Groundwork may deploy to (the onboarding stack's AllowedRegions). Absent: an account
+   * created before regions existed, whose template lets the access role act in every region.
+   */
+  regions?: string[];
   status: AccountStatus;
   /** Why the account is FAILED or REVOKED, in words a customer can act on. */
   statusReason?: string;
@@ -41,6 +47,8 @@ export interface AccountView {
   id: string;
   name: string;
   awsAccountId: string;
+  /** Absent: every region (an account older than regions). */
+  regions?: string[];
   status: AccountStatus;
   statusReason?: string;
   externalId: string;
@@ -61,6 +69,7 @@ export function toAccountView(account: Account): AccountView {
     id: account.id,
     name: account.name,
     awsAccountId: account.awsAccountId,
+    ...(account.regions !== undefined ? { regions: account.regions } : {}),
     status: account.status,
     ...(account.statusReason !== undefined ? { statusReason: account.statusReason } : {}),
     externalId: account.externalId,
@@ -73,4 +82,13 @@ export function toAccountView(account: Account): AccountView {
     createdAt: account.createdAt,
     updatedAt: account.updatedAt,
   };
+}
+
+/**
+ * Refuses a region the account does not let Groundwork deploy to. An account without regions runs
+ * an onboarding template from before AllowedRegions, whose access role may act in every region.
+ */
+export function assertRegionAllowed(account: Pick<Account, 'id' | 'regions'>, region: string): void {
+  if (account.regions === undefined || account.regions.includes(region)) return;
+  throw new RegionNotAllowedError(account.id, region, account.regions);
 }

@@ -1,5 +1,6 @@
 // zod/mini, as a namespace: the tree-shakable zod 4 (docs/decisions/0008).
 import * as z from 'zod/mini';
+import { accountRegionsSchema, DEFAULT_REGION } from '../model/regions';
 
 /**
  * The body of POST /v1/accounts. Anything else (an ExternalId above all) is refused by name.
@@ -15,5 +16,8 @@ export const createAccountInputSchema = z.strictObject({
       z.regex(/^[\p{L}\p{N} ._-]+$/u, 'may contain letters, digits, spaces, dots, underscores and hyphens'),
     ),
   ),
+  /** Where Groundwork may deploy stacks in this account: the onboarding stack's AllowedRegions. */
+  regions: z._default(accountRegionsSchema.check(z.describe('the regions Groundwork may deploy stacks to in this account, each named once')), [DEFAULT_REGION]),
 });
 export type CreateAccountInput = z.output<typeof createAccountInputSchema>;
+export type CreateAccountInputBody = z.input<typeof createAccountInputSchema>;

@@ -1,4 +1,4 @@
-import { ConflictError, GroundworkError, NotFoundError } from '../errors';
+import { ConflictError, GroundworkError, NotFoundError, ValidationError } from '../errors';
 
 /** Also what another tenant's account looks like: a 404, never a 403 that confirms it exists. */
 export class AccountNotFoundError extends NotFoundError {
@@ -34,4 +34,14 @@ export class RegistrationLinkRefusedError extends ConflictError {
 export class ConcurrentModificationError extends GroundworkError {
   readonly status = 409;
   readonly code = 'concurrent-modification';
+}
+
+/**
+ * A stack (or plan) in a region the account does not let Groundwork deploy to: the access role
+ * would be refused there (the onboarding stack's AllowedRegions), so the request is, field by field.
+ */
+export class RegionNotAllowedError extends ValidationError {
+  constructor(readonly accountId: string, readonly region: string, readonly allowed: readonly string[]) {
+    super([{ field: 'region', message: `must be one of the regions account ${accountId} lets Groundwork deploy to: ${allowed.join(', ')} (not ${region})` }]);
+  }
 }

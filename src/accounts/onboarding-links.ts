@@ -5,7 +5,8 @@
  * The onboarding stack is deliberately NOT named groundwork-*: the access role it creates may
  * only act on groundwork-* stacks, and must not be able to delete the stack that defines it.
  * It must be launched in Groundwork's own region: an SNS-backed custom resource's topic has to
- * be in the stack's region.
+ * be in the stack's region. Its AllowedRegions are the account's regions, where the access role may
+ * act; that may well not include the onboarding stack's own region.
  */
 export const ONBOARDING_STACK_NAME = 'GroundworkOnboarding';
 
@@ -19,6 +20,8 @@ export interface OnboardingSettings {
 
 export interface OnboardingParameters {
   GroundworkAccountId: string;
+  /** The account's regions, comma-separated (the template's CommaDelimitedList). */
+  AllowedRegions: string;
   ExternalId: string;
   RegistrationToken: string;
   GroundworkServiceRoleArn: string;
@@ -37,11 +40,12 @@ export interface OnboardingLinks {
 
 export function onboardingLinks(
   settings: OnboardingSettings,
-  account: { id: string; externalId: string },
+  account: { id: string; externalId: string; regions: readonly string[] },
   registrationToken: string,
 ): OnboardingLinks {
   const parameters: OnboardingParameters = {
     GroundworkAccountId: account.id,
+    AllowedRegions: account.regions.join(','),
     ExternalId: account.externalId,
     RegistrationToken: registrationToken,
     GroundworkServiceRoleArn: settings.serviceRoleArn,

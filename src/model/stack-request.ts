@@ -3,6 +3,7 @@
 // Objects take z.prefault, which parses its default as v3's .default() did (nested defaults filled).
 import * as z from 'zod/mini';
 import { IPV4_CIDR_PATTERN, isVpcPrefix, VPC_SIZE_RULE, writtenPrefixLength } from './cidr';
+import { DEFAULT_REGION, regionSchema } from './regions';
 
 /**
  * The one schema of a stack request, shared by `POST /v1/stacks` and `POST /v1/plans`.
@@ -64,7 +65,8 @@ export const stackRequestSchema = z
   .strictObject({
     name: pattern(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'must be 3–32 lowercase letters, digits or hyphens, starting with a letter'),
     accountId: pattern(/^acc_[a-z0-9]{20}$/, 'must be a Groundwork account id (acc_…)'),
-    region: z._default(pattern(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1'), 'us-east-1'),
+    /** One of the account's regions (checked against the account, not here). */
+    region: z._default(regionSchema, DEFAULT_REGION),
     network: z.prefault(networkSchema, {}),
     /** null: no cluster (a network and database only). */
     compute: z.prefault(z.nullable(computeSchema), {}),

@@ -1,3 +1,4 @@
+import { assertRegionAllowed } from '../accounts/account';
 import type { AccountLookup } from '../accounts/account-lookup';
 import { apiHandler, type ApiHandlerOptions } from '../http/api-handler';
 import { parseInput } from '../http/parse-input';
@@ -13,6 +14,7 @@ export function createPlanRoute(deps: { accounts: AccountLookup; cidrs: Pick<Cid
   return apiHandler(options, async (request) => {
     const stackRequest = parseInput(stackRequestSchema, request.body ?? {});
     const account = await deps.accounts.get(request.tenantId, stackRequest.accountId);
+    assertRegionAllowed(account, stackRequest.region);
     const takenCidrs = await deps.cidrs.taken({ tenantId: request.tenantId, accountId: account.id, region: stackRequest.region });
     return { status: 200, body: planStack({ request: stackRequest, tenantId: request.tenantId, stackId: PLAN_STACK_ID, takenCidrs }) };
   });

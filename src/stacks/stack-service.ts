@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { executionArn } from '../aws/workflow-client';
 import { createHash } from 'node:crypto';
+import { assertRegionAllowed } from '../accounts/account';
 import type { AccountLookup } from '../accounts/account-lookup';
 import { randomId } from '../ids';
 import { TenantLimitError, ValidationError } from '../errors';
@@ -78,6 +79,7 @@ export class StackService {
       if (replay) return replay;
     }
     const account = await this.deps.accounts.get(tenantId, request.accountId);
+    assertRegionAllowed(account, request.region);
     if (account.status !== 'CONNECTED') throw new AccountNotConnectedError(account.id, account.status);
 
     for (let attempt = 1; attempt <= MAX_CIDR_ATTEMPTS; attempt += 1) {

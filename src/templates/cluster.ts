@@ -71,7 +71,7 @@ export function buildClusterTemplate(input: StackTemplateInput): ComponentTempla
       Tags: [nameTag(b.stackName)],
     },
   });
-  // The account's fixed container-instance role (AmazonEC2ContainerServiceforEC2Role), made by the onboarding stack.
+  // The account's fixed container-instance role, made by the onboarding stack: the ECS agent's calls, in groundwork-* clusters only.
   const profileArn = instanceProfileArn(b, 'container');
 
   const userData = [

@@ -10,11 +10,18 @@ import type { TemplateBuilder } from './template-builder';
  */
 const PROFILES = {
   nat: { parameter: 'NatInstanceProfileArn', key: 'natInstanceProfileArn', role: 'GroundworkNatInstance: may only attach NAT network interfaces' },
-  container: { parameter: 'ContainerInstanceProfileArn', key: 'containerInstanceProfileArn', role: 'GroundworkContainerInstance: AmazonEC2ContainerServiceforEC2Role' },
-  bastion: { parameter: 'BastionInstanceProfileArn', key: 'bastionInstanceProfileArn', role: 'GroundworkBastion: AmazonSSMManagedInstanceCore' },
+  container: { parameter: 'ContainerInstanceProfileArn', key: 'containerInstanceProfileArn', role: 'GroundworkContainerInstance: the ECS agent, in groundwork-* clusters only' },
+  bastion: { parameter: 'BastionInstanceProfileArn', key: 'bastionInstanceProfileArn', role: 'GroundworkBastion: Session Manager only' },
 } as const satisfies Record<string, { parameter: string; key: DeployContextKey; role: string }>;
 
 export type FixedInstanceProfile = keyof typeof PROFILES;
+
+/**
+ * The log groups the container instances and the services' task execution role may write to
+ * (GroundworkPullAndLogPolicy in cfn/onboarding-role.yaml): a container's logs go to a group whose
+ * name starts with this, never to one of the customer's own groups.
+ */
+export const WORKLOAD_LOG_GROUP_PREFIX = '/groundwork/';
 
 /** The profile's ARN (what a launch template takes), as a parameter fed from the account's onboarding record. */
 export function instanceProfileArn(builder: TemplateBuilder, profile: FixedInstanceProfile): CfnValue {

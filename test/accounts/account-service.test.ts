@@ -1,4 +1,5 @@
 import { AccountService } from '../../src/accounts/account-service';
+import { createAccountInputSchema, type CreateAccountInputBody } from '../../src/accounts/create-account-input';
 import { hashRegistrationToken } from '../../src/accounts/onboarding-credentials';
 import { AccountHasLiveStacksError, AccountNotFoundError, AccountAlreadyRegisteredError } from '../../src/accounts/errors';
 import { TenantLimitError } from '../../src/errors';
@@ -8,6 +9,9 @@ import { testOnboardingSettings } from '../support/onboarding-settings';
 import { recordedEvents } from '../support/recorded-events';
 
 const NOW = new Date('2025-03-04T05:06:07.000Z');
+
+/** A POST /v1/accounts body as the route hands it over: parsed, defaults filled in. */
+const input = (body: CreateAccountInputBody) => createAccountInputSchema.parse(body);
 
 function setup(options: { maxAccountsPerTenant?: number } = {}) {
   const store = new InMemoryAccountStore();
@@ -30,7 +34,7 @@ describe('AccountService over an in-memory store', () => {
     const { store, events, service } = setup();
 
     // Act
-    const created = await service.create('acme', { awsAccountId: '123456789012', name: 'Production' });
+    const created = await service.create('acme', input({ awsAccountId: '123456789012', name: 'Production' }));
 
     // Assess
     expect(created).toMatchObject({ status: 'AWAITING_CONNECTION', awsAccountId: '123456789012', name: 'Production', registrationTokenExpiresAt: '2025-03-06T05:06:07.000Z' });
@@ -46,31 +50,31 @@ describe('AccountService over an in-memory store', () => {
     const { store, events, service } = setup();
     events.failWith(new Error('EventBridge down'));
 
-    await expect(service.create('acme', { awsAccountId: '123456789012' })).rejects.toThrow('EventBridge down');
+    await expect(service.create('acme', input({ awsAccountId: '123456789012' }))).rejects.toThrow('EventBridge down');
 
     expect(store.all()).toEqual([]);
     events.failWith(undefined);
-    await expect(service.create('acme', { awsAccountId: '123456789012' })).resolves.toMatchObject({ status: 'AWAITING_CONNECTION' });
+    await expect(service.create('acme', input({ awsAccountId: '123456789012' }))).resolves.toMatchObject({ status: 'AWAITING_CONNECTION' });
   });
 
   it('refuses a second registration of the same AWS account by a tenant', async () => {
     const { service } = setup();
-    const first = await service.create('acme', { awsAccountId: '123456789012' });
-    const second = service.create('acme', { awsAccountId: '123456789012' });
+    const first = await service.create('acme', input({ awsAccountId: '123456789012' }));
+    const second = service.create('acme', input({ awsAccountId: '123456789012' }));
     await expect(second).rejects.toBeInstanceOf(AccountAlreadyRegisteredError);
     await expect(second).rejects.toThrow(first.id);
   });
 
   it('shows another tenant\'s account as missing', async () => {
     const { service } = setup();
-    const created = await service.create('tenant-a', { awsAccountId: '123456789012' });
+    const created = await service.create('tenant-a', input({ awsAccountId: '123456789012' }));
     await expect(service.get('tenant-b', created.id)).rejects.toBeInstanceOf(AccountNotFoundError);
     await expect(service.get('tenant-a', created.id)).resolves.toMatchObject({ id: created.id });
   });
 
   it('deletes an account and announces DELETED with the status it had', async () => {
     const { store, events, service } = setup();
-    const created = await service.create('acme', { awsAccountId: '123456789012' });
+    const created = await service.create('acme', input({ awsAccountId: '123456789012' }));
 
     await service.delete('acme', created.id);
 
@@ -80,7 +84,7 @@ describe('AccountService over an in-memory store', () => {
 
   it('deletes an account even when EventBridge refuses the event, and logs it', async () => {
     const { store, events, logLines, service } = setup();
-    const created = await service.create('acme', { awsAccountId: '123456789012' });
+    const created = await service.create('acme', input({ awsAccountId: '123456789012' }));
     events.failWith(new Error('EventBridge down'));
 
     await service.delete('acme', created.id);
@@ -91,7 +95,7 @@ describe('AccountService over an in-memory store', () => {
 
   it('refuses to delete an account that still has live stacks', async () => {
     const { store, service } = setup();
-    const created = await service.create('acme', { awsAccountId: '123456789012' });
+    const created = await service.create('acme', input({ awsAccountId: '123456789012' }));
     store.holdLiveStack(created.id);
 
     await expect(service.delete('acme', created.id)).rejects.toBeInstanceOf(AccountHasLiveStacksError);
@@ -100,8 +104,8 @@ describe('AccountService over an in-memory store', () => {
 
   it('lists a tenant\'s own accounts page by page', async () => {
     const { service } = setup();
-    for (let i = 0; i < 3; i += 1) await service.create('acme', { awsAccountId: `10000000000${i}` });
-    await service.create('globex', { awsAccountId: '100000000009' });
+    for (let i = 0; i < 3; i += 1) await service.create('acme', input({ awsAccountId: `10000000000${i}` }));
+    await service.create('globex', input({ awsAccountId: '100000000009' }));
 
     const first = await service.list('acme', { limit: 2 });
     const second = await service.list('acme', { limit: 2, ...(first.nextToken ? { nextToken: first.nextToken } : {}) });
@@ -114,20 +118,20 @@ describe('AccountService over an in-memory store', () => {
   it('keeps a tenant under its account cap, announcing nothing for a refused account, and frees a place on delete', async () => {
     // Prepare: a cap of 2, reached
     const { store, events, service } = setup({ maxAccountsPerTenant: 2 });
-    const first = await service.create('acme', { awsAccountId: '111111111111' });
-    await service.create('acme', { awsAccountId: '222222222222' });
+    const first = await service.create('acme', input({ awsAccountId: '111111111111' }));
+    await service.create('acme', input({ awsAccountId: '222222222222' }));
 
     // Act
-    const refused = service.create('acme', { awsAccountId: '333333333333' });
+    const refused = service.create('acme', input({ awsAccountId: '333333333333' }));
 
     // Assess
     await expect(refused).rejects.toThrow(TenantLimitError);
     await expect(refused).rejects.toMatchObject({ status: 409, code: 'tenant-limit', limit: 2, count: 2 });
     expect(store.all()).toHaveLength(2);
     expect(events.published).toHaveLength(2);
-    await expect(service.create('globex', { awsAccountId: '333333333333' })).resolves.toMatchObject({ status: 'AWAITING_CONNECTION' });
+    await expect(service.create('globex', input({ awsAccountId: '333333333333' }))).resolves.toMatchObject({ status: 'AWAITING_CONNECTION' });
     await service.delete('acme', first.id);
     expect(store.tenantCount('acme')).toBe(1);
-    await expect(service.create('acme', { awsAccountId: '333333333333' })).resolves.toMatchObject({ status: 'AWAITING_CONNECTION' });
+    await expect(service.create('acme', input({ awsAccountId: '333333333333' }))).resolves.toMatchObject({ status: 'AWAITING_CONNECTION' });
   });
 });

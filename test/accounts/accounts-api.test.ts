@@ -101,6 +101,7 @@ describe('POST /v1/accounts', () => {
     expect(params.get('stackName')).toBe('GroundworkOnboarding');
     expect(Object.fromEntries([...params].filter(([k]) => k.startsWith('param_')))).toEqual({
       param_GroundworkAccountId: body['id'],
+      param_AllowedRegions: 'us-east-1',
       param_ExternalId: externalId,
       param_RegistrationToken: token,
       param_GroundworkServiceRoleArn: onboarding.serviceRoleArn,
@@ -125,6 +126,25 @@ describe('POST /v1/accounts', () => {
     expect(event?.detail).toMatchObject({ tenantId: 'acme', accountId: body['id'], status: 'AWAITING_CONNECTION' });
   });
 
+  it('lets the customer name the regions Groundwork may use: on the record, in GET, and as the template\'s AllowedRegions', async () => {
+    // Act
+    const created = json(await createAccount('acme-regions', { awsAccountId: '123456789012', regions: ['eu-west-1', 'us-east-1'] }));
+    const read = json(await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${String(created['id'])}`, tenant: 'acme-regions', pathParameters: { id: String(created['id']) } }), lambdaContext()));
+
+    // Assess
+    expect(created['regions']).toEqual(['eu-west-1', 'us-east-1']);
+    expect(read['regions']).toEqual(['eu-west-1', 'us-east-1']);
+    const onboardingInfo = created['onboarding'] as { quickCreateUrl: string; parameters: Record<string, string> };
+    expect(onboardingInfo.parameters['AllowedRegions']).toBe('eu-west-1,us-east-1');
+    expect(new URLSearchParams(new URL(onboardingInfo.quickCreateUrl).hash.split('?')[1]).get('param_AllowedRegions')).toBe('eu-west-1,us-east-1');
+    expect((await new DynamoDbAccountStore(table.dynamo, table.tableName).get(String(created['id'])))?.regions).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('allows the default region when the customer names none', async () => {
+    const created = json(await createAccount('acme-default-region', { awsAccountId: '123456789012' }));
+    expect(created['regions']).toEqual(['us-east-1']);
+  });
+
   it('gives every account its own ExternalId and token', async () => {
     const ids = new Set<string>();
     const tokens = new Set<string>();
@@ -145,6 +165,11 @@ describe('POST /v1/accounts', () => {
     ['an unknown field', { body: { awsAccountId: '123456789012', colour: 'blue' } }, 400, 'colour'],
     ['a name that is too long', { body: { awsAccountId: '123456789012', name: 'x'.repeat(65) } }, 400, 'name'],
     ['an array body', { body: [1, 2] }, 400, 'body'],
+    ['a region that is not one', { body: { awsAccountId: '123456789012', regions: ['us-east-1', 'Frankfurt'] } }, 400, 'regions.1'],
+    ['no region at all', { body: { awsAccountId: '123456789012', regions: [] } }, 400, 'regions'],
+    ['a region named twice', { body: { awsAccountId: '123456789012', regions: ['us-east-1', 'us-east-1'] } }, 400, 'regions'],
+    ['a region list of a string', { body: { awsAccountId: '123456789012', regions: 'us-east-1,eu-west-1' } }, 400, 'regions'],
+    ['a region that would add a template parameter', { body: { awsAccountId: '123456789012', regions: ['us-east-1,eu-west-1'] } }, 400, 'regions.0'],
   ])('refuses %s with problem+json naming the field', async (_label, input, status, field) => {
     const response = await api.create(apiEvent({ method: 'POST', path: '/v1/accounts', tenant: 'acme-bad', ...input }), lambdaContext());
     expect(response.statusCode).toBe(status);
@@ -299,11 +324,13 @@ describe('GET /v1/accounts/{id}: the onboarding template the account runs', () =
   async function connected(tenant: string, awsAccountId: string, onboardingTemplateVersion?: number) {
     const id = String(json(await createAccount(tenant, { awsAccountId }))['id']);
     const store = new DynamoDbAccountStore(table.dynamo, table.tableName);
-    const account = await store.get(id);
-    if (!account) throw new Error('account not stored');
-    await store.delete(account);
+    const stored = await store.get(id);
+    if (!stored) throw new Error('account not stored');
+    await store.delete(stored);
+    // An account registered before template versions was also created before regions.
+    const { regions: _regions, ...withoutRegions } = stored;
     await store.create({
-      ...account,
+      ...(onboardingTemplateVersion === undefined ? withoutRegions : stored),
       status: 'CONNECTED',
       registrationStackId: `arn:aws:cloudformation:eu-west-1:${awsAccountId}:stack/GroundworkOnboarding/0a1b`,
       ...(onboardingTemplateVersion === undefined ? {} : { onboardingTemplateVersion }),
@@ -328,6 +355,9 @@ describe('GET /v1/accounts/{id}: the onboarding template the account runs', () =
     });
     const listed = json(await api.list(apiEvent({ method: 'GET', path: '/v1/accounts', tenant: 'acme-tpl' }), lambdaContext()));
     expect((listed['items'] as Array<Record<string, unknown>>).map((item) => (item['onboardingTemplate'] as { outdated?: boolean } | undefined)?.outdated).sort()).toEqual([false, true]);
+    // Its template lets Groundwork act in every region: it names none.
+    expect(body['regions']).toBeUndefined();
+    expect(body['status']).toBe('CONNECTED');
   });
 
   it('says nothing about a template before any stack has registered', async () => {
@@ -367,5 +397,30 @@ describe('POST /v1/accounts/{id}/registration-link', () => {
     expect(again.statusCode).toBe(409);
     expect(json(again)['type']).toBe('urn:groundwork:problem:registration-link-refused');
     expect((await post('someone-else')).statusCode).toBe(404);
+  });
+
+  it('keeps the account\'s regions in the fresh link, and gives an account from before regions the default one', async () => {
+    // Prepare: two REVOKED accounts, one created with regions, one from before regions existed.
+    const store = new DynamoDbAccountStore(table.dynamo, table.tableName);
+    const revoke = async (id: string, remove: Array<'regions'>) => {
+      const stored = await store.get(id);
+      await store.update(id, { set: { status: 'REVOKED', registrationStackId: 'arn:aws:cloudformation:us-east-1:900000000001:stack/x/y' }, remove }, { version: stored?.version ?? 0 });
+    };
+    const withRegions = String(json(await createAccount('acme-link-regions', { awsAccountId: '900000000001', regions: ['eu-central-1'] }))['id']);
+    const older = String(json(await createAccount('acme-link-regions', { awsAccountId: '900000000002' }))['id']);
+    await revoke(withRegions, []);
+    await revoke(older, ['regions']);
+    const post = (id: string) => api.newLink(apiEvent({ method: 'POST', path: `/v1/accounts/${id}/registration-link`, tenant: 'acme-link-regions', pathParameters: { id } }), lambdaContext());
+
+    // Act
+    const kept = json(await post(withRegions));
+    const defaulted = json(await post(older));
+
+    // Assess
+    expect(kept['regions']).toEqual(['eu-central-1']);
+    expect((kept['onboarding'] as { parameters: Record<string, string> }).parameters['AllowedRegions']).toBe('eu-central-1');
+    expect(defaulted['regions']).toEqual(['us-east-1']);
+    expect((defaulted['onboarding'] as { parameters: Record<string, string> }).parameters['AllowedRegions']).toBe('us-east-1');
+    expect((await store.get(older))?.regions).toEqual(['us-east-1']);
   });
 });

@@ -1,4 +1,4 @@
-import { simulateRequest, type PrincipalPolicies } from '../../local/iam/evaluate-policies';
+import { simulateRequest } from '../../local/iam/evaluate-policies';
 import { ACCOUNT, onboardingPolicies, WORKLOAD_ROLES } from '../support/onboarding-policies';
 
 /**
@@ -8,8 +8,12 @@ import { ACCOUNT, onboardingPolicies, WORKLOAD_ROLES } from '../support/onboardi
  */
 
 const policies = onboardingPolicies();
-/** `workload`: code running as any of the roles the onboarding template makes for instances and tasks. */
-type Principal = 'access' | 'execution' | 'workload';
+type WorkloadRole = (typeof WORKLOAD_ROLES)[number];
+/**
+ * `workload`: code running as any of the roles the onboarding template makes for instances and
+ * tasks; the others, code running as that one role.
+ */
+type Principal = 'access' | 'execution' | 'workload' | 'natInstance' | 'containerInstance' | 'bastion' | 'taskExecution';
 interface Row {
   row: string;
   principal: Principal;
@@ -17,33 +21,47 @@ interface Row {
   resource: string;
   context?: Record<string, string | string[]>;
 }
-const PRINCIPALS: Record<Principal, string> = {
+const WORKLOAD_PRINCIPALS: Record<Exclude<Principal, 'access' | 'execution' | 'workload'>, { role: WorkloadRole; session: string }> = {
+  natInstance: { role: 'GroundworkNatInstanceRole', session: `arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkNatInstance-acc_abcdefghij0123456789/i-0nat` },
+  containerInstance: { role: 'GroundworkContainerInstanceRole', session: `arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkContainerInstance-acc_abcdefghij0123456789/i-0abc` },
+  bastion: { role: 'GroundworkBastionRole', session: `arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkBastion-acc_abcdefghij0123456789/i-0bastion` },
+  taskExecution: { role: 'GroundworkTaskExecutionRole', session: `arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkTaskExecution-acc_abcdefghij0123456789/0123456789abcdef` },
+};
+const PRINCIPALS = {
   access: `arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkAccess-acc_abcdefghij0123456789/groundwork`,
   execution: `arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkExecution-acc_abcdefghij0123456789/AWSCloudFormation`,
   workload: `arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkContainerInstance-acc_abcdefghij0123456789/i-0abc`,
 };
 const stack = (name: string, region = 'us-east-1') => `arn:aws:cloudformation:${region}:${ACCOUNT}:stack/${name}/1a2b3c4d-0000-4000-a000-000000000000`;
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
-const withExecutionRole = { 'cloudformation:RoleArn': policies.executionRoleArn };
+/** The region Groundwork's CloudFormation calls are sent to; the onboarding stack's own region by default. */
+const inRegion = (region: string) => ({ 'aws:RequestedRegion': region });
+const withExecutionRole = { 'cloudformation:RoleArn': policies.executionRoleArn, ...inRegion('us-east-1') };
 /** What Groundwork's own CreateStack carries besides its role: each CreateStack row changes one thing. */
 const asGroundwork = { 'aws:RequestTag/groundwork:stack': 'stk', 'cloudformation:ResourceTypes': ['AWS::EC2::VPC'] };
+/** A resource a Groundwork stack made: tagged with its stack (and component). */
+const taggedBy = (component?: string) => ({ 'aws:ResourceTag/groundwork:stack': 'stk', ...(component === undefined ? {} : { 'aws:ResourceTag/groundwork:component': component }) });
 
 /** The permissions boundary templates before version 2 created; nothing may create a role with it now. */
 const OLD_BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/GroundworkBoundary-acc_abcdefghij0123456789`;
 
-async function decide({ principal, action, resource, context }: Row): Promise<string> {
+async function decide({ principal, action, resource, context }: Row, onboarded = policies): Promise<string> {
   const request = { action, resource, account: ACCOUNT, ...(context === undefined ? {} : { context }) };
-  if (principal !== 'workload') return simulateRequest(policies[principal], { ...request, principal: PRINCIPALS[principal] });
+  if (principal === 'access' || principal === 'execution') return simulateRequest(onboarded[principal], { ...request, principal: PRINCIPALS[principal] });
+  if (principal !== 'workload') {
+    const { role: roleId, session } = WORKLOAD_PRINCIPALS[principal];
+    return simulateRequest(onboarded.workloads[roleId], { ...request, principal: session });
+  }
   // Allowed if any of the workload roles may do it.
-  const decisions = await Promise.all(WORKLOAD_ROLES.map((roleId) => simulateRequest(policies.workloads[roleId], { ...request, principal: PRINCIPALS.workload })));
+  const decisions = await Promise.all(WORKLOAD_ROLES.map((roleId) => simulateRequest(onboarded.workloads[roleId], { ...request, principal: PRINCIPALS.workload })));
   return decisions.includes('Allowed') ? 'Allowed' : 'ImplicitlyDenied';
 }
 
 /** The rows the review found denied ("No"): they must stay denied. */
 export const DENIED_ROWS: Row[] = [
   { row: '#1 stack outside groundwork-*', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('prod-app'), context: { ...asGroundwork, ...withExecutionRole } },
-  { row: '#2 stack without a role', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: asGroundwork },
-  { row: '#2 stack with another role', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { ...asGroundwork, 'cloudformation:RoleArn': role('Admin') } },
+  { row: '#2 stack without a role', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { ...asGroundwork, ...inRegion('us-east-1') } },
+  { row: '#2 stack with another role', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { ...asGroundwork, ...inRegion('us-east-1'), 'cloudformation:RoleArn': role('Admin') } },
   { row: '#3 UpdateStack', principal: 'access', action: 'cloudformation:UpdateStack', resource: stack('groundwork-x'), context: withExecutionRole },
   { row: '#3 CreateChangeSet', principal: 'access', action: 'cloudformation:CreateChangeSet', resource: stack('groundwork-x'), context: withExecutionRole },
   { row: '#6 PassRole of a customer role to CloudFormation', principal: 'access', action: 'iam:PassRole', resource: role('Admin'), context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
@@ -97,6 +115,21 @@ export const ESCALATION_ROWS: Row[] = [
   { row: '#29 DeleteService from a workload role', principal: 'workload', action: 'ecs:DeleteService', resource: customer('ecs', 'service/prod/api') },
   { row: '#31 ecs:ExecuteCommand into a customer task', principal: 'workload', action: 'ecs:ExecuteCommand', resource: customer('ecs', 'task/prod/0123456789abcdef') },
   { row: '#31 ModifyInstanceAttribute of a customer instance', principal: 'workload', action: 'ec2:ModifyInstanceAttribute', resource: customer('ec2', 'instance/i-0123456789abcdef0') },
+  // Rows open until the fixed roles lost their AWS managed policies (AmazonSSMManagedInstanceCore,
+  // AmazonEC2ContainerServiceforEC2Role, AmazonECSTaskExecutionRolePolicy; decision 0013).
+  { row: '#24 GetParameter of a customer parameter from the bastion', principal: 'bastion', action: 'ssm:GetParameter', resource: customer('ssm', 'parameter/prod/api-key') },
+  { row: '#24 GetParameters of a customer parameter from a workload role', principal: 'workload', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/prod/api-key') },
+  { row: '#24 GetParametersByPath from the bastion', principal: 'bastion', action: 'ssm:GetParametersByPath', resource: customer('ssm', 'parameter/prod') },
+  { row: '#31 a container instance joins a customer cluster', principal: 'containerInstance', action: 'ecs:RegisterContainerInstance', resource: customer('ecs', 'cluster/prod') },
+  { row: '#31 a container instance joins a customer cluster named groundwork-* (untagged)', principal: 'containerInstance', action: 'ecs:RegisterContainerInstance', resource: customer('ecs', 'cluster/groundwork-customer-own') },
+  { row: '#31 a container instance reports task states to a customer cluster', principal: 'containerInstance', action: 'ecs:SubmitTaskStateChange', resource: customer('ecs', 'cluster/prod') },
+  { row: '#31 a container instance polls as a customer container instance', principal: 'containerInstance', action: 'ecs:Poll', resource: customer('ecs', 'container-instance/prod/0123456789abcdef') },
+  { row: '#31 a container instance drains a customer container instance', principal: 'containerInstance', action: 'ecs:UpdateContainerInstancesState', resource: customer('ecs', 'container-instance/prod/0123456789abcdef') },
+  { row: '#31 a container instance creates a cluster', principal: 'containerInstance', action: 'ecs:CreateCluster', resource: customer('ecs', 'cluster/default') },
+  { row: '#27 a workload role writes into a customer log group', principal: 'workload', action: 'logs:PutLogEvents', resource: customer('logs', 'log-group:/prod/app:log-stream:web') },
+  { row: '#5 CreateStack in a region the customer did not allow', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x', 'eu-west-1'), context: { ...asGroundwork, ...withExecutionRole, ...inRegion('eu-west-1') } },
+  { row: '#5 DeleteStack in a region the customer did not allow', principal: 'access', action: 'cloudformation:DeleteStack', resource: stack('groundwork-x', 'eu-west-1'), context: { ...withExecutionRole, ...inRegion('eu-west-1'), ...taggedBy() } },
+  { row: '#5 DescribeStacks in a region the customer did not allow', principal: 'access', action: 'cloudformation:DescribeStacks', resource: stack('groundwork-x', 'eu-west-1'), context: inRegion('eu-west-1') },
 ];
 
 const tagged = { 'aws:RequestTag/groundwork:stack': 'stk' };
@@ -146,29 +179,12 @@ const PARENT_CALLS: Row[] = [
   { row: 'AddTagsToResource of a new Groundwork database', principal: 'execution', action: 'rds:AddTagsToResource', resource: customer('rds', 'db:groundwork-stk-database-databaseinstance-abc'), context: tagged },
 ];
 
-/**
- * Rows still open (issue 10): the access role may still act in any region. They are asserted allowed so that closing one fails here and moves it up.
- */
-export const OPEN_ROWS: Row[] = [
-  { row: '#5 stack in a region the customer does not watch', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x', 'eu-west-1'), context: { ...asGroundwork, ...withExecutionRole } },
-];
-
-/**
- * Not in the table, because the evaluator cannot see them: AWS managed policies, attached by ARN.
- * Two of them keep review rows open for code running on Groundwork's instances (decision 0009):
- * - #24: the bastion's AmazonSSMManagedInstanceCore grants ssm:GetParameter(s) on `*` (AWS Managed
- *   Policy Reference), so the bastion can read the customer's plain SSM parameters;
- * - #31: the container instances' AmazonEC2ContainerServiceforEC2Role grants
- *   ecs:RegisterContainerInstance on `*`, so a container instance could join a customer cluster.
- * Closing them means inline policies scoped to Groundwork's resources in place of those two.
- */
-
 /** The calls Groundwork's workflows make: they must be allowed. */
 const LEGITIMATE_CALLS: Row[] = [
   { row: 'CreateStack of a component', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-stk-network'), context: { ...asGroundwork, ...withExecutionRole } },
-  { row: 'DeleteStack of a component', principal: 'access', action: 'cloudformation:DeleteStack', resource: stack('groundwork-stk-network'), context: { ...withExecutionRole, 'aws:ResourceTag/groundwork:stack': 'stk' } },
-  { row: 'DescribeStacks', principal: 'access', action: 'cloudformation:DescribeStacks', resource: stack('groundwork-stk-network') },
-  { row: 'DescribeStackEvents', principal: 'access', action: 'cloudformation:DescribeStackEvents', resource: stack('groundwork-stk-network') },
+  { row: 'DeleteStack of a component', principal: 'access', action: 'cloudformation:DeleteStack', resource: stack('groundwork-stk-network'), context: { ...withExecutionRole, ...taggedBy() } },
+  { row: 'DescribeStacks', principal: 'access', action: 'cloudformation:DescribeStacks', resource: stack('groundwork-stk-network'), context: inRegion('us-east-1') },
+  { row: 'DescribeStackEvents', principal: 'access', action: 'cloudformation:DescribeStackEvents', resource: stack('groundwork-stk-network'), context: inRegion('us-east-1') },
   { row: 'PassRole of the execution role', principal: 'access', action: 'iam:PassRole', resource: policies.executionRoleArn, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
   { row: 'CreateVpc tagged', principal: 'execution', action: 'ec2:CreateVpc', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:vpc/*`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
   { row: 'CreateNatGateway tagged', principal: 'execution', action: 'ec2:CreateNatGateway', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:natgateway/*`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
@@ -176,18 +192,62 @@ const LEGITIMATE_CALLS: Row[] = [
   { row: 'CreateCluster tagged', principal: 'execution', action: 'ecs:CreateCluster', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/groundwork-stk`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
   { row: 'CreateLogGroup tagged', principal: 'execution', action: 'logs:CreateLogGroup', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/groundwork/stk`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
   { row: 'GetParameters of an AMI', principal: 'execution', action: 'ssm:GetParameters', resource: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64` },
+  // The NAT instance's boot script (src/templates/nat-instance-user-data.ts): its NAT interface, to itself.
+  { row: 'the NAT instance attaches its NAT interface', principal: 'natInstance', action: 'ec2:AttachNetworkInterface', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/eni-0123456789abcdef0`, context: taggedBy('nat') },
+  { row: 'the NAT instance attaches to itself', principal: 'natInstance', action: 'ec2:AttachNetworkInterface', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`, context: taggedBy('nat') },
+  // The ECS agent on a container instance of the cluster its user data names (src/templates/cluster.ts).
+  { row: 'the container instance finds its poll endpoint', principal: 'containerInstance', action: 'ecs:DiscoverPollEndpoint', resource: '*' },
+  { row: 'the container instance joins its groundwork cluster', principal: 'containerInstance', action: 'ecs:RegisterContainerInstance', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/groundwork-stk-cluster`, context: taggedBy('cluster') },
+  { row: 'the container instance polls', principal: 'containerInstance', action: 'ecs:Poll', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:container-instance/groundwork-stk-cluster/0123456789abcdef` },
+  { row: 'the container instance starts telemetry', principal: 'containerInstance', action: 'ecs:StartTelemetrySession', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:container-instance/groundwork-stk-cluster/0123456789abcdef` },
+  { row: 'the container instance reports a task state', principal: 'containerInstance', action: 'ecs:SubmitTaskStateChange', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/groundwork-stk-cluster`, context: taggedBy('cluster') },
+  { row: 'the container instance leaves its cluster', principal: 'containerInstance', action: 'ecs:DeregisterContainerInstance', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/groundwork-stk-cluster`, context: taggedBy('cluster') },
+  { row: 'the container instance gets an ECR token', principal: 'containerInstance', action: 'ecr:GetAuthorizationToken', resource: '*' },
+  { row: 'the container instance pulls an image of the account', principal: 'containerInstance', action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/app` },
+  { row: 'the container instance writes a container log to a Groundwork group', principal: 'containerInstance', action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/groundwork/stk/api:log-stream:web/api/0123` },
+  // Session Manager on the bastion (AWS Systems Manager User Guide, the minimal instance profile).
+  { row: 'the bastion registers with Systems Manager', principal: 'bastion', action: 'ssm:UpdateInstanceInformation', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`, context: taggedBy('bastion') },
+  { row: 'the bastion opens a session control channel', principal: 'bastion', action: 'ssmmessages:CreateControlChannel', resource: '*' },
+  { row: 'the bastion opens a session data channel', principal: 'bastion', action: 'ssmmessages:OpenDataChannel', resource: '*' },
+  // ECS with the services' task execution role: the image, the container logs, the database secret.
+  { row: 'the task execution role gets an ECR token', principal: 'taskExecution', action: 'ecr:GetAuthorizationToken', resource: '*' },
+  { row: 'the task execution role pulls a layer of the account', principal: 'taskExecution', action: 'ecr:GetDownloadUrlForLayer', resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/app` },
+  { row: 'the task execution role creates a log stream in a Groundwork group', principal: 'taskExecution', action: 'logs:CreateLogStream', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/groundwork/stk/api:log-stream:web/api/0123` },
+  { row: 'the task execution role writes to a Groundwork group', principal: 'taskExecution', action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/groundwork/stk/api:log-stream:web/api/0123` },
+  { row: 'the task execution role reads its stack\'s database secret', principal: 'taskExecution', action: 'secretsmanager:GetSecretValue', resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:DatabaseSecret-AbCdEf`, context: taggedBy() },
 ];
+
+/**
+ * The onboarding stack's AllowedRegions (the regions the customer gave Groundwork): the access role
+ * acts in those and nowhere else. Absent, the stack's own region.
+ */
+const twoRegions = onboardingPolicies({ allowedRegions: 'us-east-1,eu-west-1' });
+const createIn = (region: string): Row => ({ row: `CreateStack in ${region}`, principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-stk-network', region), context: { ...asGroundwork, ...withExecutionRole, ...inRegion(region) } });
 
 describe('the escalation table over cfn/onboarding-role.yaml', () => {
   it.each([...DENIED_ROWS, ...ESCALATION_ROWS, ...PARENT_ROWS].map((row) => [row.row, row] as const))('denies %s', async (_name, row) => {
     expect(await decide(row)).not.toBe('Allowed');
   });
 
-  it.each(OPEN_ROWS.map((row) => [row.row, row] as const))('still allows (open) %s', async (_name, row) => {
-    expect(await decide(row)).toBe('Allowed');
-  });
-
   it.each([...LEGITIMATE_CALLS, ...PARENT_CALLS].map((row) => [row.row, row] as const))('allows the workflow call: %s', async (_name, row) => {
     expect(await decide(row)).toBe('Allowed');
+  });
+});
+
+describe('the access role in the regions the customer allows', () => {
+  it('acts only in the onboarding stack\'s own region when AllowedRegions is left empty', async () => {
+    expect(await decide(createIn('us-east-1'))).toBe('Allowed');
+    expect(await decide(createIn('eu-west-1'))).toBe('ExplicitlyDenied');
+  });
+
+  it('acts in each region the customer listed, and in no other', async () => {
+    expect(await decide(createIn('us-east-1'), twoRegions)).toBe('Allowed');
+    expect(await decide(createIn('eu-west-1'), twoRegions)).toBe('Allowed');
+    expect(await decide(createIn('ap-south-1'), twoRegions)).toBe('ExplicitlyDenied');
+  });
+
+  it('refuses a call whose region is unknown', async () => {
+    const { 'aws:RequestedRegion': _region, ...noRegion } = createIn('us-east-1').context ?? {};
+    expect(await decide({ ...createIn('us-east-1'), context: noRegion })).toBe('ExplicitlyDenied');
   });
 });

@@ -3,6 +3,9 @@ import { isIamWrite, policyStatements, type PolicyStatement } from '../../src/cf
 import { readTemplate } from '../../src/cfn/read-template';
 import type { CfnTemplate, CfnValue } from '../../src/cfn/template-types';
 import { validateTemplate } from '../../src/cfn/validate-template';
+import { buildStackTemplates } from '../../src/templates/build-stack-templates';
+import { WORKLOAD_LOG_GROUP_PREFIX } from '../../src/templates/fixed-roles';
+import { allCombinations } from '../templates/fixtures';
 
 /**
  * cfn/onboarding-role.yaml is what a customer runs in their own account: it must be valid
@@ -111,6 +114,38 @@ function statement(template: CfnTemplate, owner: string, sid: string): Record<st
   const found = policies.flatMap((p) => p.PolicyDocument.Statement).find((s) => s['Sid'] === sid);
   if (!found) throw new Error(`no statement ${sid} on ${owner}`);
   return found;
+}
+
+/** The fixed roles that attach managed policies by ARN (whose statements are not in the template). */
+function managedPolicyArns(template: CfnTemplate): string[] {
+  return Object.keys(FIXED_ROLES).filter((role) => ((template.Resources[role]?.Properties?.['ManagedPolicyArns'] ?? []) as unknown[]).length > 0);
+}
+
+/**
+ * What the review found code on Groundwork's instances could reach through AWS's managed policies:
+ * SSM parameters (row #24), and the ECS agent's actions on every cluster (row #31).
+ */
+function workloadReachProblems(template: CfnTemplate): string[] {
+  const owners = [...Object.keys(FIXED_ROLES), 'GroundworkPullAndLogPolicy'];
+  return policyStatements(template)
+    .filter((s) => s.kind === 'identity' && s.effect === 'Allow' && owners.includes(s.owner))
+    .flatMap((s) => {
+      const where = `${s.owner}/${s.sid ?? '?'}`;
+      const problems = s.actions.filter((a) => /^ssm:Get/i.test(a) || a === 'ssm:*').map((a) => `${where}: ${a}`);
+      const clusterActions = s.actions.filter((a) => a.startsWith('ecs:') && a !== 'ecs:DiscoverPollEndpoint');
+      if (clusterActions.length > 0 && s.resources.some((r) => !/:(cluster|container-instance)\/groundwork-\*/.test(JSON.stringify(r)))) problems.push(`${where}: ecs on ${s.resources.map((r) => JSON.stringify(r)).join(', ')}`);
+      return problems;
+    });
+}
+
+/** The access role's CloudFormation calls are denied outside AllowedRegions (or the stack's region). */
+function regionProblems(template: CfnTemplate): string[] {
+  const deny = policyStatements(template).find(
+    (s) => s.owner === ACCESS && s.kind === 'identity' && s.effect === 'Deny' && s.actions.includes('cloudformation:*') && same(s.resources[0], '*'),
+  );
+  if (!deny) return ['no Deny of CloudFormation outside the allowed regions'];
+  const regions = deny.condition?.['StringNotEquals']?.['aws:RequestedRegion'];
+  return same(regions, { 'Fn::If': ['AllowedRegionsGiven', { Ref: 'AllowedRegions' }, [{ Ref: 'AWS::Region' }]] }) ? [] : [`regions ${JSON.stringify(regions)}`];
 }
 
 /**
@@ -236,11 +271,56 @@ describe('cfn/onboarding-role.yaml', () => {
   });
 
   it('lets the NAT instance role only attach interfaces tagged as a NAT component\'s, to instances tagged so', () => {
-    const nat = original.Resources['GroundworkNatInstanceRole']!.Properties!;
-    expect(nat['ManagedPolicyArns']).toBeUndefined();
     const statements = policyStatements(original).filter((s) => s.owner === 'GroundworkNatInstanceRole' && s.kind === 'identity');
-    expect(statements.map((s) => s.actions)).toEqual([['ec2:AttachNetworkInterface'], ['ec2:AttachNetworkInterface']]);
-    for (const s of statements) expect(s.condition?.['StringEquals']).toEqual({ 'aws:ResourceTag/groundwork:component': 'nat' });
+    expect(statements.map((s) => s.actions)).toEqual([['ec2:AttachNetworkInterface']]);
+    expect(statements[0]?.resources.map((r) => JSON.stringify(r))).toEqual([expect.stringMatching(/:network-interface\/\*'?"}$/), expect.stringMatching(/:instance\/\*'?"}$/)]);
+    expect(statements[0]?.condition?.['StringEquals']).toEqual({ 'aws:ResourceTag/groundwork:component': 'nat' });
+  });
+
+  it('attaches no AWS managed policy to a fixed role: everything they hold is in this template, where it can be judged', () => {
+    expect(managedPolicyArns(original)).toEqual([]);
+    const broken = fresh();
+    broken.Resources['GroundworkBastionRole']!.Properties!['ManagedPolicyArns'] = [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' }];
+    expect(managedPolicyArns(broken)).toEqual(['GroundworkBastionRole']);
+  });
+
+  it('gives no fixed role a Systems Manager parameter read, nor ECS control of clusters other than Groundwork\'s', () => {
+    expect(workloadReachProblems(original)).toEqual([]);
+    const parameters = fresh();
+    (statement(parameters, 'GroundworkBastionRole', 'NoResourceLevelPermission')['Action'] as string[]).push('ssm:GetParameters');
+    expect(workloadReachProblems(parameters)).toEqual(['GroundworkBastionRole/NoResourceLevelPermission: ssm:GetParameters']);
+    const anyCluster = fresh();
+    statement(anyCluster, 'GroundworkContainerInstanceRole', 'GroundworkClustersOnly')['Resource'] = '*';
+    expect(workloadReachProblems(anyCluster)).toEqual(['GroundworkContainerInstanceRole/GroundworkClustersOnly: ecs on "*"']);
+  });
+
+  it('names the clusters the container instances may join as the cluster builder names them', () => {
+    const glob = JSON.stringify(statement(original, 'GroundworkContainerInstanceRole', 'GroundworkClustersOnly')['Resource']).match(/:cluster\/([^'"]+)/)?.[1] ?? '';
+    const pattern = new RegExp(`^${glob.replaceAll('*', '.*')}$`);
+    const clusterNames = allCombinations()
+      .flatMap(({ input }) => buildStackTemplates(input))
+      .flatMap(({ template }) => Object.values(template.Resources).filter((r) => r.Type === 'AWS::ECS::Cluster').map((r) => String(r.Properties?.['ClusterName'])));
+    expect(clusterNames.length).toBeGreaterThan(0);
+    for (const name of clusterNames) expect(name).toMatch(pattern);
+  });
+
+  it('lets the workloads write logs only to groups under WORKLOAD_LOG_GROUP_PREFIX', () => {
+    const logs = policyStatements(original).filter((s) => s.kind === 'identity' && s.actions.some((a) => a.startsWith('logs:')) && Object.keys(FIXED_ROLES).concat('GroundworkPullAndLogPolicy').includes(s.owner));
+    expect(logs.map((s) => s.owner)).toEqual(['GroundworkPullAndLogPolicy']);
+    expect(logs[0]?.resources).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:*:\${AWS::AccountId}:log-group:${WORKLOAD_LOG_GROUP_PREFIX}*` }]);
+    expect(original.Resources['GroundworkPullAndLogPolicy']?.Properties?.['Roles']).toEqual([{ Ref: 'GroundworkContainerInstanceRole' }, { Ref: 'GroundworkTaskExecutionRole' }]);
+  });
+
+  it('confines every CloudFormation call of the access role to the regions the customer allows (AllowedRegions, else the stack\'s own)', () => {
+    expect(regionProblems(original)).toEqual([]);
+    expect(original.Parameters?.['AllowedRegions']).toMatchObject({ Type: 'CommaDelimitedList', Default: '' });
+    const dropped = fresh();
+    const policy = (dropped.Resources[ACCESS]!.Properties!['Policies'] as Array<{ PolicyDocument: { Statement: Array<Record<string, CfnValue>> } }>)[0]!.PolicyDocument;
+    policy.Statement = policy.Statement.filter((s) => s['Sid'] !== 'OnlyInTheAllowedRegions');
+    expect(regionProblems(dropped)).toEqual(['no Deny of CloudFormation outside the allowed regions']);
+    const narrowed = fresh();
+    statement(narrowed, ACCESS, 'OnlyInTheAllowedRegions')['Action'] = 'cloudformation:DeleteStack';
+    expect(regionProblems(narrowed)).toEqual(['no Deny of CloudFormation outside the allowed regions']);
   });
 
   it('keeps Groundwork\'s own roles out of reach of the stacks it builds', () => {

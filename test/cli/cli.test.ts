@@ -20,6 +20,11 @@ describe('parsing the command line', () => {
       awsAccountId: '123456789012',
       name: 'Prod',
     });
+    expect(parseCommandLine(['accounts', 'create', '--aws-account-id', '123456789012', '--regions', 'eu-west-1, eu-central-1']).command).toEqual({
+      kind: 'accounts create',
+      awsAccountId: '123456789012',
+      regions: ['eu-west-1', 'eu-central-1'],
+    });
     expect(parseCommandLine(['stacks', 'get', 'stk-1', '--json'])).toMatchObject({ command: { kind: 'stacks get', id: 'stk-1' }, global: { json: true } });
     expect(parseCommandLine(['stacks', 'watch', 'stk-1', '--interval', '250']).command).toEqual({ kind: 'stacks watch', id: 'stk-1', watch: { intervalMs: 250, timeoutSeconds: 1800 } });
     expect(parseCommandLine(['stacks', 'delete', 'stk-1']).command).toEqual({ kind: 'stacks delete', id: 'stk-1' });
@@ -232,6 +237,19 @@ describe('running commands', () => {
     expect(requests[0]).toMatchObject({ method: 'POST', path: '/v1/stacks', body: { accountId: 'acc_file', name: 'web', network: { nat: 'none' } } });
     expect(requests[0]?.headers?.['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.join('\n')).toContain('groundwork stacks watch stk-aaaaaaaaaaaaaaaaaaaa');
+  });
+
+  it('creates an account for the regions asked, and shows them', async () => {
+    const onboarding = { registrationToken: 'gwr_new', registrationTokenExpiresAt: at(2), templateUrl: 'https://t/onboarding.yaml', stackName: 'GroundworkOnboarding', region: 'us-east-1', parameters: { AllowedRegions: 'eu-west-1,eu-central-1' }, quickCreateUrl: 'https://console/quick' };
+    const created = { id: 'acc_1', name: 'one', awsAccountId: '111111111111', regions: ['eu-west-1', 'eu-central-1'], status: 'AWAITING_CONNECTION', externalId: 'ext', onboarding };
+    const { deps, out, requests } = harness({ 'POST /v1/accounts': [created], 'GET /v1/accounts/acc_1': [created, { ...created, regions: undefined }] });
+    await runCommand({ kind: 'accounts create', awsAccountId: '111111111111', regions: ['eu-west-1', 'eu-central-1'] }, global, deps);
+    await runCommand({ kind: 'accounts get', id: 'acc_1' }, global, deps);
+    await runCommand({ kind: 'accounts get', id: 'acc_1' }, global, deps);
+    expect(requests[0]).toMatchObject({ method: 'POST', path: '/v1/accounts', body: { awsAccountId: '111111111111', regions: ['eu-west-1', 'eu-central-1'] } });
+    expect(out[0]).toMatch(/Regions +eu-west-1, eu-central-1/);
+    expect(out[1]).toMatch(/Regions +eu-west-1, eu-central-1/);
+    expect(out[2]).toMatch(/Regions +any \(onboarding template from before regions\)/);
   });
 
   it('follows every page of a listing', async () => {

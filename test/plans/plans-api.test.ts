@@ -36,8 +36,9 @@ beforeAll(async () => {
 });
 afterAll(async () => table.drop());
 
-async function newAccount(tenant: string, awsAccountId: string): Promise<string> {
-  const response = await routes.createAccount(apiEvent({ method: 'POST', path: '/v1/accounts', tenant, body: { awsAccountId } }), lambdaContext());
+async function newAccount(tenant: string, awsAccountId: string, regions?: string[]): Promise<string> {
+  const body = { awsAccountId, ...(regions === undefined ? {} : { regions }) };
+  const response = await routes.createAccount(apiEvent({ method: 'POST', path: '/v1/accounts', tenant, body }), lambdaContext());
   return String((JSON.parse(response.body ?? '{}') as { id: string }).id);
 }
 
@@ -112,6 +113,21 @@ describe('POST /v1/plans', () => {
   it('shows another tenant\'s account as a 404', async () => {
     const accountId = await newAccount('tenant-a-plan', '123456789012');
     expect((await plan('tenant-b-plan', { name: 'shop', accountId })).status).toBe(404);
+  });
+
+  it('plans only in the regions the account lets Groundwork deploy to: a 400 on region naming them', async () => {
+    // Prepare
+    const accountId = await newAccount('acme-plan-regions', '123456789012', ['eu-west-1', 'eu-central-1']);
+
+    // Act
+    const outside = await plan('acme-plan-regions', { name: 'shop', accountId, region: 'us-east-1' });
+    const inside = await plan('acme-plan-regions', { name: 'shop', accountId, region: 'eu-central-1' });
+
+    // Assess
+    expect(outside.status).toBe(400);
+    expect(outside.body.type).toBe('urn:groundwork:problem:validation-failed');
+    expect(outside.body.errors).toEqual([{ field: 'region', message: `must be one of the regions account ${accountId} lets Groundwork deploy to: eu-west-1, eu-central-1 (not us-east-1)` }]);
+    expect(inside.status).toBe(200);
   });
 
   it('answers 400 problem+json naming each bad field', async () => {

@@ -5,8 +5,9 @@ import { TemplateEvaluator } from '../../local/sandbox/template-evaluator';
 
 /**
  * The policies of the real cfn/onboarding-role.yaml, resolved for one account as CloudFormation
- * would: each role's inline policies and the customer managed policies the template attaches to it
- * (AWS managed policies, by ARN, are not in the template and are not evaluated).
+ * would: each role's inline policies and the customer managed policies the template attaches to it.
+ * AWS managed policies, attached by ARN, are not in the template: a role holding one cannot be
+ * judged from the template, so reading its policies fails (decision 0013).
  */
 export const ACCOUNT = '111122223333';
 export const GROUNDWORK_ACCOUNT_ID = 'acc_abcdefghij0123456789';
@@ -14,7 +15,11 @@ export const GROUNDWORK_ACCOUNT_ID = 'acc_abcdefghij0123456789';
 /** The roles code runs as in a customer account, besides Groundwork's own two. */
 export const WORKLOAD_ROLES = ['GroundworkNatInstanceRole', 'GroundworkContainerInstanceRole', 'GroundworkBastionRole', 'GroundworkTaskExecutionRole'] as const;
 
-export function onboardingPolicies(): {
+/**
+ * `allowedRegions`: the onboarding stack's AllowedRegions parameter as the console sends it
+ * (comma-separated); absent, its default (empty: the stack's own region, us-east-1 here).
+ */
+export function onboardingPolicies(options: { allowedRegions?: string } = {}): {
   access: PrincipalPolicies;
   execution: PrincipalPolicies;
   workloads: Record<(typeof WORKLOAD_ROLES)[number], PrincipalPolicies>;
@@ -27,17 +32,22 @@ export function onboardingPolicies(): {
     stackName: 'GroundworkOnboarding',
     account: ACCOUNT,
     region: 'us-east-1',
-    parameters: { GroundworkAccountId: GROUNDWORK_ACCOUNT_ID, ExternalId: 'x'.repeat(32), GroundworkServiceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-service', EnableEventForwarding: 'true' },
+    parameters: {
+      GroundworkAccountId: GROUNDWORK_ACCOUNT_ID,
+      ExternalId: 'x'.repeat(32),
+      GroundworkServiceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-service',
+      EnableEventForwarding: 'true',
+      AllowedRegions: options.allowedRegions ?? String(template.Parameters?.['AllowedRegions']?.Default ?? ''),
+    },
   });
   const properties = (logicalId: string) => evaluator.resolve(template.Resources[logicalId]?.Properties ?? {}) as Record<string, unknown>;
   const managed = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::ManagedPolicy').map(([logicalId]) => logicalId);
+  const attachedTo = (roleId: string) => managed.filter((policyId) => ((properties(policyId)['Roles'] ?? []) as unknown[]).includes(String(properties(roleId)['RoleName'] ?? '')));
   const identity = (roleId: string) => {
-    const role = properties(roleId);
-    const roleName = String(role['RoleName'] ?? '');
-    const inline = ((role['Policies'] ?? []) as Array<{ PolicyName: string; PolicyDocument: unknown }>).map((policy) => ({ name: policy.PolicyName, document: policy.PolicyDocument }));
-    const attached = managed
-      .filter((policyId) => ((properties(policyId)['Roles'] ?? []) as unknown[]).includes(roleName))
-      .map((policyId) => ({ name: String(properties(policyId)['ManagedPolicyName'] ?? policyId), document: properties(policyId)['PolicyDocument'] }));
+    const unseen = (properties(roleId)['ManagedPolicyArns'] ?? []) as unknown[];
+    if (unseen.length > 0) throw new Error(`${roleId} holds policies the template does not contain: ${JSON.stringify(unseen)}`);
+    const inline = ((properties(roleId)['Policies'] ?? []) as Array<{ PolicyName: string; PolicyDocument: unknown }>).map((policy) => ({ name: policy.PolicyName, document: policy.PolicyDocument }));
+    const attached = attachedTo(roleId).map((policyId) => ({ name: String(properties(policyId)['ManagedPolicyName'] ?? policyId), document: properties(policyId)['PolicyDocument'] }));
     return { identity: [...inline, ...attached] };
   };
   return {
@@ -45,6 +55,6 @@ export function onboardingPolicies(): {
     execution: identity('GroundworkExecutionRole'),
     workloads: Object.fromEntries(WORKLOAD_ROLES.map((roleId) => [roleId, identity(roleId)])) as unknown as Record<(typeof WORKLOAD_ROLES)[number], PrincipalPolicies>,
     executionRoleArn: String(evaluator.attribute('GroundworkExecutionRole', 'Arn')),
-    executionPolicyArns: managed.map((policyId) => String(evaluator.value({ Ref: policyId }))),
+    executionPolicyArns: attachedTo('GroundworkExecutionRole').map((policyId) => String(evaluator.value({ Ref: policyId }))),
   };
 }

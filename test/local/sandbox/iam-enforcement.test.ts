@@ -22,11 +22,12 @@ const onboardingTemplate = readFileSync(new URL('../../../cfn/onboarding-role.ya
 let edge: SandboxEdge;
 let root: CloudFormationClient;
 let access: CloudFormationClient;
+let accessIn: (region: string) => CloudFormationClient;
 let executionRoleArn: string;
 
 beforeAll(async () => {
   edge = await startSandboxEdge({ hooks: answeringOnboardingHooks(GROUNDWORK_ACCOUNT_ID) });
-  ({ root, access, executionRoleArn } = await onboardAccount(edge, { account: ACCOUNT, groundworkAccountId: GROUNDWORK_ACCOUNT_ID, externalId: EXTERNAL_ID, template: onboardingTemplate }));
+  ({ root, access, accessIn, executionRoleArn } = await onboardAccount(edge, { account: ACCOUNT, groundworkAccountId: GROUNDWORK_ACCOUNT_ID, externalId: EXTERNAL_ID, template: onboardingTemplate, regions: ['us-east-1', 'eu-central-1'] }));
 });
 
 afterAll(async () => {
@@ -161,6 +162,31 @@ describe('IAM in the sandbox accounts', () => {
     expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
     const reasons = (await stackEvents(access, stack.StackId ?? '')).filter((event) => event.ResourceStatus === 'CREATE_FAILED').map((event) => event.ResourceStatusReason ?? '');
     expect(reasons.join('\n')).toMatch(new RegExp(`is not authorized to perform: ${action} on resource: arn:aws:(ec2|elasticloadbalancing):us-east-1:(${ACCOUNT})?:${parent}/`));
+  });
+
+  it('lets the access role build only in the regions the onboarding stack allows (AllowedRegions)', async () => {
+    // Prepare: a template Groundwork could send, tagged as Groundwork tags its stacks.
+    const body = JSON.stringify({ Resources: { Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' } } });
+    const create = (region: string, name: string) =>
+      accessIn(region).send(new CreateStackCommand({ StackName: name, TemplateBody: body, RoleARN: executionRoleArn, Tags: [{ Key: 'groundwork:stack', Value: 'stk-regions' }] }));
+
+    // Act
+    const outside = await rejectionOf(create('eu-west-1', 'groundwork-stk-regions-network'));
+    await create('eu-central-1', 'groundwork-stk-regions-network');
+    const inside = await waitForStack(accessIn('eu-central-1'), 'groundwork-stk-regions-network');
+
+    // Assess: refused in AWS's words outside; built, and deleted again, in an allowed region.
+    expect(outside.name).toBe('AccessDenied');
+    expect(outside.$metadata?.httpStatusCode).toBe(403);
+    expect(outside.message).toMatch(
+      new RegExp(
+        `^User: arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkAccess-${GROUNDWORK_ACCOUNT_ID}/groundwork is not authorized to perform: cloudformation:CreateStack ` +
+          `on resource: arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/groundwork-stk-regions-network/[0-9a-f-]+ with an explicit deny in an identity-based policy`,
+      ),
+    );
+    expect(inside.StackStatus).toBe('CREATE_COMPLETE');
+    await accessIn('eu-central-1').send(new DeleteStackCommand({ StackName: 'groundwork-stk-regions-network', RoleARN: executionRoleArn }));
+    expect((await waitForStack(accessIn('eu-central-1'), inside.StackId ?? '')).StackStatus).toBe('DELETE_COMPLETE');
   });
 
   it('deploys and tears down every component of every NAT mode and frontend, over 2 AZs and 3, through the access role and the execution role', async () => {

@@ -24,26 +24,32 @@ export function answeringOnboardingHooks(groundworkAccountId: string): SandboxHo
 
 /**
  * A sandbox account onboarded with the given onboarding template (launched with the account's own
- * keys), and a CloudFormation client acting as Groundwork does: through the access role, assumed by
- * the service role with the ExternalId.
+ * keys, allowing `regions`: the sandbox's region unless told), and CloudFormation clients acting as
+ * Groundwork does: through the access role, assumed by the service role with the ExternalId (in
+ * the sandbox's region, or in another with `accessIn`).
  */
 export async function onboardAccount(
   edge: SandboxEdge,
-  options: { account: string; groundworkAccountId: string; externalId: string; template: string },
-): Promise<{ root: CloudFormationClient; access: CloudFormationClient; executionRoleArn: string }> {
+  options: { account: string; groundworkAccountId: string; externalId: string; template: string; regions?: readonly string[] },
+): Promise<{ root: CloudFormationClient; access: CloudFormationClient; accessIn(region: string): CloudFormationClient; executionRoleArn: string }> {
   const root = edge.cloudFormation(options.account);
   await root.send(
     new CreateStackCommand({
       StackName: 'GroundworkOnboarding',
       TemplateURL: edge.templateUrl(options.template),
       Capabilities: ['CAPABILITY_NAMED_IAM'],
-      Parameters: onboardingParameters(options.groundworkAccountId, options.externalId),
+      Parameters: onboardingParameters(options.groundworkAccountId, options.externalId, options.regions),
     }),
   );
   const outputs = outputsOf(await waitForStack(root, 'GroundworkOnboarding'));
   const service = await edge.sts(SERVICE_ACCOUNT).send(new AssumeRoleCommand({ RoleArn: arns.serviceRole, RoleSessionName: 'groundwork-service' }));
   const asService = edge.sts(SERVICE_ACCOUNT, { accessKeyId: service.Credentials?.AccessKeyId ?? '', secretAccessKey: service.Credentials?.SecretAccessKey ?? '', sessionToken: service.Credentials?.SessionToken ?? '' });
   const { Credentials } = await asService.send(new AssumeRoleCommand({ RoleArn: outputs['AccessRoleArn'] ?? '', RoleSessionName: 'groundwork', ExternalId: options.externalId }));
-  const access = edge.cloudFormation(options.account, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
-  return { root, access, executionRoleArn: outputs['ExecutionRoleArn'] ?? '' };
+  const credentials = { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' };
+  return {
+    root,
+    access: edge.cloudFormation(options.account, credentials),
+    accessIn: (region) => edge.cloudFormation(options.account, credentials, region),
+    executionRoleArn: outputs['ExecutionRoleArn'] ?? '',
+  };
 }

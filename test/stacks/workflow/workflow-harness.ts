@@ -172,7 +172,8 @@ export async function createWorkflowHarness(options: { now?: () => Date; maxLive
   });
   const stacks = new StackService({ store: stackStore, recorder, accounts, sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, now, ...(options.maxLiveStacksPerTenant ? { maxLiveStacksPerTenant: options.maxLiveStacksPerTenant } : {}) });
 
-  async function connectedAccount(tenantId = `acme-${randomUUID()}`, status: Account['status'] = 'CONNECTED'): Promise<Account> {
+  /** `extra`: fields the account has besides (an account from before regions has none: every region). */
+  async function connectedAccount(tenantId = `acme-${randomUUID()}`, status: Account['status'] = 'CONNECTED', extra: Partial<Account> = {}): Promise<Account> {
     const at = new Date().toISOString();
     const id = newAccountId();
     const account: Account = {
@@ -200,6 +201,7 @@ export async function createWorkflowHarness(options: { now?: () => Date; maxLive
             registrationStackId: `arn:aws:cloudformation:us-east-1:${CUSTOMER}:stack/GroundworkOnboarding/x`,
           }
         : {}),
+      ...extra,
     };
     await accountStore.create(account, { maxAccountsPerTenant: DEFAULT_TENANT_LIMITS.accounts });
     return account;
