@@ -81,7 +81,6 @@ export function functionEnvironment(): Record<string, string> {
     TENANT_CLAIM: 'tenant',
     ONBOARDING_TEMPLATE_URL: endpoints.onboardingTemplate,
     REGISTRATION_TOPIC_ARN: arns.registrationTopic,
-    EVENT_BUS_ARN: arns.eventBus,
     PROVISION_STATE_MACHINE_ARN: arns.provisionStateMachine,
     DELETE_STATE_MACHINE_ARN: arns.deleteStateMachine,
     FUNCTION_TIMEOUT_SECONDS: '60',

@@ -24,7 +24,6 @@ export interface Account {
   deployContext?: DeployContext;
   /** The onboarding template version the last registration reported (none: before versions existed). */
   onboardingTemplateVersion?: number;
-  eventForwarding?: boolean;
   connectedAt?: string;
   createdAt: string;
   updatedAt: string;
@@ -46,7 +45,6 @@ export interface AccountView {
   externalId: string;
   accessRoleArn?: string;
   executionRoleArn?: string;
-  eventForwarding?: boolean;
   connectedAt?: string;
   /** Whether the onboarding stack runs the current template, and what to do if not. */
   onboardingTemplate?: OnboardingTemplateStatus;
@@ -66,7 +64,6 @@ export function toAccountView(account: Account): AccountView {
     externalId: account.externalId,
     ...(account.accessRoleArn !== undefined ? { accessRoleArn: account.accessRoleArn } : {}),
     ...(account.executionRoleArn !== undefined ? { executionRoleArn: account.executionRoleArn } : {}),
-    ...(account.eventForwarding !== undefined ? { eventForwarding: account.eventForwarding } : {}),
     ...(account.connectedAt !== undefined ? { connectedAt: account.connectedAt } : {}),
     ...(onboardingTemplate !== undefined ? { onboardingTemplate } : {}),
     registrationTokenExpiresAt: account.registrationTokenExpiresAt,

@@ -14,7 +14,6 @@ export interface OnboardingSettings {
   region: string;
   serviceRoleArn: string;
   registrationTopicArn: string;
-  eventBusArn: string;
 }
 
 export interface OnboardingParameters {
@@ -23,8 +22,6 @@ export interface OnboardingParameters {
   RegistrationToken: string;
   GroundworkServiceRoleArn: string;
   RegistrationTopicArn: string;
-  GroundworkEventBusArn: string;
-  EnableEventForwarding: 'true' | 'false';
 }
 
 export interface OnboardingLinks {
@@ -46,8 +43,6 @@ export function onboardingLinks(
     RegistrationToken: registrationToken,
     GroundworkServiceRoleArn: settings.serviceRoleArn,
     RegistrationTopicArn: settings.registrationTopicArn,
-    GroundworkEventBusArn: settings.eventBusArn,
-    EnableEventForwarding: 'true',
   };
   const query = new URLSearchParams({ templateURL: settings.templateUrl, stackName: ONBOARDING_STACK_NAME });
   for (const [name, value] of Object.entries(parameters)) query.set(`param_${name}`, value);

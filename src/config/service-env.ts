@@ -27,7 +27,6 @@ export const plansApiEnvSchema = apiEnvSchema;
 export const accountsApiEnvSchema = z.extend(apiEnvSchema, {
   ONBOARDING_TEMPLATE_URL: z.url(),
   REGISTRATION_TOPIC_ARN: arn('sns'),
-  EVENT_BUS_ARN: arn('events'),
   MAX_ACCOUNTS_PER_TENANT: cap(DEFAULT_TENANT_LIMITS.accounts),
 });
 

@@ -105,8 +105,6 @@ describe('POST /v1/accounts', () => {
       param_RegistrationToken: token,
       param_GroundworkServiceRoleArn: onboarding.serviceRoleArn,
       param_RegistrationTopicArn: onboarding.registrationTopicArn,
-      param_GroundworkEventBusArn: onboarding.eventBusArn,
-      param_EnableEventForwarding: 'true',
     });
 
     // Only the token's hash is stored, and the API never shows it again.

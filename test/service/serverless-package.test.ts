@@ -99,7 +99,6 @@ describe('the packaged service (serverless package)', () => {
         TENANT_CLAIM: 'tenant',
         ONBOARDING_TEMPLATE_URL: 'https://example.invalid/onboarding-role.yaml',
         REGISTRATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:groundwork-test-registration',
-        EVENT_BUS_ARN: 'arn:aws:events:us-east-1:000000000000:event-bus/groundwork-test',
       },
     });
     expect(run.stderr).toBe('');
@@ -181,7 +180,8 @@ describe('the packaged service (serverless package)', () => {
     for (const route of Object.keys(routes)) expect(routeKeys).toContain(route);
   });
 
-  it('names the event bus groundwork-<stage>', () => {
+  it('names the event bus groundwork-<stage>, and opens it to no one outside (security review L3)', () => {
     expect(template.Resources['GroundworkEventBus']?.Properties?.['Name']).toBe('groundwork-test');
+    expect(resourcesOfType('AWS::Events::EventBusPolicy')).toEqual([]);
   });
 });

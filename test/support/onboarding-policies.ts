@@ -27,7 +27,7 @@ export function onboardingPolicies(): {
     stackName: 'GroundworkOnboarding',
     account: ACCOUNT,
     region: 'us-east-1',
-    parameters: { GroundworkAccountId: GROUNDWORK_ACCOUNT_ID, ExternalId: 'x'.repeat(32), GroundworkServiceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-service', EnableEventForwarding: 'true' },
+    parameters: { GroundworkAccountId: GROUNDWORK_ACCOUNT_ID, ExternalId: 'x'.repeat(32), GroundworkServiceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-service' },
   });
   const properties = (logicalId: string) => evaluator.resolve(template.Resources[logicalId]?.Properties ?? {}) as Record<string, unknown>;
   const managed = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::ManagedPolicy').map(([logicalId]) => logicalId);

@@ -148,7 +148,6 @@ export class RegistrationDecision implements Decision {
           executionRoleArn: properties.ExecutionRoleArn,
           deployContext: deployContextOf(properties),
           onboardingTemplateVersion: properties.TemplateVersion === undefined ? UNVERSIONED_TEMPLATE : Number(properties.TemplateVersion),
-          eventForwarding: properties.EventForwarding !== 'false',
           connectedAt: account.connectedAt ?? this.deps.now().toISOString(),
         },
         remove: ['statusReason'],
@@ -176,7 +175,7 @@ export function unknownRegistrationReason(requester: string | undefined): string
 }
 
 function failedChange(account: Account): AccountChange {
-  const remove: Array<keyof Account> = ['accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'eventForwarding', 'connectedAt'];
+  const remove: Array<keyof Account> = ['accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'connectedAt'];
   if (account.registrationStackId === undefined) remove.push('registrationStackId');
   return { set: account.registrationStackId !== undefined ? { registrationStackId: account.registrationStackId } : {}, remove };
 }

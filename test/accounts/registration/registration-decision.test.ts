@@ -75,7 +75,7 @@ describe('RegistrationDecision over an in-memory store', () => {
     const outcome = await decisionFor(request('Create')).decide(signal());
 
     expect(outcome).toEqual({ status: 'SUCCESS', reason: `Connected to Groundwork as ${ACCOUNT_ID}.`, physicalResourceId: ACCOUNT_ID, data: { GroundworkAccountId: ACCOUNT_ID } });
-    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', registrationStackId: STACK, accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess`, eventForwarding: false, connectedAt: NOW.toISOString(), lastRequestId: 'request-Create' });
+    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', registrationStackId: STACK, accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess`, connectedAt: NOW.toISOString(), lastRequestId: 'request-Create' });
     expect(events.published.map((event) => event.detail)).toEqual([expect.objectContaining({ status: 'CONNECTED', previousStatus: 'AWAITING_CONNECTION' })]);
   });
 
