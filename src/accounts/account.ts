@@ -25,6 +25,11 @@ export interface Account {
   /** The onboarding template version the last registration reported (none: before versions existed). */
   onboardingTemplateVersion?: number;
   connectedAt?: string;
+  /**
+   * When the registering stack's Delete arrived (decision 0012): the account stays CONNECTED until
+   * a check finds its access role refused, then it is REVOKED; the check's own key.
+   */
+  revocationRequestedAt?: string;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; writes are conditional on it. */
