@@ -82,7 +82,6 @@ export function formatAccount(account: AccountView): string {
   ];
   if (account.accessRoleArn) rows.push(['Access role', account.accessRoleArn]);
   if (account.executionRoleArn) rows.push(['Execution role', account.executionRoleArn]);
-  if (account.eventForwarding !== undefined) rows.push(['Event forwarding', account.eventForwarding ? 'on' : 'off']);
   if (account.connectedAt) rows.push(['Connected', account.connectedAt]);
   else if (account.status === 'AWAITING_CONNECTION') rows.push(['Token expires', account.registrationTokenExpiresAt]);
   rows.push(['Created', account.createdAt]);

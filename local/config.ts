@@ -29,6 +29,9 @@ export const names = {
   eventBus: `groundwork-${STAGE}`,
   serviceRole: `groundwork-${STAGE}-service`,
   registrationTopic: `groundwork-${STAGE}-registration`,
+  /** The onboarding callback's hand-over to its worker, and the worker's revocation checks (decision 0012). */
+  registrationQueue: `groundwork-${STAGE}-registration`,
+  revocationCheckQueue: `groundwork-${STAGE}-revocation-check`,
   provisionStateMachine: `groundwork-${STAGE}-provision-stack`,
   deleteStateMachine: `groundwork-${STAGE}-delete-stack`,
 } as const;
@@ -50,6 +53,9 @@ export const endpoints = {
   /** Where customers fetch the onboarding template from, locally. */
   onboardingTemplate: `http://${LOCAL_HOST}:${EDGE_PORT}/_groundwork/templates/onboarding-role.yaml`,
 } as const;
+
+/** A queue's URL as SQS gives it (`https://sqs.<region>.amazonaws.com/<account>/<name>`), on the edge. */
+export const queueUrl = (name: string, edge: string = endpoints.edge) => `${edge}/${SERVICE_ACCOUNT}/${name}`;
 
 export function stateDirectory(root = process.cwd()): string {
   return resolve(root, process.env['GROUNDWORK_STATE_DIR'] ?? '.groundwork');
@@ -81,10 +87,11 @@ export function functionEnvironment(): Record<string, string> {
     TENANT_CLAIM: 'tenant',
     ONBOARDING_TEMPLATE_URL: endpoints.onboardingTemplate,
     REGISTRATION_TOPIC_ARN: arns.registrationTopic,
-    EVENT_BUS_ARN: arns.eventBus,
     PROVISION_STATE_MACHINE_ARN: arns.provisionStateMachine,
     DELETE_STATE_MACHINE_ARN: arns.deleteStateMachine,
     FUNCTION_TIMEOUT_SECONDS: '60',
+    REGISTRATION_QUEUE_URL: queueUrl(names.registrationQueue),
+    REVOCATION_QUEUE_URL: queueUrl(names.revocationCheckQueue),
     // The sandbox's custom-resource ResponseURLs (CloudFormation's S3 buckets in AWS).
     CFN_RESPONSE_URL_PATTERN: `^http://127\\.0\\.0\\.1:${EDGE_PORT}/_sandbox/cfn-responses/`,
     ROLE_PROPAGATION_RETRY_SECONDS: '5',

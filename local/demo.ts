@@ -1,4 +1,4 @@
-import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { createApiClient, type ApiClient } from '../cli/api-client';
@@ -9,7 +9,9 @@ import { endpoints, REGION, stateDirectory, statePaths } from './config';
  * `npm run demo`: the main job end to end against the embedded default, as a newcomer would
  * see it — connect a sandbox customer account by launching the real onboarding template in it,
  * provision the default stack with a live view per component, show its outputs, reachability
- * and cost, watch a stack with a failing database roll back, then delete the first stack. It
+ * and cost, watch a stack with a failing database roll back, delete the first stack, and
+ * disconnect: delete the onboarding stack and see the account REVOKED once its access role is
+ * refused (decision 0012). It
  * uses a running `npm start`, or starts one and stops it at the end. Any step that does not go
  * as shown exits non-zero.
  */
@@ -182,6 +184,16 @@ async function demo(): Promise<void> {
   const left = (await sandboxStacks(customer)).filter((name) => name.startsWith('groundwork-'));
   expect(left.length === 0, `the sandbox account still holds ${left.join(', ')}`);
   say(`   ${customer} holds no groundwork-* stack any more`);
+
+  say('\n6. Disconnect: delete the onboarding stack');
+  await cloudFormation.send(new DeleteStackCommand({ StackName: account.onboarding.stackName }));
+  // Groundwork answers the Delete at once, then looks at the access role until STS refuses it.
+  let disconnected: { status: string; statusReason?: string } = { status: 'CONNECTED' };
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline && disconnected.status === 'CONNECTED'; await sleep(300)) {
+    disconnected = await api.request('GET', `/v1/accounts/${account.id}`);
+  }
+  expect(disconnected.status === 'REVOKED', `the account ended ${disconnected.status}${disconnected.statusReason ? `: ${disconnected.statusReason}` : ''}`);
+  say(`   access role refused; account REVOKED — ${disconnected.statusReason ?? ''}`);
   say('\nDemo complete.');
 }
 

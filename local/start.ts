@@ -29,6 +29,7 @@ import { InvalidSpeedError, speedFromEnvironment } from './runtime/speed';
 import { createSandbox, type Sandbox } from './sandbox/sandbox';
 import { createEventBridgeService, type EventEnvelope } from './services/event-bridge';
 import { createSnsService } from './services/sns';
+import { createSqsService } from './services/sqs';
 import { createStepFunctionsService } from './stepfunctions/step-functions-service';
 import { substitutePlaceholders } from './stepfunctions/local-state-machine';
 
@@ -36,7 +37,7 @@ import { substitutePlaceholders } from './stepfunctions/local-state-machine';
  * `npm start`: all of Groundwork on this machine, on 127.0.0.1 and the fixed ports of
  * local/config.ts, with its state under .groundwork/ (GROUNDWORK_STATE_DIR):
  *   DynamoDB Local (:4567) with the table; the edge (:4566) serving Step Functions (the ASL files
- *   of statemachines/), EventBridge, SNS and the sandbox customer accounts' CloudFormation and
+ *   of statemachines/), EventBridge, SNS, SQS and the sandbox customer accounts' CloudFormation and
  *   STS; and the HTTP API (:3000) with its JWT checks. The functions are the unchanged handlers,
  *   run in this process (local/runtime). Ctrl-C stops everything; the next start continues.
  *
@@ -230,6 +231,21 @@ export async function startGroundwork(options: StartOptions = {}): Promise<Runni
         },
       })),
     });
+    // Lambda's event source mappings: each queue a function polls, delivering to it (decision 0012).
+    const sqs = createSqsService({
+      edgeUrl: endpoints.edge,
+      delayScale: speed,
+      logger,
+      queues: invoker.sqsSubscriptions().map((subscription) => ({
+        queueName: subscription.queueName,
+        visibilityTimeoutSeconds: subscription.visibilityTimeoutSeconds,
+        ...(subscription.maxReceiveCount !== undefined ? { maxReceiveCount: subscription.maxReceiveCount } : {}),
+        deliver: async (event) => {
+          await invoker.invoke(subscription.functionName, event);
+        },
+      })),
+    });
+    stops.push(async () => sqs.stop());
     // Every function under its ARN, as a Task's Resource names it.
     const functions = Object.fromEntries(Object.keys(invoker.service.functions).map((name) => [arns.function(name), (input: unknown) => invoker.invoke(name, input)]));
     const stepFunctions = createStepFunctionsService({
@@ -265,7 +281,7 @@ export async function startGroundwork(options: StartOptions = {}): Promise<Runni
 
     const edge: EdgeServer = await startEdgeServer({
       port: EDGE_PORT,
-      services: [stepFunctions, events, sns, ...sandbox.services],
+      services: [stepFunctions, events, sns, sqs, ...sandbox.services],
       routes: [
         onboardingTemplateRoute(),
         {
@@ -304,7 +320,7 @@ export async function startGroundwork(options: StartOptions = {}): Promise<Runni
         `Groundwork is running on ${LOCAL_HOST} (state in ${stateDir}, table ${table === 'created' ? 'created' : 'kept'}).`,
         '',
         `  HTTP API         ${api.url}`,
-        `  AWS endpoint     ${edge.url}   Step Functions, EventBridge, SNS, and the sandbox accounts' CloudFormation and STS`,
+        `  AWS endpoint     ${edge.url}   Step Functions, EventBridge, SNS, SQS, and the sandbox accounts' CloudFormation and STS`,
         `  DynamoDB Local   ${dynamo.endpoint}   (pid ${dynamo.pid})`,
         `  Event log        ${paths.events}`,
         `  Speed            ${speed} of AWS's durations (GROUNDWORK_SPEED)`,

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REGION, SERVICE_ACCOUNT, STAGE, functionEnvironment } from '../config';
 import type { FunctionInvoker } from '../contracts';
-import { REPOSITORY_ROOT, readServiceDefinition, type EventBridgeSubscription, type FunctionDefinition, type HttpRoute, type ServiceDefinition, type SnsSubscription } from './service-definition';
+import { REPOSITORY_ROOT, readServiceDefinition, type EventBridgeSubscription, type FunctionDefinition, type HttpRoute, type ServiceDefinition, type SnsSubscription, type SqsSubscription } from './service-definition';
 
-export { readServiceDefinition, type EventBridgeSubscription, type HttpRoute, type ServiceDefinition, type SnsSubscription } from './service-definition';
+export { readServiceDefinition, type EventBridgeSubscription, type HttpRoute, type ServiceDefinition, type SnsSubscription, type SqsSubscription } from './service-definition';
 
 /**
  * Runs Groundwork's functions in this process as Lambda would run them: the handler module named
@@ -50,6 +50,7 @@ export interface LocalFunctionInvoker extends FunctionInvoker {
   readonly service: ServiceDefinition;
   httpRoutes(): HttpRoute[];
   snsSubscriptions(): SnsSubscription[];
+  sqsSubscriptions(): SqsSubscription[];
   eventBridgeSubscriptions(): EventBridgeSubscription[];
 }
 
@@ -111,6 +112,7 @@ export function createFunctionInvoker(options: FunctionInvokerOptions = {}): Loc
     service,
     httpRoutes: () => [...service.httpRoutes],
     snsSubscriptions: () => [...service.snsSubscriptions],
+    sqsSubscriptions: () => [...service.sqsSubscriptions],
     eventBridgeSubscriptions: () => [...service.eventBridgeSubscriptions],
 
     async invoke(functionName, event) {

@@ -6,7 +6,7 @@ import { REGION, SERVICE_ACCOUNT, STAGE } from '../config';
 
 /**
  * What the embedded default needs of serverless.yml: each function's handler and timeout, the
- * HTTP API routes, the SNS subscriptions and the EventBridge rules. Read with the CloudFormation-tolerant YAML reader
+ * HTTP API routes, the SNS subscriptions, the SQS event sources and the EventBridge rules. Read with the CloudFormation-tolerant YAML reader
  * (`!Ref`, `!Sub` … become their JSON forms); `${sls:stage}`-style variables are resolved for
  * the local stage, anything else is left as written.
  */
@@ -40,6 +40,17 @@ export interface SnsSubscription {
   functionName: string;
 }
 
+/** A function's `sqs` event: Lambda polling a queue declared under resources, delivering to it. */
+export interface SqsSubscription {
+  queueName: string;
+  functionName: string;
+  batchSize: number;
+  /** The queue's VisibilityTimeout (SQS's default 30 s): a failed message is seen again after it. */
+  visibilityTimeoutSeconds: number;
+  /** The queue's RedrivePolicy maxReceiveCount: after that many failed receives it is dead-lettered (none: never). */
+  maxReceiveCount?: number;
+}
+
 /** A function's `eventBridge` event: a rule on a bus delivering matching events to it. */
 export interface EventBridgeSubscription {
   /** The bus name (`default` when serverless.yml names none). */
@@ -52,6 +63,7 @@ export interface ServiceDefinition {
   functions: Record<string, FunctionDefinition>;
   httpRoutes: HttpRoute[];
   snsSubscriptions: SnsSubscription[];
+  sqsSubscriptions: SqsSubscription[];
   eventBridgeSubscriptions: EventBridgeSubscription[];
 }
 
@@ -100,14 +112,41 @@ function busName(eventBus: unknown, document: Yaml, service: string): string | u
     const marker = ':event-bus/';
     return resolved.startsWith('arn:') && resolved.includes(marker) ? resolved.slice(resolved.indexOf(marker) + marker.length) : resolved;
   }
-  if (!isRecord(eventBus)) return undefined;
-  const getAtt = eventBus['Fn::GetAtt'];
-  const logicalId = typeof eventBus['Ref'] === 'string' ? eventBus['Ref'] : Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
-  const resources = isRecord(document['resources']) && isRecord(document['resources']['Resources']) ? document['resources']['Resources'] : {};
-  const resource = logicalId === undefined ? undefined : resources[logicalId];
-  if (!isRecord(resource) || resource['Type'] !== 'AWS::Events::EventBus' || !isRecord(resource['Properties'])) return undefined;
+  const resource = referencedResource(eventBus, document);
+  if (resource?.['Type'] !== 'AWS::Events::EventBus' || !isRecord(resource['Properties'])) return undefined;
   const name = resource['Properties']['Name'];
   return typeof name === 'string' ? resolveVariables(name, { service }) : undefined;
+}
+
+/** The resource a `!Ref`/`!GetAtt` (as JSON) names, if it is declared under resources. */
+function referencedResource(reference: unknown, document: Yaml): Yaml | undefined {
+  if (!isRecord(reference)) return undefined;
+  const getAtt = reference['Fn::GetAtt'];
+  const logicalId = typeof reference['Ref'] === 'string' ? reference['Ref'] : Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
+  const resources = isRecord(document['resources']) && isRecord(document['resources']['Resources']) ? document['resources']['Resources'] : {};
+  const resource = logicalId === undefined ? undefined : resources[logicalId];
+  return isRecord(resource) ? resource : undefined;
+}
+
+/** An `sqs` event (`arn: !GetAtt Queue.Arn`, or the ARN as a string) with its queue's settings. */
+function sqsSubscription(sqs: unknown, document: Yaml, service: string, functionName: string): SqsSubscription | undefined {
+  const arn = isRecord(sqs) ? sqs['arn'] : sqs;
+  const batchSize = isRecord(sqs) && typeof sqs['batchSize'] === 'number' ? sqs['batchSize'] : 10;
+  if (typeof arn === 'string') {
+    const name = resolveVariables(arn, { service }).split(':').at(-1);
+    return name ? { queueName: name, functionName, batchSize, visibilityTimeoutSeconds: 30 } : undefined;
+  }
+  const queue = referencedResource(arn, document);
+  if (queue?.['Type'] !== 'AWS::SQS::Queue' || !isRecord(queue['Properties']) || typeof queue['Properties']['QueueName'] !== 'string') return undefined;
+  const properties = queue['Properties'];
+  const redrive = isRecord(properties['RedrivePolicy']) ? properties['RedrivePolicy'] : {};
+  return {
+    queueName: resolveVariables(String(properties['QueueName']), { service }),
+    functionName,
+    batchSize,
+    visibilityTimeoutSeconds: typeof properties['VisibilityTimeout'] === 'number' ? properties['VisibilityTimeout'] : 30,
+    ...(typeof redrive['maxReceiveCount'] === 'number' ? { maxReceiveCount: redrive['maxReceiveCount'] } : {}),
+  };
 }
 
 /** A pattern's strings with their `${sls:stage}`-style variables resolved, as the framework does. */
@@ -126,7 +165,7 @@ export function parseServiceDefinition(text: string): ServiceDefinition {
   const providerTimeout = typeof provider['timeout'] === 'number' ? provider['timeout'] : DEFAULT_TIMEOUT_SECONDS;
   const providerMemory = typeof provider['memorySize'] === 'number' ? provider['memorySize'] : DEFAULT_MEMORY_MB;
 
-  const definition: ServiceDefinition = { functions: {}, httpRoutes: [], snsSubscriptions: [], eventBridgeSubscriptions: [] };
+  const definition: ServiceDefinition = { functions: {}, httpRoutes: [], snsSubscriptions: [], sqsSubscriptions: [], eventBridgeSubscriptions: [] };
   for (const [name, raw] of Object.entries(document['functions'])) {
     if (!isRecord(raw) || typeof raw['handler'] !== 'string') throw new Error(`serverless.yml: function ${name} has no handler`);
     const handler = raw['handler'];
@@ -153,6 +192,11 @@ export function parseServiceDefinition(text: string): ServiceDefinition {
         const topicArn = snsTopicArn(event['sns'], service);
         if (!topicArn) throw new Error(`serverless.yml: function ${name} has an sns event without a topic name or ARN`);
         definition.snsSubscriptions.push({ topicArn, functionName: name });
+      }
+      if (event['sqs'] !== undefined) {
+        const subscription = sqsSubscription(event['sqs'], document, service, name);
+        if (!subscription) throw new Error(`serverless.yml: function ${name} has an sqs event whose queue cannot be resolved locally`);
+        definition.sqsSubscriptions.push(subscription);
       }
       const eventBridge = event['eventBridge'];
       if (isRecord(eventBridge)) {

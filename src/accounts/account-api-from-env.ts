@@ -20,7 +20,6 @@ export function accountApiFromEnv(env: NodeJS.ProcessEnv = process.env): { servi
       region: config.AWS_REGION,
       serviceRoleArn: config.SERVICE_ROLE_ARN,
       registrationTopicArn: config.REGISTRATION_TOPIC_ARN,
-      eventBusArn: config.EVENT_BUS_ARN,
     },
     logger,
     maxAccountsPerTenant: config.MAX_ACCOUNTS_PER_TENANT,

@@ -86,7 +86,7 @@ export class AccountService {
       status: 'AWAITING_CONNECTION',
       set: { regions, registrationTokenHash: hashRegistrationToken(token), registrationTokenExpiresAt: new Date(now.getTime() + REGISTRATION_TOKEN_TTL_MS).toISOString() },
       // lastRequestId too: no retry of a request about the last connection may write over this one.
-      remove: ['statusReason', 'registrationStackId', 'accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'eventForwarding', 'connectedAt', 'lastRequestId'],
+      remove: ['statusReason', 'registrationStackId', 'accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'connectedAt', 'lastRequestId'],
       expected: { version: account.version },
     });
     this.deps.logger.info('registration link reissued', { tenantId, accountId: account.id, previousStatus: account.status });

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TenantLimitError } from '../errors';
 import { queryOwnerIndex } from '../store/query-owner-index';
+import { OWNER_INDEX } from '../store/table-definition';
 import { countInTenant, tenantCount } from '../store/tenant-counts';
 import { failedConditions, type NamedItem } from '../store/transaction-items';
 import { accountKey, awsAccountKey, externalIdKey, liveStacksCounterKey, liveStacksIndex, tenantAccountsIndex } from '../store/table-keys';
@@ -209,7 +210,7 @@ export class DynamoDbAccountStore implements AccountStore {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'gsi1',
+        IndexName: OWNER_INDEX,
         KeyConditionExpression: 'gsi1pk = :live',
         ExpressionAttributeValues: { ':live': liveStacksIndex(accountId) },
         Limit: 1,

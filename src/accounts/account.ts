@@ -30,8 +30,12 @@ export interface Account {
   deployContext?: DeployContext;
   /** The onboarding template version the last registration reported (none: before versions existed). */
   onboardingTemplateVersion?: number;
-  eventForwarding?: boolean;
   connectedAt?: string;
+  /**
+   * When the registering stack's Delete arrived (decision 0012): the account stays CONNECTED until
+   * a check finds its access role refused, then it is REVOKED; the check's own key.
+   */
+  revocationRequestedAt?: string;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; writes are conditional on it. */
@@ -54,7 +58,6 @@ export interface AccountView {
   externalId: string;
   accessRoleArn?: string;
   executionRoleArn?: string;
-  eventForwarding?: boolean;
   connectedAt?: string;
   /** Whether the onboarding stack runs the current template, and what to do if not. */
   onboardingTemplate?: OnboardingTemplateStatus;
@@ -75,7 +78,6 @@ export function toAccountView(account: Account): AccountView {
     externalId: account.externalId,
     ...(account.accessRoleArn !== undefined ? { accessRoleArn: account.accessRoleArn } : {}),
     ...(account.executionRoleArn !== undefined ? { executionRoleArn: account.executionRoleArn } : {}),
-    ...(account.eventForwarding !== undefined ? { eventForwarding: account.eventForwarding } : {}),
     ...(account.connectedAt !== undefined ? { connectedAt: account.connectedAt } : {}),
     ...(onboardingTemplate !== undefined ? { onboardingTemplate } : {}),
     registrationTokenExpiresAt: account.registrationTokenExpiresAt,

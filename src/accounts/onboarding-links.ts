@@ -15,7 +15,6 @@ export interface OnboardingSettings {
   region: string;
   serviceRoleArn: string;
   registrationTopicArn: string;
-  eventBusArn: string;
 }
 
 export interface OnboardingParameters {
@@ -26,8 +25,6 @@ export interface OnboardingParameters {
   RegistrationToken: string;
   GroundworkServiceRoleArn: string;
   RegistrationTopicArn: string;
-  GroundworkEventBusArn: string;
-  EnableEventForwarding: 'true' | 'false';
 }
 
 export interface OnboardingLinks {
@@ -50,8 +47,6 @@ export function onboardingLinks(
     RegistrationToken: registrationToken,
     GroundworkServiceRoleArn: settings.serviceRoleArn,
     RegistrationTopicArn: settings.registrationTopicArn,
-    GroundworkEventBusArn: settings.eventBusArn,
-    EnableEventForwarding: 'true',
   };
   const query = new URLSearchParams({ templateURL: settings.templateUrl, stackName: ONBOARDING_STACK_NAME });
   for (const [name, value] of Object.entries(parameters)) query.set(`param_${name}`, value);

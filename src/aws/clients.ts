@@ -28,6 +28,11 @@ export interface ServiceClients {
   events: EventBridgeClient;
 }
 
+/** The table alone, for a function that announces nothing (the onboarding callback's first stage). */
+export function createTableClient(options: ClientOptions): DynamoDBDocumentClient {
+  return documentClient(new DynamoDBClient(clientConfig(options)));
+}
+
 export function createServiceClients(options: ClientOptions): ServiceClients {
   return { dynamo: documentClient(new DynamoDBClient(clientConfig(options))), events: new EventBridgeClient(clientConfig(options)) };
 }

@@ -27,20 +27,16 @@ export const plansApiEnvSchema = apiEnvSchema;
 export const accountsApiEnvSchema = z.extend(apiEnvSchema, {
   ONBOARDING_TEMPLATE_URL: z.url(),
   REGISTRATION_TOPIC_ARN: arn('sns'),
-  EVENT_BUS_ARN: arn('events'),
   MAX_ACCOUNTS_PER_TENANT: cap(DEFAULT_TENANT_LIMITS.accounts),
 });
 
-export const onboardingCallbackEnvSchema = z.extend(baseEnvSchema, {
-  /** The function's own timeout: an unanswered claim older than this may be taken over. */
-  FUNCTION_TIMEOUT_SECONDS: seconds(10, 900, 60),
-  ROLE_PROPAGATION_RETRY_SECONDS: seconds(0, 120, 30),
-  /**
-   * For the local sandbox only, whose CloudFormation answers on loopback: a regular expression every
-   * ResponseURL must match. Unset (as serverless.yml leaves it, a test holds that), only the
-   * stage region's CloudFormation response bucket is called (cloudformation-response-url.ts).
-   */
-  CFN_RESPONSE_URL_PATTERN: z.optional(
+/**
+ * For the local sandbox only, whose CloudFormation answers on loopback: a regular expression every
+ * ResponseURL must match. Unset (as serverless.yml leaves it, a test holds that), only the
+ * stage region's CloudFormation response bucket is called (cloudformation-response-url.ts).
+ */
+const responseUrlPattern = () =>
+  z.optional(
     z.string().check(
       z.refine((value) => {
         try {
@@ -51,7 +47,30 @@ export const onboardingCallbackEnvSchema = z.extend(baseEnvSchema, {
         }
       }, 'must be a regular expression'),
     ),
-  ),
+  );
+
+/**
+ * The first stage of the onboarding callback, fed by the open registration topic (decision 0012):
+ * the table (only the registration binding and its request records), the queue to the worker.
+ * No service role, no event bus: it can neither reach a customer account nor announce anything.
+ */
+export const onboardingCallbackEnvSchema = z.object({
+  TABLE_NAME: nonEmpty(),
+  AWS_REGION: nonEmpty(),
+  LOG_LEVEL: baseEnvSchema.shape.LOG_LEVEL,
+  REGISTRATION_QUEUE_URL: z.url(),
+  /** The function's own timeout: an unanswered claim older than this may be taken over. */
+  FUNCTION_TIMEOUT_SECONDS: seconds(10, 900, 15),
+  CFN_RESPONSE_URL_PATTERN: responseUrlPattern(),
+});
+
+/** The onboarding worker: fed only by the registration queue (and its own revocation checks). */
+export const onboardingWorkerEnvSchema = z.extend(baseEnvSchema, {
+  /** The function's own timeout: work taken but unanswered for longer may be taken over. */
+  FUNCTION_TIMEOUT_SECONDS: seconds(10, 900, 60),
+  ROLE_PROPAGATION_RETRY_SECONDS: seconds(0, 120, 30),
+  REVOCATION_QUEUE_URL: z.url(),
+  CFN_RESPONSE_URL_PATTERN: responseUrlPattern(),
 });
 
 export const stacksApiEnvSchema = z.extend(apiEnvSchema, {

@@ -9,9 +9,10 @@ import type { TransactItem } from './transaction-items';
  * the edge cannot both pass: the condition holds atomically with the write, and a transaction that
  * conflicts with a concurrent one is cancelled (ConditionalCheckFailed or TransactionConflict;
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html),
- * which no read-then-write check could promise.
+ * which no read-then-write check could promise. An increment without a cap counts in what already
+ * exists (backfill-tenant-counts.ts).
  */
-export function countInTenant(tableName: string, tenantId: string, counter: TenantCounter, change: { by: 1; cap: number } | { by: -1 }): TransactItem {
+export function countInTenant(tableName: string, tenantId: string, counter: TenantCounter, change: { by: 1; cap: number } | { by: 1 | -1 }): TransactItem {
   return {
     Update: {
       TableName: tableName,

@@ -2,7 +2,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import { AccountService } from '../../src/accounts/account-service';
 import { DynamoDbAccountStore } from '../../src/accounts/account-store';
-import { liveStacksIndex } from '../../src/store/table-keys';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { OWNER_INDEX, tableDefinition } from '../../src/store/table-definition';
+import { liveStacksIndex, tenantAccountsIndex } from '../../src/store/table-keys';
 import {
   createAccountRoute,
   deleteAccountRoute,
@@ -106,8 +108,6 @@ describe('POST /v1/accounts', () => {
       param_RegistrationToken: token,
       param_GroundworkServiceRoleArn: onboarding.serviceRoleArn,
       param_RegistrationTopicArn: onboarding.registrationTopicArn,
-      param_GroundworkEventBusArn: onboarding.eventBusArn,
-      param_EnableEventForwarding: 'true',
     });
 
     // Only the token's hash is stored, and the API never shows it again.
@@ -236,6 +236,25 @@ describe('GET, list and DELETE /v1/accounts', () => {
       nextToken = body['nextToken'] as string | undefined;
     } while (nextToken);
     expect(seen.sort()).toEqual(['500000000000', '500000000001', '500000000002', '500000000003', '500000000004']);
+  });
+
+  it('keeps ExternalIds and token hashes out of the owner index, and still lists each account in full, in order (security review M1)', async () => {
+    const created = [];
+    for (let i = 0; i < 3; i += 1) created.push(json(await createAccount('acme-keys', { awsAccountId: `51000000000${i}` })));
+
+    // What any role allowed to Query the index can read: keys, nothing else.
+    const indexed = await table.dynamo.send(
+      new QueryCommand({ TableName: table.tableName, IndexName: OWNER_INDEX, KeyConditionExpression: 'gsi1pk = :owner', ExpressionAttributeValues: { ':owner': tenantAccountsIndex('acme-keys') } }),
+    );
+    expect(indexed.Items).toHaveLength(3);
+    for (const entry of indexed.Items ?? []) expect(Object.keys(entry).sort()).toEqual(['gsi1pk', 'gsi1sk', 'pk', 'sk']);
+    expect(tableDefinition('any').GlobalSecondaryIndexes?.map((index) => index.Projection)).toEqual([{ ProjectionType: 'KEYS_ONLY' }]);
+
+    // The list reads the items themselves: the same view as GET, oldest first.
+    const listed = json(await api.list(apiEvent({ method: 'GET', path: '/v1/accounts', tenant: 'acme-keys' }), lambdaContext()))['items'] as Array<Record<string, unknown>>;
+    const read = await Promise.all(created.map(async (account) => json(await api.get(apiEvent({ method: 'GET', path: `/v1/accounts/${String(account['id'])}`, tenant: 'acme-keys', pathParameters: { id: String(account['id']) } }), lambdaContext()))));
+    expect(listed).toEqual(read);
+    expect(listed.map((account) => account['externalId'])).toEqual(created.map((account) => account['externalId']));
   });
 
   it('refuses a forged nextToken and a bad limit, naming the field', async () => {

@@ -4,6 +4,9 @@ import { AccountService } from '../../src/accounts/account-service';
 import { AccountNotFoundError, RegistrationLinkRefusedError } from '../../src/accounts/errors';
 import { hashRegistrationToken } from '../../src/accounts/onboarding-credentials';
 import type { CustomResourceRequest } from '../../src/accounts/registration/custom-resource-request';
+import type { RevocationCheckWork } from '../../src/accounts/registration/registration-work';
+import { REVOCATION_POLICY } from '../../src/accounts/registration/revocation-check';
+import { recordingQueue } from '../support/work-queue';
 import { RegistrationDecision } from '../../src/accounts/registration/registration-decision';
 import { createLogger } from '../../src/log/logger';
 import { InMemoryAccountStore } from '../support/in-memory-account-store';
@@ -64,7 +67,15 @@ function setup(seeded: Account) {
       },
     };
     const recorder = new AccountRecorder(store, events.publisher, logger, () => NOW);
-    return new RegistrationDecision(request, { accounts: store, prover: { prove: async () => ({ ok: true }) }, recorder, now: () => NOW, log: logger }).decide(new AbortController().signal);
+    return new RegistrationDecision(request, {
+      accounts: store,
+      prover: { prove: async () => ({ ok: true }), canAssume: async () => true },
+      recorder,
+      revocationChecks: recordingQueue<RevocationCheckWork>(),
+      revocationPolicy: REVOCATION_POLICY,
+      now: () => NOW,
+      log: logger,
+    }).decide(new AbortController().signal);
   };
   return { store, events, service, register };
 }

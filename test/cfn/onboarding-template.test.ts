@@ -324,7 +324,7 @@ describe('cfn/onboarding-role.yaml', () => {
   });
 
   it('keeps Groundwork\'s own roles out of reach of the stacks it builds', () => {
-    for (const role of [ACCESS, EXECUTION, 'GroundworkEventForwardingRole', ...Object.keys(FIXED_ROLES)]) {
+    for (const role of [ACCESS, EXECUTION, ...Object.keys(FIXED_ROLES)]) {
       const name = original.Resources[role]?.Properties?.['RoleName'] as { 'Fn::Sub': string };
       expect(name['Fn::Sub']).toMatch(/^Groundwork[A-Za-z]+-\$\{GroundworkAccountId\}$/);
       expect(name['Fn::Sub'].startsWith('groundwork-')).toBe(false);
@@ -347,11 +347,12 @@ describe('cfn/onboarding-role.yaml', () => {
     expect(original.Parameters?.['RegistrationToken']?.NoEcho).toBe(true);
   });
 
-  it('forwards, when asked, only CloudFormation status changes of groundwork-* stacks', () => {
-    const rule = original.Resources['GroundworkStackEventsRule']!;
-    expect(rule.Condition).toBe('ForwardEvents');
-    const pattern = rule.Properties?.['EventPattern'] as { source: string[]; detail: { 'stack-id': Array<{ prefix: { 'Fn::Sub': string } }> } };
-    expect(pattern.source).toEqual(['aws.cloudformation']);
-    expect(pattern.detail['stack-id'][0]?.prefix['Fn::Sub']).toMatch(/:stack\/groundwork-$/);
+  it('forwards nothing to Groundwork: no rule, no role for EventBridge, no bus parameter (nothing consumes them; decision 0012, L3)', () => {
+    const types = Object.values(original.Resources).map((resource) => resource.Type);
+    expect(types).not.toContain('AWS::Events::Rule');
+    expect(Object.keys(original.Parameters ?? {})).not.toContain('GroundworkEventBusArn');
+    expect(Object.keys(original.Parameters ?? {})).not.toContain('EnableEventForwarding');
+    expect(Object.keys(original.Resources['GroundworkRegistration']?.Properties ?? {})).not.toContain('EventForwarding');
+    expect(JSON.stringify(original)).not.toContain('events.amazonaws.com');
   });
 });

@@ -9,8 +9,8 @@ import { freeLoopbackPort } from '../../local/dynamodb/dynamodb-local';
  * The main job end to end, as `npm run demo` runs it on a fresh machine: it starts the embedded
  * default itself (on free ports, with its own state directory), connects a sandbox account
  * through the real onboarding template, provisions the default stack, watches a failing one roll
- * back, deletes the first, checks the sandbox holds no groundwork-* stack — and stops everything
- * it started.
+ * back, deletes the first, checks the sandbox holds no groundwork-* stack, disconnects the account
+ * by deleting its onboarding stack — and stops everything it started.
  */
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -48,6 +48,7 @@ describe('npm run demo', () => {
       expect(output).toMatch(/broken {2}→ ROLLBACK_COMPLETE/);
       expect(output).toMatch(/shop {2}→ DELETE_COMPLETE/);
       expect(output).toContain('holds no groundwork-* stack any more');
+      expect(output).toContain('account REVOKED');
       // Everything the demo started is stopped.
       for (const port of Object.values(ports)) expect([port, await listening(port)]).toEqual([port, false]);
     } finally {

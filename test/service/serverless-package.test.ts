@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { policyStatements } from '../../src/cfn/policy-statements';
 import type { CfnTemplate } from '../../src/cfn/template-types';
 import { validateTemplate } from '../../src/cfn/validate-template';
+import { REGISTRATION_BINDING_ATTRIBUTES } from '../../src/accounts/registration/registration-binding';
 import { tableDefinition } from '../../src/store/table-definition';
 import { createTestTable } from '../support/dynamodb';
 
@@ -59,7 +60,7 @@ describe('the packaged service (serverless package)', () => {
     const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
     expect(zips.sort()).toEqual([
       'createAccount.zip', 'createPlan.zip', 'createStack.zip', 'deleteAccount.zip', 'deleteStack.zip', 'getAccount.zip',
-      'getStack.zip', 'listAccounts.zip', 'listStacks.zip', 'onboardingCallback.zip', 'reissueRegistrationLink.zip', 'stackEvents.zip', 'stackExecutionEnded.zip',
+      'getStack.zip', 'listAccounts.zip', 'listStacks.zip', 'onboardingCallback.zip', 'onboardingWorker.zip', 'reissueRegistrationLink.zip', 'stackEvents.zip', 'stackExecutionEnded.zip',
       'stackWorkflow.zip',
     ]);
     for (const zip of zips) {
@@ -99,7 +100,6 @@ describe('the packaged service (serverless package)', () => {
         TENANT_CLAIM: 'tenant',
         ONBOARDING_TEMPLATE_URL: 'https://example.invalid/onboarding-role.yaml',
         REGISTRATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:groundwork-test-registration',
-        EVENT_BUS_ARN: 'arn:aws:events:us-east-1:000000000000:event-bus/groundwork-test',
       },
     });
     expect(run.stderr).toBe('');
@@ -118,11 +118,79 @@ describe('the packaged service (serverless package)', () => {
     }
   });
 
-  it('lets only the onboarding callback and the workflow assume the service role, which may only assume customer access roles', () => {
+  it('lets only the onboarding worker and the workflow assume the service role, which may only assume customer access roles', () => {
     const trust = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'trust');
-    expect(trust.map((s) => s.principal)).toEqual([{ AWS: [{ 'Fn::GetAtt': ['OnboardingCallbackRole', 'Arn'] }, { 'Fn::GetAtt': ['StackWorkflowRole', 'Arn'] }] }]);
+    expect(trust.map((s) => s.principal)).toEqual([{ AWS: [{ 'Fn::GetAtt': ['OnboardingWorkerRole', 'Arn'] }, { 'Fn::GetAtt': ['StackWorkflowRole', 'Arn'] }] }]);
     const grants = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'identity');
     expect(grants.map((s) => [s.actions, s.resources])).toEqual([[['sts:AssumeRole'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/GroundworkAccess-*' }]]]);
+  });
+
+  it('gives the SNS-facing callback no way to a customer account or an ExternalId (security review M1)', () => {
+    const callback = policyStatements(template).filter((s) => s.owner === 'OnboardingCallbackRole' && s.kind === 'identity');
+    const actions = callback.flatMap((s) => s.actions);
+    expect(actions).not.toContain('sts:AssumeRole');
+    expect(actions).not.toContain('events:PutEvents');
+    for (const read of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:TransactGetItems']) expect(actions).not.toContain(read);
+    // Its one read: GetItem of an account item, naming only the binding's attributes (never externalId).
+    const gets = callback.filter((s) => s.actions.includes('dynamodb:GetItem'));
+    expect(gets).toHaveLength(1);
+    expect(gets[0]?.actions).toEqual(['dynamodb:GetItem']);
+    const attributes = gets[0]?.condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes'] as string[];
+    expect([...attributes].sort()).toEqual(['pk', 'sk', ...REGISTRATION_BINDING_ATTRIBUTES].sort());
+    expect(attributes).not.toContain('externalId');
+    expect(gets[0]?.condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys']).toEqual(['ACCOUNT#*']);
+    expect(gets[0]?.condition?.['StringEqualsIfExists']).toEqual({ 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' });
+    // It writes only its request records, and sends only to the registration queue.
+    const writes = callback.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:GetItem'));
+    expect(writes.map((s) => [s.actions, s.condition])).toEqual([[['dynamodb:PutItem', 'dynamodb:UpdateItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CFN_REQUEST#*'] } }]]);
+    expect(callback.filter((s) => s.actions.some((a) => a.startsWith('sqs:'))).map((s) => [s.actions, s.resources])).toEqual([[['sqs:SendMessage'], [{ 'Fn::GetAtt': ['RegistrationQueue', 'Arn'] }]]]);
+    const environment = (template.Resources['OnboardingCallbackLambdaFunction']?.Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(environment['REGISTRATION_QUEUE_URL']).toEqual({ Ref: 'RegistrationQueue' });
+  });
+
+  it('feeds the onboarding worker from the two onboarding queues only, each accepting messages from one role alone', () => {
+    const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').filter(([, m]) => JSON.stringify(m.Properties?.['FunctionName']).includes('OnboardingWorker'));
+    expect(mappings.map(([, m]) => [m.Properties?.['EventSourceArn'], m.Properties?.['BatchSize']])).toEqual([
+      [{ 'Fn::GetAtt': ['RegistrationQueue', 'Arn'] }, 1],
+      [{ 'Fn::GetAtt': ['RevocationCheckQueue', 'Arn'] }, 1],
+    ]);
+    expect(resourcesOfType('AWS::SNS::Subscription').map(([, s]) => JSON.stringify(s.Properties?.['Endpoint']))).not.toContainEqual(expect.stringContaining('OnboardingWorker'));
+    for (const [policy, queue, sender] of [['RegistrationQueuePolicy', 'RegistrationQueue', 'OnboardingCallbackRole'], ['RevocationCheckQueuePolicy', 'RevocationCheckQueue', 'OnboardingWorkerRole']] as const) {
+      const statements = (template.Resources[policy]?.Properties?.['PolicyDocument'] as { Statement: Array<Record<string, unknown>> }).Statement;
+      expect(statements).toEqual([
+        expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queue, 'Arn'] }, Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [sender, 'Arn'] } } } }),
+      ]);
+    }
+    // No other function role may send to them.
+    const senders = policyStatements(template).filter((s) => s.kind === 'identity' && s.actions.includes('sqs:SendMessage'));
+    expect(senders.map((s) => [s.owner, s.resources])).toEqual([
+      ['OnboardingCallbackRole', [{ 'Fn::GetAtt': ['RegistrationQueue', 'Arn'] }]],
+      ['OnboardingWorkerRole', [{ 'Fn::GetAtt': ['RevocationCheckQueue', 'Arn'] }]],
+    ]);
+    const worker = policyStatements(template).filter((s) => s.owner === 'OnboardingWorkerRole' && s.kind === 'identity').flatMap((s) => s.actions);
+    expect(worker).toEqual(expect.arrayContaining(['sts:AssumeRole', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+  });
+
+  it('alarms on the age of the oldest message of each onboarding queue, and on anything dead-lettered', () => {
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
+    const onQueue = (queue: string, metric: string) =>
+      alarms.find((a) => a['MetricName'] === metric && JSON.stringify(a['Dimensions']) === JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }]));
+    expect(onQueue('RegistrationQueue', 'ApproximateAgeOfOldestMessage')).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 300 });
+    // Checks are delayed up to 900 s by design: their threshold is above that.
+    expect(Number(onQueue('RevocationCheckQueue', 'ApproximateAgeOfOldestMessage')?.['Threshold'])).toBeGreaterThan(900);
+    expect(onQueue('OnboardingDeadLetterQueue', 'ApproximateNumberOfMessagesVisible')).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('lets the list routes read only their own kind of item, through an index of keys only', () => {
+    for (const [role, prefix] of [['ListAccountsRole', 'ACCOUNT#*'], ['ListStacksRole', 'STACK#*']] as const) {
+      const statements = policyStatements(template).filter((s) => s.owner === role && s.kind === 'identity' && s.actions.some((a) => a.startsWith('dynamodb:')));
+      expect(statements.map((s) => [s.actions, s.resources, s.condition])).toEqual([
+        [['dynamodb:Query'], [{ 'Fn::Sub': '${GroundworkTable.Arn}/index/ownerKeys' }], undefined],
+        [['dynamodb:BatchGetItem'], [{ 'Fn::GetAtt': ['GroundworkTable', 'Arn'] }], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [prefix] } }],
+      ]);
+    }
+    const indexes = template.Resources['GroundworkTable']?.Properties?.['GlobalSecondaryIndexes'] as Array<{ Projection: { ProjectionType: string } }>;
+    expect(indexes.map((index) => index.Projection.ProjectionType)).toEqual(['KEYS_ONLY']);
   });
 
   it('puts every route behind the JWT authorizer', () => {
@@ -181,7 +249,8 @@ describe('the packaged service (serverless package)', () => {
     for (const route of Object.keys(routes)) expect(routeKeys).toContain(route);
   });
 
-  it('names the event bus groundwork-<stage>', () => {
+  it('names the event bus groundwork-<stage>, and opens it to no one outside (security review L3)', () => {
     expect(template.Resources['GroundworkEventBus']?.Properties?.['Name']).toBe('groundwork-test');
+    expect(resourcesOfType('AWS::Events::EventBusPolicy')).toEqual([]);
   });
 });

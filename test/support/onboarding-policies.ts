@@ -36,7 +36,6 @@ export function onboardingPolicies(options: { allowedRegions?: string } = {}): {
       GroundworkAccountId: GROUNDWORK_ACCOUNT_ID,
       ExternalId: 'x'.repeat(32),
       GroundworkServiceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-service',
-      EnableEventForwarding: 'true',
       AllowedRegions: options.allowedRegions ?? String(template.Parameters?.['AllowedRegions']?.Default ?? ''),
     },
   });

@@ -6,5 +6,4 @@ export const testOnboardingSettings: OnboardingSettings = {
   region: 'us-east-1',
   serviceRoleArn: 'arn:aws:iam::999999999999:role/groundwork-test-service',
   registrationTopicArn: 'arn:aws:sns:us-east-1:999999999999:groundwork-test-registration',
-  eventBusArn: 'arn:aws:events:us-east-1:999999999999:event-bus/groundwork-test',
 };

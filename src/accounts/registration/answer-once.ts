@@ -4,17 +4,19 @@ import { boundedReason, customResourceRequestSchema, type CustomResourceRequest,
 import type { RegistrationRequestStore } from './registration-request-store';
 
 /**
- * The envelope of the onboarding callback: CloudFormation's custom-resource request, delivered
- * through SNS. Whatever happens — a bad request, a crash, a dependency that hangs — the
- * ResponseURL is answered exactly once, before the function's time runs out:
+ * The envelopes of the onboarding callback's two stages (decision 0012): CloudFormation's
+ * custom-resource request, delivered through SNS to the first stage (receive-registration.ts) and,
+ * if its token matched, through a queue to the worker, which decides it here. Whatever happens — a
+ * bad request, a crash, a dependency that hangs — the ResponseURL is answered exactly once, before
+ * the function's time runs out:
  *
- *   claim the RequestId (a redelivery stops here) → decide, racing a deadline → answer → note it.
+ *   take the request the first stage handed over (a redelivery stops here) → decide, racing a
+ *   deadline → answer → note it.
  *
  * What to answer is the decision's (registration-decision.ts); this module only makes sure an
  * answer goes out, once, in time.
  */
-export interface AnswerOnceDeps {
-  requests: RegistrationRequestStore;
+export interface EnvelopeDeps {
   answer: AnswerCloudFormation;
   logger: Logger;
   now?: () => Date;
@@ -26,6 +28,10 @@ export interface AnswerOnceDeps {
   responseUrlPattern: RegExp;
   /** A signal that aborts after the given time. Injected so a test of a hanging dependency need not wait it out. */
   deadline?: (ms: number) => AbortSignal;
+}
+
+export interface AnswerOnceDeps extends EnvelopeDeps {
+  requests: RegistrationRequestStore;
 }
 
 export interface Outcome {
@@ -48,51 +54,39 @@ export type StartDecision = (request: CustomResourceRequest, log: Logger) => Dec
 
 export const INVALID_REGISTRATION_ID = 'groundwork-registration-invalid';
 
-export async function answerOnce(message: string, remainingMs: () => number, deps: AnswerOnceDeps, startDecision: StartDecision): Promise<void> {
+/** The answer when Groundwork cannot even keep track of the request: a Delete still succeeds. */
+export function unavailable(request: CustomResourceRequest): Outcome {
+  return request.RequestType === 'Delete'
+    ? success(request, 'Groundwork was unavailable; the registration is unchanged.')
+    : failure(request, 'Groundwork is temporarily unavailable. Update the stack (or delete and launch it again) to retry.', undefined);
+}
+
+/** The worker's half: decide a request the first stage handed over, and answer it once. */
+export async function decideOnce(request: CustomResourceRequest, remainingMs: () => number, deps: AnswerOnceDeps, startDecision: StartDecision): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const deadline = deps.deadline ?? ((ms: number) => AbortSignal.timeout(ms));
-  const parsed = parseRequest(message);
-  const url = parsed.ok ? parsed.request.ResponseURL : parsed.partial?.ResponseURL;
-  if (url !== undefined && !deps.responseUrlPattern.test(url)) {
-    // Not CloudFormation's: answering would make us send requests wherever a stranger points.
-    deps.logger.error('registration message with a ResponseURL that is not CloudFormation\'s: ignored', { length: message.length });
-    return;
-  }
-  if (!parsed.ok) {
-    if (parsed.partial) {
-      await deliver(deps, parsed.partial.ResponseURL, {
-        Status: 'FAILED',
-        Reason: 'Groundwork could not read this custom-resource request. Launch the unmodified onboarding template.',
-        PhysicalResourceId: parsed.partial.PhysicalResourceId ?? INVALID_REGISTRATION_ID,
-        StackId: parsed.partial.StackId,
-        RequestId: parsed.partial.RequestId,
-        LogicalResourceId: parsed.partial.LogicalResourceId,
-      }, remainingMs);
-    } else {
-      deps.logger.error('unanswerable registration message (no ResponseURL or ids)', { length: message.length });
-    }
-    return;
-  }
-  const request = parsed.request;
   const log = deps.logger.child({ requestId: request.RequestId, requestType: request.RequestType, stackId: request.StackId });
+  if (!deps.responseUrlPattern.test(request.ResponseURL)) {
+    // The first stage checked this; the worker does not take the queue's word for it.
+    log.error('handed-over registration with a ResponseURL that is not CloudFormation\'s: ignored');
+    return;
+  }
 
-  let claimed = true;
+  let taken = true;
   try {
-    if ((await deps.requests.claim(request.RequestId, { now: now(), staleAfterMs: deps.staleClaimMs })) === 'duplicate') {
-      log.info('redelivered registration request ignored: it is answered or in hand');
+    if ((await deps.requests.take(request.RequestId, { now: now(), staleAfterMs: deps.staleClaimMs })) === 'duplicate') {
+      log.info('redelivered registration work ignored: it is answered or in hand');
       return;
     }
   } catch (error) {
     // Without the claim we cannot tell a redelivery from a first delivery; do nothing but answer.
-    claimed = false;
+    taken = false;
     log.error('could not record the registration request', { error });
   }
 
   let outcome: Outcome;
-  if (!claimed) {
-    outcome = request.RequestType === 'Delete'
-      ? success(request, 'Groundwork was unavailable; the registration is unchanged.')
-      : failure(request, 'Groundwork is temporarily unavailable. Update the stack (or delete and launch it again) to retry.', undefined);
+  if (!taken) {
+    outcome = unavailable(request);
   } else {
     const decision = startDecision(request, log);
     const budget = deadline(Math.max(0, remainingMs() - deps.answerReserveMs));
@@ -102,7 +96,7 @@ export async function answerOnce(message: string, remainingMs: () => number, dep
       const timedOut = budget.aborted;
       log.error(timedOut ? 'registration timed out' : 'registration failed unexpectedly', { error });
       outcome = request.RequestType === 'Delete'
-        ? success(request, 'Registration removed.')
+        ? success(request, `Groundwork could not record this deletion (reference ${request.RequestId}); its access ends with the access role.`)
         : failure(
             request,
             timedOut
@@ -113,7 +107,12 @@ export async function answerOnce(message: string, remainingMs: () => number, dep
       await recordAfterInterruption(decision, outcome.reason, deadline(Math.max(0, Math.min(1500, remainingMs() - deps.answerReserveMs / 2))), log);
     }
   }
+  await answerAndNote(request, outcome, remainingMs, deps, taken);
+}
 
+/** Puts the answer to the ResponseURL, and notes it (when the request was ours to note) so a redelivery changes nothing. */
+export async function answerAndNote(request: CustomResourceRequest, outcome: Outcome, remainingMs: () => number, deps: AnswerOnceDeps, noted: boolean): Promise<void> {
+  const now = deps.now ?? (() => new Date());
   const answered = await deliver(deps, request.ResponseURL, {
     Status: outcome.status,
     Reason: boundedReason(outcome.reason),
@@ -123,8 +122,8 @@ export async function answerOnce(message: string, remainingMs: () => number, dep
     LogicalResourceId: request.LogicalResourceId,
     ...(outcome.data ? { Data: outcome.data } : {}),
   }, remainingMs);
-  if (answered && claimed) {
-    await deps.requests.markAnswered(request.RequestId, outcome.status, now()).catch((error: unknown) => log.warn('could not note the answer', { error }));
+  if (answered && noted) {
+    await deps.requests.markAnswered(request.RequestId, outcome.status, now()).catch((error: unknown) => deps.logger.warn('could not note the answer', { requestId: request.RequestId, error }));
   }
 }
 
@@ -138,7 +137,7 @@ async function recordAfterInterruption(decision: Decision, reason: string, bound
   );
 }
 
-async function deliver(deps: AnswerOnceDeps, responseUrl: string, response: CustomResourceResponse, remainingMs: () => number): Promise<boolean> {
+export async function deliver(deps: EnvelopeDeps, responseUrl: string, response: CustomResourceResponse, remainingMs: () => number): Promise<boolean> {
   try {
     await deps.answer(responseUrl, response, { timeoutMs: Math.max(500, remainingMs() - 250) });
     return true;
@@ -148,7 +147,7 @@ async function deliver(deps: AnswerOnceDeps, responseUrl: string, response: Cust
   }
 }
 
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) return onAbort();
@@ -180,11 +179,11 @@ export function failure(request: CustomResourceRequest, reason: string, accountI
   return { status: 'FAILED', reason, physicalResourceId: physicalIdFor(request, accountId) };
 }
 
-type ParsedRequest =
+export type ParsedRequest =
   | { ok: true; request: CustomResourceRequest }
   | { ok: false; partial?: Pick<CustomResourceRequest, 'ResponseURL' | 'StackId' | 'RequestId' | 'LogicalResourceId' | 'PhysicalResourceId'> };
 
-function parseRequest(message: string): ParsedRequest {
+export function parseRequest(message: string): ParsedRequest {
   let raw: unknown;
   try {
     raw = JSON.parse(message);

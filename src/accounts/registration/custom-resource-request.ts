@@ -28,7 +28,11 @@ export const registrationPropertiesSchema = z.object({
   RegistrationToken: z.string().check(z.minLength(1), z.maxLength(200)),
   AccessRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/)),
   ExecutionRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/)),
-  /** Sent by onboarding templates before decision 0009 (the boundary is gone); ignored. */
+  /**
+   * Sent by onboarding templates before decision 0009 (the boundary is gone); ignored. Templates
+   * before decision 0012 also send `EventForwarding` (the forwarding rule, removed): unknown
+   * properties are dropped by the parse, so those stacks still register.
+   */
   PermissionsBoundaryArn: z.optional(z.string()),
   /**
    * The fixed roles (decision 0009). Optional so that a stack launched from an older template still
@@ -40,8 +44,6 @@ export const registrationPropertiesSchema = z.object({
   TaskExecutionRoleArn: z.optional(z.string().check(z.regex(ROLE_ARN))),
   /** The onboarding template's version (src/accounts/onboarding-template-version.ts); absent before versions existed. */
   TemplateVersion: z.optional(z.string().check(z.regex(/^\d{1,6}$/))),
-  /** The forwarding rule's ARN when events are forwarded, else 'false'. */
-  EventForwarding: z._default(z.string().check(z.minLength(1)), 'false'),
 });
 export type RegistrationProperties = z.output<typeof registrationPropertiesSchema>;
 

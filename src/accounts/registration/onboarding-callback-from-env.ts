@@ -1,29 +1,30 @@
-import { createServiceClients } from '../../aws/clients';
-import { createServiceRoleSts } from '../../aws/service-role-sts';
+import { createTableClient } from '../../aws/clients';
+import { createQueueClient } from '../../aws/queue-client';
 import { loadEnv } from '../../config/load-env';
 import { onboardingCallbackEnvSchema } from '../../config/service-env';
-import { createEventPublisher } from '../../events/event-publisher';
 import { createLogger } from '../../log/logger';
-import { DynamoDbAccountStore } from '../account-store';
 import { createCloudFormationAnswerer } from './answer-cloudformation';
 import { cloudFormationResponseUrlPattern } from './cloudformation-response-url';
 import { onboardingCallbackHandler } from './onboarding-callback-handler';
-import { createStsRoleProver } from './prove-access-role';
+import { DynamoDbRegistrationBindingReader } from './registration-binding';
 import { DynamoDbRegistrationRequestStore } from './registration-request-store';
+import { sqsWorkQueue } from './registration-work';
 
 /** Time kept back from the Lambda deadline: the answer to CloudFormation, and recording a failure. */
 export const ANSWER_RESERVE_MS = 5000;
 
-/** The onboarding callback, built once per cold start: the environment checked, the clients made. */
+/**
+ * The first stage of the onboarding callback, built once per cold start: the table (the binding
+ * without the ExternalId, the request records) and the registration queue. No STS, no event bus.
+ */
 export function onboardingCallbackFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadEnv(onboardingCallbackEnvSchema, env);
   const log = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-onboarding-callback' } });
-  const clients = createServiceClients({ region: config.AWS_REGION });
+  const dynamo = createTableClient({ region: config.AWS_REGION });
   return onboardingCallbackHandler({
-    accounts: new DynamoDbAccountStore(clients.dynamo, config.TABLE_NAME),
-    requests: new DynamoDbRegistrationRequestStore(clients.dynamo, config.TABLE_NAME),
-    prover: createStsRoleProver(createServiceRoleSts({ region: config.AWS_REGION, serviceRoleArn: config.SERVICE_ROLE_ARN }), { propagationRetryMs: config.ROLE_PROPAGATION_RETRY_SECONDS * 1000, retryIntervalMs: 2000 }),
-    events: createEventPublisher(clients.events, config.EVENT_BUS_NAME),
+    requests: new DynamoDbRegistrationRequestStore(dynamo, config.TABLE_NAME),
+    bindings: new DynamoDbRegistrationBindingReader(dynamo, config.TABLE_NAME),
+    handOver: sqsWorkQueue(createQueueClient({ region: config.AWS_REGION }), config.REGISTRATION_QUEUE_URL),
     answer: createCloudFormationAnswerer(log),
     logger: log,
     answerReserveMs: ANSWER_RESERVE_MS,

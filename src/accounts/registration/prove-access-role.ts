@@ -10,6 +10,12 @@ export type RoleProof = { ok: true } | { ok: false; reason: string };
 
 export interface RoleProver {
   prove(input: { roleArn: string; externalId: string; sessionName: string; signal: AbortSignal }): Promise<RoleProof>;
+  /**
+   * One AssumeRole with the ExternalId, no retry: true if it works, false if STS refuses it
+   * (AccessDenied: the role is gone or no longer trusts us). Any other error is thrown. The
+   * revocation check after a Delete (revocation-check.ts).
+   */
+  canAssume(input: { roleArn: string; externalId: string; sessionName: string; signal: AbortSignal }): Promise<boolean>;
 }
 
 export interface StsRoleProverOptions {
@@ -43,6 +49,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 export function createStsRoleProver(sts: STSClient, options: StsRoleProverOptions, now: () => number = Date.now): RoleProver {
   return {
+    async canAssume({ roleArn, externalId, sessionName, signal }) {
+      try {
+        await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 900, ExternalId: externalId }), { abortSignal: signal });
+        return true;
+      } catch (error) {
+        if (!signal.aborted && isAccessDenied(error)) return false;
+        throw error;
+      }
+    },
+
     async prove({ roleArn, externalId, sessionName, signal }) {
       const assume = (withExternalId: boolean) =>
         sts.send(

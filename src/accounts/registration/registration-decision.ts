@@ -4,21 +4,29 @@ import { UNVERSIONED_TEMPLATE } from '../onboarding-template-version';
 import type { Account } from '../account';
 import type { AccountRecorder } from '../account-recorder';
 import type { AccountChange, AccountStore, WriteExpectation } from '../account-store';
-import { registrationTokenMatches } from '../onboarding-credentials';
 import { failure, success, type Decision, type Outcome } from './answer-once';
-import { accountOfArn, boundedReason, registrationPropertiesSchema, type CustomResourceRequest, type RegistrationProperties } from './custom-resource-request';
+import { accountOfArn, boundedReason, type CustomResourceRequest, type RegistrationProperties } from './custom-resource-request';
 import type { RoleProver } from './prove-access-role';
+import { screenRequest } from './registration-screen';
+import type { RevocationCheckWork, WorkQueue } from './registration-work';
+import { revocationPendingReason, revokedReason, type RevocationPolicy } from './revocation-check';
 
 /**
- * What a Custom::GroundworkRegistration request does to its account. Create/Update connect the
- * account after proving the role; Delete revokes it, and always succeeds so a customer can always
- * remove our access. One instance per request: it remembers what it learnt, so an interruption
- * (answer-once.ts) can still be recorded.
+ * What a Custom::GroundworkRegistration request does to its account, in the callback's worker
+ * (decision 0012). Create/Update connect the account after proving the role. A Delete always
+ * succeeds, so a customer can always remove our access; it revokes a connected account only once
+ * the access role really cannot be assumed: it notes revocationRequestedAt and schedules a delayed
+ * check (revocation-check.ts), because CloudFormation deletes this resource before the roles
+ * (they are its dependencies). One instance per request: it remembers what it learnt, so an
+ * interruption (answer-once.ts) can still be recorded.
  */
 export interface RegistrationDecisionDeps {
   accounts: AccountStore;
   prover: RoleProver;
   recorder: AccountRecorder;
+  /** Where a Delete schedules the first look at the access role. */
+  revocationChecks: WorkQueue<RevocationCheckWork>;
+  revocationPolicy: RevocationPolicy;
   now: () => Date;
   log: Logger;
 }
@@ -41,27 +49,13 @@ export class RegistrationDecision implements Decision {
 
   async decide(signal: AbortSignal): Promise<Outcome> {
     const request = this.request;
-    const props = registrationPropertiesSchema.safeParse(request.ResourceProperties);
-    if (request.RequestType === 'Delete') {
-      if (!props.success) return success(request, 'Nothing was registered by this resource.');
-      return this.revoke(props.data, signal);
-    }
-    if (!props.success) {
-      const fields = props.error.issues.map((issue) => issue.path.map(String).join('.')).join(', ');
-      return failure(request, `The registration properties are missing or invalid (${fields}). Launch the unmodified Groundwork onboarding template.`, undefined);
-    }
-    const properties = props.data;
-    const requester = accountOfArn(request.StackId);
-    const found = await this.deps.accounts.get(properties.GroundworkAccountId, { signal });
-    // Anyone may publish to the registration topic, so nothing in the message counts until the
-    // token matches: without it the answer is FAILED and the account is left exactly as it was.
-    // A missing account, another AWS account's and a wrong token get the same answer, naming no
-    // account of ours (security review L5: no oracle for who holds an id, or where).
-    if (!found || requester !== found.awsAccountId || !registrationTokenMatches(properties.RegistrationToken, found.registrationTokenHash)) {
-      return failure(request, unknownRegistrationReason(requester), undefined);
-    }
-    const account = found;
+    // The first stage checked this already; the worker checks again on the full account.
+    const screened = await screenRequest(request, (id) => this.deps.accounts.get(id, { signal }));
+    if ('outcome' in screened) return screened.outcome;
+    const { properties, found: account } = screened;
     this.account = account;
+    if (request.RequestType === 'Delete') return this.revoke(account, signal);
+    const requester = accountOfArn(request.StackId);
     const bound = account.registrationStackId === request.StackId;
     // The token is retired once a stack is bound to it (security review L1): from then on only that
     // stack's Update may use it. A second Create, even naming the same StackId, is refused.
@@ -98,12 +92,14 @@ export class RegistrationDecision implements Decision {
   /**
    * After a timeout or crash, record what the answer says: a Create/Update that this request was
    * allowed to decide leaves the account FAILED (holding no role); a Delete from the registering
-   * stack leaves it REVOKED. The condition accepts this request's own earlier write, so a write
-   * that landed just as time ran out is overruled rather than left standing beside the answer.
+   * stack of an account that holds no role leaves it REVOKED. (A connected account is revoked only
+   * by the check; a Delete interrupted before it was scheduled leaves the account as it was.) The
+   * condition accepts this request's own earlier write, so a write that landed just as time ran
+   * out is overruled rather than left standing beside the answer.
    */
   async recordInterruption(reason: string, signal: AbortSignal): Promise<void> {
     const account = this.account;
-    const revoking = this.request.RequestType === 'Delete' && this.revoking;
+    const revoking = this.request.RequestType === 'Delete' && this.revoking && account?.status !== 'CONNECTED';
     const failing = this.request.RequestType !== 'Delete' && this.mayChangeState;
     if (!account || (!revoking && !failing)) return;
     const expected = { version: account.version, orLastRequestId: this.request.RequestId };
@@ -111,24 +107,30 @@ export class RegistrationDecision implements Decision {
     else await this.markFailed(account, reason, expected, signal);
   }
 
-  private async revoke(properties: RegistrationProperties, signal: AbortSignal): Promise<Outcome> {
+  /**
+   * The registering stack is being deleted. An account that holds no role (FAILED) is REVOKED at
+   * once. A CONNECTED one stays CONNECTED, with revocationRequestedAt, until the check finds the
+   * access role refused: the check is scheduled first, so a noted request always has one coming
+   * (a check that finds no matching request does nothing).
+   */
+  private async revoke(account: Account, signal: AbortSignal): Promise<Outcome> {
     const request = this.request;
-    const account = await this.deps.accounts.get(properties.GroundworkAccountId, { signal });
-    if (
-      !account ||
-      account.status === 'REVOKED' ||
-      account.registrationStackId !== request.StackId ||
-      !registrationTokenMatches(properties.RegistrationToken, account.registrationTokenHash)
-    ) {
-      // Not the stack that connected an account (a failed launch rolling back, or a stranger): nothing to undo.
-      return success(request, 'Nothing registered by this stack.');
-    }
     signal.throwIfAborted();
-    this.account = account;
     this.revoking = true;
-    await this.markRevoked(account, { version: account.version }, signal);
-    this.deps.log.info('account revoked', { accountId: account.id });
-    return success(request, 'Groundwork access revoked.');
+    if (account.status !== 'CONNECTED') {
+      await this.markRevoked(account, { version: account.version }, signal);
+      this.deps.log.info('account revoked', { accountId: account.id });
+      return success(request, 'Groundwork access revoked.');
+    }
+    const requestedAt = this.deps.now().toISOString();
+    await this.deps.revocationChecks.send({ kind: 'revocation-check', accountId: account.id, requestedAt, attempt: 1 }, { delaySeconds: this.deps.revocationPolicy.delaysSeconds[0] ?? 0, signal });
+    await this.deps.recorder.transition(
+      account,
+      { status: 'CONNECTED', reason: revocationPendingReason(requestedAt), set: { revocationRequestedAt: requestedAt }, expected: { version: account.version }, requestId: request.RequestId },
+      { signal },
+    );
+    this.deps.log.info('revocation requested; the access role is checked again later', { accountId: account.id });
+    return success(request, 'Groundwork stops using this account once its access role is gone.');
   }
 
   /** A refusal this request may record leaves the account FAILED; any other leaves it as it was. */
@@ -148,10 +150,10 @@ export class RegistrationDecision implements Decision {
           executionRoleArn: properties.ExecutionRoleArn,
           deployContext: deployContextOf(properties),
           onboardingTemplateVersion: properties.TemplateVersion === undefined ? UNVERSIONED_TEMPLATE : Number(properties.TemplateVersion),
-          eventForwarding: properties.EventForwarding !== 'false',
           connectedAt: account.connectedAt ?? this.deps.now().toISOString(),
         },
-        remove: ['statusReason'],
+        // A role proven to work ends any revocation a Delete asked for.
+        remove: ['statusReason', 'revocationRequestedAt'],
         expected: { version: account.version },
         requestId: this.request.RequestId,
       },
@@ -165,18 +167,12 @@ export class RegistrationDecision implements Decision {
   }
 
   private markRevoked(account: Account, expected: WriteExpectation, signal: AbortSignal): Promise<Account> {
-    const reason = `The onboarding stack was deleted on ${this.deps.now().toISOString()}; Groundwork can no longer reach this account. Stacks are kept; to reconnect, ask for a new link (POST /v1/accounts/${account.id}/registration-link) and launch the onboarding stack again.`;
-    return this.deps.recorder.transition(account, { status: 'REVOKED', reason: boundedReason(reason), set: {}, expected, requestId: this.request.RequestId }, { signal });
+    return this.deps.recorder.transition(account, { status: 'REVOKED', reason: revokedReason(account.id, this.deps.now()), set: {}, expected, requestId: this.request.RequestId }, { signal });
   }
 }
 
-/** The one answer to a registration that is not (or not visibly) ours. */
-export function unknownRegistrationReason(requester: string | undefined): string {
-  return `Groundwork has no registration matching this link for AWS account ${requester ?? 'unknown'}. Launch the template from the quick-create link Groundwork gave when you added this AWS account.`;
-}
-
 function failedChange(account: Account): AccountChange {
-  const remove: Array<keyof Account> = ['accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'eventForwarding', 'connectedAt'];
+  const remove: Array<keyof Account> = ['accessRoleArn', 'executionRoleArn', 'deployContext', 'onboardingTemplateVersion', 'connectedAt'];
   if (account.registrationStackId === undefined) remove.push('registrationStackId');
   return { set: account.registrationStackId !== undefined ? { registrationStackId: account.registrationStackId } : {}, remove };
 }

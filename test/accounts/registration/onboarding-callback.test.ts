@@ -9,14 +9,19 @@ import { DynamoDbAccountStore, type AccountStore } from '../../../src/accounts/a
 import { hashRegistrationToken, newAccountId, newExternalId, newRegistrationToken } from '../../../src/accounts/onboarding-credentials';
 import { createCloudFormationAnswerer } from '../../../src/accounts/registration/answer-cloudformation';
 import { onboardingCallbackHandler, type OnboardingCallbackDeps } from '../../../src/accounts/registration/onboarding-callback-handler';
+import { onboardingWorkerHandler, type OnboardingWorkerDeps } from '../../../src/accounts/registration/onboarding-worker-handler';
 import { createStsRoleProver } from '../../../src/accounts/registration/prove-access-role';
+import { DynamoDbRegistrationBindingReader, REGISTRATION_BINDING_ATTRIBUTES } from '../../../src/accounts/registration/registration-binding';
 import { DynamoDbRegistrationRequestStore } from '../../../src/accounts/registration/registration-request-store';
+import type { DecideWork, RevocationCheckWork } from '../../../src/accounts/registration/registration-work';
+import { REVOCATION_POLICY } from '../../../src/accounts/registration/revocation-check';
 import { createEventPublisher, type EventPublisher } from '../../../src/events/event-publisher';
 import { createLogger } from '../../../src/log/logger';
 import { createTestTable } from '../../support/dynamodb';
 import { eventDetailErrors } from '../../support/event-schemas';
 import { lambdaContext } from '../../support/lambda';
 import { startResponseServer } from '../../support/response-server';
+import { recordingQueue, sqsEvent } from '../../support/work-queue';
 
 const CUSTOMER = '123456789012';
 const STRANGER = '210987654321';
@@ -119,11 +124,25 @@ function crashingOnFirstWrite(): AccountStore {
   };
 }
 
-function deps(overrides: Partial<OnboardingCallbackDeps> = {}): OnboardingCallbackDeps {
+/** What the first stage handed to the worker, and what the worker scheduled, in this test. */
+let handedOver = recordingQueue<DecideWork>();
+let revocationChecks = recordingQueue<RevocationCheckWork>();
+beforeEach(() => {
+  handedOver = recordingQueue<DecideWork>();
+  revocationChecks = recordingQueue<RevocationCheckWork>();
+});
+
+type Deps = OnboardingCallbackDeps & OnboardingWorkerDeps;
+
+function deps(overrides: Partial<Deps> = {}): Deps {
   const logger = createLogger({ level: 'debug', write: (line) => logLines.push(line) });
   return {
     accounts: store,
+    bindings: new DynamoDbRegistrationBindingReader(table.dynamo, table.tableName),
     requests: new DynamoDbRegistrationRequestStore(table.dynamo, table.tableName),
+    handOver: handedOver,
+    revocationChecks,
+    revocationPolicy: REVOCATION_POLICY,
     prover: createStsRoleProver(sts, { propagationRetryMs: 0, retryIntervalMs: 10 }),
     events: createEventPublisher(eventBridge, 'groundwork-test'),
     answer: createCloudFormationAnswerer(logger),
@@ -133,6 +152,18 @@ function deps(overrides: Partial<OnboardingCallbackDeps> = {}): OnboardingCallba
     responseUrlPattern: /^http:\/\/127\.0\.0\.1:\d+\/cfn-responses\//,
     ...overrides,
   };
+}
+
+/**
+ * The registration as it travels in AWS: the SNS message to the first stage, and whatever it
+ * queued to the worker (as SQS would hand it on). A `deadline` override is the worker's: the first
+ * stage runs on real time.
+ */
+async function register(message: unknown, overrides: Partial<Deps> = {}, remainingMs = 20_000): Promise<void> {
+  const both = deps(overrides);
+  const { deadline: _workerDeadline, ...firstStage } = both;
+  await onboardingCallbackHandler(firstStage)(snsEvent(message), lambdaContext(remainingMs));
+  for (const { work } of handedOver.sent.splice(0)) await onboardingWorkerHandler(both)(sqsEvent(work), lambdaContext(remainingMs));
 }
 
 async function seedAccount(state: 'AWAITING_CONNECTION' | 'CONNECTED', options: { expired?: boolean } = {}) {
@@ -233,11 +264,13 @@ interface Expected {
   reason?: RegExp;
 }
 
+// A Delete from the registering stack never revokes at once (decision 0012): the account stays
+// CONNECTED, its revocation noted, until a later check finds the access role refused (below).
 const EXPECTED: Record<Scenario, Record<RequestType, Expected>> = {
   valid: {
     Create: { status: 'SUCCESS', account: 'CONNECTED' },
     Update: { status: 'SUCCESS', account: 'CONNECTED' },
-    Delete: { status: 'SUCCESS', account: 'REVOKED' },
+    Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
   'bad token': {
     // Anyone can publish to the topic: without the token nothing changes, not even to FAILED.
@@ -255,28 +288,28 @@ const EXPECTED: Record<Scenario, Record<RequestType, Expected>> = {
   'role without ExternalId condition': {
     Create: { status: 'FAILED', account: 'FAILED', reason: /can be assumed without the ExternalId/ },
     Update: { status: 'FAILED', account: 'FAILED', reason: /can be assumed without the ExternalId/ },
-    Delete: { status: 'SUCCESS', account: 'REVOKED' },
+    Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
   'expired token': {
     Create: { status: 'FAILED', account: 'FAILED', reason: /link expired/ },
     // The stack that was connected with the token needs no fresh one to re-prove its role.
     Update: { status: 'SUCCESS', account: 'CONNECTED' },
-    Delete: { status: 'SUCCESS', account: 'REVOKED' },
+    Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
   'STS error': {
     Create: { status: 'FAILED', account: 'FAILED', reason: /STS failed .*ServiceUnavailable.*retry/ },
     Update: { status: 'FAILED', account: 'FAILED', reason: /STS failed .*ServiceUnavailable.*retry/ },
-    Delete: { status: 'SUCCESS', account: 'REVOKED' },
+    Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
   'handler crash': {
     Create: { status: 'FAILED', account: 'FAILED', reason: /internal error .*reference/ },
     Update: { status: 'FAILED', account: 'FAILED', reason: /internal error .*reference/ },
-    Delete: { status: 'SUCCESS', account: 'REVOKED' },
+    Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
   'slow dependency': {
     Create: { status: 'FAILED', account: 'FAILED', reason: /did not finish verifying the role in time/ },
     Update: { status: 'FAILED', account: 'FAILED', reason: /did not finish verifying the role in time/ },
-    Delete: { status: 'SUCCESS', account: 'REVOKED' },
+    Delete: { status: 'SUCCESS', account: 'CONNECTED' },
   },
 };
 
@@ -301,7 +334,7 @@ describe('onboarding callback: {Create, Update, Delete} × faults', () => {
 
     // Act
     const overrides = { ...(scenario === 'handler crash' ? { accounts: crashingOnFirstWrite() } : {}), ...(scenario === 'slow dependency' ? { deadline: deadlines.deadline } : {}) };
-    await onboardingCallbackHandler(deps(overrides))(snsEvent(request), lambdaContext(remainingMs));
+    await register(request, overrides, remainingMs);
     const tookMs = Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 100)); // nothing may arrive late
 
@@ -351,6 +384,12 @@ describe('onboarding callback: {Create, Update, Delete} × faults', () => {
     if (scenario === 'valid' && type !== 'Update') {
       expect(publishedDetails().map((e) => e.detail['status'])).toEqual([expected.account]);
     }
+    // A Delete from the registering stack schedules the first look at the role, and only that.
+    const registering = !(scenario === 'bad token' || scenario === 'wrong account');
+    expect(revocationChecks.sent.map(({ work, delaySeconds }) => [work.kind, work.accountId, work.attempt, delaySeconds])).toEqual(
+      type === 'Delete' && registering ? [['revocation-check', account.id, 1, REVOCATION_POLICY.delaysSeconds[0]]] : [],
+    );
+    if (type === 'Delete' && registering && scenario !== 'handler crash') expect(after?.revocationRequestedAt).toBe(revocationChecks.sent[0]?.work.requestedAt);
 
     // The ResponseURL is a credential: it never reaches a log, signed or not.
     const logs = logLines.join('\n');
@@ -366,12 +405,17 @@ describe('onboarding callback: delivery', () => {
     arrangeSts('valid');
     const request = customResourceRequest({ type: 'Create', account, token });
     const handler = onboardingCallbackHandler(deps());
+    const worker = onboardingWorkerHandler(deps());
 
     await handler(snsEvent(request), lambdaContext());
+    const [work] = handedOver.sent;
+    await worker(sqsEvent(work?.work), lambdaContext());
     const afterFirst = await store.get(account.id);
+    // SNS delivers again (to the first stage), SQS delivers again (to the worker), some at once.
     await handler(snsEvent(request), lambdaContext());
-    await Promise.all([handler(snsEvent(request), lambdaContext()), handler(snsEvent(request), lambdaContext())]);
+    await Promise.all([handler(snsEvent(request), lambdaContext()), handler(snsEvent(request), lambdaContext()), worker(sqsEvent(work?.work), lambdaContext())]);
 
+    expect(handedOver.sent).toHaveLength(1);
     expect(answersFor(request.RequestId)).toHaveLength(1);
     expect(await store.get(account.id)).toEqual(afterFirst);
     expect(publishedDetails()).toHaveLength(1);
@@ -381,10 +425,10 @@ describe('onboarding callback: delivery', () => {
   it('answers SUCCESS to the Delete of a registration it does not know', async () => {
     const unknown = { ...(await seedAccount('AWAITING_CONNECTION')).account, id: 'acc_zzzzzzzzzzzzzzzzzzzz' };
     const request = customResourceRequest({ type: 'Delete', account: unknown, token: newRegistrationToken(), physicalId: 'groundwork-registration-invalid' });
-    await onboardingCallbackHandler(deps())(snsEvent(request), lambdaContext());
+    await register(request);
     const garbage = { ...request, RequestId: randomUUID(), ResourceProperties: { ServiceToken: 'x' } };
     garbage.ResponseURL = responses.url(garbage.RequestId);
-    await onboardingCallbackHandler(deps())(snsEvent(garbage), lambdaContext());
+    await register(garbage);
 
     expect(answersFor(request.RequestId).map((a) => a.body['Status'])).toEqual(['SUCCESS']);
     expect(answersFor(request.RequestId)[0]?.body['PhysicalResourceId']).toBe('groundwork-registration-invalid');
@@ -395,8 +439,8 @@ describe('onboarding callback: delivery', () => {
   it('answers FAILED once to a request it cannot read but can answer', async () => {
     const requestId = randomUUID();
     const malformed = { RequestType: 'Explode', ResponseURL: responses.url(requestId), StackId: REGISTERED_STACK, RequestId: requestId, LogicalResourceId: 'GroundworkRegistration' };
-    await onboardingCallbackHandler(deps())(snsEvent(malformed), lambdaContext());
-    await onboardingCallbackHandler(deps())(snsEvent('not json at all'), lambdaContext());
+    await register(malformed);
+    await register('not json at all');
     expect(answersFor(requestId).map((a) => a.body['Status'])).toEqual(['FAILED']);
   });
 
@@ -409,7 +453,7 @@ describe('onboarding callback: delivery', () => {
       return withExternalId < 3 ? Promise.reject(accessDenied()) : Promise.resolve({ Credentials: { AccessKeyId: 'a', SecretAccessKey: 'b', SessionToken: 'c', Expiration: new Date() } });
     });
     const request = customResourceRequest({ type: 'Create', account, token });
-    await onboardingCallbackHandler(deps({ prover: createStsRoleProver(sts, { propagationRetryMs: 5000, retryIntervalMs: 20 }) }))(snsEvent(request), lambdaContext());
+    await register(request, { prover: createStsRoleProver(sts, { propagationRetryMs: 5000, retryIntervalMs: 20 }) });
     expect(answersFor(request.RequestId)[0]?.body['Status']).toBe('SUCCESS');
     expect(withExternalId).toBe(3);
     expect((await store.get(account.id))?.status).toBe('CONNECTED');
@@ -419,16 +463,17 @@ describe('onboarding callback: delivery', () => {
     const { account, token } = await seedAccount('CONNECTED');
     arrangeSts('valid');
     const request = customResourceRequest({ type: 'Create', account, token, stackId: REGISTERED_STACK.replace('11111111', '99999999') });
-    await onboardingCallbackHandler(deps())(snsEvent(request), lambdaContext());
+    await register(request);
     expect(answersFor(request.RequestId)[0]?.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/already used/) });
     expect((await store.get(account.id))?.status).toBe('CONNECTED');
   });
 
   it('still answers, once, when the state store is down', async () => {
     const { account, token } = await seedAccount('AWAITING_CONNECTION');
-    const broken = { claim: () => Promise.reject(new Error('DynamoDB unavailable')), markAnswered: () => Promise.reject(new Error('DynamoDB unavailable')) };
+    const down = () => Promise.reject(new Error('DynamoDB unavailable'));
+    const broken = { claim: down, handOver: down, take: down, markAnswered: down };
     const request = customResourceRequest({ type: 'Create', account, token });
-    await onboardingCallbackHandler(deps({ requests: broken }))(snsEvent(request), lambdaContext());
+    await register(request, { requests: broken });
     expect(answersFor(request.RequestId).map((a) => a.body['Status'])).toEqual(['FAILED']);
   });
 
@@ -437,7 +482,7 @@ describe('onboarding callback: delivery', () => {
     arrangeSts('valid');
     eventBridgeMock.on(PutEventsCommand).rejects(new TypeError("Cannot read properties of undefined (reading 'Entries')"));
     const request = customResourceRequest({ type: 'Create', account, token });
-    await onboardingCallbackHandler(deps())(snsEvent(request), lambdaContext());
+    await register(request);
     expect(answersFor(request.RequestId).map((a) => a.body['Status'])).toEqual(['FAILED']);
     const after = await store.get(account.id);
     expect(after?.status).toBe('FAILED');
@@ -454,7 +499,7 @@ describe('onboarding callback: delivery', () => {
       requests.push(String(url));
       return new Response(null, { status: 200 });
     }) as typeof fetch);
-    await onboardingCallbackHandler(deps({ answer }))(snsEvent(request), lambdaContext());
+    await register(request, { answer });
     expect(requests).toEqual([]);
     expect((await store.get(account.id))?.status).toBe('AWAITING_CONNECTION');
     expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(0);
@@ -466,7 +511,134 @@ describe('onboarding callback: delivery', () => {
     const events: EventPublisher = { publish: async (_type, detail) => void published.push(detail) };
     const { account, token } = await seedAccount('AWAITING_CONNECTION');
     arrangeSts('valid');
-    await onboardingCallbackHandler(deps({ events }))(snsEvent(customResourceRequest({ type: 'Create', account, token })), lambdaContext());
+    await register(customResourceRequest({ type: 'Create', account, token }), { events });
     expect(published).toEqual([expect.objectContaining({ accountId: account.id, status: 'CONNECTED', previousStatus: 'AWAITING_CONNECTION' })]);
+  });
+});
+
+describe('onboarding callback: the SNS-facing stage holds no key (security review M1)', () => {
+  it('checks the token from the binding alone: it never asks DynamoDB for the ExternalId, never calls STS, and queues only what passed', async () => {
+    // Prepare: the first stage on a document client that records every command it sends
+    const { account, token } = await seedAccount('AWAITING_CONNECTION');
+    arrangeSts('valid');
+    const sent: Array<{ name: string; input: Record<string, unknown> }> = [];
+    const recording = { send: (command: { constructor: { name: string }; input: Record<string, unknown> }, options?: unknown) => {
+      sent.push({ name: command.constructor.name, input: command.input });
+      return (table.dynamo.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+    } } as unknown as typeof table.dynamo;
+    const firstStage = onboardingCallbackHandler({
+      ...deps(),
+      bindings: new DynamoDbRegistrationBindingReader(recording, table.tableName),
+      requests: new DynamoDbRegistrationRequestStore(recording, table.tableName),
+    });
+    const valid = customResourceRequest({ type: 'Create', account, token });
+    const forged = customResourceRequest({ type: 'Create', account, token: newRegistrationToken() });
+
+    // Act
+    await firstStage(snsEvent(valid), lambdaContext());
+    await firstStage(snsEvent(forged), lambdaContext());
+
+    // Assess: every account read names only the binding's attributes
+    const reads = sent.filter((command) => command.name === 'GetCommand');
+    expect(reads).toHaveLength(2);
+    for (const read of reads) {
+      const names = read.input['ExpressionAttributeNames'] as Record<string, string>;
+      const projected = String(read.input['ProjectionExpression']).split(',').map((name) => names[name.trim()]);
+      expect(projected.sort()).toEqual([...REGISTRATION_BINDING_ATTRIBUTES].sort());
+    }
+    expect(sent.map((command) => command.name).filter((name) => !['GetCommand', 'PutCommand', 'UpdateCommand'].includes(name))).toEqual([]);
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+    // The forged one is answered at once and never reaches the worker; the valid one waits for it.
+    expect(answersFor(forged.RequestId).map((answer) => answer.body['Status'])).toEqual(['FAILED']);
+    expect(answersFor(valid.RequestId)).toEqual([]);
+    expect(handedOver.sent.map(({ work }) => work.request.RequestId)).toEqual([valid.RequestId]);
+    expect(JSON.stringify(handedOver.sent)).not.toContain(account.externalId);
+    expect(logLines.join('\n')).not.toContain(account.externalId);
+  });
+
+  it('reads the binding without the ExternalId from DynamoDB itself', async () => {
+    const { account } = await seedAccount('CONNECTED');
+    const binding = await new DynamoDbRegistrationBindingReader(table.dynamo, table.tableName).read(account.id);
+    expect(binding).toEqual({ awsAccountId: CUSTOMER, registrationTokenHash: account.registrationTokenHash, registrationStackId: REGISTERED_STACK, status: 'CONNECTED' });
+    expect(JSON.stringify(binding)).not.toContain(account.externalId);
+  });
+});
+
+describe('onboarding callback: a Delete revokes only once the access role is refused', () => {
+  /** Runs the worker on the check it last scheduled, as SQS would after the delay. */
+  async function runNextCheck(overrides: Partial<Deps> = {}) {
+    const next = revocationChecks.sent.shift();
+    if (!next) throw new Error('no revocation check was scheduled');
+    await onboardingWorkerHandler(deps(overrides))(sqsEvent(next.work, 'groundwork-test-revocation-check'), lambdaContext());
+    return next;
+  }
+
+  it('keeps the account CONNECTED while the role works, looks again with growing delays, and after the bound says the deletion did not remove access', async () => {
+    // Prepare: the registering stack's Delete, and an access role that still works (a retained role, or a forged Delete)
+    const { account, token } = await seedAccount('CONNECTED');
+    arrangeSts('valid');
+    await register(customResourceRequest({ type: 'Delete', account, token }));
+    const pending = await store.get(account.id);
+
+    // Act: every scheduled check, as SQS delivers them
+    const delays: Array<number | undefined> = [];
+    while (revocationChecks.sent.length > 0) delays.push((await runNextCheck()).delaySeconds);
+
+    // Assess
+    expect(pending).toMatchObject({ status: 'CONNECTED', statusReason: expect.stringMatching(/stops using this account as soon as its access role can no longer be assumed/) });
+    expect(delays).toEqual([...REVOCATION_POLICY.delaysSeconds]);
+    const after = await store.get(account.id);
+    expect(after?.status).toBe('CONNECTED');
+    expect(after?.revocationRequestedAt).toBeUndefined();
+    expect(after?.statusReason).toMatch(/deletion did not remove Groundwork's access: .*role\/GroundworkAccess-x can still be assumed/);
+    // One AssumeRole with the ExternalId per check, never without it.
+    const calls = stsMock.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input);
+    expect(calls).toHaveLength(REVOCATION_POLICY.delaysSeconds.length);
+    for (const input of calls) expect(input.ExternalId).toBe(account.externalId);
+    const last = publishedDetails().at(-1);
+    expect(last?.detail).toMatchObject({ accountId: account.id, status: 'CONNECTED', previousStatus: 'CONNECTED', reason: after?.statusReason });
+    expect(eventDetailErrors('Account Status Change', last?.detail ?? {})).toEqual([]);
+  });
+
+  it('revokes once STS refuses the role, pointing at a fresh link, and ignores checks that no longer apply', async () => {
+    // Prepare
+    const { account, token } = await seedAccount('CONNECTED');
+    arrangeSts('valid');
+    await register(customResourceRequest({ type: 'Delete', account, token }));
+    const stale = { ...revocationChecks.sent[0]!.work, requestedAt: '2020-01-01T00:00:00.000Z' };
+
+    // Act: the first look still finds the role (IAM has not caught up); the second is refused
+    await runNextCheck();
+    stsMock.reset();
+    stsMock.on(AssumeRoleCommand).rejects(accessDenied());
+    await runNextCheck();
+    await onboardingWorkerHandler(deps())(sqsEvent(stale), lambdaContext());
+
+    // Assess
+    const after = await store.get(account.id);
+    expect(after?.status).toBe('REVOKED');
+    expect(after?.revocationRequestedAt).toBeUndefined();
+    expect(after?.statusReason).toContain(`POST /v1/accounts/${account.id}/registration-link`);
+    expect(revocationChecks.sent).toEqual([]);
+    expect(publishedDetails().map((event) => [event.detail['previousStatus'], event.detail['status']])).toEqual([['CONNECTED', 'CONNECTED'], ['CONNECTED', 'REVOKED']]);
+    expect(stsMock.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  });
+
+  it('sends a REVOKED account and an expired link to POST …/registration-link, never to deleting the account', async () => {
+    const revoked = await seedAccount('AWAITING_CONNECTION');
+    await store.update(revoked.account.id, { set: { status: 'REVOKED' } }, { version: revoked.account.version });
+    const expired = await seedAccount('AWAITING_CONNECTION', { expired: true });
+    arrangeSts('valid');
+    const toRevoked = customResourceRequest({ type: 'Create', account: revoked.account, token: revoked.token });
+    const toExpired = customResourceRequest({ type: 'Create', account: expired.account, token: expired.token });
+
+    await register(toRevoked);
+    await register(toExpired);
+
+    for (const [request, account] of [[toRevoked, revoked.account], [toExpired, expired.account]] as const) {
+      const reason = String(answersFor(request.RequestId)[0]?.body['Reason']);
+      expect(reason).toContain(`POST /v1/accounts/${account.id}/registration-link`);
+      expect(reason).not.toMatch(/delete the account/i);
+    }
   });
 });

@@ -5,6 +5,9 @@ import type { CustomResourceRequest } from '../../../src/accounts/registration/c
 import type { RoleProof } from '../../../src/accounts/registration/prove-access-role';
 import { RegistrationDecision } from '../../../src/accounts/registration/registration-decision';
 import { createLogger } from '../../../src/log/logger';
+import type { RevocationCheckWork } from '../../../src/accounts/registration/registration-work';
+import { REVOCATION_POLICY } from '../../../src/accounts/registration/revocation-check';
+import { recordingQueue } from '../../support/work-queue';
 import { InMemoryAccountStore } from '../../support/in-memory-account-store';
 import { recordedEvents } from '../../support/recorded-events';
 
@@ -57,13 +60,22 @@ function request(type: 'Create' | 'Update' | 'Delete', overrides: { token?: stri
 }
 
 function setup(seeded: Account, proof: RoleProof = { ok: true }) {
+  const checks = recordingQueue<RevocationCheckWork>();
   const store = new InMemoryAccountStore();
   store.seed(seeded);
   const events = recordedEvents();
   const logger = createLogger({ level: 'error', write: () => undefined });
   const decisionFor = (req: CustomResourceRequest) =>
-    new RegistrationDecision(req, { accounts: store, prover: { prove: async () => proof }, recorder: new AccountRecorder(store, events.publisher, logger, () => NOW), now: () => NOW, log: logger });
-  return { store, events, decisionFor };
+    new RegistrationDecision(req, {
+      accounts: store,
+      prover: { prove: async () => proof, canAssume: async () => true },
+      recorder: new AccountRecorder(store, events.publisher, logger, () => NOW),
+      revocationChecks: checks,
+      revocationPolicy: REVOCATION_POLICY,
+      now: () => NOW,
+      log: logger,
+    });
+  return { store, events, decisionFor, checks };
 }
 
 const signal = () => new AbortController().signal;
@@ -75,7 +87,7 @@ describe('RegistrationDecision over an in-memory store', () => {
     const outcome = await decisionFor(request('Create')).decide(signal());
 
     expect(outcome).toEqual({ status: 'SUCCESS', reason: `Connected to Groundwork as ${ACCOUNT_ID}.`, physicalResourceId: ACCOUNT_ID, data: { GroundworkAccountId: ACCOUNT_ID } });
-    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', registrationStackId: STACK, accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess`, eventForwarding: false, connectedAt: NOW.toISOString(), lastRequestId: 'request-Create' });
+    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', registrationStackId: STACK, accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess`, connectedAt: NOW.toISOString(), lastRequestId: 'request-Create' });
     expect(events.published.map((event) => event.detail)).toEqual([expect.objectContaining({ status: 'CONNECTED', previousStatus: 'AWAITING_CONNECTION' })]);
   });
 
@@ -136,15 +148,28 @@ describe('RegistrationDecision over an in-memory store', () => {
     expect(store.all()[0]?.status).toBe('FAILED');
   });
 
-  it('revokes the account on the Delete of the stack that connected it', async () => {
+  it('does not revoke a connected account on the Delete of the stack that connected it: it notes the request and schedules a look at the role', async () => {
+    // CloudFormation deletes the registration before the roles (decision 0011): at this moment the role always still works.
     const connected = account({ status: 'CONNECTED', registrationStackId: STACK, accessRoleArn: `arn:aws:iam::${CUSTOMER}:role/GroundworkAccess` });
-    const { store, events, decisionFor } = setup(connected);
+    const { store, events, decisionFor, checks } = setup(connected);
 
     const outcome = await decisionFor(request('Delete')).decide(signal());
 
-    expect(outcome).toMatchObject({ status: 'SUCCESS', reason: 'Groundwork access revoked.', physicalResourceId: ACCOUNT_ID });
-    expect(store.all()[0]).toMatchObject({ status: 'REVOKED', statusReason: expect.stringMatching(/deleted on 2025-03-04T05:06:07.000Z/) });
-    expect(events.published.map((event) => event.detail)).toEqual([expect.objectContaining({ status: 'REVOKED', previousStatus: 'CONNECTED' })]);
+    expect(outcome).toMatchObject({ status: 'SUCCESS', physicalResourceId: ACCOUNT_ID });
+    expect(store.all()[0]).toMatchObject({ status: 'CONNECTED', revocationRequestedAt: NOW.toISOString(), statusReason: expect.stringMatching(/deleted on 2025-03-04T05:06:07.000Z/) });
+    expect(checks.sent).toEqual([{ work: { kind: 'revocation-check', accountId: ACCOUNT_ID, requestedAt: NOW.toISOString(), attempt: 1 }, delaySeconds: REVOCATION_POLICY.delaysSeconds[0] }]);
+    expect(events.published.map((event) => event.detail)).toEqual([expect.objectContaining({ status: 'CONNECTED', previousStatus: 'CONNECTED' })]);
+  });
+
+  it('revokes at once, on that Delete, an account that holds no role (FAILED)', async () => {
+    const failed = account({ status: 'FAILED', registrationStackId: STACK });
+    const { store, decisionFor, checks } = setup(failed);
+
+    const outcome = await decisionFor(request('Delete')).decide(signal());
+
+    expect(outcome).toMatchObject({ status: 'SUCCESS', reason: 'Groundwork access revoked.' });
+    expect(store.all()[0]).toMatchObject({ status: 'REVOKED', statusReason: expect.stringContaining(`POST /v1/accounts/${ACCOUNT_ID}/registration-link`) });
+    expect(checks.sent).toEqual([]);
   });
 
   it('after an interruption, takes back a connection that landed and records FAILED without any role', async () => {

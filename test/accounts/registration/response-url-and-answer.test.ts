@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createCloudFormationAnswerer } from '../../../src/accounts/registration/answer-cloudformation';
-import { answerOnce, type AnswerOnceDeps } from '../../../src/accounts/registration/answer-once';
+import { receiveRegistration, type ReceiveDeps } from '../../../src/accounts/registration/receive-registration';
 import { cloudFormationResponseUrlPattern } from '../../../src/accounts/registration/cloudformation-response-url';
 import type { RegistrationRequestStore } from '../../../src/accounts/registration/registration-request-store';
 import type { CustomResourceResponse } from '../../../src/accounts/registration/custom-resource-request';
@@ -116,10 +116,8 @@ describe('answering CloudFormation', () => {
 });
 
 describe('a forged registration message', () => {
-  const requests: RegistrationRequestStore = {
-    claim: () => Promise.reject(new Error('a refused message must not be claimed')),
-    markAnswered: () => Promise.resolve(),
-  };
+  const never = () => Promise.reject(new Error('a refused message must not be claimed or handed over'));
+  const requests: RegistrationRequestStore = { claim: never, handOver: never, take: never, markAnswered: () => Promise.resolve() };
   const message = (responseUrl: string) =>
     JSON.stringify({
       RequestType: 'Create',
@@ -131,12 +129,18 @@ describe('a forged registration message', () => {
       ResourceProperties: {},
     });
 
-  function envelope(fetch: typeof globalThis.fetch): AnswerOnceDeps {
-    return { requests, answer: createCloudFormationAnswerer(quiet, fetch), logger: quiet, answerReserveMs: 5000, staleClaimMs: 60_000, responseUrlPattern: US_EAST_1 };
+  function envelope(fetch: typeof globalThis.fetch): ReceiveDeps {
+    return {
+      requests,
+      bindings: { read: () => Promise.reject(new Error('a refused message must not be looked up')) },
+      handOver: { send: () => Promise.reject(new Error('a refused message must not be handed over')) },
+      answer: createCloudFormationAnswerer(quiet, fetch),
+      logger: quiet,
+      answerReserveMs: 5000,
+      staleClaimMs: 60_000,
+      responseUrlPattern: US_EAST_1,
+    };
   }
-  const decisionNeverStarts = () => {
-    throw new Error('a refused message must not be decided');
-  };
 
   it.each([
     ['another region\'s response bucket', 'https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x'],
@@ -144,7 +148,7 @@ describe('a forged registration message', () => {
     ['another host', 'https://attacker.example/x'],
   ])('pointing at %s is dropped without any request made', async (_name, url) => {
     const { calls, fetch } = countingFetch(() => Promise.resolve(new Response(null, { status: 200 })));
-    await answerOnce(message(url), () => 60_000, envelope(fetch), decisionNeverStarts);
+    await receiveRegistration(message(url), () => 60_000, envelope(fetch));
     expect(calls).toEqual([]);
   });
 
@@ -156,7 +160,7 @@ describe('a forged registration message', () => {
     const started = Date.now();
 
     // Act
-    await answerOnce(unreadable, () => 60_000 - (Date.now() - started), envelope(fetch), decisionNeverStarts);
+    await receiveRegistration(unreadable, () => 60_000 - (Date.now() - started), envelope(fetch));
 
     // Assess
     expect(calls).toHaveLength(1);

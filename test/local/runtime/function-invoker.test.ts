@@ -29,7 +29,8 @@ describe('serverless.yml as the embedded default reads it', () => {
   it('has every function with its handler module and timeout', () => {
     expect(service.functions['createAccount']).toMatchObject({ modulePath: 'functions/create-account/handler', exportName: 'handler', timeoutSeconds: 10 });
     expect(service.functions['stackWorkflow']?.timeoutSeconds).toBe(50);
-    expect(service.functions['onboardingCallback']?.timeoutSeconds).toBe(60);
+    expect(service.functions['onboardingCallback']?.timeoutSeconds).toBe(15);
+    expect(service.functions['onboardingWorker']?.timeoutSeconds).toBe(60);
   });
 
   it('lists the HTTP API routes and the registration topic subscription under local names', () => {
@@ -37,6 +38,11 @@ describe('serverless.yml as the embedded default reads it', () => {
     expect(service.httpRoutes).toContainEqual({ method: 'POST', path: '/v1/accounts/{id}/registration-link', functionName: 'reissueRegistrationLink' });
     expect(service.httpRoutes).toHaveLength(11);
     expect(service.snsSubscriptions).toEqual([{ topicArn: arns.registrationTopic, functionName: 'onboardingCallback' }]);
+    // The callback's second stage polls the two onboarding queues, under the names local/config.ts gives them.
+    expect(service.sqsSubscriptions).toEqual([
+      { queueName: names.registrationQueue, functionName: 'onboardingWorker', batchSize: 1, visibilityTimeoutSeconds: 360, maxReceiveCount: 3 },
+      { queueName: names.revocationCheckQueue, functionName: 'onboardingWorker', batchSize: 1, visibilityTimeoutSeconds: 360, maxReceiveCount: 3 },
+    ]);
     expect(service.eventBridgeSubscriptions.map((s) => [s.functionName, s.busName])).toEqual([['stackExecutionEnded', 'default']]);
   });
 

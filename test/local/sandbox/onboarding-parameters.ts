@@ -12,6 +12,5 @@ export function onboardingParameters(groundworkAccountId: string, externalId: st
     { ParameterKey: 'RegistrationToken', ParameterValue: 'reg-token-0123456789abcdef' },
     { ParameterKey: 'GroundworkServiceRoleArn', ParameterValue: arns.serviceRole },
     { ParameterKey: 'RegistrationTopicArn', ParameterValue: arns.registrationTopic },
-    { ParameterKey: 'GroundworkEventBusArn', ParameterValue: arns.eventBus },
   ];
 }

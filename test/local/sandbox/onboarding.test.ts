@@ -86,7 +86,7 @@ beforeEach(() => {
 });
 
 describe('the onboarding template in a sandbox account', () => {
-  it('completes when the registration answers SUCCESS, then forwards groundwork-* stack events and tells the registration of its deletion', async () => {
+  it('completes when the registration answers SUCCESS, sends no stack event to Groundwork, and tells the registration of its deletion', async () => {
     // Prepare
     const account = '555555555555';
     const cfn = edge.cloudFormation(account);
@@ -134,17 +134,13 @@ describe('the onboarding template in a sandbox account', () => {
         BastionInstanceProfileArn: outputs['BastionInstanceProfileArn'],
         TaskExecutionRoleArn: outputs['TaskExecutionRoleArn'],
         TemplateVersion: String(ONBOARDING_TEMPLATE_VERSION),
-        EventForwarding: expect.stringMatching(new RegExp(`^arn:aws:events:us-east-1:${account}:rule/`)),
       },
     });
     expect(proof.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${account}:assumed-role/GroundworkAccess-acc_abcdefghij0123456789/groundwork-proof`);
-    // Only groundwork-* stacks' status changes reach Groundwork's bus, in order.
+    // Nothing in Groundwork consumes CloudFormation's events, so the template forwards none (decision 0012, L3).
     expect(component.StackStatus).toBe('CREATE_COMPLETE');
-    expect(events.every((event) => event.busArn === arns.eventBus && event.detailType === 'CloudFormation Stack Status Change')).toBe(true);
-    expect(events.map((event) => [event.detail['stack-id'], event.detail['status-details'].status])).toEqual([
-      [component.StackId, 'CREATE_IN_PROGRESS'],
-      [component.StackId, 'CREATE_COMPLETE'],
-    ]);
+    expect(events).toEqual([]);
+    expect(create?.request.ResourceProperties).not.toHaveProperty('EventForwarding');
     expect(remove?.request).toMatchObject({ RequestType: 'Delete', PhysicalResourceId: 'registration-acc_abcdefghij0123456789', LogicalResourceId: 'GroundworkRegistration' });
     expect(offboarded.StackStatus).toBe('DELETE_COMPLETE');
     expect(afterwards.name).toBe('AccessDenied');
@@ -169,8 +165,8 @@ describe('the onboarding template in a sandbox account', () => {
       /^Received response status \[FAILED\] from custom resource\. Message returned: The registration token has already been used \(RequestId: [0-9a-f-]+\)$/,
     );
     expect(requests.map(({ request }) => request.RequestType)).toEqual(['Create', 'Delete']);
-    // Access, execution, event forwarding and the four fixed roles.
-    expect(StackResources?.filter((resource) => resource.ResourceType === 'AWS::IAM::Role').map((resource) => resource.ResourceStatus)).toEqual(Array(7).fill('DELETE_COMPLETE'));
+    // Access, execution and the four fixed roles.
+    expect(StackResources?.filter((resource) => resource.ResourceType === 'AWS::IAM::Role').map((resource) => resource.ResourceStatus)).toEqual(Array(6).fill('DELETE_COMPLETE'));
     expect(denied.name).toBe('AccessDenied');
     expect(edge.sandbox.liveStacks(account).map((stack) => stack.status)).toEqual(['ROLLBACK_COMPLETE']);
   });

@@ -1,0 +1,3 @@
+import { onboardingWorkerFromEnv } from '../../src/accounts/registration/onboarding-worker-from-env';
+
+export const handler = onboardingWorkerFromEnv();
