@@ -40,8 +40,9 @@ export function defaultCpuCredits(instanceType: string): CpuCredits | undefined 
 }
 
 /**
- * What each component's template sets for its instances: `standard`, or `ec2-default` where the
- * template sets no CreditSpecification and EC2's default for the type applies. The cost estimate
+ * What each component's template sets for its instances: `standard` (set on burstable types only:
+ * other families have no credits), or `ec2-default` where the template sets no CreditSpecification
+ * and EC2's default for the type applies. The cost estimate
  * states these; test/templates/credit-specification.test.ts checks them against the built
  * templates, so a template that starts or stops setting the mode must change this table too.
  */
