@@ -202,7 +202,7 @@ export function formatPlan(plan: StackPlan): string {
     '',
     `Monthly cost estimate: ${usd(plan.estimate.total)} ${plan.estimate.currency} (prices of ${plan.estimate.priceTableDate})`,
     table(plan.estimate.components.map((c) => [`  ${c.component}`, usd(c.monthly)])),
-    `  NAT: instance ${usd(plan.estimate.natComparison.instance)}, one gateway ${usd(plan.estimate.natComparison.gateway)}, a gateway per AZ ${usd(plan.estimate.natComparison.gatewayPerAz)}`,
+    `  NAT: instance ${usd(plan.estimate.natComparison.instance)}, one gateway ${usd(plan.estimate.natComparison.gateway)}, a gateway per AZ ${usd(plan.estimate.natComparison.gatewayPerAz)}, none (interface endpoints instead) ${usd(plan.estimate.natComparison.none)}`,
     '',
     'Reachability:',
     ...plan.reachability.summary.map((line) => `  ${line}`),

@@ -2,6 +2,7 @@ import type { ComponentName } from '../model/components';
 import { componentsFor } from '../model/components';
 import type { NatMode, StackRequest } from '../model/stack-request';
 import { BASTION_INSTANCE_TYPE } from '../templates/bastion';
+import { cpuCreditsOf, type InstanceComponent } from '../templates/credit-specification';
 import { INTERFACE_ENDPOINT_SERVICES } from '../templates/endpoints';
 import { NAT_INSTANCE_TYPE, natAzIndexes } from '../templates/nat';
 import { UnknownPriceError } from './errors';
@@ -29,11 +30,17 @@ export interface ComponentCost {
   monthly: number;
 }
 
-/** What each NAT mode would cost this stack a month, whichever it asked for. */
+/** What each NAT mode would cost this stack a month, whichever it asked for, side by side. */
 export interface NatComparison {
   instance: number;
   gateway: number;
   gatewayPerAz: number;
+  /**
+   * `nat: none`: no NAT, but the interface endpoints it requires, one network interface per
+   * endpoint in every AZ, plus their data processed. A stack that has the endpoints anyway
+   * (`endpoints: true`) pays this whichever mode it picks.
+   */
+  none: number;
   /** gateway − instance: what the default NAT instance saves over one NAT gateway. */
   savingsInstanceVsGateway: number;
 }
@@ -64,6 +71,8 @@ export interface TrafficAssumptions {
   apiMillionRequestsPerMonth: number;
   /** GB of container logs ingested into CloudWatch Logs a month. */
   logsGbPerMonth: number;
+  /** ECS services the customer runs on the cluster, each with its own task definition family (Container Insights metrics and events are per service). */
+  ecsServices: number;
 }
 
 /** A small production web app: a few requests a second, images pulled on deploys, modest logs. */
@@ -73,6 +82,7 @@ export const DEFAULT_TRAFFIC: Readonly<TrafficAssumptions> = {
   albLcuPerHour: 1,
   apiMillionRequestsPerMonth: 5,
   logsGbPerMonth: 5,
+  ecsServices: 1,
 };
 
 /**
@@ -89,6 +99,39 @@ export const DEPLOYMENT_ASSUMPTIONS = {
   containerInstanceRootGb: 30,
   /** Interface endpoints, each with a network interface in every AZ's private subnet. */
   interfaceEndpoints: INTERFACE_ENDPOINT_SERVICES.map(({ service }) => service),
+  /**
+   * The cluster turns Container Insights on (`containerInsights: enabled`, not enhanced
+   * observability) and deploys no CloudWatch agent, so it gets the cluster-, service- and
+   * task-family-level metrics of the CloudWatch User Guide's "Amazon ECS Container Insights
+   * metrics" table (awsdocs/amazon-cloudwatch-user-guide, doc_source/Container-Insights-metrics-ECS.md,
+   * commit 20a560c1, read 2026-12-06), "charged as custom metrics":
+   * - ClusterName: ContainerInstanceCount, TaskCount, ServiceCount and the 8 resource metrics (11);
+   * - ServiceName, ClusterName: DesiredTaskCount, RunningTaskCount, PendingTaskCount,
+   *   DeploymentCount, TaskSetCount and the 8 resource metrics (13);
+   * - TaskDefinitionFamily, ClusterName: the 8 resource metrics (CpuUtilized, CpuReserved,
+   *   MemoryUtilized, MemoryReserved, NetworkRxBytes, NetworkTxBytes, StorageReadBytes, StorageWriteBytes).
+   * The instance_* metrics need the CloudWatch agent, which Groundwork does not run.
+   */
+  containerInsights: {
+    clusterMetrics: 11,
+    metricsPerService: 13,
+    metricsPerTaskFamily: 8,
+    /**
+     * Performance log events ("Container Insights performance log events for Amazon ECS", same
+     * repository): one Cluster event, one per Service, one per Task and one per Container, each
+     * minute; the guide's examples are 0.4–1.3 KiB as compact JSON, so 1.5 KiB is an upper bound.
+     */
+    eventKib: 1.5,
+    /** The cluster template's retention for /aws/ecs/containerinsights/<cluster>/performance (checked by test/cost). */
+    retentionDays: 30,
+  },
+  /**
+   * ECS managed scaling puts a target-tracking policy on the auto-scaling group, and Application
+   * Auto Scaling makes two CloudWatch alarms for it (AlarmHigh and AlarmLow): "Enabling of managed
+   * scaling adds two CloudWatch alarms behind the scenes" (aws/aws-cdk#25969); aws/containers-roadmap#638
+   * names them. The cluster template has one capacity provider with managed scaling.
+   */
+  managedScalingAlarmsPerCapacityProvider: 2,
 } as const;
 
 /**
@@ -143,7 +186,7 @@ function itemsFor(component: ComponentName, context: EstimateContext): CostLineI
     case 'nat':
       return natItems(context.request.network.nat, context.request.network.azCount, context.traffic, context);
     case 'endpoints':
-      return endpointItems(context);
+      return endpointItems(context.request.network.azCount, context.traffic, context.assumptions);
     case 'secrets':
       context.assumptions.push(
         `Secrets Manager: one secret (the database credentials); API calls (${usd(PRICE_TABLE.secretsManagerTenThousandApiCalls.usd)} per 10,000) are not included.`,
@@ -177,7 +220,10 @@ function natItems(
       const { natInstanceType, natInstanceRootGb } = DEPLOYMENT_ASSUMPTIONS;
       const hourly = ec2Price(natInstanceType, 'network.nat');
       assumptions?.push(
-        `NAT instance: ${nats} ${natInstanceType} (auto-scaling group of one) serving every AZ, with a gp3 root volume of ${natInstanceRootGb} GB and one public IPv4 address; it forwards traffic with no per-GB charge.`,
+        sentences(
+          `NAT instance: ${nats} ${natInstanceType} (auto-scaling group of one) serving every AZ, with a gp3 root volume of ${natInstanceRootGb} GB and one public IPv4 address; it forwards traffic with no per-GB charge.`,
+          creditMode('nat', natInstanceType, 'It runs'),
+        ),
       );
       return [
         item(`NAT instance ${natInstanceType} × ${nats}`, nats * HOURS_PER_MONTH, 'hour', hourly.usd),
@@ -198,10 +244,10 @@ function natItems(
   }
 }
 
-function endpointItems({ request, traffic, assumptions }: EstimateContext): CostLineItem[] {
+/** `assumptions` is the estimate's; the NAT comparison prices the endpoints without one. */
+function endpointItems(azCount: number, traffic: TrafficAssumptions, assumptions: string[] | undefined): CostLineItem[] {
   const endpoints = DEPLOYMENT_ASSUMPTIONS.interfaceEndpoints;
-  const { azCount } = request.network;
-  assumptions.push(
+  assumptions?.push(
     `Interface endpoints: ${endpoints.length} (${endpoints.join(', ')}) with a network interface in each of the ${azCount} AZs; ` +
       `${traffic.endpointGbPerMonth} GB a month processed through them. Image layers come from S3 through the free gateway endpoint.`,
   );
@@ -219,6 +265,7 @@ function databaseItems({ request, assumptions }: EstimateContext): CostLineItem[
   const deployment = database.multiAz ? 'Multi-AZ (primary + standby)' : 'Single-AZ';
   assumptions.push(
     `RDS: gp3 storage; automated backups (${database.backupRetentionDays} days) stay within the free backup storage, which equals the provisioned storage.`,
+    ...rdsCreditAssumption(database.instanceClass),
   );
   return [
     item(`RDS PostgreSQL ${database.version} ${database.instanceClass}, ${deployment}`, HOURS_PER_MONTH, 'hour', checked(instance, database.instanceClass, assumptions) * factor),
@@ -232,15 +279,53 @@ function clusterItems({ request, traffic, assumptions }: EstimateContext): CostL
   const hourly = ec2Price(compute.instanceType, 'compute.instanceType');
   const rootGb = DEPLOYMENT_ASSUMPTIONS.containerInstanceRootGb;
   assumptions.push(
-    `ECS: ${compute.desired} ${compute.instanceType} container instance(s) (the desired count; the group may run ${compute.min}–${compute.max}) all month, ` +
-      `each with a gp3 root volume of ${rootGb} GB; ECS itself has no charge on EC2.`,
-    `CloudWatch Logs: ${traffic.logsGbPerMonth} GB of container logs ingested a month; log storage after ingestion is not included.`,
+    sentences(
+      `ECS: ${compute.desired} ${compute.instanceType} container instance(s) (the desired count; the group may run ${compute.min}–${compute.max}) all month, ` +
+        `each with a gp3 root volume of ${rootGb} GB; ECS itself has no charge on EC2.`,
+      creditMode('cluster', compute.instanceType, 'They run'),
+    ),
+    `CloudWatch Logs: ${traffic.logsGbPerMonth} GB of container logs ingested a month; their storage after ingestion is not included.`,
   );
   return [
     item(`ECS container instances ${compute.instanceType} × ${compute.desired}`, compute.desired * HOURS_PER_MONTH, 'hour', checked(hourly, compute.instanceType, assumptions)),
     item(`Container instance root volumes (gp3, ${rootGb} GB each)`, compute.desired * rootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
     item('CloudWatch Logs ingestion', traffic.logsGbPerMonth, 'GB', PRICE_TABLE.cloudWatchLogsIngestGb.usd),
+    ...containerInsightsItems(compute.desired, traffic, assumptions),
+    ...managedScalingItems(assumptions),
   ];
+}
+
+/**
+ * Container Insights is on for the cluster: its metrics are CloudWatch custom metrics, and its
+ * performance log events are ingested into and stored in CloudWatch Logs.
+ */
+function containerInsightsItems(tasks: number, { ecsServices }: TrafficAssumptions, assumptions: string[]): CostLineItem[] {
+  const { clusterMetrics, metricsPerService, metricsPerTaskFamily, eventKib, retentionDays } = DEPLOYMENT_ASSUMPTIONS.containerInsights;
+  const metrics = clusterMetrics + ecsServices * (metricsPerService + metricsPerTaskFamily);
+  // Each minute: one Cluster event, one per service, and a Task and a Container event per task.
+  const eventsPerMinute = 1 + ecsServices + 2 * tasks;
+  const ingestedGb = round3((eventsPerMinute * 60 * HOURS_PER_MONTH * eventKib) / 1024 / 1024);
+  const storedGb = round3((ingestedGb * retentionDays * 24) / HOURS_PER_MONTH);
+  assumptions.push(
+    `Container Insights (on for the cluster): ${metrics} custom metrics (${clusterMetrics} for the cluster, and ${metricsPerService} + ${metricsPerTaskFamily} for each of ${ecsServices} service(s) with its own task definition family), ` +
+      `billed at the first-10,000-metrics rate all month; the CloudWatch agent's per-instance metrics are not collected. ` +
+      `Performance log events: ${eventsPerMinute} a minute (the cluster, each service, and a task and a container event for each of ${tasks} task(s), one task per container instance) ` +
+      `of at most ${eventKib} KiB each, kept ${retentionDays} days (the stored size taken as the ingested size).`,
+  );
+  return [
+    item(`Container Insights metrics × ${metrics}`, metrics, 'metric-month', PRICE_TABLE.cloudWatchCustomMetricMonth.usd),
+    item('Container Insights performance log ingestion', ingestedGb, 'GB', PRICE_TABLE.cloudWatchLogsIngestGb.usd),
+    item(`Container Insights performance log storage (${retentionDays}-day retention)`, storedGb, 'GB-month', PRICE_TABLE.cloudWatchLogsStorageGbMonth.usd),
+  ];
+}
+
+/** The capacity provider's managed scaling: a target-tracking policy whose two alarms CloudWatch bills. */
+function managedScalingItems(assumptions: string[]): CostLineItem[] {
+  const alarms = DEPLOYMENT_ASSUMPTIONS.managedScalingAlarmsPerCapacityProvider;
+  assumptions.push(
+    `ECS managed scaling: the capacity provider's target-tracking policy has ${alarms} standard-resolution CloudWatch alarms (created by AWS, not in the templates), billed per alarm a month.`,
+  );
+  return [item(`Managed-scaling target-tracking alarms × ${alarms}`, alarms, 'alarm-month', PRICE_TABLE.cloudWatchAlarmMonth.usd)];
 }
 
 function frontendItems({ request, traffic, assumptions, publicIpv4 }: EstimateContext): CostLineItem[] {
@@ -276,7 +361,12 @@ function frontendItems({ request, traffic, assumptions, publicIpv4 }: EstimateCo
 function bastionItems({ assumptions, publicIpv4 }: EstimateContext): CostLineItem[] {
   const { bastionInstanceType, bastionRootGb } = DEPLOYMENT_ASSUMPTIONS;
   const hourly = ec2Price(bastionInstanceType, 'bastion.enabled');
-  assumptions.push(`Bastion: one ${bastionInstanceType} running all month, with a gp3 root volume of ${bastionRootGb} GB and a public IPv4 address.`);
+  assumptions.push(
+    sentences(
+      `Bastion: one ${bastionInstanceType} running all month, with a gp3 root volume of ${bastionRootGb} GB and a public IPv4 address.`,
+      creditMode('bastion', bastionInstanceType, 'It runs'),
+    ),
+  );
   return [
     item(`Bastion ${bastionInstanceType}`, HOURS_PER_MONTH, 'hour', hourly.usd),
     item(`Bastion root volume (gp3, ${bastionRootGb} GB)`, bastionRootGb, 'GB-month', PRICE_TABLE.ebsGp3GbMonth.usd),
@@ -284,12 +374,23 @@ function bastionItems({ assumptions, publicIpv4 }: EstimateContext): CostLineIte
   ];
 }
 
-/** Each mode priced with the same items the nat component would carry, so the figures agree. */
+/**
+ * Each mode priced with the same items its own estimate would carry, so the figures agree: the
+ * nat component's for the NAT modes, the endpoints component's for `none`.
+ */
 function compareNat(request: StackRequest, traffic: TrafficAssumptions): NatComparison {
-  const cost = (mode: NatMode) => sumCents(natItems(mode, request.network.azCount, traffic, undefined).map((line) => line.monthly));
+  const { azCount } = request.network;
+  const monthly = (items: readonly CostLineItem[]) => sumCents(items.map((line) => line.monthly));
+  const cost = (mode: NatMode) => monthly(natItems(mode, azCount, traffic, undefined));
   const instance = cost('instance');
   const gateway = cost('gateway');
-  return { instance, gateway, gatewayPerAz: cost('gateway-per-az'), savingsInstanceVsGateway: sumCents([gateway, -instance]) };
+  return {
+    instance,
+    gateway,
+    gatewayPerAz: cost('gateway-per-az'),
+    none: monthly(endpointItems(azCount, traffic, undefined)),
+    savingsInstanceVsGateway: sumCents([gateway, -instance]),
+  };
 }
 
 function generalAssumptions(request: StackRequest, traffic: TrafficAssumptions): string[] {
@@ -297,7 +398,8 @@ function generalAssumptions(request: StackRequest, traffic: TrafficAssumptions):
     `On-Demand list prices in USD from Groundwork's us-east-1 price table dated ${PRICE_TABLE.date}, before tax, free tier, Savings Plans or Reserved Instances; checked against public copies of AWS price lists on that date (not a live fetch of AWS's pages); check them against the AWS pricing pages before relying on them.`,
     `${HOURS_PER_MONTH} hours a month; everything runs all month.`,
     'Data transferred out to the internet is not included (it is the same whichever NAT mode is chosen), nor is data transferred between AZs.',
-    `NAT comparison: ${traffic.natGbPerMonth} GB a month through the NAT, in ${request.network.azCount} AZs; a single NAT instance or gateway also makes the other AZs' traffic cross AZs (${usd(PRICE_TABLE.interAzTransferGbEachWay.usd)}/GB each way, not included).`,
+    `NAT comparison: ${traffic.natGbPerMonth} GB a month through the NAT, in ${request.network.azCount} AZs; a single NAT instance or gateway also makes the other AZs' traffic cross AZs (${usd(PRICE_TABLE.interAzTransferGbEachWay.usd)}/GB each way, not included). ` +
+      `"none" is not free: it needs the ${DEPLOYMENT_ASSUMPTIONS.interfaceEndpoints.length} interface endpoints in every AZ (${traffic.endpointGbPerMonth} GB a month through them), and reaches only the AWS services they serve (no Docker Hub or public.ecr.aws).`,
   ];
   if (request.region !== PRICE_TABLE.region) {
     assumptions.push(
@@ -327,6 +429,44 @@ function publicIpv4Assumption(holders: readonly PublicIpv4Holder[]): string[] {
       `each billed ${usd(hourly)} an hour (${usd(toCents(hourly * HOURS_PER_MONTH) / 100)} a month) whether in use or idle, as AWS has charged since 2024-02-01; ` +
       'they are itemised under their components.',
   ];
+}
+
+/**
+ * The CPU credit mode a component's burstable instances run in, as its template sets it (or as
+ * EC2 defaults), and what that means for the bill; empty for a type that is not burstable.
+ */
+function creditMode(component: InstanceComponent, instanceType: string, subject: string): string {
+  const mode = cpuCreditsOf(component, instanceType);
+  if (mode === undefined) return '';
+  if (mode === 'standard') {
+    return `${subject} in standard CPU credit mode (the template sets it): above its baseline it slows down instead of billing surplus credits.`;
+  }
+  return (
+    `${subject} in unlimited CPU credit mode (EC2's default for ${instanceType.split('.')[0]}, unless the account's default was changed): ` +
+    'CPU above the baseline, averaged over 24 hours, is billed as surplus credits per vCPU-hour (EC2 On-Demand pricing, "Unlimited Mode"), which is not included.'
+  );
+}
+
+/** RDS runs its burstable classes in Unlimited mode only, so the risk can be stated but not capped. */
+function rdsCreditAssumption(instanceClass: string): string[] {
+  if (!/^db\.t(3|4g)\./.test(instanceClass)) return [];
+  const credit = PRICE_TABLE.rdsSurplusCpuCreditVcpuHour.usd;
+  const tenPointsAllMonth = toCents(0.1 * HOURS_PER_MONTH * credit) / 100;
+  return [
+    `RDS CPU credits: ${instanceClass} always runs in Unlimited mode (RDS has no standard mode; AWS::RDS::DBInstance has no credit setting), ` +
+      `so CPU above the baseline, averaged over 24 hours, is billed at about ${usd(credit)} per vCPU-hour (AWS's figure for RDS T3; not confirmed for db.t4g in us-east-1): ` +
+      `each vCPU held 10 percentage points above its baseline all month adds about ${usd(tenPointsAllMonth)}. Not included; a db.m7g class has no credits to exceed.`,
+  ];
+}
+
+/** Sentences of one assumption, leaving out the empty ones. */
+function sentences(...parts: string[]): string {
+  return parts.filter((part) => part !== '').join(' ');
+}
+
+/** A quantity in GB to a thousandth, as a customer reads it. */
+function round3(amount: number): number {
+  return Math.round(amount * 1000) / 1000;
 }
 
 /** The price's figure; a price no source confirmed is said so in the assumptions. */

@@ -20,6 +20,10 @@
  * estimate, and re-date this table when it is updated. Prices exclude tax, free tiers, Savings
  * Plans and Reserved Instances.
  *
+ * Added 2026-12-06, the same way (decision 0016): CloudWatch custom metrics, standard-resolution
+ * alarms and log storage (corroborated), and the RDS surplus CPU credit (unverified; the estimate
+ * only names it in an assumption, it is in no total).
+ *
  * Other regions are estimated with these prices too (the estimate says so in its assumptions):
  * most US regions match us-east-1, most others cost 5–30 % more.
  */
@@ -34,12 +38,21 @@ export interface Price {
   evidence: readonly string[];
 }
 
-const CHECKED = 'checked 2026-11-22 against search results of stored public copies, not a live fetch';
+const checkedOn = (date: string) => `checked ${date} against search results of stored public copies, not a live fetch`;
+const CHECKED = checkedOn('2026-11-22');
+/** The CloudWatch prices the estimate added for Container Insights and the managed-scaling alarms (decision 0016). */
+const CHECKED_CLOUDWATCH = checkedOn('2026-12-06');
 
 const EC2_ON_DEMAND = 'Amazon EC2 On-Demand pricing (aws.amazon.com/ec2/pricing/on-demand/), Linux, US East (N. Virginia)';
 const RDS_POSTGRES = 'Amazon RDS for PostgreSQL pricing (aws.amazon.com/rds/postgresql/pricing/), On-Demand, Single-AZ deployment, US East (N. Virginia)';
 const VPC_PRICING = 'Amazon VPC pricing (aws.amazon.com/vpc/pricing/), US East (N. Virginia)';
 const ALB_PRICING = 'Elastic Load Balancing pricing (aws.amazon.com/elasticloadbalancing/pricing/), Application Load Balancer, US East (N. Virginia)';
+/**
+ * Weaker than the apiEvangelist transcriptions above: a later copy of this file says it "was written by the
+ * API Evangelist bulk sweep dated 2026-05-04, not harvested from the provider".
+ */
+const CLOUDWATCH_PLANS =
+  'raw.githubusercontent.com/api-evangelist/cloudwatch/refs/heads/main/plans/cloudwatch-plans-pricing.yml (api-evangelist/cloudwatch, commit 30bb3809, created 2026-05-04, "All prices below are us-east-1 list prices", source aws.amazon.com/cloudwatch/pricing/)';
 const RDS_STORAGE = 'Amazon RDS for PostgreSQL pricing (aws.amazon.com/rds/postgresql/pricing/), Storage, Single-AZ, US East (N. Virginia)';
 
 /** Evidence found in the search, by where it was read. */
@@ -68,9 +81,9 @@ function rdsUnverified(usd: number, why: string, ...evidence: string[]): Price {
   return { usd, unit: 'hour', source: `${RDS_POSTGRES} — UNVERIFIED: ${why}`, check: 'unverified', evidence };
 }
 
-/** A price the evidence states; `source` gets the note of how it was checked. */
-function corroborated(usd: number, unit: string, source: string, evidence: readonly string[]): Price {
-  return { usd, unit, source: `${source} (${CHECKED})`, check: 'corroborated', evidence };
+/** A price the evidence states; `source` gets the note of how (and when) it was checked. */
+function corroborated(usd: number, unit: string, source: string, evidence: readonly string[], checked = CHECKED): Price {
+  return { usd, unit, source: `${source} (${checked})`, check: 'corroborated', evidence };
 }
 
 /** A price kept as entered: `source` already says UNVERIFIED and why. */
@@ -191,6 +204,22 @@ const PRICES = {
   ]),
   cloudWatchLogsIngestGb: corroborated(0.5, 'GB', 'Amazon CloudWatch pricing (aws.amazon.com/cloudwatch/pricing/), Logs, Standard log class, collect (data ingestion) per GB, US East (N. Virginia)', [
     EVIDENCE.infracost('cloudwatch_log_group_test/cloudwatch_log_group_test', '25994726', 'Data ingested "$0.50 per GB"; 1,000 GB $500.00'),
+  ]),
+  cloudWatchLogsStorageGbMonth: corroborated(0.03, 'GB-month', 'Amazon CloudWatch pricing (aws.amazon.com/cloudwatch/pricing/), Logs, Standard log class, store (archival) per GB-month, US East (N. Virginia)', [
+    EVIDENCE.infracost('cloudwatch_log_group_test/cloudwatch_log_group_test', '25994726', 'Archival Storage "$0.03 per GB"; 500 GB $15.00'),
+    `${CLOUDWATCH_PLANS}: "Log archive storage" $0.03 per GB`,
+  ], CHECKED_CLOUDWATCH),
+  cloudWatchCustomMetricMonth: corroborated(0.3, 'metric-month', 'Amazon CloudWatch pricing (aws.amazon.com/cloudwatch/pricing/), Metrics, custom metrics, first 10,000 metrics per month (prorated by the hour), US East (N. Virginia)', [
+    EVIDENCE.infracost('instance_test/instance_test', '027bec33', 'EC2 detailed monitoring 7 metrics $2.10, i.e. $0.30 a metric'),
+    `${CLOUDWATCH_PLANS}: "Custom metrics — first 10,000" $0.30 per metric a month`,
+    'github.com/nishinoshake/aws-rough/issues/37 (2022-04-29, reading aws.amazon.com/jp/cloudwatch/pricing/): custom metrics up to 10,000 "$0.30" (region not named)',
+  ], CHECKED_CLOUDWATCH),
+  cloudWatchAlarmMonth: corroborated(0.1, 'alarm-month', 'Amazon CloudWatch pricing (aws.amazon.com/cloudwatch/pricing/), Alarms, standard resolution (60 sec), per alarm metric per month, US East (N. Virginia)', [
+    EVIDENCE.infracost('cloudwatch_metric_alarm_test/cloudwatch_metric_alarm_test', '25994726', 'aws_cloudwatch_metric_alarm.standard "Standard resolution" 1 alarm metrics $0.10; a two-metric expression alarm $0.20'),
+    `${CLOUDWATCH_PLANS}: "Standard-resolution alarm metric" $0.10 a month`,
+  ], CHECKED_CLOUDWATCH),
+  rdsSurplusCpuCreditVcpuHour: unverified(0.075, 'vCPU-hour', `Amazon RDS for PostgreSQL pricing (aws.amazon.com/rds/postgresql/pricing/), T4g/T3 CPU Credits, US East (N. Virginia) — UNVERIFIED: AWS states 7.5 cents a vCPU-hour for RDS T3 (no region named); no source found for PostgreSQL db.t4g in us-east-1`, [
+    'repost.aws/questions/QU8hqKXwKvTfi4vT1RqCioGQ/per-vcpu-hour-of-t3-cpu-credits (answer reviewed by AWS, quoting aws.amazon.com/rds/instance-types/): "Amazon RDS T3 instances can burst above the baseline even when its CPU Credit balance is zero ... charged an additional 9 cents (7.5 cents/vCPU-hour x 1 vCPU x 5% x 24 hours)"',
   ]),
   interAzTransferGbEachWay: corroborated(0.01, 'GB', 'Amazon EC2 On-Demand pricing (aws.amazon.com/ec2/pricing/on-demand/), Data Transfer, within the region across Availability Zones, per GB in each direction', [
     'www.usage.ai/blogs/aws-network-costs/ (rates "US East (N. Virginia), May 2026"): "data transfer between availability zones ($0.01/GB each direction)"',

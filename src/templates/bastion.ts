@@ -1,5 +1,6 @@
 import { AL2023_ARM64_AMI_PATH, SSM_AMI_PARAMETER_TYPE } from './amis';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';
+import { INSTANCE_CREDIT_SPECIFICATION } from './credit-specification';
 import { instanceProfileName } from './fixed-roles';
 import { getAtt } from './intrinsics';
 import { NetworkOutputs } from './network';
@@ -35,6 +36,8 @@ export function buildBastionTemplate(input: StackTemplateInput): ComponentTempla
         'Amazon Linux 2023 arm64, resolved from its public SSM parameter',
       ),
       InstanceType: BASTION_INSTANCE_TYPE,
+      // Standard credits: above its baseline the bastion slows down rather than bills surplus credits.
+      CreditSpecification: INSTANCE_CREDIT_SPECIFICATION,
       // A public subnet: the instance gets a public address, and the security group admits only the allowed CIDR.
       SubnetId: b.fromOutput('network', NetworkOutputs.publicSubnetId(0), 'AWS::EC2::Subnet::Id'),
       SecurityGroupIds: [b.fromOutput('security', SecurityOutputs.BastionSecurityGroupId, 'AWS::EC2::SecurityGroup::Id')],

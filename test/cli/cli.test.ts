@@ -151,6 +151,8 @@ describe('formatting', () => {
     expect(text).toMatch(/isolated +10\.\d+\.\d+\.\d+\/\d+, /);
     expect(text).toMatch(/database +after network, security, secrets +\d+ resources/);
     expect(text).toContain(`Monthly cost estimate: $${plan.estimate.total.toFixed(2)} USD`);
+    // Every NAT option side by side, none included: it is the interface endpoints' price.
+    expect(text).toContain(`none (interface endpoints instead) $${plan.estimate.natComparison.none.toFixed(2)}`);
     for (const line of plan.reachability.summary) expect(text).toContain(line);
     expect(text).toContain('✓ every security invariant holds');
   });

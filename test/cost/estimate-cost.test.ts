@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { UnknownPriceError } from '../../src/cost/errors';
 import type { CostEstimate } from '../../src/cost/estimate-cost';
@@ -6,7 +7,10 @@ import type { Price } from '../../src/cost/price-table';
 import { PRICE_TABLE } from '../../src/cost/price-table';
 import { GroundworkError } from '../../src/errors';
 import { componentsFor } from '../../src/model/components';
+import { buildClusterTemplate } from '../../src/templates/cluster';
 import { INTERFACE_ENDPOINT_SERVICES } from '../../src/templates/endpoints';
+import { templateInput } from '../templates/fixtures';
+import { props, resourcesOfType } from '../templates/template-queries';
 import type { StackRequestInput } from '../../src/model/stack-request';
 import { NAT_MODES, stackRequestSchema } from '../../src/model/stack-request';
 
@@ -53,7 +57,7 @@ describe('the price table', () => {
       for (const entry of price.evidence) expect(entry).toMatch(/^[\w.-]+\.[a-z]+[/ ,]|^[\w-]+\/[\w-]+, /);
     }
     const unverified = allPrices().filter(([, price]) => price.check === 'unverified').map(([name]) => name);
-    expect(unverified.sort()).toEqual(['cloudMapRegisteredResourceMonth', 'db.m7g.large', 'db.t3.medium', 'db.t3.micro', 'db.t3.small']);
+    expect(unverified.sort()).toEqual(['cloudMapRegisteredResourceMonth', 'db.m7g.large', 'db.t3.medium', 'db.t3.micro', 'db.t3.small', 'rdsSurplusCpuCreditVcpuHour']);
   });
 
   it('prices EC2 sizes within a family in proportion to size, as AWS does for these families (catches a mistyped figure)', () => {
@@ -130,6 +134,23 @@ describe('estimateMonthlyCost', () => {
     expect(itemOf(perAz, 'nat', /data processed/)).toEqual(itemOf(single, 'nat', /data processed/));
     expect(perAz.natComparison.gatewayPerAz).toBe(componentOf(perAz, 'nat')?.monthly);
     expect(perAz.natComparison.gatewayPerAz).toBeGreaterThan(perAz.natComparison.gateway);
+  });
+
+  it.each([2, 3] as const)('shows every NAT option side by side, none priced at what its %i-AZ endpoints cost', (azCount) => {
+    const endpointCount = INTERFACE_ENDPOINT_SERVICES.length;
+    const onInstance = estimateMonthlyCost(requestWith({ network: { nat: 'instance', azCount } }));
+    const withoutNat = estimateMonthlyCost(requestWith({ network: { nat: 'none', azCount } }));
+
+    // Every interface endpoint in every AZ all month, plus the 20 GB a month they process.
+    const endpointsMonthly = (endpointCount * azCount * 730 * 0.01 * 100 + 20 * 0.01 * 100) / 100;
+    expect(onInstance.natComparison.none).toBe(endpointsMonthly);
+    // The same figure as the endpoints component of a stack that chooses none, and the same whichever mode asked.
+    expect(componentOf(withoutNat, 'endpoints')?.monthly).toBe(onInstance.natComparison.none);
+    expect(withoutNat.natComparison).toEqual(onInstance.natComparison);
+    // With eight endpoints, "none" costs more than every NAT, three gateways included.
+    const { instance, gateway, gatewayPerAz, none } = onInstance.natComparison;
+    expect(Math.max(instance, gateway, gatewayPerAz)).toBeLessThan(none);
+    expect(onInstance.assumptions.join('\n')).toMatch(/"none" is not free: it needs the 8 interface endpoints in every AZ/);
   });
 
   it('with no NAT, charges nothing for NAT and pays for interface endpoints instead', () => {
@@ -283,8 +304,97 @@ describe('estimateMonthlyCost', () => {
         expect(cents(estimate.total)).toBe(estimate.components.reduce((sum, component) => sum + cents(component.monthly), 0));
         expect(estimate.natComparison.instance).toBeLessThan(estimate.natComparison.gateway);
         expect(estimate.natComparison.gateway).toBeLessThan(estimate.natComparison.gatewayPerAz);
+        if (o.nat === 'none') expect(componentOf(estimate, 'endpoints')?.monthly).toBe(estimate.natComparison.none);
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('what AWS adds to a stack with compute', () => {
+  const CI = DEPLOYMENT_ASSUMPTIONS.containerInsights;
+
+  it('prices Container Insights: custom metrics per cluster, service and task family, and its performance logs', () => {
+    const estimate = estimateMonthlyCost(requestWith());
+
+    // 11 cluster metrics + (13 service + 8 task-family) for the one service assumed, at $0.30 each.
+    expect(itemOf(estimate, 'cluster', /^Container Insights metrics/)).toMatchObject({ quantity: 32, unit: 'metric-month', unitPrice: 0.3, monthly: 9.6 });
+    // Each minute: the cluster, the service, and a task and a container event for each of the 2 tasks, at most 1.5 KiB each.
+    const ingested = itemOf(estimate, 'cluster', /performance log ingestion/);
+    expect(ingested).toMatchObject({ quantity: Math.round(((6 * 60 * 730 * 1.5) / 1024 / 1024) * 1000) / 1000, unitPrice: 0.5 });
+    expect(itemOf(estimate, 'cluster', /performance log storage \(30-day retention\)/)).toMatchObject({ unit: 'GB-month', unitPrice: 0.03 });
+    expect(estimate.assumptions.join('\n')).toMatch(/Container Insights \(on for the cluster\): 32 custom metrics/);
+  });
+
+  it('counts the metrics and events of every service the customer says it runs', () => {
+    const threeServices = estimateMonthlyCost(requestWith({ compute: { desired: 4, max: 4 } }), { ecsServices: 3 });
+
+    expect(itemOf(threeServices, 'cluster', /^Container Insights metrics/)?.quantity).toBe(11 + 3 * (13 + 8));
+    // 1 cluster + 3 services + 2 × 4 tasks events a minute.
+    expect(threeServices.assumptions.join('\n')).toMatch(/Performance log events: 12 a minute/);
+  });
+
+  it('prices the two CloudWatch alarms of the capacity provider\'s managed scaling', () => {
+    const estimate = estimateMonthlyCost(requestWith());
+    expect(itemOf(estimate, 'cluster', /managed-scaling/i)).toMatchObject({ quantity: 2, unit: 'alarm-month', unitPrice: 0.1, monthly: 0.2 });
+  });
+
+  it('adds none of it to a stack without compute', () => {
+    const estimate = estimateMonthlyCost(requestWith({ compute: null, frontend: { type: 'none' } }));
+    const items = estimate.components.flatMap((component) => component.items);
+    expect(items.filter((item) => /Container Insights|alarm/i.test(item.description))).toEqual([]);
+  });
+
+  it('rests on what the cluster template really deploys: Container Insights on, its log retention, one capacity provider with managed scaling', () => {
+    const { template } = buildClusterTemplate(templateInput());
+
+    const [, cluster] = resourcesOfType(template, 'AWS::ECS::Cluster')[0] ?? [];
+    expect(cluster?.Properties?.['ClusterSettings']).toEqual([{ Name: 'containerInsights', Value: 'enabled' }]);
+    expect(props(template, 'ContainerInsightsLogGroup')['RetentionInDays']).toBe(CI.retentionDays);
+    const providers = resourcesOfType(template, 'AWS::ECS::CapacityProvider');
+    expect(providers.map(([, provider]) => (provider.Properties?.['AutoScalingGroupProvider'] as { ManagedScaling?: { Status?: string } }).ManagedScaling?.Status)).toEqual(['ENABLED']);
+  });
+});
+
+describe('burstable CPU credits', () => {
+  const assumption = (estimate: CostEstimate, subject: RegExp) => estimate.assumptions.find((text) => subject.test(text)) ?? '';
+
+  it('says the bastion runs in standard mode, which caps its cost', () => {
+    const estimate = estimateMonthlyCost(requestWith({ bastion: { enabled: true, allowedCidr: '203.0.113.0/24' } }));
+    expect(assumption(estimate, /^Bastion:/)).toMatch(/standard CPU credit mode \(the template sets it\): above its baseline it slows down instead of billing surplus credits/);
+  });
+
+  it('says which mode the NAT and container instances run in, and nothing for a type without credits', () => {
+    const burstable = estimateMonthlyCost(requestWith({ compute: { instanceType: 't4g.small' } }));
+    const steady = estimateMonthlyCost(requestWith({ compute: { instanceType: 'm7g.large' } }));
+
+    expect(assumption(burstable, /^NAT instance:/)).toMatch(/in (standard|unlimited) CPU credit mode/);
+    expect(assumption(burstable, /^ECS:/)).toMatch(/in (standard|unlimited) CPU credit mode/);
+    expect(assumption(steady, /^ECS:/)).not.toMatch(/credit/);
+  });
+
+  it('states the RDS burstable risk it cannot cap: Unlimited mode only, and what sustained CPU above baseline costs', () => {
+    const burstable = estimateMonthlyCost(requestWith({ database: { instanceClass: 'db.t4g.micro' } }));
+    const steady = estimateMonthlyCost(requestWith({ database: { instanceClass: 'db.m7g.large' } }));
+
+    // 10 percentage points above baseline, one vCPU, all month: 0.1 × 730 h × $0.075.
+    expect(assumption(burstable, /^RDS CPU credits:/)).toMatch(/db\.t4g\.micro always runs in Unlimited mode .* \$0\.075 per vCPU-hour .* adds about \$5\.48\. Not included/);
+    expect(assumption(steady, /^RDS CPU credits:/)).toBe('');
+    // A risk stated, not a line item: the figure is in no total.
+    expect(burstable.components.flatMap((component) => component.items).filter((item) => /credit/i.test(item.description))).toEqual([]);
+  });
+});
+
+describe('the README', () => {
+  it('quotes the NAT comparison the estimate gives for 3 and 2 AZs', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    const dollars = (amount: number) => `$${Math.round(amount)}`;
+    const three = estimateMonthlyCost(requestWith({ network: { azCount: 3 } })).natComparison;
+    const two = estimateMonthlyCost(requestWith({ network: { azCount: 2 } })).natComparison;
+
+    expect(readme).toContain(
+      `With 3 AZs and 100 GB a month the estimate prices them at about ${dollars(three.instance)} (instance), ${dollars(three.gateway)} (one gateway), ${dollars(three.gatewayPerAz)} (a gateway per AZ) and ${dollars(three.none)} (none).`,
+    );
+    expect(readme).toContain(`${INTERFACE_ENDPOINT_SERVICES.length} interface endpoints in every AZ (${dollars(two.none)} with 2 AZs)`);
   });
 });

@@ -18,6 +18,12 @@ describe('bastion template', () => {
     expect(parameters['BastionImageId']).toEqual({ kind: 'value', value: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64' });
   });
 
+  it('launches in standard CPU credit mode, so the t4g bills no surplus credits (EC2 would default it to unlimited)', () => {
+    const { template } = buildBastionTemplate(templateInput({ bastion: { enabled: true, allowedCidr: OPERATORS_CIDR } }));
+    // AWS::EC2::Instance spells it CPUCredits (AWS::EC2::LaunchTemplate says CpuCredits).
+    expect(props(template, 'Bastion')['CreditSpecification']).toEqual({ CPUCredits: 'standard' });
+  });
+
   it('uses the key pair only when one is given', () => {
     const { template } = buildBastionTemplate(templateInput({ bastion: { enabled: true, allowedCidr: OPERATORS_CIDR, keyName: 'ops' } }));
     expect(props(template, 'Bastion')['KeyName']).toBe('ops');
