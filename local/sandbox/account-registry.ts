@@ -166,6 +166,16 @@ export class AccountRegistry {
     return undefined;
   }
 
+  /** The live resource of that type and physical id in the account and region (of any stack), if there is one. */
+  liveResource(account: string, region: string, type: string, physicalId: string): ResourceRecord | undefined {
+    for (const stack of this.state.accounts[account]?.stacks ?? []) {
+      if (stack.region !== region || stack.status === 'DELETE_COMPLETE') continue;
+      const found = stack.resources.find((resource) => resource.type === type && resource.physicalId === physicalId && resource.exists && !GONE.has(resource.status ?? ''));
+      if (found) return found;
+    }
+    return undefined;
+  }
+
   /** Refuses outputs whose export name another stack of the region already exports. */
   checkExportsFree(stack: StackRecord, outputs: readonly OutputRecord[]): void {
     const account = this.account(stack.account);
