@@ -13,10 +13,12 @@ import type { StackPlan } from '../../src/plans/plan-stack';
 import { createTestTable } from '../support/dynamodb';
 import { apiEvent, lambdaContext } from '../support/lambda';
 import { testOnboardingSettings } from '../support/onboarding-settings';
+import { sandboxRegionOffers } from '../support/sandbox-region-offers';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 const eventBridge = new EventBridgeClient({ region: 'us-east-1' });
 mockClient(eventBridge).on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+const regions = sandboxRegionOffers();
 let routes: { createAccount: ReturnType<typeof createAccountRoute>; plan: ReturnType<typeof createPlanRoute> };
 
 beforeAll(async () => {
@@ -31,7 +33,7 @@ beforeAll(async () => {
   const options = { logger, tenantClaim: 'tenant' };
   routes = {
     createAccount: createAccountRoute(accounts, options),
-    plan: createPlanRoute({ accounts, cidrs: new DynamoDbCidrRegistry(table.dynamo, table.tableName) }, options),
+    plan: createPlanRoute({ accounts, cidrs: new DynamoDbCidrRegistry(table.dynamo, table.tableName), regions }, options),
   };
 });
 afterAll(async () => table.drop());
