@@ -46,7 +46,8 @@ export function stackServiceFixture(options: { maxLiveStacksPerTenant?: number }
   sfnStub.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
   sfnStub.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
   const regions = sandboxRegionOffers();
-  const service = new StackService({ store, recorder, accounts: accountLookup(accounts), sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, regions, ...options });
+  const deps = { store, recorder, accounts: accountLookup(accounts), sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, regions, ...options };
+  const service = new StackService(deps);
 
   async function connectedAccount(tenantId = `acme-${randomUUID()}`, status: Account['status'] = 'CONNECTED'): Promise<Account> {
     const at = new Date().toISOString();
@@ -79,5 +80,5 @@ export function stackServiceFixture(options: { maxLiveStacksPerTenant?: number }
     return sfnStub.commandCalls(StartExecutionCommand).map((call) => ({ ...call.args[0].input }));
   }
 
-  return { accounts, store, recorder, service, sfnStub, published, publishFaults, connectedAccount, request, started, regions };
+  return { accounts, store, recorder, service, deps, sfnStub, published, publishFaults, connectedAccount, request, started, regions };
 }

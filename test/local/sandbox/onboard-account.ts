@@ -30,7 +30,7 @@ export function answeringOnboardingHooks(groundworkAccountId: string): SandboxHo
 export async function onboardAccount(
   edge: SandboxEdge,
   options: { account: string; groundworkAccountId: string; externalId: string; template: string },
-): Promise<{ root: CloudFormationClient; access: CloudFormationClient; executionRoleArn: string }> {
+): Promise<{ root: CloudFormationClient; access: CloudFormationClient; executionRoleArn: string; accessRoleArn: string; accessCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string } }> {
   const root = edge.cloudFormation(options.account);
   await root.send(
     new CreateStackCommand({
@@ -44,6 +44,7 @@ export async function onboardAccount(
   const service = await edge.sts(SERVICE_ACCOUNT).send(new AssumeRoleCommand({ RoleArn: arns.serviceRole, RoleSessionName: 'groundwork-service' }));
   const asService = edge.sts(SERVICE_ACCOUNT, { accessKeyId: service.Credentials?.AccessKeyId ?? '', secretAccessKey: service.Credentials?.SecretAccessKey ?? '', sessionToken: service.Credentials?.SessionToken ?? '' });
   const { Credentials } = await asService.send(new AssumeRoleCommand({ RoleArn: outputs['AccessRoleArn'] ?? '', RoleSessionName: 'groundwork', ExternalId: options.externalId }));
-  const access = edge.cloudFormation(options.account, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
-  return { root, access, executionRoleArn: outputs['ExecutionRoleArn'] ?? '' };
+  const accessCredentials = { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' };
+  const access = edge.cloudFormation(options.account, accessCredentials);
+  return { root, access, executionRoleArn: outputs['ExecutionRoleArn'] ?? '', accessRoleArn: outputs['AccessRoleArn'] ?? '', accessCredentials };
 }
