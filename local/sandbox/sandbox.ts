@@ -21,7 +21,7 @@ import { createStsService } from './sts-service';
  *   PUT  /_sandbox/cfn-responses/<id>  custom-resource answers (the ResponseURL of each request)
  *   GET  /_sandbox/faults              the injected faults, as JSON; PUT replaces them, DELETE clears
  *   GET  /_sandbox/stacks[?account=…]  the live stacks of every (or one) account, as JSON
- *   GET  /_sandbox/calls[?account=…]   the CloudFormation and STS calls answered (call-log.ts); DELETE clears
+ *   GET  /_sandbox/calls[?account=…]   the CloudFormation, STS, EC2 and RDS calls answered (call-log.ts); DELETE clears
  */
 
 export interface SandboxOptions {
@@ -64,7 +64,7 @@ export interface Sandbox {
   handleRoute(request: { method: string; path: string; body: string }): Promise<AwsResponse | undefined>;
   faults: SandboxFaults;
   liveStacks(account?: string): LiveStack[];
-  /** The CloudFormation and STS calls answered so far, oldest first (the newest 100,000). */
+  /** The CloudFormation, STS, EC2 and RDS calls answered so far, oldest first (the newest 100,000). */
   calls(account?: string): SandboxCall[];
   timing: SandboxTiming;
   /** Stops every timer, waits for event deliveries under way and writes the state file. */
