@@ -12,8 +12,8 @@ export class RegionUnreadableError extends ConflictError {
     options?: { cause?: unknown },
   ) {
     super(
-      `The account's access role was refused ${action}, which Groundwork needs to choose the stack's availability zones and check its versions. ` +
-        'Update the GroundworkOnboarding stack to the current onboarding template (GET /v1/accounts/{id} links to it).',
+      `Groundwork could not read the account's region: ${action} was refused. It needs the account's access role to choose the stack's availability zones and check its versions. ` +
+        'Update the GroundworkOnboarding stack to the current onboarding template (GET /v1/accounts/{id} links to it), or reconnect the account.',
       options,
     );
   }
