@@ -191,11 +191,13 @@ export function progressChanges(previous: StackView | undefined, current: StackV
 export function formatPlan(plan: StackPlan): string {
   const byTier = new Map<string, string[]>();
   for (const subnet of plan.network.subnets) byTier.set(subnet.tier, [...(byTier.get(subnet.tier) ?? []), subnet.cidr]);
+  const zones = plan.network.availabilityZones;
   const lines = [
     `Plan for ${plan.request.name} in ${plan.request.region} (account ${plan.request.accountId})`,
     '',
-    `VPC ${plan.network.vpcCidr} over ${plan.network.azCount} AZs`,
+    `VPC ${plan.network.vpcCidr} over ${plan.network.azCount} AZs${zones ? `: ${zones.map((zone) => `${zone.name} (${zone.zoneId})`).join(', ')}` : ''}`,
     table([...byTier].map(([tier, cidrs]) => [`  ${tier}`, cidrs.join(', ')])),
+    ...(plan.regionCheck?.status === 'skipped' ? ['', `Not checked against the region: ${plan.regionCheck.reason}`] : []),
     '',
     'Components (each its own CloudFormation stack):',
     table(plan.components.map((c) => [`  ${c.component}`, c.dependsOn.length > 0 ? `after ${c.dependsOn.join(', ')}` : 'first', plural(Object.keys(c.template.Resources ?? {}).length, 'resource')])),

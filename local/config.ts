@@ -15,7 +15,7 @@ function port(variable: string, fixed: number): number {
 }
 
 export const API_PORT = port('GROUNDWORK_API_PORT', 3000);
-/** One edge endpoint for every local AWS API: Step Functions, EventBridge, SNS, CloudFormation, STS. */
+/** One edge endpoint for every local AWS API: Step Functions, EventBridge, SNS, CloudFormation, STS, EC2, RDS. */
 export const EDGE_PORT = port('GROUNDWORK_EDGE_PORT', 4566);
 export const DYNAMODB_PORT = port('GROUNDWORK_DYNAMODB_PORT', 4567);
 export const REGION = 'us-east-1';
@@ -100,9 +100,10 @@ export function functionEnvironment(): Record<string, string> {
 
 /**
  * Where customer accounts are: the sandbox (default), or real AWS with GROUNDWORK_TARGET=aws.
- * Then STS and CloudFormation calls go to AWS with the caller's own credentials (AWS_PROFILE or
- * AWS_ACCESS_KEY_ID…), assuming GROUNDWORK_SERVICE_ROLE_ARN — a role those credentials may assume
- * and that customer access roles trust; everything else (table, workflows, events) stays local.
+ * Then STS, CloudFormation, EC2 and RDS calls (the stacks, and the region reads of plans and stack
+ * creation) go to AWS with the caller's own credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID…),
+ * assuming GROUNDWORK_SERVICE_ROLE_ARN — a role those credentials may assume and that customer
+ * access roles trust; everything else (table, workflows, events) stays local.
  */
 export function customerAccountsTarget(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   if (env['GROUNDWORK_TARGET'] !== 'aws') {
@@ -113,6 +114,8 @@ export function customerAccountsTarget(env: NodeJS.ProcessEnv = process.env): Re
   return {
     AWS_ENDPOINT_URL_STS: `https://sts.${REGION}.amazonaws.com`,
     AWS_ENDPOINT_URL_CLOUDFORMATION: `https://cloudformation.${REGION}.amazonaws.com`,
+    AWS_ENDPOINT_URL_EC2: `https://ec2.${REGION}.amazonaws.com`,
+    AWS_ENDPOINT_URL_RDS: `https://rds.${REGION}.amazonaws.com`,
     SERVICE_ROLE_ARN: serviceRole,
   };
 }

@@ -145,13 +145,16 @@ async function demo(): Promise<void> {
   expect(connected.status === 'CONNECTED', `the account ended ${connected.status}${connected.statusReason ? `: ${connected.statusReason}` : ''}`);
   say(`   ${account.onboarding.stackName}: ${onboardingStack?.StackStatus ?? '?'}; account CONNECTED`);
 
-  say('\n2. Plan the default stack (no AWS call)');
-  const plan = await api.request<{ network: { vpcCidr: string }; estimate: { total: number; natComparison: { savingsInstanceVsGateway: number } }; reachability: { summary: string[]; violations: unknown[] } }>(
-    'POST',
-    '/v1/plans',
-    { body: { name: 'shop', accountId: account.id } },
-  );
-  say(`   VPC ${plan.network.vpcCidr}; about $${plan.estimate.total.toFixed(2)}/month (the NAT instance saves $${plan.estimate.natComparison.savingsInstanceVsGateway.toFixed(2)} over a NAT gateway)`);
+  say('\n2. Plan the default stack (it reads only what the region offers, through the access role)');
+  const plan = await api.request<{
+    network: { vpcCidr: string; availabilityZones?: Array<{ name: string; zoneId: string }> };
+    regionCheck: { status: string };
+    estimate: { total: number; natComparison: { savingsInstanceVsGateway: number } };
+    reachability: { summary: string[]; violations: unknown[] };
+  }>('POST', '/v1/plans', { body: { name: 'shop', accountId: account.id } });
+  expect(plan.regionCheck.status === 'checked' && plan.network.availabilityZones !== undefined, `the plan was not checked against the region (${plan.regionCheck.status})`);
+  say(`   VPC ${plan.network.vpcCidr} in ${(plan.network.availabilityZones ?? []).map((zone) => `${zone.name} (${zone.zoneId})`).join(', ')}`);
+  say(`   about $${plan.estimate.total.toFixed(2)}/month (the NAT instance saves $${plan.estimate.natComparison.savingsInstanceVsGateway.toFixed(2)} over a NAT gateway)`);
   for (const line of plan.reachability.summary) say(`   · ${line}`);
   expect(plan.reachability.violations.length === 0, 'the plan breaks a network invariant');
 

@@ -1,5 +1,5 @@
-import { stackApiFromEnv } from '../../src/stacks/stack-api-from-env';
+import { createStackApiFromEnv } from '../../src/stacks/create-stack-api-from-env';
 import { createStackRoute } from '../../src/stacks/stack-routes';
 
-const { service, options } = stackApiFromEnv();
+const { service, options } = createStackApiFromEnv();
 export const handler = createStackRoute(service, options);

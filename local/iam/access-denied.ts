@@ -29,7 +29,17 @@ const SDK_SERVICE_NAMES: Readonly<Record<string, string>> = {
  * reason: the service's message, then "(Service: Ec2, Status Code: 403, Request ID: …)".
  */
 export function handlerAccessDenied(denial: string, action: string, requestId: string): string {
-  const service = action.split(':')[0] ?? '';
+  return handlerReturnedMessage(denial, action.split(':')[0] ?? '', { status: 403, requestId, handlerErrorCode: 'AccessDenied' });
+}
+
+/**
+ * A resource whose service call failed, as CloudFormation reports it: `Resource handler returned
+ * message: "<message> (Service: Rds, Status Code: 400, Request ID: …)" (RequestToken: …,
+ * HandlerErrorCode: InvalidRequest)` (as quoted in dybooksIT/k8s-aws-book#9, 2024, and
+ * trailofbits/algo#14947, for RDS and EC2).
+ */
+export function handlerReturnedMessage(message: string, service: string, call: { status: number; requestId: string; handlerErrorCode: string; requestToken?: string }): string {
   const sdkName = SDK_SERVICE_NAMES[service] ?? service.charAt(0).toUpperCase() + service.slice(1);
-  return `Resource handler returned message: "${denial} (Service: ${sdkName}, Status Code: 403, Request ID: ${requestId})" (HandlerErrorCode: AccessDenied)`;
+  const token = call.requestToken === undefined ? '' : `RequestToken: ${call.requestToken}, `;
+  return `Resource handler returned message: "${message} (Service: ${sdkName}, Status Code: ${call.status}, Request ID: ${call.requestId})" (${token}HandlerErrorCode: ${call.handlerErrorCode})`;
 }

@@ -176,7 +176,7 @@ export class AccountRegistry {
     id: string,
     otherIds: (stack: StackRecord, resource: ResourceRecord) => readonly string[] = () => [],
   ): { stack: StackRecord; resource: ResourceRecord } | undefined {
-    for (const stack of this.account(accountId).stacks) {
+    for (const stack of this.state.accounts[accountId]?.stacks ?? []) {
       if (stack.region !== region || stack.status === 'DELETE_COMPLETE') continue;
       const resource = stack.resources.find(
         (candidate) => candidate.exists && !GONE.has(candidate.status ?? '') && (candidate.physicalId === id || otherIds(stack, candidate).includes(id)),
@@ -184,6 +184,12 @@ export class AccountRegistry {
       if (resource) return { stack, resource };
     }
     return undefined;
+  }
+
+  /** The live resource of that type and physical id in the account and region (of any stack), if there is one. */
+  liveResourceOfType(account: string, region: string, type: string, physicalId: string): ResourceRecord | undefined {
+    const found = this.liveResource(account, region, physicalId)?.resource;
+    return found?.type === type ? found : undefined;
   }
 
   /** Refuses outputs whose export name another stack of the region already exports. */

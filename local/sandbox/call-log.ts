@@ -2,7 +2,7 @@ import type { AwsRequest, AwsResponse, AwsService } from '../contracts';
 import { QueryParameters } from './query-protocol';
 
 /**
- * Every CloudFormation and STS call the sandbox accounts answered, as a request log: what was
+ * Every CloudFormation, STS, EC2 and RDS call the sandbox accounts answered, as a request log: what was
  * called, in which account, on which stack, and how it ended (the error code, if any: a
  * `Throttling` is a call the throttle fault refused). The benchmarks count orchestration cost
  * from it (GET /_sandbox/calls). The newest LIMIT calls are kept, in memory only.

@@ -73,21 +73,31 @@ export class QueryParameters {
   }
 }
 
-/** What an answer holds: nested elements by name, lists as `member`s, dates as ISO 8601. */
-export type XmlValue = string | number | boolean | Date | undefined | null | XmlValue[] | { [name: string]: XmlValue };
+/** What an answer holds: nested elements by name, lists as `member`s (or as XmlList says), dates as ISO 8601. */
+export type XmlValue = string | number | boolean | Date | undefined | null | XmlList | XmlValue[] | { [name: string]: XmlValue };
+
+/** A list whose elements the service names itself (RDS: `<DBEngineVersions><DBEngineVersion>…`); items are rendered as XmlValues. */
+export class XmlList {
+  constructor(
+    readonly member: string,
+    readonly items: readonly object[],
+  ) {}
+}
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[character] ?? character);
 }
 
-function render(value: XmlValue): string {
+/** The XML of a value; plain arrays' elements are named `listMember` (`member` in the query protocol, `item` in EC2's). */
+export function renderXml(value: XmlValue, listMember = 'member'): string {
   if (value === undefined || value === null) return '';
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((member) => `<member>${render(member)}</member>`).join('');
+  if (value instanceof XmlList) return value.items.map((item) => `<${value.member}>${renderXml(item as XmlValue, listMember)}</${value.member}>`).join('');
+  if (Array.isArray(value)) return value.map((member) => `<${listMember}>${renderXml(member, listMember)}</${listMember}>`).join('');
   if (typeof value === 'object') {
     return Object.entries(value)
       .filter(([, child]) => child !== undefined && child !== null)
-      .map(([name, child]) => `<${name}>${render(child)}</${name}>`)
+      .map(([name, child]) => `<${name}>${renderXml(child, listMember)}</${name}>`)
       .join('');
   }
   return escapeXml(String(value));
@@ -96,7 +106,7 @@ function render(value: XmlValue): string {
 export function queryResponse(action: string, namespace: string, requestId: string, result?: { [name: string]: XmlValue }): AwsResponse {
   const body =
     `<${action}Response xmlns="${namespace}">` +
-    (result === undefined ? '' : `<${action}Result>${render(result)}</${action}Result>`) +
+    (result === undefined ? '' : `<${action}Result>${renderXml(result)}</${action}Result>`) +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
   return { status: 200, headers: xmlHeaders(requestId), body };
 }
@@ -108,7 +118,7 @@ export function queryError(namespace: string, requestId: string, error: AwsApiEr
   return { status: error.status, headers: xmlHeaders(requestId), body };
 }
 
-function xmlHeaders(requestId: string): Record<string, string> {
+export function xmlHeaders(requestId: string): Record<string, string> {
   return { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
 }
 

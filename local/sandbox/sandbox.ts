@@ -3,6 +3,8 @@ import type { AwsResponse, AwsService, SandboxHooks } from '../contracts';
 import { CallLog, type SandboxCall } from './call-log';
 import { createCloudFormationService } from './cloudformation-service';
 import { AwsApiError } from './errors';
+import { createEc2Service } from './ec2-service';
+import { createRdsService } from './rds-service';
 import { DEFAULT_SPEED, scaledMilliseconds } from './sandbox-clock';
 import { FaultRegistry, type SandboxFaults } from './sandbox-faults';
 import { loadState, StateWriter } from './sandbox-state';
@@ -11,13 +13,15 @@ import { createStsService } from './sts-service';
 
 /**
  * The sandbox customer accounts of the embedded default (DESIGN.md §4, issue 5): a local
- * CloudFormation and STS that a standard AWS client can use. The edge routes requests signed for
- * `cloudformation` and `sts` to `services`, and paths under `/_sandbox/` to `handleRoute`:
+ * CloudFormation and STS, and the EC2 and RDS reads Groundwork makes of a region (its AZs, instance
+ * type offerings, PostgreSQL versions and classes, from dated data in data/), that a standard AWS
+ * client can use. The edge routes requests signed for `cloudformation`, `sts`, `ec2` and `rds` to
+ * `services`, and paths under `/_sandbox/` to `handleRoute`:
  *
  *   PUT  /_sandbox/cfn-responses/<id>  custom-resource answers (the ResponseURL of each request)
  *   GET  /_sandbox/faults              the injected faults, as JSON; PUT replaces them, DELETE clears
  *   GET  /_sandbox/stacks[?account=…]  the live stacks of every (or one) account, as JSON
- *   GET  /_sandbox/calls[?account=…]   the CloudFormation and STS calls answered (call-log.ts); DELETE clears
+ *   GET  /_sandbox/calls[?account=…]   the CloudFormation, STS, EC2 and RDS calls answered (call-log.ts); DELETE clears
  */
 
 export interface SandboxOptions {
@@ -60,7 +64,7 @@ export interface Sandbox {
   handleRoute(request: { method: string; path: string; body: string }): Promise<AwsResponse | undefined>;
   faults: SandboxFaults;
   liveStacks(account?: string): LiveStack[];
-  /** The CloudFormation and STS calls answered so far, oldest first (the newest 100,000). */
+  /** The CloudFormation, STS, EC2 and RDS calls answered so far, oldest first (the newest 100,000). */
   calls(account?: string): SandboxCall[];
   timing: SandboxTiming;
   /** Stops every timer, waits for event deliveries under way and writes the state file. */
@@ -141,7 +145,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   }
 
   return {
-    services: [createCloudFormationService({ engine, faults, now, log }), createStsService({ engine, now, log })].map((service) => callLog.wrap(service)),
+    services: [
+      createCloudFormationService({ engine, faults, now, log }),
+      createStsService({ engine, now, log }),
+      createEc2Service({ engine, now, log }),
+      createRdsService({ engine, now, log }),
+    ].map((service) => callLog.wrap(service)),
     handleRoute,
     faults,
     liveStacks,

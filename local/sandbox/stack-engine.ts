@@ -6,12 +6,13 @@ import { CloudFormationEvents } from './cloudformation-events';
 import { CustomResources } from './custom-resources';
 import type { Caller } from './caller-identity';
 import { AwsApiError, TemplateResolutionError, ValidationError } from './errors';
+import { regionRefusal } from './region-checks';
 import { nameClaim } from './resource-names';
 import { scaledMilliseconds } from './sandbox-clock';
 import { resourceTimerKey, SandboxTimers } from './sandbox-timers';
 import type { FaultRegistry } from './sandbox-faults';
 import type { ResourceRecord, SandboxState, StackRecord, StateWriter } from './sandbox-state';
-import { assertAcyclic, checkCreateStackRequest, resolveSsmParameters, type CreateStackRequest } from './stack-input';
+import { assertAcyclic, checkAvailabilityZoneParameters, checkCreateStackRequest, resolveSsmParameters, type CreateStackRequest } from './stack-input';
 import { StackPermissions } from './stack-permissions';
 import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
@@ -90,6 +91,7 @@ export class StackEngine {
       throw new AwsApiError('AlreadyExistsException', `Stack [${request.stackName}] already exists`);
     }
     const resolvedParameters = resolveSsmParameters(template, parameters, region);
+    checkAvailabilityZoneParameters(template, parameters, region);
     const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
     if (caller) {
       this.permissions.checkCreateStack(caller, region, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
@@ -211,7 +213,9 @@ export class StackEngine {
     const refused =
       (taken ? `Resource of type '${resource.type}' with identifier '${claim.name}' already exists.` : refusedProperties(resource.type, properties)) ??
       // A handler call IAM refuses fails the resource before anything exists.
-      this.permissions.handlerDenial(stack, resource, physicalId, 'create');
+      this.permissions.handlerDenial(stack, resource, physicalId, 'create') ??
+      // Then the service itself: what the region does not offer (its AZs, instance types, RDS versions).
+      regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose));
     resource.physicalId = physicalId;
     resource.exists = refused === undefined;
     this.events.resourceStatus(stack, resource, 'CREATE_IN_PROGRESS', 'Resource creation Initiated');

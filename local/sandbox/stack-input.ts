@@ -2,6 +2,7 @@ import { readTemplate } from '../../src/cfn/read-template';
 import type { CfnParameter, CfnTemplate } from '../../src/cfn/template-types';
 import { validateTemplate } from '../../src/cfn/validate-template';
 import { AwsApiError, ValidationError } from './errors';
+import { regionZones } from './data/ec2-regions';
 import { isListParameterType, sha256 } from './template-evaluator';
 
 /**
@@ -174,6 +175,23 @@ export function resolveSsmParameters(template: CfnTemplate, parameters: Record<s
       .join(',');
   }
   return resolved;
+}
+
+/**
+ * `AWS::EC2::AvailabilityZone::Name` parameters (and their lists) must name AZs of the stack's region:
+ * CloudFormation validates AWS-specific parameter types against the account before it creates
+ * anything ("AWS-specific parameter types", CloudFormation User Guide), with the same words as for
+ * the other AWS-specific types. The region's AZs are the sandbox's data (data/ec2-regions.ts).
+ */
+export function checkAvailabilityZoneParameters(template: CfnTemplate, parameters: Record<string, string>, region: string): void {
+  const zones = regionZones(region);
+  if (zones === undefined) return;
+  for (const [key, definition] of Object.entries(template.Parameters ?? {})) {
+    if (definition.Type !== 'AWS::EC2::AvailabilityZone::Name' && definition.Type !== 'List<AWS::EC2::AvailabilityZone::Name>') continue;
+    for (const value of (parameters[key] ?? '').split(',').map((element) => element.trim())) {
+      if (!zones.some((zone) => zone.name === value)) throw new ValidationError(`Parameter validation failed: parameter value ${value} for parameter name ${key} does not exist.`);
+    }
+  }
 }
 
 /** Capabilities CloudFormation asks for before it creates a stack from this template. */

@@ -140,6 +140,17 @@ export class StackPermissions {
     this.require(actor, { action: 'iam:PassRole', resource: roleArn, account: caller.account, context: { 'aws:RequestedRegion': region, 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
   }
 
+  /**
+   * A role session's own call of an action AWS cannot scope to a resource (EC2 and RDS reads: the IAM
+   * authorization reference lists no resource type for them), evaluated on `*`. Why IAM refuses it,
+   * in IAM's words, or undefined when it allows it.
+   */
+  callDenial(caller: Caller, action: string, context: Record<string, string>): string | undefined {
+    const actor = this.callerActor(caller);
+    if (!actor) return undefined;
+    return accessDenial(actor.policies, { principal: actor.principal, action, resource: '*', account: caller.account, context });
+  }
+
   /** The API answer IAM's refusal gets: AccessDenied, 403, with AWS's wording. */
   private require(actor: Actor, request: { action: string; resource: string; account: string; context: Record<string, string | string[]> }): void {
     const denial = accessDenial(actor.policies, { principal: actor.principal, ...request });

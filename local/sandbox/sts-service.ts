@@ -19,13 +19,14 @@ const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** A session that assumes another role (role chaining) gets at most an hour. */
 const CHAINED_SESSION_SECONDS = 3600;
 
-export interface StsServiceOptions {
+/** What each of the accounts' own APIs (STS, EC2, RDS) is built with. */
+export interface AccountApiOptions {
   engine: StackEngine;
   now: () => number;
   log: (message: string) => void;
 }
 
-export function createStsService(options: StsServiceOptions): AwsService {
+export function createStsService(options: AccountApiOptions): AwsService {
   const { engine, now, log } = options;
 
   function assumeRole(params: QueryParameters, caller: Caller): { [name: string]: XmlValue } {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CfnTemplate, CfnValue } from '../../src/cfn/template-types';
 import { fnCidr } from '../../src/model/cidr';
 import { TemplateResolutionError } from './errors';
+import { availabilityZoneNames } from './region-offerings';
 
 /**
  * Works out a template's values the way CloudFormation would: Ref, Fn::GetAtt, Fn::Sub, Fn::Join,
@@ -244,7 +245,8 @@ export class TemplateEvaluator {
       case 'PrimaryPrivateIpAddress':
         return `10.0.${Number.parseInt(this.hex(seed, 2), 16)}.${(Number.parseInt(this.hex(`${seed}#`, 2), 16) % 250) + 4}`;
       case 'AvailabilityZone':
-        return `${region}a`;
+        // Where the resource gave none, EC2 picks one of the region's.
+        return availabilityZoneNames(region)[0] ?? `${region}a`;
       case 'ApiEndpoint':
         return `https://${id}.execute-api.${region}.amazonaws.com`;
       case 'Endpoint.Address':
@@ -304,7 +306,9 @@ export class TemplateEvaluator {
       case 'Fn::Split':
         return String(this.value(args[1]) ?? '').split(String(this.value(args[0]) ?? ''));
       case 'Fn::GetAZs':
-        return ['a', 'b', 'c', 'd', 'e', 'f'].map((letter) => `${String(this.value(argument) || this.stack.region)}${letter}`);
+        // What the region has (local/sandbox/data): "returns only Availability Zones that have a default
+        // subnet unless none of the Availability Zones has a default subnet" — the sandbox makes none.
+        return availabilityZoneNames(String(this.value(argument) || this.stack.region));
       case 'Fn::Base64':
         return Buffer.from(String(this.value(argument) ?? '')).toString('base64');
       case 'Fn::If': {

@@ -47,7 +47,11 @@ export const frontendSchema = z.strictObject({
 
 export const databaseSchema = z.strictObject({
   engine: z._default(z.literal('postgres'), 'postgres'),
-  version: z._default(pattern(/^\d{2}(\.\d+)?$/, 'must be a PostgreSQL version such as 16.4'), '16.4'),
+  /**
+   * A major version alone (the default) lets RDS pick its current default minor, so it never names a
+   * minor RDS has stopped creating (fidelity review D1); a minor is checked against the region.
+   */
+  version: z._default(pattern(/^\d{2}(\.\d+)?$/, 'must be a PostgreSQL version: a major such as 16, or a minor such as 16.11'), '16'),
   instanceClass: z._default(pattern(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.t4g.micro'), 'db.t4g.micro'),
   storageGb: z._default(wholeNumber(20, 16384), 20),
   multiAz: z._default(z.boolean(), false),

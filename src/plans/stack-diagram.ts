@@ -40,7 +40,8 @@ export function renderStackDiagram(request: StackRequest, network: NetworkPlan):
   add(1, `subgraph vpc[${quote(`VPC ${network.vpcCidr}`)}]`);
   add(2, 'direction TB');
   for (const [index, az] of azIds.entries()) {
-    add(2, `subgraph ${az}[${quote(`AZ ${index + 1} of ${request.region}`)}]`);
+    const zone = network.availabilityZones?.[index];
+    add(2, `subgraph ${az}[${quote(zone ? `AZ ${index + 1}: ${zone.name} (${zone.zoneId})` : `AZ ${index + 1} of ${request.region}`)}]`);
     add(3, 'direction TB');
     for (const subnet of network.subnets.filter((candidate) => candidate.azIndex === index)) {
       node(3, `${az}_${subnet.tier}`, `${subnet.tier} subnet ${subnet.cidr}`);

@@ -8,11 +8,11 @@ import { createEventPublisher } from '../events/event-publisher';
 import type { ApiHandlerOptions } from '../http/api-handler';
 import { createLogger } from '../log/logger';
 import { StackRecorder } from './stack-recorder';
-import { StackService } from './stack-service';
+import { StackService, type StackServiceDeps } from './stack-service';
 import { DynamoDbStackStore } from './stack-store';
 
 /** Built once per cold start by each stack API function: its environment checked, its clients made. */
-export function stackApiFromEnv(env: NodeJS.ProcessEnv = process.env): { service: StackService; options: ApiHandlerOptions } {
+export function stackApiFromEnv(env: NodeJS.ProcessEnv = process.env, more: Pick<StackServiceDeps, 'regions'> = {}): { service: StackService; options: ApiHandlerOptions } {
   const config = loadEnv(stacksApiEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-stacks' } });
   const clients = createServiceClients({ region: config.AWS_REGION });
@@ -26,6 +26,7 @@ export function stackApiFromEnv(env: NodeJS.ProcessEnv = process.env): { service
     deleteStateMachineArn: config.DELETE_STATE_MACHINE_ARN,
     logger,
     maxLiveStacksPerTenant: config.MAX_LIVE_STACKS_PER_TENANT,
+    ...more,
   });
   return { service, options: { logger, tenantClaim: config.TENANT_CLAIM } };
 }

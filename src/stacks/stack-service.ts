@@ -16,7 +16,10 @@ import { BUSY_STATUSES } from '../model/statuses';
 import { stackExecutionInput, startStackExecution } from './stack-execution';
 import { StackReconciler, type ExecutionEnded } from './stack-reconciler';
 import type { StackRecorder } from './stack-recorder';
+import type { AvailabilityZone } from '../model/network-plan';
 import type { StackRequest } from '../model/stack-request';
+import { fitRequestToRegion } from '../region/fit-region';
+import type { RegionOfferFor } from '../region/region-offer';
 import type { StackStore } from './stack-store';
 
 /**
@@ -32,6 +35,12 @@ export interface StackServiceDeps {
   provisionStateMachineArn: string;
   deleteStateMachineArn: string;
   logger: Logger;
+  /**
+   * What the account's region offers, read through its access role: where creation chooses the
+   * stack's AZs and checks its instance types, PostgreSQL version and class. Only the function that
+   * creates stacks builds it (EC2 and RDS clients); the others never create.
+   */
+  regions?: RegionOfferFor;
   /** Default: DEFAULT_TENANT_LIMITS.liveStacks. */
   maxLiveStacksPerTenant?: number;
   now?: () => Date;
@@ -80,12 +89,16 @@ export class StackService {
     }
     const account = await this.deps.accounts.get(tenantId, request.accountId);
     assertRegionAllowed(account, request.region);
-    if (account.status !== 'CONNECTED') throw new AccountNotConnectedError(account.id, account.status);
+    if (account.status !== 'CONNECTED' || account.accessRoleArn === undefined) throw new AccountNotConnectedError(account.id, account.status);
+    if (this.deps.regions === undefined) throw new Error('StackService.create needs deps.regions: the function that creates stacks builds it (create-stack-api-from-env.ts)');
+    // Before anything is written: a request the region cannot hold is a 400 that says what it can.
+    const offer = await this.deps.regions({ accessRoleArn: account.accessRoleArn, externalId: account.externalId, sessionName: 'groundwork-create-stack' }, request.region);
+    const { availabilityZones } = await fitRequestToRegion(request, offer);
 
     for (let attempt = 1; attempt <= MAX_CIDR_ATTEMPTS; attempt += 1) {
       const scope = await this.deps.store.cidrScope({ tenantId, accountId: account.id, region: request.region });
       const vpcCidr = allocateVpcCidr({ taken: scope.taken, ...(request.network.cidr ? { requested: request.network.cidr } : {}) });
-      const stack = this.newStack(tenantId, request, vpcCidr);
+      const stack = this.newStack(tenantId, request, vpcCidr, availabilityZones);
       const view = stackView(stack);
       const outcome = await this.deps.store.create(stack, {
         scopeVersion: scope.version,
@@ -139,7 +152,7 @@ export class StackService {
     return JSON.parse(record.response) as StackView;
   }
 
-  private newStack(tenantId: string, request: StackRequest, vpcCidr: string): Stack {
+  private newStack(tenantId: string, request: StackRequest, vpcCidr: string, availabilityZones: AvailabilityZone[]): Stack {
     const id = newStackId();
     const at = this.now().toISOString();
     const wanted = new Set<ComponentName>(componentsFor(request));
@@ -156,7 +169,7 @@ export class StackService {
       name: request.name,
       region: request.region,
       request,
-      network: planSubnets(vpcCidr, request.network.azCount),
+      network: { ...planSubnets(vpcCidr, request.network.azCount), availabilityZones },
       status: 'CREATE_IN_PROGRESS',
       steps,
       executionName: id,

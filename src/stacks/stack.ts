@@ -85,6 +85,7 @@ export function stackView(stack: Stack) {
     status: stack.status,
     ...(stack.statusReason !== undefined ? { statusReason: stack.statusReason } : {}),
     vpcCidr: stack.network.vpcCidr,
+    ...(stack.network.availabilityZones ? { availabilityZones: stack.network.availabilityZones } : {}),
     request: stack.request,
     steps: Object.values(stack.steps).map(stepView),
     ...(stack.leftovers ? { leftovers: stack.leftovers } : {}),

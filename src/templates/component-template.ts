@@ -12,7 +12,9 @@ import type { DeployContextKey } from '../model/deploy-context';
 export type ParameterSource =
   | { kind: 'output'; component: ComponentName; output: string }
   | { kind: 'value'; value: string }
-  | { kind: 'context'; key: DeployContextKey };
+  | { kind: 'context'; key: DeployContextKey }
+  /** The name of the stack's AZ of that index, chosen from what the account's region offers and recorded on the stack. */
+  | { kind: 'zone'; azIndex: number };
 
 /** Values known only in the customer account at deploy time (recorded at onboarding). */
 export type { DeployContextKey } from '../model/deploy-context';

@@ -15,6 +15,3 @@ export const join = (separator: string, values: CfnValue[]): CfnValue => ({ 'Fn:
 export const select = (index: number, list: CfnValue): CfnValue => ({ 'Fn::Select': [index, list] });
 
 export const base64 = (value: CfnValue): CfnValue => ({ 'Fn::Base64': value });
-
-/** The n-th AZ of the stack's region, as the network plan numbers them (0-based). */
-export const availabilityZone = (azIndex: number): CfnValue => select(azIndex, { 'Fn::GetAZs': '' });

@@ -1,7 +1,7 @@
 import type { CfnValue } from '../cfn/template-types';
 import type { PlannedSubnet, SubnetTier } from '../model/network-plan';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';
-import { availabilityZone, getAtt, join, ref, sub } from './intrinsics';
+import { getAtt, join, ref, sub } from './intrinsics';
 import { nameTag } from './tags';
 import { TemplateBuilder } from './template-builder';
 
@@ -59,7 +59,7 @@ export function buildNetworkTemplate(input: StackTemplateInput): ComponentTempla
       Properties: {
         VpcId: vpc,
         CidrBlock: planned.cidr,
-        AvailabilityZone: availabilityZone(planned.azIndex),
+        AvailabilityZone: b.fromZone(planned.azIndex),
         // Only public subnets hand out public addresses (the NAT instance and bastion need one).
         MapPublicIpOnLaunch: tier === 'public',
         Tags: [nameTag(`${b.stackName}-${tier}-${planned.azIndex}`), { Key: 'groundwork:tier', Value: tier }],

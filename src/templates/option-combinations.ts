@@ -112,8 +112,9 @@ export function allCombinations(): Combination[] {
   return optionChoices().map(({ label, azCount, nat, frontend, database, bastion, compute, endpoints }) => {
     const overrides: Overrides = {
       network: { azCount, nat, ...(endpoints === undefined ? {} : { endpoints }) },
-      // Both architectures of cluster instance: Graviton with 3 AZs, x86_64 with 2.
-      compute: compute ? { instanceType: azCount === 3 ? 't4g.small' : 'm7i.large' } : null,
+      // Both architectures of cluster instance: Graviton with 3 AZs, x86_64 with 2 (types the price
+      // table prices and the sandbox's region data offers, so every combination plans and deploys).
+      compute: compute ? { instanceType: azCount === 3 ? 't4g.small' : 't3.large' } : null,
       frontend,
       database: database ? { multiAz: azCount === 3 } : null,
       bastion: bastion ? { enabled: true, allowedCidr: OPERATORS_CIDR, ...(azCount === 3 ? { keyName: 'ops' } : {}) } : {},

@@ -43,6 +43,19 @@ export class TemplateBuilder {
     return this.parameter(name, { Type: 'String', Description: description }, { kind: 'context', key });
   }
 
+  /**
+   * The name of the stack's AZ of that index (never `Fn::GetAZs`: what it returns depends on the
+   * account's default subnets, and an index it lacks fails the stack). CloudFormation checks the
+   * value is an AZ of the region (an AWS-specific parameter type).
+   */
+  fromZone(azIndex: number): CfnValue {
+    return this.parameter(
+      `AvailabilityZone${azIndex}`,
+      { Type: 'AWS::EC2::AvailabilityZone::Name', Description: `The stack's AZ ${azIndex}, chosen when the stack was created` },
+      { kind: 'zone', azIndex },
+    );
+  }
+
   /** A parameter with a literal value, for values CloudFormation itself resolves (SSM parameter types). */
   fromValue(name: string, type: string, value: string, description: string): CfnValue {
     return this.parameter(name, { Type: type, Default: value, Description: description }, { kind: 'value', value });

@@ -161,13 +161,14 @@ export const PARENT_ROWS: Row[] = [
   { row: 'H3 tag a customer secret as Groundwork\'s', principal: 'execution', action: 'secretsmanager:TagResource', resource: customer('secretsmanager', 'secret:prod/db-AbCdEf'), context: tagged },
   { row: 'H3 tag a customer Cloud Map namespace (no resource-level permission)', principal: 'execution', action: 'servicediscovery:TagResource', resource: '*', context: tagged },
   { row: 'H3 detach a customer private hosted zone from its VPC', principal: 'execution', action: 'route53:DisassociateVPCFromHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ' },
+  { row: '#5 the access role reading what another region offers', principal: 'access', action: 'ec2:DescribeAvailabilityZones', resource: '*', context: { 'ec2:Region': 'eu-west-1', ...inRegion('eu-west-1') } },
   { row: 'H1 the access role reading a customer SSM parameter', principal: 'access', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/prod/api-key') },
   { row: 'H3 change a customer hosted zone\'s records', principal: 'execution', action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ' },
 ];
 
 /** What the creating actions legitimately name: Groundwork's own parents, Amazon's AMIs, tags given at creation. */
 const PARENT_CALLS: Row[] = [
-  { row: 'CloudFormation resolving an AMI parameter as the access role', principal: 'access', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64') },
+  { row: 'CloudFormation resolving an AMI parameter as the access role', principal: 'access', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64'), context: inRegion('us-east-1') },
   { row: 'RunInstances of a tagged instance', principal: 'execution', action: 'ec2:RunInstances', resource: customer('ec2', 'instance/*'), context: tagged },
   { row: 'RunInstances into a Groundwork subnet', principal: 'execution', action: 'ec2:RunInstances', resource: customer('ec2', 'subnet/subnet-0123456789abcdef0'), context: { ...tagged, ...ours } },
   { row: 'RunInstances from an Amazon AMI', principal: 'execution', action: 'ec2:RunInstances', resource: 'arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0', context: { ...tagged, 'ec2:Owner': 'amazon' } },
@@ -186,6 +187,10 @@ const LEGITIMATE_CALLS: Row[] = [
   { row: 'DescribeStacks', principal: 'access', action: 'cloudformation:DescribeStacks', resource: stack('groundwork-stk-network'), context: inRegion('us-east-1') },
   { row: 'DescribeStackEvents', principal: 'access', action: 'cloudformation:DescribeStackEvents', resource: stack('groundwork-stk-network'), context: inRegion('us-east-1') },
   { row: 'PassRole of the execution role', principal: 'access', action: 'iam:PassRole', resource: policies.executionRoleArn, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+  { row: 'DescribeAvailabilityZones (the region check)', principal: 'access', action: 'ec2:DescribeAvailabilityZones', resource: '*', context: { 'ec2:Region': 'us-east-1', ...inRegion('us-east-1') } },
+  { row: 'DescribeInstanceTypeOfferings (the region check)', principal: 'access', action: 'ec2:DescribeInstanceTypeOfferings', resource: '*', context: { 'ec2:Region': 'us-east-1', ...inRegion('us-east-1') } },
+  { row: 'DescribeDBEngineVersions (the region check)', principal: 'access', action: 'rds:DescribeDBEngineVersions', resource: '*', context: inRegion('us-east-1') },
+  { row: 'DescribeOrderableDBInstanceOptions (the region check)', principal: 'access', action: 'rds:DescribeOrderableDBInstanceOptions', resource: '*', context: inRegion('us-east-1') },
   { row: 'CreateVpc tagged', principal: 'execution', action: 'ec2:CreateVpc', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:vpc/*`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
   { row: 'CreateNatGateway tagged', principal: 'execution', action: 'ec2:CreateNatGateway', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:natgateway/*`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
   { row: 'CreateDBInstance tagged', principal: 'execution', action: 'rds:CreateDBInstance', resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:groundwork-stk`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },

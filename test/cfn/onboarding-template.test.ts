@@ -149,19 +149,29 @@ function regionProblems(template: CfnTemplate): string[] {
 }
 
 /**
- * The CloudFormation commands production code sends (src/, functions/): every `new XCommand(`
- * whose XCommand is imported from @aws-sdk/client-cloudformation. Only the access role's
- * credentials ever reach a CloudFormation client, so this is what the access role must allow.
+ * The customer-account calls production code sends (src/, functions/), as IAM actions: every
+ * `new XCommand(` and `paginateX(` imported from the SDK clients that only the access role's
+ * credentials ever reach (CloudFormation for the workflow; EC2 and RDS for the region checks). This
+ * is what the access role must allow.
  */
-function cloudFormationCommandsSent(): string[] {
+const CUSTOMER_CLIENTS: Record<string, string> = { 'client-cloudformation': 'cloudformation', 'client-ec2': 'ec2', 'client-rds': 'rds' };
+
+function customerCallsSent(): string[] {
   const sent = new Set<string>();
   for (const dir of ['src', 'functions']) {
     for (const file of readdirSync(new URL(`../../${dir}`, import.meta.url), { recursive: true, encoding: 'utf8' })) {
       if (!file.endsWith('.ts')) continue;
       const source = readFileSync(new URL(`../../${dir}/${file}`, import.meta.url), 'utf8');
-      const imports = [...source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-cloudformation'/g)];
-      const commands = imports.flatMap((m) => (m[1] ?? '').split(',').map((name) => name.trim()).filter((name) => /^[A-Z]\w*Command$/.test(name)));
-      for (const command of commands) if (source.includes(`new ${command}(`)) sent.add(command.replace(/Command$/, ''));
+      for (const [client, service] of Object.entries(CUSTOMER_CLIENTS)) {
+        const imports = [...source.matchAll(new RegExp(`import\\s*(?:type\\s*)?\\{([^}]*)\\}\\s*from\\s*'@aws-sdk\\/${client}'`, 'g'))];
+        const names = imports.flatMap((m) => (m[1] ?? '').split(',').map((name) => name.trim()));
+        for (const name of names) {
+          const command = /^([A-Z]\w*)Command$/.exec(name)?.[1];
+          if (command !== undefined && source.includes(`new ${name}(`)) sent.add(`${service}:${command}`);
+          const paginated = /^paginate([A-Z]\w*)$/.exec(name)?.[1];
+          if (paginated !== undefined && source.includes(`${name}(`)) sent.add(`${service}:${paginated}`);
+        }
+      }
     }
   }
   return [...sent];
@@ -222,10 +232,12 @@ describe('cfn/onboarding-role.yaml', () => {
 
   it('gives the access role exactly the calls Groundwork makes in the customer account, nothing more', () => {
     const granted = (template: CfnTemplate) => allows(policyStatements(template), ACCESS).flatMap((s) => s.actions).sort();
-    // Besides the commands it sends, what CloudFormation does with the caller's credentials: pass the
+    // Besides the calls it sends, what CloudFormation does with the caller's credentials: pass the
     // role, and read the templates' SSM-typed parameters.
-    const used = [...cloudFormationCommandsSent().map((command) => `cloudformation:${command}`), 'iam:PassRole', 'ssm:GetParameters'].sort();
-    expect(used).toEqual(expect.arrayContaining(['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStacks']));
+    const used = [...customerCallsSent(), 'iam:PassRole', 'ssm:GetParameters'].sort();
+    expect(used).toEqual(
+      expect.arrayContaining(['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStacks', 'ec2:DescribeAvailabilityZones', 'rds:DescribeDBEngineVersions']),
+    );
     expect(granted(original)).toEqual(used);
     const extra = fresh();
     (statement(extra, ACCESS, 'ReadGroundworkStacks')['Action'] as string[]).push('cloudformation:GetTemplate');

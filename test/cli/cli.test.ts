@@ -145,9 +145,9 @@ describe('formatting', () => {
 
   it('prints a plan: CIDRs, components, cost and reachability', () => {
     const request = stackRequestSchema.parse({ name: 'web', accountId: 'acc_bbbbbbbbbbbbbbbbbbbb' });
-    const plan = JSON.parse(JSON.stringify(planStack({ request, tenantId: 'acme', stackId: 'plan', takenCidrs: [] }))) as StackPlan;
+    const plan = JSON.parse(JSON.stringify(planStack({ request, tenantId: 'acme', stackId: 'plan', takenCidrs: [], regionCheck: { status: 'checked' }, availabilityZones: [{ name: 'us-east-1a', zoneId: 'use1-az1' }, { name: 'us-east-1b', zoneId: 'use1-az2' }, { name: 'us-east-1c', zoneId: 'use1-az4' }] }))) as StackPlan;
     const text = formatPlan(plan);
-    expect(text).toContain(`VPC ${plan.network.vpcCidr} over 3 AZs`);
+    expect(text).toContain(`VPC ${plan.network.vpcCidr} over 3 AZs: us-east-1a (use1-az1), us-east-1b (use1-az2), us-east-1c (use1-az4)`);
     expect(text).toMatch(/isolated +10\.\d+\.\d+\.\d+\/\d+, /);
     expect(text).toMatch(/database +after network, security, secrets +\d+ resources/);
     expect(text).toContain(`Monthly cost estimate: $${plan.estimate.total.toFixed(2)} USD`);

@@ -15,6 +15,7 @@ import { stackRequestSchema } from '../../src/model/stack-request';
 import { OPTION_SETS } from '../../bench/makespan';
 import { allCombinations } from '../templates/fixtures';
 import { createWorkflowHarness, type Harness } from '../stacks/workflow/workflow-harness';
+import { sandboxRegionOffers } from '../support/sandbox-region-offers';
 
 /** openapi.yaml is the public contract: it lists exactly the deployed routes, and real answers fit it. */
 type OpenApi = {
@@ -102,7 +103,7 @@ describe('openapi.yaml', () => {
     const revoked = await h.connectedAccount(undefined, 'REVOKED');
     await call(reissue, linkPath, 'post', apiEvent({ method: 'POST', path: `/v1/accounts/${revoked.id}/registration-link`, tenant: revoked.tenantId, pathParameters: { id: revoked.id } }));
 
-    const plan = createPlanRoute({ accounts: h.accounts, cidrs: new DynamoDbCidrRegistry(h.table.dynamo, h.table.tableName) }, options);
+    const plan = createPlanRoute({ accounts: h.accounts, cidrs: new DynamoDbCidrRegistry(h.table.dynamo, h.table.tableName), regions: sandboxRegionOffers() }, options);
     await call(plan, '/v1/plans', 'post', apiEvent({ method: 'POST', path: '/v1/plans', tenant, body: { name: 'shop', accountId: account.id } }));
 
     const stackRoutes = { create: createStackRoute(h.stacks, options), list: listStacksRoute(h.stacks, options), get: getStackRoute(h.stacks, options), events: stackEventsRoute(h.stacks, options), remove: deleteStackRoute(h.stacks, options) };

@@ -8,15 +8,19 @@ import { createEventPublisher } from '../../src/events/event-publisher';
 import { createLogger } from '../../src/log/logger';
 import { DynamoDbCidrRegistry } from '../../src/network/cidr-registry';
 import { cidrItemKey } from '../../src/store/table-keys';
+import { accountLookup } from '../../src/accounts/account-lookup';
 import { createPlanRoute } from '../../src/plans/plan-routes';
+import { InMemoryAccountStore } from '../support/in-memory-account-store';
 import type { StackPlan } from '../../src/plans/plan-stack';
 import { createTestTable } from '../support/dynamodb';
 import { apiEvent, lambdaContext } from '../support/lambda';
 import { testOnboardingSettings } from '../support/onboarding-settings';
+import { sandboxRegionOffers } from '../support/sandbox-region-offers';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 const eventBridge = new EventBridgeClient({ region: 'us-east-1' });
 mockClient(eventBridge).on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+const regions = sandboxRegionOffers();
 let routes: { createAccount: ReturnType<typeof createAccountRoute>; plan: ReturnType<typeof createPlanRoute> };
 
 beforeAll(async () => {
@@ -31,7 +35,7 @@ beforeAll(async () => {
   const options = { logger, tenantClaim: 'tenant' };
   routes = {
     createAccount: createAccountRoute(accounts, options),
-    plan: createPlanRoute({ accounts, cidrs: new DynamoDbCidrRegistry(table.dynamo, table.tableName) }, options),
+    plan: createPlanRoute({ accounts, cidrs: new DynamoDbCidrRegistry(table.dynamo, table.tableName), regions }, options),
   };
 });
 afterAll(async () => table.drop());
@@ -62,11 +66,15 @@ async function holdCidrs(tenant: string, accountId: string, cidrs: string[]) {
 }
 
 describe('POST /v1/plans', () => {
-  it('plans the default stack without touching AWS: CIDRs, templates, cost, reachability, diagram', async () => {
+  it('plans the default stack of an account not connected yet without touching AWS: CIDRs, templates, cost, reachability, diagram', async () => {
     const accountId = await newAccount('acme', '123456789012');
     const { status, body } = await plan('acme', { name: 'shop', accountId });
 
     expect(status).toBe(200);
+    // Its region cannot be read before it is connected: no AZs chosen, and the plan says why.
+    expect(body.regionCheck).toEqual({ status: 'skipped', reason: expect.stringMatching(/^Account acc_\w+ is AWAITING_CONNECTION: .*POST \/v1\/stacks does both\.$/) });
+    expect(body.network.availabilityZones).toBeUndefined();
+    expect(regions.asked).toEqual([]);
     expect(body.request).toMatchObject({ name: 'shop', region: 'us-east-1', network: { azCount: 3, nat: 'instance' }, frontend: { type: 'alb' }, bastion: { enabled: false } });
     expect(body.network.vpcCidr).toBe('10.0.0.0/16');
     expect(body.network.subnets).toHaveLength(9);
@@ -162,5 +170,65 @@ describe('POST /v1/plans', () => {
     expect(byField['frontend.certificateArn']).toMatch(/only used by an alb/);
     expect(byField['network.endpoints']).toMatch(/cannot be turned off/);
     expect(byField['bastion.allowedCidr']).toMatch(/0\.0\.0\.0\/0/);
+  });
+});
+
+describe('POST /v1/plans against the account\'s region', () => {
+  // A connected account: its region is read through its access role (here, the sandbox's data).
+  const store = new InMemoryAccountStore();
+  const offers = sandboxRegionOffers();
+  const route = createPlanRoute({ accounts: accountLookup(store), cidrs: { taken: async () => [] }, regions: offers }, { logger: createLogger({ level: 'warn', write: () => undefined }), tenantClaim: 'tenant' });
+  const at = new Date().toISOString();
+  const account = {
+    id: 'acc_connected00000000000',
+    tenantId: 'acme-region',
+    awsAccountId: '210987654321',
+    name: 'prod',
+    status: 'CONNECTED' as const,
+    externalId: 'ext-region',
+    accessRoleArn: 'arn:aws:iam::210987654321:role/GroundworkAccess-acc_connected00000000000',
+    executionRoleArn: 'arn:aws:iam::210987654321:role/GroundworkExecution-acc_connected00000000000',
+    registrationTokenHash: 'unused',
+    registrationTokenExpiresAt: at,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+  store.seed(account);
+  const planIn = async (body: Record<string, unknown>) => {
+    const response = await route(apiEvent({ method: 'POST', path: '/v1/plans', tenant: account.tenantId, body: { name: 'shop', accountId: account.id, ...body } }), lambdaContext());
+    return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as StackPlan & { errors?: Array<{ field: string; message: string }> } };
+  };
+
+  it('chooses the AZs through the access role and records them on the plan, its templates and its diagram', async () => {
+    const { status, body } = await planIn({});
+    expect(status).toBe(200);
+    expect(body.regionCheck).toEqual({ status: 'checked' });
+    expect(body.network.availabilityZones).toEqual([
+      { name: 'us-east-1a', zoneId: 'use1-az1' },
+      { name: 'us-east-1b', zoneId: 'use1-az2' },
+      { name: 'us-east-1c', zoneId: 'use1-az4' },
+    ]);
+    expect(offers.asked.at(-1)).toEqual({ access: { accessRoleArn: account.accessRoleArn, externalId: account.externalId, sessionName: 'groundwork-plan' }, region: 'us-east-1' });
+    const network = body.components.find((component) => component.component === 'network');
+    expect(network?.parameters['AvailabilityZone2']).toEqual({ kind: 'zone', azIndex: 2 });
+    expect(body.diagram).toContain('subgraph az3["AZ 3: us-east-1c (use1-az4)"]');
+  });
+
+  it('answers 400 for 3 AZs in us-west-1, naming the 2 AZs it has', async () => {
+    const { status, body } = await planIn({ region: 'us-west-1' });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([
+      { field: 'network.azCount', message: 'us-west-1 has 2 availability zones that offer t4g.nano and t4g.small: us-west-1a, us-west-1c; set azCount to 2' },
+    ]);
+  });
+
+  it('answers 400 for a PostgreSQL minor RDS no longer creates (the old default, 16.4), and plans the major alone', async () => {
+    const retired = await planIn({ database: { version: '16.4' } });
+    expect(retired.status).toBe(400);
+    expect(retired.body.errors?.map((error) => error.field)).toEqual(['database.version']);
+    expect(retired.body.errors?.[0]?.message).toMatch(/^PostgreSQL 16\.4 cannot be created in us-east-1; the versions it can: /);
+    const major = await planIn({});
+    expect(major.body.request.database?.version).toBe('16');
   });
 });

@@ -56,7 +56,14 @@ describe('the packaged service (serverless package)', () => {
     expect(new Set(roles).size).toBe(functions.length);
   });
 
-  it('bundles each function separately as minified ESM of at most 500 KB', () => {
+  /**
+   * The budget is 500 KB. The two functions that read a customer's region carry the EC2 client, whose
+   * schemas module (about 550 KB minified, @aws-sdk/client-ec2 3.1169) esbuild cannot tree-shake
+   * (computed keys in every shape), and RDS's: measured 1,160 and 1,112 KB on 2026-12-06 (decision 0014).
+   */
+  const BUDGET_KB: Record<string, number> = { 'createPlan.zip': 1250, 'createStack.zip': 1250 };
+
+  it('bundles each function separately as minified ESM of at most 500 KB (the region readers 1,250 KB)', () => {
     const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
     expect(zips.sort()).toEqual([
       'createAccount.zip', 'createPlan.zip', 'createStack.zip', 'deleteAccount.zip', 'deleteStack.zip', 'getAccount.zip',
@@ -68,7 +75,7 @@ describe('the packaged service (serverless package)', () => {
       expect(spawnSync('python3', ['-m', 'zipfile', '-e', join(outDir, zip), dir]).status).toBe(0);
       const bundles = spawnSync('find', [dir, '-name', '*.mjs'], { encoding: 'utf8' }).stdout.trim().split('\n');
       expect(bundles).toHaveLength(1);
-      expect([zip, Math.ceil(statSync(bundles[0] ?? '').size / 1024) <= 500]).toEqual([zip, true]);
+      expect([zip, Math.ceil(statSync(bundles[0] ?? '').size / 1024) <= (BUDGET_KB[zip] ?? 500)]).toEqual([zip, true]);
     }
   });
 
@@ -118,9 +125,12 @@ describe('the packaged service (serverless package)', () => {
     }
   });
 
-  it('lets only the onboarding worker and the workflow assume the service role, which may only assume customer access roles', () => {
+  it('lets only the functions that act in customer accounts assume the service role, which may only assume customer access roles', () => {
+    // The onboarding worker proves the access role, the workflow drives stacks, the plan and stack creation read the region.
     const trust = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'trust');
-    expect(trust.map((s) => s.principal)).toEqual([{ AWS: [{ 'Fn::GetAtt': ['OnboardingWorkerRole', 'Arn'] }, { 'Fn::GetAtt': ['StackWorkflowRole', 'Arn'] }] }]);
+    expect(trust.map((s) => s.principal)).toEqual([
+      { AWS: ['OnboardingWorkerRole', 'StackWorkflowRole', 'CreatePlanRole', 'CreateStackRole'].map((role) => ({ 'Fn::GetAtt': [role, 'Arn'] })) },
+    ]);
     const grants = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'identity');
     expect(grants.map((s) => [s.actions, s.resources])).toEqual([[['sts:AssumeRole'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/GroundworkAccess-*' }]]]);
   });

@@ -1,6 +1,8 @@
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { AccountNotFoundError } from '../../src/accounts/errors';
-import { TenantLimitError } from '../../src/errors';
+import { TenantLimitError, ValidationError } from '../../src/errors';
+import { RegionUnreadableError } from '../../src/region/errors';
+import { StackService } from '../../src/stacks/stack-service';
 import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from '../../src/stacks/errors';
 import { DELETE_ARN, PROVISION_ARN, stackServiceFixture } from '../support/stack-service-fixture';
 
@@ -25,6 +27,40 @@ describe('StackService', () => {
       expect(f.started()).toEqual([{ stateMachineArn: PROVISION_ARN, name: view.id, input: JSON.stringify({ stackId: view.id }) }]);
       expect(f.published).toEqual([{ type: 'Stack Status Change', detail: expect.objectContaining({ stackId: view.id, status: 'CREATE_IN_PROGRESS' }) }]);
       expect(f.store.liveCount(account.id)).toBe(1);
+    });
+
+    it('chooses the AZs from the account\'s region, through its access role, and records them on the stack', async () => {
+      const account = await f.connectedAccount();
+
+      const view = await f.service.create(account.tenantId, f.request(account, { network: { azCount: 2 } }));
+
+      const zones = [
+        { name: 'us-east-1a', zoneId: 'use1-az1' },
+        { name: 'us-east-1b', zoneId: 'use1-az2' },
+      ];
+      expect(view.availabilityZones).toEqual(zones);
+      expect((await f.service.get(account.tenantId, view.id)).network.availabilityZones).toEqual(zones);
+      expect(f.regions.asked).toEqual([{ access: { accessRoleArn: account.accessRoleArn, externalId: account.externalId, sessionName: 'groundwork-create-stack' }, region: 'us-east-1' }]);
+    });
+
+    it('answers 400 for what the region cannot hold, and writes and starts nothing', async () => {
+      const account = await f.connectedAccount();
+
+      const refusal = await f.service.create(account.tenantId, f.request(account, { region: 'us-west-1', database: { version: '16.4' } })).catch((error: unknown) => error);
+
+      expect(refusal).toBeInstanceOf(ValidationError);
+      expect((refusal as ValidationError).errors.map((error) => error.field)).toEqual(['network.azCount', 'database.version']);
+      expect((await f.service.list(account.tenantId, { limit: 10 })).items).toEqual([]);
+      expect(f.started()).toEqual([]);
+      expect(f.store.liveCount(account.id)).toBe(0);
+    });
+
+    it('answers 409 when the access role may not read the region (an onboarding stack from before the region checks)', async () => {
+      const account = await f.connectedAccount();
+      const service = new StackService({ ...f.deps, regions: async () => Promise.reject(new RegionUnreadableError('ec2:DescribeAvailabilityZones')) });
+
+      await expect(service.create(account.tenantId, f.request(account))).rejects.toMatchObject({ status: 409, code: 'region-unreadable' });
+      expect(f.started()).toEqual([]);
     });
 
     it('gives stacks in one account and region VPC blocks that do not overlap', async () => {

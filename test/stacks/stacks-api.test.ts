@@ -111,25 +111,25 @@ describe('the stack routes', () => {
 
   it('creates stacks only in the regions the account lets Groundwork deploy to: a 400 on region naming them, nothing stored', async () => {
     // Prepare: an account onboarded for two regions, and one from before regions existed.
-    const account = await h.connectedAccount(undefined, 'CONNECTED', { regions: ['eu-west-1', 'eu-central-1'] });
+    const account = await h.connectedAccount(undefined, 'CONNECTED', { regions: ['eu-west-1', 'us-east-2'] });
     const older = await h.connectedAccount();
     const create = (accountId: string, tenant: string, region: string) =>
       routes.create(apiEvent({ method: 'POST', path: '/v1/stacks', tenant, body: { name: 'web', accountId, region } }), lambdaContext());
 
     // Act
     const outside = await create(account.id, account.tenantId, 'us-east-1');
-    const inside = await create(account.id, account.tenantId, 'eu-central-1');
-    const anywhere = await create(older.id, older.tenantId, 'ap-south-1');
+    const inside = await create(account.id, account.tenantId, 'us-east-2');
+    const anywhere = await create(older.id, older.tenantId, 'eu-west-1');
     await h.settle();
 
     // Assess
     expect(outside.statusCode).toBe(400);
     expect(outside.headers?.['content-type']).toBe('application/problem+json');
-    expect(json(outside)['errors']).toEqual([{ field: 'region', message: `must be one of the regions account ${account.id} lets Groundwork deploy to: eu-west-1, eu-central-1 (not us-east-1)` }]);
+    expect(json(outside)['errors']).toEqual([{ field: 'region', message: `must be one of the regions account ${account.id} lets Groundwork deploy to: eu-west-1, us-east-2 (not us-east-1)` }]);
     expect(inside.statusCode).toBe(202);
     expect(anywhere.statusCode).toBe(202);
     const listed = json(await routes.list(apiEvent({ method: 'GET', path: '/v1/stacks', tenant: account.tenantId }), lambdaContext()));
-    expect((listed['items'] as Array<{ region: string }>).map((stack) => stack.region)).toEqual(['eu-central-1']);
+    expect((listed['items'] as Array<{ region: string }>).map((stack) => stack.region)).toEqual(['us-east-2']);
   });
 
   it('answers bad requests with problem+json naming each field', async () => {

@@ -124,7 +124,7 @@ export const LAYER_RULES: readonly LayerRule[] = [
 export const SRC_FLOORS: Readonly<Record<string, number>> = {
   '': 0, model: 0, cfn: 0, aws: 0, log: 0,
   templates: 1, events: 1, http: 1, store: 1, config: 1,
-  network: 2, cost: 2,
+  network: 2, cost: 2, region: 2,
   accounts: 3,
   plans: 4, stacks: 4,
 };

@@ -10,6 +10,7 @@ import { stackRequestSchema, type StackRequestInput } from '../../src/model/stac
 import { StackRecorder } from '../../src/stacks/stack-recorder';
 import { StackService } from '../../src/stacks/stack-service';
 import { InMemoryAccounts, InMemoryStackStore } from './in-memory-stack-store';
+import { sandboxRegionOffers } from './sandbox-region-offers';
 
 /**
  * A StackService and StackRecorder over the in-memory stores, with Step Functions mocked at the
@@ -44,17 +45,22 @@ export function stackServiceFixture(options: { maxLiveStacksPerTenant?: number }
   const sfnStub = mockClient(sfn);
   sfnStub.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
   sfnStub.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
-  const service = new StackService({ store, recorder, accounts: accountLookup(accounts), sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, ...options });
+  const regions = sandboxRegionOffers();
+  const deps = { store, recorder, accounts: accountLookup(accounts), sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, regions, ...options };
+  const service = new StackService(deps);
 
   async function connectedAccount(tenantId = `acme-${randomUUID()}`, status: Account['status'] = 'CONNECTED'): Promise<Account> {
     const at = new Date().toISOString();
+    const id = newAccountId();
     const account: Account = {
-      id: newAccountId(),
+      id,
       tenantId,
       awsAccountId: '123456789012',
       name: 'prod',
       status,
       externalId: newExternalId(),
+      // A connected account has its roles (the region checks go through the access role).
+      ...(status === 'CONNECTED' ? { accessRoleArn: `arn:aws:iam::123456789012:role/GroundworkAccess-${id}`, executionRoleArn: `arn:aws:iam::123456789012:role/GroundworkExecution-${id}` } : {}),
       registrationTokenHash: 'unused',
       registrationTokenExpiresAt: at,
       createdAt: at,
@@ -74,5 +80,5 @@ export function stackServiceFixture(options: { maxLiveStacksPerTenant?: number }
     return sfnStub.commandCalls(StartExecutionCommand).map((call) => ({ ...call.args[0].input }));
   }
 
-  return { accounts, store, recorder, service, sfnStub, published, publishFaults, connectedAccount, request, started };
+  return { accounts, store, recorder, service, deps, sfnStub, published, publishFaults, connectedAccount, request, started, regions };
 }

@@ -6,6 +6,7 @@ import type { ComponentTemplate } from '../../src/templates/component-template';
 import { allCombinations, STACK_ID, templateInput, TENANT_ID, type Combination } from './fixtures';
 import {
   exportProblems,
+  getAzsProblems,
   leftoverLogGroupProblems,
   parameterSourceProblems,
   roleProblems,
@@ -56,6 +57,10 @@ describe('templates of every option combination', () => {
 
   it('gives every parameter a source; every output source is a declared output of a deployed dependency', () => {
     expect(failuresOver(parameterSourceProblems)).toEqual([]);
+  });
+
+  it('never indexes Fn::GetAZs: every AZ is one the stack chose from what its region offers', () => {
+    expect(failuresOver(getAzsProblems)).toEqual([]);
   });
 
   it('uses no cross-stack exports or imports, so each component can be deleted alone', () => {
@@ -109,6 +114,13 @@ describe('each check catches a deliberately broken template', () => {
       'DatabaseSecretArn: secrets has no output DatabaseSecretArn',
       'IsolatedSubnetIds comes from cluster, not a dependency',
     ]);
+  });
+
+  it('GetAZs: a subnet in the n-th AZ Fn::GetAZs happens to return', () => {
+    const problems = problemsOf(getAzsProblems, 'network', (t) => {
+      props(t.template, 'PublicSubnet2')['AvailabilityZone'] = { 'Fn::Select': [2, { 'Fn::GetAZs': '' }] };
+    });
+    expect(problems).toEqual(['Resources.PublicSubnet2.Properties.AvailabilityZone.Fn::Select[1] uses Fn::GetAZs']);
   });
 
   it('exports: an exported output', () => {

@@ -3,7 +3,7 @@ import { templateInput } from './fixtures';
 import { props, resource } from './template-queries';
 
 describe('database template', () => {
-  const input = templateInput({ database: { version: '16.4', instanceClass: 'db.t4g.small', storageGb: 50, multiAz: true, backupRetentionDays: 14 } });
+  const input = templateInput({ database: { version: '16.11', instanceClass: 'db.t4g.small', storageGb: 50, multiAz: true, backupRetentionDays: 14 } });
 
   it('runs encrypted, private PostgreSQL sized as requested, in the isolated subnets behind the database group', () => {
     // Act
@@ -11,7 +11,7 @@ describe('database template', () => {
     // Assess
     expect(props(template, 'Database')).toMatchObject({
       Engine: 'postgres',
-      EngineVersion: '16.4',
+      EngineVersion: '16.11',
       DBInstanceClass: 'db.t4g.small',
       AllocatedStorage: '50',
       MultiAZ: true,

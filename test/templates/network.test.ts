@@ -10,19 +10,25 @@ describe('network template', () => {
     expect(props(template, 'Vpc')).toMatchObject({ CidrBlock: '10.20.0.0/16', EnableDnsSupport: true, EnableDnsHostnames: true });
   });
 
-  it.each([2, 3] as const)('creates one public, private and isolated subnet per AZ for %i AZs, from the plan', (azCount) => {
-    const { template } = buildNetworkTemplate(templateInput({ network: { azCount } }));
+  it.each([2, 3] as const)('creates one public, private and isolated subnet per AZ for %i AZs, from the plan, each in its chosen AZ', (azCount) => {
+    const { template, parameters } = buildNetworkTemplate(templateInput({ network: { azCount } }));
     const subnets = resourcesOfType(template, 'AWS::EC2::Subnet').map(([, r]) => r.Properties ?? {});
     expect(subnets).toHaveLength(3 * azCount);
     for (const planned of NETWORK_PLANS[azCount].subnets) {
       expect(subnets).toContainEqual(
         expect.objectContaining({
           CidrBlock: planned.cidr,
-          AvailabilityZone: { 'Fn::Select': [planned.azIndex, { 'Fn::GetAZs': '' }] },
+          // The AZ the stack chose (at creation, from what the account's region offers), never an Fn::GetAZs index.
+          AvailabilityZone: { Ref: `AvailabilityZone${planned.azIndex}` },
           MapPublicIpOnLaunch: planned.tier === 'public',
         }),
       );
     }
+    for (let azIndex = 0; azIndex < azCount; azIndex += 1) {
+      expect(template.Parameters?.[`AvailabilityZone${azIndex}`]).toMatchObject({ Type: 'AWS::EC2::AvailabilityZone::Name' });
+      expect(parameters[`AvailabilityZone${azIndex}`]).toEqual({ kind: 'zone', azIndex });
+    }
+    expect(Object.keys(template.Parameters ?? {}).filter((name) => name.startsWith('AvailabilityZone'))).toHaveLength(azCount);
   });
 
   it('routes only the public route table to the internet gateway; private and isolated tables have no route off the VPC', () => {

@@ -28,6 +28,8 @@ export const parameterSourceProblems: TemplateCheck = ({ component, template, pa
       else if (producer.template.Outputs?.[source.output] === undefined) problems.push(`${name}: ${source.component} has no output ${source.output}`);
     } else if (source.kind === 'value') {
       if (source.value === '') problems.push(`${name} has an empty literal value`);
+    } else if (source.kind === 'zone') {
+      if (!Number.isInteger(source.azIndex) || source.azIndex < 0 || source.azIndex > 2) problems.push(`${name} takes AZ ${source.azIndex}, not one a plan has`);
     } else if (!(DEPLOY_CONTEXT_KEYS as readonly string[]).includes(source.key)) {
       problems.push(`${name} takes unknown context ${String(source.key)}`);
     }
@@ -54,6 +56,17 @@ export const tagProblems: TemplateCheck = ({ component, template }, _all, expect
     }
     return problems;
   });
+
+/**
+ * No template asks CloudFormation for the region's AZs: `Fn::GetAZs` "returns only Availability Zones
+ * that have a default subnet unless none of the Availability Zones has a default subnet" (AWS
+ * CloudFormation Template Reference, Fn::GetAZs), so an index into it fails in accounts and regions
+ * with fewer (fidelity review D5). Every AZ is a parameter the stack chose from what the region offers.
+ */
+export const getAzsProblems: TemplateCheck = ({ template }) =>
+  [...walk(template as unknown as CfnValue)]
+    .filter(([, value]) => typeof value === 'object' && value !== null && !Array.isArray(value) && 'Fn::GetAZs' in value)
+    .map(([path]) => `${path} uses Fn::GetAZs`);
 
 /** No component stack creates an IAM resource: the fixed roles come from the onboarding stack (decision 0009). */
 export const roleProblems: TemplateCheck = ({ template }) =>

@@ -373,6 +373,9 @@ class StackResolver {
       case 'context':
         value = { $deployTime: 'context', args: source.key };
         break;
+      case 'zone':
+        value = { $deployTime: 'zone', args: source.azIndex };
+        break;
       case 'output': {
         const from = this.byComponent.get(source.component);
         const where = `${component}.Parameters.${name}`;

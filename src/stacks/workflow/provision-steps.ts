@@ -48,14 +48,30 @@ export async function deployComponent(context: StepContext, { stackId, component
   return { outcome: 'IN_PROGRESS', waitSeconds: expectedSeconds(template.template, 'create'), attempt: 0 };
 }
 
-/** The template's parameters, from literal values, the account's onboarding record and the outputs of the components it needs. */
+/** The template's parameters, from literal values, the account's onboarding record, the stack's AZs and the outputs of the components it needs. */
 function parameterValues(stack: Stack, account: Account, { component, parameters }: ComponentTemplate): Parameter[] {
   return Object.entries(parameters).map(([key, source]) => {
     let value: string | undefined;
-    if (source.kind === 'value') value = source.value;
-    else if (source.kind === 'context') value = account.deployContext?.[source.key];
-    else value = stack.steps[source.component].outputs?.[source.output];
-    if (value === undefined) throw new ComponentFailedError(`${component} needs ${key}, which ${source.kind === 'output' ? `${source.component} did not output` : 'the account does not record (its onboarding stack predates it: update the GroundworkOnboarding stack)'}`);
+    let missing: string;
+    switch (source.kind) {
+      case 'value':
+        value = source.value;
+        missing = 'has no value';
+        break;
+      case 'context':
+        value = account.deployContext?.[source.key];
+        missing = 'the account does not record (its onboarding stack predates it: update the GroundworkOnboarding stack)';
+        break;
+      case 'zone':
+        value = stack.network.availabilityZones?.[source.azIndex]?.name;
+        missing = 'the stack does not record (it was created before Groundwork chose AZs: delete it and create it again)';
+        break;
+      case 'output':
+        value = stack.steps[source.component].outputs?.[source.output];
+        missing = `${source.component} did not output`;
+        break;
+    }
+    if (value === undefined) throw new ComponentFailedError(`${component} needs ${key}, which ${missing}`);
     return { ParameterKey: key, ParameterValue: value };
   });
 }

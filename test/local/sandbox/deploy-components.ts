@@ -13,25 +13,42 @@ export const FIXED_ROLE_ARNS = (account: string): Record<DeployContextKey, strin
 });
 
 /**
+ * The AZs a stack in the sandbox's us-east-1 is given: the first three by name that offer the
+ * instance types of every option set (local/sandbox/data/ec2-regions.ts; the planner's own choice,
+ * test/region/fit-region.test.ts).
+ */
+export const US_EAST_1_ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+
+/**
  * Deploys a Groundwork stack's component templates into a sandbox account as the workflow does:
  * each once its dependencies are up, fed their outputs as parameters, with the stack role given (as
  * the workflow passes the execution role). Resolves with every
  * component's stack as it ended (CREATE_COMPLETE or not).
  */
-export async function deployComponents(cfn: CloudFormationClient, account: string, components: ComponentTemplate[], roleArn?: string): Promise<Map<ComponentName, Stack>> {
+export async function deployComponents(
+  cfn: CloudFormationClient,
+  account: string,
+  components: ComponentTemplate[],
+  roleArn?: string,
+  zones: readonly string[] = US_EAST_1_ZONES,
+): Promise<Map<ComponentName, Stack>> {
   const done = new Map<ComponentName, Stack>();
   const started = new Map<ComponentName, Promise<Stack>>();
   const deploy = async (component: ComponentTemplate): Promise<Stack> => {
     await Promise.all(COMPONENT_DEPENDENCIES[component.component].filter((dependency) => started.has(dependency)).map((dependency) => started.get(dependency)));
-    const parameters = Object.entries(component.parameters).map(([key, source]) => ({
-      ParameterKey: key,
-      ParameterValue:
-        source.kind === 'value'
-          ? source.value
-          : source.kind === 'context'
-            ? FIXED_ROLE_ARNS(account)[source.key]
-            : (outputsOf(done.get(source.component))[source.output] ?? ''),
-    }));
+    const value = (source: ComponentTemplate['parameters'][string]): string => {
+      switch (source.kind) {
+        case 'value':
+          return source.value;
+        case 'context':
+          return FIXED_ROLE_ARNS(account)[source.key];
+        case 'zone':
+          return zones[source.azIndex] ?? '';
+        case 'output':
+          return outputsOf(done.get(source.component))[source.output] ?? '';
+      }
+    };
+    const parameters = Object.entries(component.parameters).map(([key, source]) => ({ ParameterKey: key, ParameterValue: value(source) }));
     await cfn.send(
       new CreateStackCommand({ StackName: component.stackName, TemplateBody: JSON.stringify(component.template), Parameters: parameters, Capabilities: ['CAPABILITY_IAM'], Tags: [{ Key: 'groundwork:stack', Value: component.stackName.split('-')[1] ?? 'stack' }], ...(roleArn === undefined ? {} : { RoleARN: roleArn }) }),
     );

@@ -31,7 +31,14 @@ export function answeringOnboardingHooks(groundworkAccountId: string): SandboxHo
 export async function onboardAccount(
   edge: SandboxEdge,
   options: { account: string; groundworkAccountId: string; externalId: string; template: string; regions?: readonly string[] },
-): Promise<{ root: CloudFormationClient; access: CloudFormationClient; accessIn(region: string): CloudFormationClient; executionRoleArn: string }> {
+): Promise<{
+  root: CloudFormationClient;
+  access: CloudFormationClient;
+  accessIn(region: string): CloudFormationClient;
+  executionRoleArn: string;
+  accessRoleArn: string;
+  accessCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+}> {
   const root = edge.cloudFormation(options.account);
   await root.send(
     new CreateStackCommand({
@@ -45,11 +52,13 @@ export async function onboardAccount(
   const service = await edge.sts(SERVICE_ACCOUNT).send(new AssumeRoleCommand({ RoleArn: arns.serviceRole, RoleSessionName: 'groundwork-service' }));
   const asService = edge.sts(SERVICE_ACCOUNT, { accessKeyId: service.Credentials?.AccessKeyId ?? '', secretAccessKey: service.Credentials?.SecretAccessKey ?? '', sessionToken: service.Credentials?.SessionToken ?? '' });
   const { Credentials } = await asService.send(new AssumeRoleCommand({ RoleArn: outputs['AccessRoleArn'] ?? '', RoleSessionName: 'groundwork', ExternalId: options.externalId }));
-  const credentials = { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' };
+  const accessCredentials = { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' };
   return {
     root,
-    access: edge.cloudFormation(options.account, credentials),
-    accessIn: (region) => edge.cloudFormation(options.account, credentials, region),
+    access: edge.cloudFormation(options.account, accessCredentials),
+    accessIn: (region) => edge.cloudFormation(options.account, accessCredentials, region),
     executionRoleArn: outputs['ExecutionRoleArn'] ?? '',
+    accessRoleArn: outputs['AccessRoleArn'] ?? '',
+    accessCredentials,
   };
 }

@@ -1,4 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +25,9 @@ export interface SandboxEdge {
    * CloudFormation's 51,200-byte TemplateBody limit (the onboarding template) go by URL, as in AWS.
    */
   templateUrl(body: string): string;
+  /** EC2 and RDS clients of the account (the region reads), in REGION unless told. */
+  ec2(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): EC2Client;
+  rds(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): RDSClient;
   /** Stops the sandbox (flushing its state) and the server. */
   close(): Promise<void>;
 }
@@ -85,6 +90,16 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
     templateUrl(body) {
       templates.push(body);
       return `${url}${TEMPLATES}${templates.length - 1}`;
+    },
+    ec2(account, credentials, region) {
+      const client = new EC2Client(config(account, credentials, region));
+      clients.push(client);
+      return client;
+    },
+    rds(account, credentials, region) {
+      const client = new RDSClient(config(account, credentials, region));
+      clients.push(client);
+      return client;
     },
     async close() {
       for (const client of clients) client.destroy();

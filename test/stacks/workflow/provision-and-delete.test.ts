@@ -37,6 +37,10 @@ describe('provisioning and teardown through the real state machines', () => {
       expect(s.roleArn).toBe(account.executionRoleArn);
       expect(s.tags['groundwork:stack']).toBe(stack.id);
     }
+    // The network stack's subnets go in the AZs chosen at creation and recorded on the stack.
+    expect(stack.network.availabilityZones?.map((zone) => zone.name)).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    const network = deployed.find((s) => s.stackName.endsWith('-network'));
+    expect([0, 1, 2].map((azIndex) => network?.parameters[`AvailabilityZone${azIndex}`])).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
 
     // Act: tear down
     await h.stacks.delete(account.tenantId, stack.id);

@@ -25,6 +25,7 @@ import { runLocalStateMachine, substitutePlaceholders } from '../../../local/ste
 import { CloudFormationDouble } from '../../support/cloudformation-double';
 import { createTestTable } from '../../support/dynamodb';
 import { testOnboardingSettings } from '../../support/onboarding-settings';
+import { sandboxRegionOffers } from '../../support/sandbox-region-offers';
 
 /**
  * Everything a workflow test needs, real except the customer's CloudFormation (the double) and
@@ -170,7 +171,7 @@ export async function createWorkflowHarness(options: { now?: () => Date; maxLive
     onboarding: testOnboardingSettings,
     logger,
   });
-  const stacks = new StackService({ store: stackStore, recorder, accounts, sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, now, ...(options.maxLiveStacksPerTenant ? { maxLiveStacksPerTenant: options.maxLiveStacksPerTenant } : {}) });
+  const stacks = new StackService({ store: stackStore, recorder, accounts, sfn, provisionStateMachineArn: PROVISION_ARN, deleteStateMachineArn: DELETE_ARN, logger, now, regions: sandboxRegionOffers(), ...(options.maxLiveStacksPerTenant ? { maxLiveStacksPerTenant: options.maxLiveStacksPerTenant } : {}) });
 
   /** `extra`: fields the account has besides (an account from before regions has none: every region). */
   async function connectedAccount(tenantId = `acme-${randomUUID()}`, status: Account['status'] = 'CONNECTED', extra: Partial<Account> = {}): Promise<Account> {
