@@ -161,8 +161,9 @@ export async function runSmoke(inputs: SmokeInputs): Promise<number> {
   let stoppedBy: unknown;
   let clusterStep: { cloudFormationStackName: string; cloudFormationStackId?: string } | undefined;
   try {
-    // Groundwork's own proof, with Groundwork's timing (ROLE_PROPAGATION_RETRY_SECONDS defaults to 30; a minute here).
-    const prover = createStsRoleProver(runtime.clients.sts, { propagationRetryMs: 60_000, retryIntervalMs: 2_000 }, runtime.now);
+    // Groundwork's own proof. ROLE_PROPAGATION_RETRY_SECONDS defaults to 30; 45 here, still inside
+    // the 55 s answerOnce gives a decision (the callback's 60 s less ANSWER_RESERVE_MS).
+    const prover = createStsRoleProver(runtime.clients.sts, { propagationRetryMs: 45_000, retryIntervalMs: 2_000 }, runtime.now);
     const onboarding = new Onboarding(runtime, caller, ids, prover, logger);
     const onboarded = await onboarding.run(report, cleanup, inputs.templateText);
     const { stack, account } = smokeRecords(plan, ids.stackId, ids, onboarded, caller.account, new Date(runtime.now()).toISOString());

@@ -62,8 +62,8 @@ export class FakeAccount {
   readonly cloudFormation = new CloudFormationDouble({ account: ACCOUNT, region: REGION });
   /** The caller's identity (GetCallerIdentity). */
   callerArn = `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Admin_0123/alice@example.com`;
-  /** The path iam:GetRole reports for the caller's role. */
-  rolePath = '/aws-reserved/sso.amazonaws.com/';
+  /** The path iam:GetRole reports for the caller's role; undefined: the caller may not call it. */
+  rolePath: string | undefined = '/aws-reserved/sso.amazonaws.com/';
   /** How the ResponseURL's host reads (CloudFormation's bucket for us-east-1, global endpoint). */
   responseHost = 'cloudformation-custom-resource-response-useast1.s3.amazonaws.com';
   /** How the check task ends. */
@@ -168,7 +168,12 @@ export class FakeAccount {
   }
 
   private iam(): Record<string, Handler> {
-    return { GetRole: (input) => ({ Role: { Arn: `arn:aws:iam::${ACCOUNT}:role${this.rolePath}${String(input['RoleName'])}` } }) };
+    return {
+      GetRole: (input) => {
+        if (this.rolePath === undefined) throw awsError('AccessDenied', 'not authorized to perform: iam:GetRole');
+        return { Role: { Arn: `arn:aws:iam::${ACCOUNT}:role${this.rolePath}${String(input['RoleName'])}` } };
+      },
+    };
   }
 
   private callerCloudFormation(): Record<string, Handler> {

@@ -127,6 +127,17 @@ describe('npm run aws:smoke --yes, when everything works', () => {
     });
   });
 
+  it('trusts the role without a path, and says so, when the caller may not read its role', async () => {
+    // Prepare
+    fake.rolePath = undefined;
+    // Act
+    const { code, output } = await run();
+    // Assess
+    expect(code).toBe(0);
+    expect(output).toContain('Could not read role AWSReservedSSO_Admin_0123 (AccessDenied)');
+    expect(fake.onboarding?.parameters['GroundworkServiceRoleArn']).toBe(`arn:aws:iam::${ACCOUNT}:role/AWSReservedSSO_Admin_0123`);
+  });
+
   it('answers the registration as Groundwork\'s callback does: proof first, then one SUCCESS with the Data the template reads', async () => {
     // Act
     await run();
