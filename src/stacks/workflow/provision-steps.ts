@@ -49,7 +49,7 @@ export async function deployComponent(context: StepContext, { stackId, component
 }
 
 /** The template's parameters, from literal values, the account's onboarding record, the stack's AZs and the outputs of the components it needs. */
-function parameterValues(stack: Stack, account: Account, { component, parameters }: ComponentTemplate): Parameter[] {
+export function parameterValues(stack: Stack, account: Account, { component, parameters }: ComponentTemplate): Parameter[] {
   return Object.entries(parameters).map(([key, source]) => {
     let value: string | undefined;
     let missing: string;
