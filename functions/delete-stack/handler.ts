@@ -1,5 +1,5 @@
-import { stackApiFromEnv } from '../../src/stacks/stack-api-from-env';
+import { deleteStackApiFromEnv } from '../../src/stacks/delete-stack-api-from-env';
 import { deleteStackRoute } from '../../src/stacks/stack-routes';
 
-const { service, options } = stackApiFromEnv();
+const { service, options } = deleteStackApiFromEnv();
 export const handler = deleteStackRoute(service, options);

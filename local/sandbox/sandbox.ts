@@ -5,6 +5,7 @@ import { createCloudFormationService } from './cloudformation-service';
 import { AwsApiError } from './errors';
 import { createEc2Service } from './ec2-service';
 import { createRdsService } from './rds-service';
+import { createWorkloadServices } from './workload-service';
 import { DEFAULT_SPEED, scaledMilliseconds } from './sandbox-clock';
 import { FaultRegistry, type SandboxFaults } from './sandbox-faults';
 import { loadState, StateWriter } from './sandbox-state';
@@ -150,6 +151,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       createStsService({ engine, now, log }),
       createEc2Service({ engine, now, log }),
       createRdsService({ engine, now, log }),
+      ...createWorkloadServices({ engine, now, log }),
     ].map((service) => callLog.wrap(service)),
     handleRoute,
     faults,

@@ -145,10 +145,10 @@ export class StackPermissions {
    * authorization reference lists no resource type for them), evaluated on `*`. Why IAM refuses it,
    * in IAM's words, or undefined when it allows it.
    */
-  callDenial(caller: Caller, action: string, context: Record<string, string>): string | undefined {
+  callDenial(caller: Caller, action: string, context: Record<string, string>, resource = '*'): string | undefined {
     const actor = this.callerActor(caller);
     if (!actor) return undefined;
-    return accessDenial(actor.policies, { principal: actor.principal, action, resource: '*', account: caller.account, context });
+    return accessDenial(actor.policies, { principal: actor.principal, action, resource, account: caller.account, context });
   }
 
   /** The API answer IAM's refusal gets: AccessDenied, 403, with AWS's wording. */

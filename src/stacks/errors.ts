@@ -28,6 +28,20 @@ export class StackBusyError extends ConflictError {
   }
 }
 
+/** ECS services the customer runs in the stack's cluster: deleting it under them would fail half-way (D9). */
+export class StackHasWorkloadsError extends ConflictError {
+  override readonly code = 'stack-has-workloads';
+  constructor(
+    stackId: string,
+    readonly services: readonly string[],
+  ) {
+    super(
+      `Stack ${stackId} still runs ECS services in its cluster: ${services.map((arn) => arn.split('/').at(-1) ?? arn).join(', ')}. ` +
+        'Delete them (and anything they registered) first: Groundwork does not delete what it did not create, and ECS refuses to delete a cluster its services still use.',
+    );
+  }
+}
+
 export class IdempotencyKeyReusedError extends GroundworkError {
   readonly status = 422;
   readonly code = 'idempotency-key-reused';

@@ -10,7 +10,9 @@ import type { Logger } from '../log/logger';
 import { allocateVpcCidr } from '../network/allocate-cidr';
 import { planSubnets } from '../network/plan-subnets';
 import { COMPONENTS, componentStackName, componentsFor, type ComponentName } from '../model/components';
-import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from './errors';
+import type { ClusterServicesOf } from '../aws/customer-workload-clients';
+import { ClusterOutputs } from '../templates/cluster';
+import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackHasWorkloadsError, StackNameTakenError, StackNotFoundError } from './errors';
 import { runsTeardown, stackView, teardownExecutionName, type Stack, type StackStep } from './stack';
 import { BUSY_STATUSES } from '../model/statuses';
 import { stackExecutionInput, startStackExecution } from './stack-execution';
@@ -41,6 +43,12 @@ export interface StackServiceDeps {
    * creates stacks builds it (EC2 and RDS clients); the others never create.
    */
   regions?: RegionOfferFor;
+  /**
+   * The ECS services running in a cluster, read through the access role before a teardown (only
+   * the function that deletes stacks builds it): a stack is not deleted under services Groundwork
+   * did not create (real-AWS review D9).
+   */
+  clusterServices?: ClusterServicesOf;
   /** Default: DEFAULT_TENANT_LIMITS.liveStacks. */
   maxLiveStacksPerTenant?: number;
   now?: () => Date;
@@ -217,6 +225,27 @@ export class StackService {
     };
   }
 
+  /**
+   * Refuses (409) to tear down a stack whose cluster still runs ECS services: ECS would refuse to
+   * delete the cluster and its capacity provider, and the stack would end DELETE_FAILED with its
+   * network kept. Skipped, with a warning, when the account cannot be read (not connected, or an
+   * onboarding stack older than the ListServices permission): the teardown then meets ECS's answer.
+   */
+  private async refuseUnderWorkloads(tenantId: string, stack: Stack): Promise<void> {
+    const clusterName = stack.steps.cluster.status === 'COMPLETE' ? stack.steps.cluster.outputs?.[ClusterOutputs.ClusterName] : undefined;
+    if (this.deps.clusterServices === undefined || clusterName === undefined) return;
+    const account = await this.deps.accounts.get(tenantId, stack.accountId);
+    if (account.status !== 'CONNECTED' || account.accessRoleArn === undefined) return;
+    let services: string[];
+    try {
+      services = await this.deps.clusterServices({ accessRoleArn: account.accessRoleArn, externalId: account.externalId, sessionName: 'groundwork-delete-stack' }, stack.region, clusterName);
+    } catch (error) {
+      this.deps.logger.warn('cluster services unreadable before teardown; deleting without the check', { tenantId, stackId: stack.id, error: error instanceof Error ? error.name : String(error) });
+      return;
+    }
+    if (services.length > 0) throw new StackHasWorkloadsError(stack.id, services);
+  }
+
   async delete(tenantId: string, stackId: string): Promise<StackView> {
     const stack = await this.get(tenantId, stackId);
     if (stack.status === 'DELETE_COMPLETE') return stackView(stack);
@@ -235,6 +264,7 @@ export class StackService {
       await startStackExecution(this.deps.sfn, this.deps.deleteStateMachineArn, stack);
       return stackView(stack);
     }
+    await this.refuseUnderWorkloads(tenantId, stack);
     const deleting = await this.deps.recorder.recordStackStatus(stack.id, {
       status: 'DELETE_IN_PROGRESS',
       // A new operation of the customer's: it gets its own budget of automatic restarts.

@@ -162,12 +162,14 @@ export const PARENT_ROWS: Row[] = [
   { row: 'H3 tag a customer Cloud Map namespace (no resource-level permission)', principal: 'execution', action: 'servicediscovery:TagResource', resource: '*', context: tagged },
   { row: 'H3 detach a customer private hosted zone from its VPC', principal: 'execution', action: 'route53:DisassociateVPCFromHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ' },
   { row: '#5 the access role reading what another region offers', principal: 'access', action: 'ec2:DescribeAvailabilityZones', resource: '*', context: { 'ec2:Region': 'eu-west-1', ...inRegion('eu-west-1') } },
+  { row: 'the access role listing the services of a customer cluster', principal: 'access', action: 'ecs:ListServices', resource: '*', context: { 'ecs:cluster': customer('ecs', 'cluster/prod'), ...inRegion('us-east-1') } },
   { row: 'H1 the access role reading a customer SSM parameter', principal: 'access', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/prod/api-key') },
   { row: 'H3 change a customer hosted zone\'s records', principal: 'execution', action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ' },
 ];
 
 /** What the creating actions legitimately name: Groundwork's own parents, Amazon's AMIs, tags given at creation. */
 const PARENT_CALLS: Row[] = [
+  { row: 'ListServices of a Groundwork cluster before its teardown', principal: 'access', action: 'ecs:ListServices', resource: '*', context: { 'ecs:cluster': customer('ecs', 'cluster/groundwork-stk-cluster'), ...inRegion('us-east-1') } },
   { row: 'CloudFormation resolving an AMI parameter as the access role', principal: 'access', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64'), context: inRegion('us-east-1') },
   { row: 'RunInstances of a tagged instance', principal: 'execution', action: 'ec2:RunInstances', resource: customer('ec2', 'instance/*'), context: tagged },
   { row: 'RunInstances into a Groundwork subnet', principal: 'execution', action: 'ec2:RunInstances', resource: customer('ec2', 'subnet/subnet-0123456789abcdef0'), context: { ...tagged, ...ours } },

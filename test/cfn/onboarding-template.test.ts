@@ -154,7 +154,7 @@ function regionProblems(template: CfnTemplate): string[] {
  * credentials ever reach (CloudFormation for the workflow; EC2 and RDS for the region checks). This
  * is what the access role must allow.
  */
-const CUSTOMER_CLIENTS: Record<string, string> = { 'client-cloudformation': 'cloudformation', 'client-ec2': 'ec2', 'client-rds': 'rds' };
+const CUSTOMER_CLIENTS: Record<string, string> = { 'client-cloudformation': 'cloudformation', 'client-ec2': 'ec2', 'client-rds': 'rds', 'client-ecs': 'ecs' };
 
 function customerCallsSent(): string[] {
   const sent = new Set<string>();

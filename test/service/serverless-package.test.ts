@@ -126,10 +126,11 @@ describe('the packaged service (serverless package)', () => {
   });
 
   it('lets only the functions that act in customer accounts assume the service role, which may only assume customer access roles', () => {
-    // The onboarding worker proves the access role, the workflow drives stacks, the plan and stack creation read the region.
+    // The onboarding worker proves the access role, the workflow drives stacks, the plan and stack creation read the region,
+    // the stack deletion lists the services in the stack's cluster first (D9).
     const trust = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'trust');
     expect(trust.map((s) => s.principal)).toEqual([
-      { AWS: ['OnboardingWorkerRole', 'StackWorkflowRole', 'CreatePlanRole', 'CreateStackRole'].map((role) => ({ 'Fn::GetAtt': [role, 'Arn'] })) },
+      { AWS: ['OnboardingWorkerRole', 'StackWorkflowRole', 'CreatePlanRole', 'CreateStackRole', 'DeleteStackRole'].map((role) => ({ 'Fn::GetAtt': [role, 'Arn'] })) },
     ]);
     const grants = policyStatements(template).filter((s) => s.owner === 'GroundworkServiceRole' && s.kind === 'identity');
     expect(grants.map((s) => [s.actions, s.resources])).toEqual([[['sts:AssumeRole'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/GroundworkAccess-*' }]]]);

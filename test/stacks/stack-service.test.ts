@@ -3,7 +3,7 @@ import { AccountNotFoundError } from '../../src/accounts/errors';
 import { TenantLimitError, ValidationError } from '../../src/errors';
 import { RegionUnreadableError } from '../../src/region/errors';
 import { StackService } from '../../src/stacks/stack-service';
-import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackNameTakenError, StackNotFoundError } from '../../src/stacks/errors';
+import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackHasWorkloadsError, StackNameTakenError, StackNotFoundError } from '../../src/stacks/errors';
 import { DELETE_ARN, PROVISION_ARN, stackServiceFixture } from '../support/stack-service-fixture';
 
 /** StackService's decisions over the in-memory store: fast, no DynamoDB Local. */
@@ -236,6 +236,52 @@ describe('StackService', () => {
 
       expect(deleting.status).toBe('DELETE_IN_PROGRESS');
       expect(f.started().at(-1)).toEqual({ stateMachineArn: DELETE_ARN, name: `${created.id}-delete-1`, input: JSON.stringify({ stackId: created.id }) });
+    });
+
+    describe('of a stack whose cluster runs ECS services Groundwork did not create (real-AWS review D9)', () => {
+      /** A complete stack with a built cluster, and a service that answers what ListServices would. */
+      async function withCluster(services: () => Promise<string[]>) {
+        const asked: Array<{ region: string; clusterName: string; sessionName: string }> = [];
+        const service = new StackService({
+          ...f.deps,
+          clusterServices: async (access, region, clusterName) => {
+            asked.push({ region, clusterName, sessionName: access.sessionName });
+            return services();
+          },
+        });
+        const account = await f.connectedAccount();
+        const created = await service.create(account.tenantId, f.request(account));
+        await f.recorder.recordStep(created.id, 'cluster', { status: 'IN_PROGRESS' });
+        await f.recorder.recordStep(created.id, 'cluster', { status: 'COMPLETE', set: { outputs: { ClusterName: `groundwork-${created.id}-cluster` } } });
+        await f.recorder.recordStackStatus(created.id, { status: 'CREATE_COMPLETE' });
+        return { service, account, created, asked };
+      }
+
+      it('answers 409 naming them, and starts nothing', async () => {
+        const { service, account, created, asked } = await withCluster(async () => [`arn:aws:ecs:us-east-1:123456789012:service/groundwork-x-cluster/api`, `arn:aws:ecs:us-east-1:123456789012:service/groundwork-x-cluster/worker`]);
+        const starts = f.started().length;
+
+        const refusal = await service.delete(account.tenantId, created.id).catch((error: unknown) => error);
+
+        expect(refusal).toBeInstanceOf(StackHasWorkloadsError);
+        expect((refusal as StackHasWorkloadsError).message).toContain('still runs ECS services in its cluster: api, worker.');
+        expect(asked).toEqual([{ region: 'us-east-1', clusterName: `groundwork-${created.id}-cluster`, sessionName: 'groundwork-delete-stack' }]);
+        expect((await service.get(account.tenantId, created.id)).status).toBe('CREATE_COMPLETE');
+        expect(f.started()).toHaveLength(starts);
+      });
+
+      it('tears it down once the cluster is empty', async () => {
+        const { service, account, created } = await withCluster(async () => []);
+
+        await expect(service.delete(account.tenantId, created.id)).resolves.toMatchObject({ status: 'DELETE_IN_PROGRESS' });
+      });
+
+      it('tears it down, with a warning, when the cluster cannot be read (an onboarding stack older than the check)', async () => {
+        const { service, account, created } = await withCluster(async () => Promise.reject(Object.assign(new Error('not authorized to perform: ecs:ListServices'), { name: 'AccessDeniedException' })));
+
+        await expect(service.delete(account.tenantId, created.id)).resolves.toMatchObject({ status: 'DELETE_IN_PROGRESS' });
+        expect(f.logged.some((entry) => entry.message === 'cluster services unreadable before teardown; deleting without the check')).toBe(true);
+      });
     });
 
     it('answers 409 for a stack whose creation is still running', async () => {

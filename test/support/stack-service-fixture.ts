@@ -39,7 +39,9 @@ export function stackServiceFixture(options: { maxLiveStacksPerTenant?: number }
       published.push({ type, detail: { ...detail } });
     },
   };
-  const logger = createLogger({ level: 'error', write: () => undefined });
+  /** What the service logged at warn and above (message and fields), for the tests that check a warning. */
+  const logged: Array<{ message: string }> = [];
+  const logger = createLogger({ level: 'warn', write: (line: string) => logged.push(JSON.parse(line) as { message: string }) });
   const recorder = new StackRecorder(store, events, logger);
   const sfn = new SFNClient({ region: 'us-east-1' });
   const sfnStub = mockClient(sfn);
@@ -80,5 +82,5 @@ export function stackServiceFixture(options: { maxLiveStacksPerTenant?: number }
     return sfnStub.commandCalls(StartExecutionCommand).map((call) => ({ ...call.args[0].input }));
   }
 
-  return { accounts, store, recorder, service, deps, sfnStub, published, publishFaults, connectedAccount, request, started, regions };
+  return { accounts, store, recorder, service, deps, sfnStub, published, publishFaults, connectedAccount, request, started, regions, logged };
 }

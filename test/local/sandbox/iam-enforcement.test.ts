@@ -1,4 +1,5 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ListServicesCommand } from '@aws-sdk/client-ecs';
 import { readFileSync } from 'node:fs';
 import { componentsFor } from '../../../src/model/components';
 import { buildStackTemplates } from '../../../src/templates/build-stack-templates';
@@ -24,10 +25,11 @@ let root: CloudFormationClient;
 let access: CloudFormationClient;
 let accessIn: (region: string) => CloudFormationClient;
 let executionRoleArn: string;
+let accessCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 
 beforeAll(async () => {
   edge = await startSandboxEdge({ hooks: answeringOnboardingHooks(GROUNDWORK_ACCOUNT_ID) });
-  ({ root, access, accessIn, executionRoleArn } = await onboardAccount(edge, { account: ACCOUNT, groundworkAccountId: GROUNDWORK_ACCOUNT_ID, externalId: EXTERNAL_ID, template: onboardingTemplate, regions: ['us-east-1', 'eu-central-1'] }));
+  ({ root, access, accessIn, executionRoleArn, accessCredentials } = await onboardAccount(edge, { account: ACCOUNT, groundworkAccountId: GROUNDWORK_ACCOUNT_ID, externalId: EXTERNAL_ID, template: onboardingTemplate, regions: ['us-east-1', 'eu-central-1'] }));
 });
 
 afterAll(async () => {
@@ -187,6 +189,29 @@ describe('IAM in the sandbox accounts', () => {
     expect(inside.StackStatus).toBe('CREATE_COMPLETE');
     await accessIn('eu-central-1').send(new DeleteStackCommand({ StackName: 'groundwork-stk-regions-network', RoleARN: executionRoleArn }));
     expect((await waitForStack(accessIn('eu-central-1'), inside.StackId ?? '')).StackStatus).toBe('DELETE_COMPLETE');
+  });
+
+  it('lets the access role list the services of a groundwork-* cluster before a teardown, and of no other cluster (D9)', async () => {
+    // Prepare: the customer's own service in a Groundwork cluster, and a cluster of their own.
+    const body = JSON.stringify({
+      Resources: {
+        Ours: { Type: 'AWS::ECS::Cluster', Properties: { ClusterName: 'groundwork-stkd9-cluster' } },
+        Theirs: { Type: 'AWS::ECS::Cluster', Properties: { ClusterName: 'prod' } },
+        Api: { Type: 'AWS::ECS::Service', Properties: { Cluster: { Ref: 'Ours' }, ServiceName: 'api', DesiredCount: 0 } },
+      },
+    });
+    await root.send(new CreateStackCommand({ StackName: 'customer-services', TemplateBody: body }));
+    expect((await waitForStack(root, 'customer-services')).StackStatus).toBe('CREATE_COMPLETE');
+    const ecs = edge.ecs(ACCOUNT, accessCredentials);
+
+    // Act
+    const listed = await ecs.send(new ListServicesCommand({ cluster: 'groundwork-stkd9-cluster' }));
+    const refused = await rejectionOf(ecs.send(new ListServicesCommand({ cluster: 'prod' })));
+
+    // Assess
+    expect(listed.serviceArns).toEqual([expect.stringMatching(/service\/.*api/)]);
+    expect(refused.name).toBe('AccessDeniedException');
+    expect(refused.message).toContain('is not authorized to perform: ecs:ListServices');
   });
 
   it('deploys and tears down every component of every NAT mode and frontend, over 2 AZs and 3, through the access role and the execution role', async () => {

@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -28,6 +29,8 @@ export interface SandboxEdge {
   /** EC2 and RDS clients of the account (the region reads), in REGION unless told. */
   ec2(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): EC2Client;
   rds(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): RDSClient;
+  /** An ECS client of the account (the services a teardown looks for), in REGION unless told. */
+  ecs(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): ECSClient;
   /** Stops the sandbox (flushing its state) and the server. */
   close(): Promise<void>;
 }
@@ -98,6 +101,11 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
     },
     rds(account, credentials, region) {
       const client = new RDSClient(config(account, credentials, region));
+      clients.push(client);
+      return client;
+    },
+    ecs(account, credentials, region) {
+      const client = new ECSClient(config(account, credentials, region));
       clients.push(client);
       return client;
     },
