@@ -123,8 +123,12 @@ export function buildClusterTemplate(input: StackTemplateInput): ComponentTempla
         AutoScalingGroupArn: autoScalingGroup,
         ManagedScaling: { Status: 'ENABLED', TargetCapacity: 100 },
         ManagedTerminationProtection: 'DISABLED',
-        // Tasks are drained off an instance before the group terminates it.
-        ManagedDraining: 'ENABLED',
+        // No managed draining. With it, ECS puts a termination lifecycle hook on the group (heartbeat
+        // 3600 s, default CONTINUE) that only ECS completes; CloudFormation must delete the capacity
+        // provider before the group it names (no DependsOn can turn that round), so on delete the
+        // hook outlives its handler and every instance waits in Terminating:Wait for the heartbeat,
+        // stalling the group's deletion (and a rollback) by up to an hour. Decision 0015.
+        ManagedDraining: 'DISABLED',
       },
       Tags: [nameTag(b.stackName)],
     },

@@ -19,10 +19,15 @@ describe('network template', () => {
         expect.objectContaining({
           CidrBlock: planned.cidr,
           AvailabilityZone: { 'Fn::Select': [planned.azIndex, { 'Fn::GetAZs': '' }] },
-          MapPublicIpOnLaunch: planned.tier === 'public',
         }),
       );
     }
+  });
+
+  it('assigns no public address by default in any subnet, public ones included: whatever needs one asks for it (D11)', () => {
+    const { template } = buildNetworkTemplate(templateInput());
+    const subnets = resourcesOfType(template, 'AWS::EC2::Subnet').map(([, r]) => r.Properties ?? {});
+    expect(subnets.map((subnet) => subnet['MapPublicIpOnLaunch'])).toEqual(subnets.map(() => false));
   });
 
   it('routes only the public route table to the internet gateway; private and isolated tables have no route off the VPC', () => {
