@@ -131,7 +131,7 @@ function addNatInstances(b: TemplateBuilder, azs: number[]): Map<number, CfnValu
 
   for (const az of azs) {
     const launchTemplateId = `NatLaunchTemplate${az}`;
-    const groupId = `NatAutoScalingGroup${az}`;
+    const autoScalingGroupId = `NatAutoScalingGroup${az}`;
     const name = `${b.stackName}-${az}`;
     b.resource(launchTemplateId, {
       Type: 'AWS::EC2::LaunchTemplate',
@@ -144,14 +144,14 @@ function addNatInstances(b: TemplateBuilder, azs: number[]): Map<number, CfnValu
           NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: true, Groups: [groupId], DeleteOnTermination: true }],
           MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
           BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
-          UserData: base64(natInstanceUserData({ networkInterfaceLogicalId: `NatNetworkInterface${az}`, vpcCidrParameter: NetworkOutputs.VpcCidr, signalledLogicalId: groupId })),
+          UserData: base64(natInstanceUserData({ networkInterfaceLogicalId: `NatNetworkInterface${az}`, vpcCidrParameter: NetworkOutputs.VpcCidr, signalledLogicalId: autoScalingGroupId })),
           // Tagged at launch: the IAM condition above checks the instance's tags.
           TagSpecifications: tagSpecifications(b.tagContext, ['instance', 'volume', 'network-interface'], name),
         },
         TagSpecifications: tagSpecifications(b.tagContext, ['launch-template'], name),
       },
     });
-    b.resource(groupId, {
+    b.resource(autoScalingGroupId, {
       Type: 'AWS::AutoScaling::AutoScalingGroup',
       // The group is complete only when its instance says it forwards (it signals after checking
       // egress): a NAT that never works fails the stack instead of passing for done (decision 0015).

@@ -71,6 +71,11 @@ describe('nat template', () => {
       expect(Object.values(template.Resources).filter((r) => r.Type.startsWith('AWS::IAM::'))).toEqual([]);
     });
 
+    it('puts the instance\'s primary interface, with its public address, in the NAT security group', () => {
+      const data = props(template, 'NatLaunchTemplate0')['LaunchTemplateData'] as { [key: string]: CfnValue };
+      expect(data['NetworkInterfaces']).toEqual([{ DeviceIndex: 0, AssociatePublicIpAddress: true, Groups: [{ 'Fn::GetAtt': ['NatSecurityGroup', 'GroupId'] }], DeleteOnTermination: true }]);
+    });
+
     it('lets the NAT forward only for the VPC', () => {
       const ingress = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties);
       expect(ingress).toEqual([expect.objectContaining({ CidrIp: { Ref: 'VpcCidr' }, IpProtocol: '-1' })]);
