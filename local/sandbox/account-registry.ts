@@ -49,6 +49,22 @@ export class AccountRegistry {
     return account === undefined ? undefined : this.state.accounts[account]?.roles.find((role) => role.arn === arn);
   }
 
+  /**
+   * The role an instance profile of the account holds (by its name or ARN), if a live stack of the
+   * account made the profile and the role (IAM is global: any region).
+   */
+  instanceProfileRole(accountId: string, profile: string): RoleRecord | undefined {
+    const name = profile.split(':instance-profile/').at(-1)?.split('/').at(-1) ?? profile;
+    const account = this.state.accounts[accountId];
+    for (const stack of account?.stacks ?? []) {
+      if (stack.status === 'DELETE_COMPLETE') continue;
+      const made = stack.resources.find((resource) => resource.type === 'AWS::IAM::InstanceProfile' && resource.exists && !GONE.has(resource.status ?? '') && resource.physicalId === name);
+      const roleName = asStrings(made?.properties?.['Roles'])[0];
+      if (roleName !== undefined) return account?.roles.find((role) => role.name === roleName);
+    }
+    return undefined;
+  }
+
   /** CloudFormation must be able to assume the role a stack is created with. */
   checkStackRole(accountId: string, roleArn: string): void {
     const invalid = new ValidationError(`Role ${roleArn} is invalid or cannot be assumed`);

@@ -12,8 +12,8 @@ import { assertAcyclic, parseTemplateBody, requiredCapabilities } from './stack-
 /**
  * The sandbox's CloudFormation endpoint (query protocol, API version 2010-05-15): CreateStack,
  * DescribeStacks, DeleteStack, DescribeStackEvents, DescribeStackResources, DescribeStackResource,
- * ListStackResources, ListStacks, GetTemplate and ValidateTemplate, answered as CloudFormation
- * answers them. The access key id names the account; the SigV4 scope's region, the region.
+ * ListStackResources, ListStacks, GetTemplate, ValidateTemplate and SignalResource, answered as
+ * CloudFormation answers them. The access key id names the account; the SigV4 scope's region, the region.
  */
 
 const NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
@@ -71,6 +71,15 @@ export function createCloudFormationService(options: CloudFormationServiceOption
       if (stack && stack.status !== 'DELETE_COMPLETE') {
         engine.deleteStack(stack, { ...optional('clientRequestToken', params.string('ClientRequestToken')), retainResources: params.list('RetainResources') });
       }
+      return undefined;
+    },
+
+    async SignalResource(params, account, region, caller) {
+      const status = params.required('Status');
+      if (status !== 'SUCCESS' && status !== 'FAILURE') {
+        throw new ValidationError(`1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [SUCCESS, FAILURE]`);
+      }
+      engine.signalResource(account, region, { stackName: params.required('StackName'), logicalId: params.required('LogicalResourceId'), uniqueId: params.required('UniqueId'), status }, caller);
       return undefined;
     },
 

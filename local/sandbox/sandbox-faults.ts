@@ -5,7 +5,9 @@ import { ValidationError } from './errors';
  * - a resource type fails to create (optionally only in stacks whose name matches a pattern), and
  *   the stack rolls back;
  * - deletes of matching stacks fail (DELETE_FAILED), a number of times or always;
- * - a share of CloudFormation calls is throttled (HTTP 400 Throttling, "Rate exceeded").
+ * - a share of CloudFormation calls is throttled (HTTP 400 Throttling, "Rate exceeded");
+ * - the instances the sandbox plays for a resource whose CreationPolicy waits for signals never
+ *   signal (the resource times out), or signal FAILURE: e.g. a NAT instance that never gets egress.
  * Patterns are globs over the stack name (`groundwork-*-database`; `*` any run, `?` one character)
  * or, programmatically, regular expressions. Faults last until cleared; they are not kept across
  * restarts.
@@ -26,12 +28,24 @@ export interface DeleteFailureFault {
   reason?: string;
 }
 
+/** What an instance does instead of signalling SUCCESS once booted. */
+export type SignalFailure = 'never' | 'FAILURE';
+
+export interface SignalFault {
+  stackName: StackNamePattern;
+  /** The resource whose instances misbehave (default: every signalled resource of the stack). */
+  logicalId?: string;
+  signal: SignalFailure;
+}
+
 /** The faults as JSON (GET/PUT /_sandbox/faults): patterns as glob strings. */
 export interface FaultsDocument {
   createFailures: Array<{ resourceType: string; stackName?: string; reason?: string }>;
   deleteFailures: Array<{ stackName: string; times?: number; reason?: string }>;
   /** Share of CloudFormation calls throttled, 0..1. */
   throttle: number;
+  /** Instances that never signal, or signal FAILURE (absent in a PUT: none). */
+  signalFailures: Array<{ stackName: string; logicalId?: string; signal: SignalFailure }>;
 }
 
 export interface SandboxFaults {
@@ -39,6 +53,8 @@ export interface SandboxFaults {
   failDelete(stackName: StackNamePattern, options?: { times?: number; reason?: string }): void;
   /** Throttles this share (0..1) of CloudFormation calls, spread evenly: 0.5 is every second call. */
   throttle(share: number): void;
+  /** The instances of matching stacks' signalled resources never signal, or signal FAILURE. */
+  failSignals(stackName: StackNamePattern, options: { signal: SignalFailure; logicalId?: string }): void;
   clear(): void;
   /** The faults in force, as JSON. */
   describe(): FaultsDocument;
@@ -66,6 +82,7 @@ function patternText(pattern: StackNamePattern): string {
 export class FaultRegistry implements SandboxFaults {
   private createFailures: CreateFailureFault[] = [];
   private deleteFailures: Array<DeleteFailureFault & { spent: Map<string, number> }> = [];
+  private signalFailures: SignalFault[] = [];
   private throttleShare = 0;
   private throttleDebt = 0;
 
@@ -77,6 +94,10 @@ export class FaultRegistry implements SandboxFaults {
     this.deleteFailures.push({ stackName, ...options, spent: new Map() });
   }
 
+  failSignals(stackName: StackNamePattern, options: { signal: SignalFailure; logicalId?: string }): void {
+    this.signalFailures.push({ stackName, ...options });
+  }
+
   throttle(share: number): void {
     if (!(share >= 0 && share <= 1)) throw new RangeError(`throttle takes a share between 0 and 1, not ${share}`);
     this.throttleShare = share;
@@ -86,6 +107,7 @@ export class FaultRegistry implements SandboxFaults {
   clear(): void {
     this.createFailures = [];
     this.deleteFailures = [];
+    this.signalFailures = [];
     this.throttle(0);
   }
 
@@ -102,6 +124,7 @@ export class FaultRegistry implements SandboxFaults {
         ...(reason === undefined ? {} : { reason }),
       })),
       throttle: this.throttleShare,
+      signalFailures: this.signalFailures.map(({ stackName, logicalId, signal }) => ({ stackName: patternText(stackName), ...(logicalId === undefined ? {} : { logicalId }), signal })),
     };
   }
 
@@ -110,6 +133,7 @@ export class FaultRegistry implements SandboxFaults {
     this.clear();
     for (const fault of parsed.createFailures) this.failCreate(fault.resourceType, fault);
     for (const fault of parsed.deleteFailures) this.failDelete(fault.stackName, fault);
+    for (const fault of parsed.signalFailures) this.failSignals(fault.stackName, fault);
     this.throttle(parsed.throttle);
   }
 
@@ -129,6 +153,11 @@ export class FaultRegistry implements SandboxFaults {
     return fault.reason ?? DEFAULT_DELETE_FAILURE;
   }
 
+  /** How the instances of this resource misbehave, if they are to. */
+  signalFailure(stackName: string, logicalId: string): SignalFailure | undefined {
+    return this.signalFailures.find((fault) => patternMatches(fault.stackName, stackName) && (fault.logicalId === undefined || fault.logicalId === logicalId))?.signal;
+  }
+
   /** Whether this CloudFormation call is throttled: spread evenly, the same calls every run. */
   takeThrottle(): boolean {
     if (this.throttleShare === 0) return false;
@@ -146,8 +175,8 @@ function parseFaults(document: unknown): FaultsDocument {
     throw new ValidationError(`Invalid faults document: ${message}`);
   };
   if (typeof document !== 'object' || document === null || Array.isArray(document)) return fail('expected an object');
-  const { createFailures = [], deleteFailures = [], throttle = 0 } = document as Record<string, unknown>;
-  if (!Array.isArray(createFailures) || !Array.isArray(deleteFailures)) return fail('createFailures and deleteFailures are lists');
+  const { createFailures = [], deleteFailures = [], throttle = 0, signalFailures = [] } = document as Record<string, unknown>;
+  if (!Array.isArray(createFailures) || !Array.isArray(deleteFailures) || !Array.isArray(signalFailures)) return fail('createFailures, deleteFailures and signalFailures are lists');
   if (typeof throttle !== 'number' || throttle < 0 || throttle > 1) return fail('throttle is a number between 0 and 1');
   const text = (value: unknown, name: string, optional: boolean): string | undefined => {
     if (value === undefined && optional) return undefined;
@@ -167,5 +196,11 @@ function parseFaults(document: unknown): FaultsDocument {
       return { stackName: text(fault['stackName'], 'deleteFailures[].stackName', false) ?? '', ...(times === undefined ? {} : { times: times as number }), ...(reason ? { reason } : {}) };
     }),
     throttle,
+    signalFailures: signalFailures.map((fault: Record<string, unknown>) => {
+      const signal = fault['signal'];
+      if (signal !== 'never' && signal !== 'FAILURE') fail('signalFailures[].signal is "never" or "FAILURE"');
+      const logicalId = text(fault['logicalId'], 'signalFailures[].logicalId', true);
+      return { stackName: text(fault['stackName'], 'signalFailures[].stackName', false) ?? '', ...(logicalId ? { logicalId } : {}), signal: signal as SignalFailure };
+    }),
   };
 }

@@ -24,6 +24,19 @@ export interface PendingCustomRequest {
   deadline: number;
 }
 
+/** A resource whose CreationPolicy waits for signals (src/cfn/creation-policy.ts), while it waits. */
+export interface SignalWait {
+  count: number;
+  minSuccessfulInstancesPercent: number;
+  /** When CreationPolicy's Timeout expires (sandbox clock, ms). */
+  deadline: number;
+  /** Its own create time has passed; only the signals are missing. */
+  created: boolean;
+  received: Array<{ uniqueId: string; status: 'SUCCESS' | 'FAILURE' }>;
+  /** The instances the sandbox plays for it: when and how each will signal. */
+  instances: Array<{ id: string; at: number; status: 'SUCCESS' | 'FAILURE' }>;
+}
+
 export interface ResourceRecord {
   logicalId: string;
   type: string;
@@ -42,6 +55,7 @@ export interface ResourceRecord {
   /** The create or delete in progress will fail, with this reason (an injected fault). */
   failure?: string;
   pending?: PendingCustomRequest;
+  signals?: SignalWait;
   /** A failed delete the current DeleteStack retries. */
   retryDelete?: boolean;
   updatedAt: number;
@@ -98,8 +112,6 @@ export interface StackRecord {
   operation?: StackOperation;
   /** When the create times out (TimeoutInMinutes, sandbox clock). */
   deadline?: number;
-  /** DeleteStack arrived during a rollback: delete once it ends. */
-  deleteAfterRollback?: boolean;
   /** An injected delete failure has been spent on the current delete. */
   deleteFaultSpent?: boolean;
 }

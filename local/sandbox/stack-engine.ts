@@ -10,6 +10,7 @@ import { regionRefusal } from './region-checks';
 import { nameClaim } from './resource-names';
 import { scaledMilliseconds } from './sandbox-clock';
 import { resourceTimerKey, SandboxTimers } from './sandbox-timers';
+import { ResourceSignals, signalTarget, type SignalStatus } from './resource-signals';
 import type { FaultRegistry } from './sandbox-faults';
 import type { ResourceRecord, SandboxState, StackRecord, StateWriter } from './sandbox-state';
 import { assertAcyclic, checkAvailabilityZoneParameters, checkCreateStackRequest, resolveSsmParameters, type CreateStackRequest } from './stack-input';
@@ -21,9 +22,10 @@ import { isCustomResourceType, sha256, TemplateEvaluator } from './template-eval
 /**
  * The CloudFormation of the sandbox accounts: creates a stack's resources in dependency order
  * (independent ones side by side), each taking its typical time scaled by `speed`; asks custom
- * resources through their SNS ServiceToken and waits for the answer at the ResponseURL; rolls
- * back what it created when a resource fails; deletes in reverse dependency order. Every status
- * change is a stack event and an `aws.cloudformation` event for the account's EventBridge rules.
+ * resources through their SNS ServiceToken and waits for the answer at the ResponseURL; waits for
+ * the signals a CreationPolicy asks for (resource-signals.ts); rolls back what it created when a
+ * resource fails; deletes in reverse dependency order. Every status change is a stack event and an
+ * `aws.cloudformation` event for the account's EventBridge rules.
  *
  * All progress is recorded in the state (what is in progress, when it ends), so a restarted
  * sandbox resumes each operation where it was.
@@ -49,6 +51,7 @@ export class StackEngine {
   readonly permissions: StackPermissions;
   private readonly events: CloudFormationEvents;
   private readonly custom: CustomResources;
+  private readonly signals: ResourceSignals;
 
   constructor(private readonly options: StackEngineOptions) {
     this.timers = new SandboxTimers(options.now, options.log);
@@ -62,6 +65,11 @@ export class StackEngine {
     );
     this.events = new CloudFormationEvents({ state: options.state, hooks: options.hooks, now: options.now, log: options.log, uuid, changed });
     this.custom = new CustomResources(options, this.events, this.timers, { advance: (stack) => this.advance(stack), uuid });
+    this.signals = new ResourceSignals(options, this.events, this.timers, this.templates, this.permissions, {
+      advance: (stack) => this.advance(stack),
+      complete: (stack, resource) => this.completeResource(stack, resource),
+      uuid,
+    });
   }
 
   get state(): SandboxState {
@@ -134,10 +142,12 @@ export class StackEngine {
     if (retain.length > 0 && stack.status !== 'DELETE_FAILED') {
       throw new ValidationError(`Invalid operation on stack [${stack.stackId}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state`);
     }
+    // CloudFormation runs one operation on a stack at a time. No AWS document says what DeleteStack
+    // answers during a rollback; for the other operations in progress it refuses in these words
+    // (e.g. "Stack [name] cannot be deleted while in status UPDATE_IN_PROGRESS"), and the sandbox
+    // takes that stricter reading here, so that a client that does not wait is caught (decision 0015).
     if (stack.status === 'ROLLBACK_IN_PROGRESS') {
-      stack.deleteAfterRollback = true;
-      this.changed();
-      return;
+      throw new ValidationError(`Stack [${stack.stackName}] cannot be deleted while in status ${stack.status}`);
     }
     const unknown = retain.filter((logicalId) => !stack.resources.some((resource) => resource.logicalId === logicalId));
     if (unknown.length > 0) throw new ValidationError(`The specified resources to retain must be in a valid state. Unknown: [${unknown.join(', ')}]`);
@@ -152,12 +162,13 @@ export class StackEngine {
   private beginDelete(stack: StackRecord, reason: string, token?: string): void {
     this.timers.clear(`${stack.stackId}#deadline`);
     delete stack.deadline;
-    delete stack.deleteAfterRollback;
     if (token === undefined) delete stack.clientRequestToken;
     else stack.clientRequestToken = token;
     stack.operation = 'DELETE';
     stack.deleteFaultSpent = false;
     this.events.stackEvent(stack, 'DELETE_IN_PROGRESS', reason);
+    // A resource that was only waiting for signals stops waiting (it is then deleted).
+    for (const resource of stack.resources) if (resource.signals?.created && resource.status === 'CREATE_IN_PROGRESS') this.signals.stillWaiting(stack, resource);
     this.timers.schedule(`${stack.stackId}#advance`, this.now(), () => this.advance(stack));
   }
 
@@ -225,6 +236,17 @@ export class StackEngine {
     const seconds = refused !== undefined ? 0.5 : resourceSeconds(resource.type, 'create', properties) * (failure === undefined ? 1 : 0.5);
     resource.dueAt = this.now() + scaledMilliseconds(seconds, this.options.speed);
     this.timers.schedule(resourceTimerKey(stack, resource), resource.dueAt, () => this.finishResource(stack, resource, 'CREATE'));
+    if (failure === undefined) this.signals.start(stack, resource);
+  }
+
+  /** SignalResource: a signal for a resource whose CreationPolicy waits for signals. */
+  signalResource(accountId: string, region: string, request: { stackName: string; logicalId: string; uniqueId: string; status: SignalStatus }, caller?: Caller): void {
+    const stack = this.findStack(accountId, region, request.stackName);
+    if (!stack) throw new ValidationError(`Stack with id ${request.stackName} does not exist`);
+    if (caller) this.permissions.checkSignalResource(caller, stack);
+    const target = signalTarget(stack, request.logicalId);
+    if ('refusal' in target) throw new ValidationError(target.refusal);
+    this.signals.signal(stack, target.resource, request.uniqueId, request.status);
   }
 
   /** The create or delete of a resource ends, as planned or with its injected failure. */
@@ -236,14 +258,23 @@ export class StackEngine {
       delete resource.failure;
       this.events.resourceStatus(stack, resource, `${operation}_FAILED`, reason);
     } else if (operation === 'CREATE') {
-      this.events.resourceStatus(stack, resource, 'CREATE_COMPLETE');
-      this.accounts.registerCreated(stack, resource, this.templates.evaluator(stack));
+      // Created, but its CreationPolicy still waits for signals: it stays CREATE_IN_PROGRESS.
+      if (this.signals.stillWaiting(stack, resource)) {
+        this.advance(stack);
+        return;
+      }
+      this.completeResource(stack, resource);
     } else {
       resource.exists = false;
       this.events.resourceStatus(stack, resource, 'DELETE_COMPLETE');
       this.accounts.unregisterDeleted(stack, resource);
     }
     this.advance(stack);
+  }
+
+  private completeResource(stack: StackRecord, resource: ResourceRecord): void {
+    this.events.resourceStatus(stack, resource, 'CREATE_COMPLETE');
+    this.accounts.registerCreated(stack, resource, this.templates.evaluator(stack));
   }
 
   private completeCreate(stack: StackRecord): void {
@@ -277,6 +308,7 @@ export class StackEngine {
     for (const resource of stack.resources) {
       if (resource.status !== 'CREATE_IN_PROGRESS') continue;
       this.timers.clear(resourceTimerKey(stack, resource));
+      this.signals.cancel(stack, resource);
       delete resource.dueAt;
       delete resource.failure;
       // A custom resource that never answered has nothing CloudFormation knows of to delete.
@@ -335,7 +367,6 @@ export class StackEngine {
     delete stack.operation;
     if (rollback) {
       this.events.stackEvent(stack, 'ROLLBACK_COMPLETE');
-      if (stack.deleteAfterRollback) this.beginDelete(stack, 'User Initiated');
       return;
     }
     this.accounts.removeExports(stack);
@@ -383,6 +414,7 @@ export class StackEngine {
           } else if (resource.dueAt !== undefined && resource.status === 'DELETE_IN_PROGRESS') {
             this.timers.schedule(key, resource.dueAt, () => this.finishResource(stack, resource, 'DELETE'));
           }
+          this.signals.resume(stack, resource);
         }
         if (stack.deadline !== undefined) this.timers.schedule(`${stack.stackId}#deadline`, stack.deadline, () => this.advance(stack));
         this.timers.schedule(`${stack.stackId}#advance`, this.now(), () => this.advance(stack));

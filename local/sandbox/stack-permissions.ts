@@ -151,6 +151,29 @@ export class StackPermissions {
     return accessDenial(actor.policies, { principal: actor.principal, action, resource, account: caller.account, context });
   }
 
+  /** SignalResource by the caller, on the stack (whose resource type has no condition keys). */
+  checkSignalResource(caller: Caller, stack: StackRecord): void {
+    const actor = this.callerActor(caller);
+    if (actor) this.require(actor, { action: 'cloudformation:SignalResource', resource: stack.stackId, account: caller.account, context: {} });
+  }
+
+  /**
+   * Why an instance running with this instance profile may not call SignalResource on the stack
+   * (the AWS CLI signs with the profile's role), or undefined if it may — or if the profile or its
+   * role was not made by a sandbox stack (made outside, trusted as given).
+   */
+  instanceSignalDenial(stack: StackRecord, instanceProfile: string, instanceId: string): string | undefined {
+    const role = this.accounts.instanceProfileRole(stack.account, instanceProfile);
+    if (role?.stackId === undefined) return undefined;
+    return accessDenial(this.accounts.rolePolicies(role), {
+      principal: `arn:aws:sts::${stack.account}:assumed-role/${role.name}/${instanceId}`,
+      action: 'cloudformation:SignalResource',
+      resource: stack.stackId,
+      account: stack.account,
+      context: {},
+    });
+  }
+
   /** The API answer IAM's refusal gets: AccessDenied, 403, with AWS's wording. */
   private require(actor: Actor, request: { action: string; resource: string; account: string; context: Record<string, string | string[]> }): void {
     const denial = accessDenial(actor.policies, { principal: actor.principal, ...request });

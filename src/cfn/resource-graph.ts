@@ -1,4 +1,5 @@
-import { resourceSeconds } from './resource-timing';
+import { signalPolicy } from './creation-policy';
+import { INSTANCE_SIGNAL_SECONDS, resourceSeconds } from './resource-timing';
 import type { CfnTemplate, CfnValue } from './template-types';
 
 /**
@@ -56,7 +57,8 @@ export function dependencyGraph(template: CfnTemplate, present: readonly string[
 
 /**
  * The shortest time CloudFormation can take to create (or delete) these resources, in unscaled
- * seconds: the longest chain of dependencies, each resource taking its typical time.
+ * seconds: the longest chain of dependencies, each resource taking its typical time (one that
+ * waits for its instances' signals, until they signal).
  */
 export function criticalPathSeconds(
   template: CfnTemplate,
@@ -70,8 +72,11 @@ export function criticalPathSeconds(
   const finish = (id: string): number => {
     const known = memo.get(id);
     if (known !== undefined) return known;
-    const properties = template.Resources[id]?.Properties as Record<string, unknown> | undefined;
-    const own = resourceSeconds(template.Resources[id]?.Type ?? '', operation, properties);
+    const resource = template.Resources[id];
+    const properties = resource?.Properties as Record<string, unknown> | undefined;
+    const created = resourceSeconds(resource?.Type ?? '', operation, properties);
+    // A resource that waits for its instances' signals is done when they have signalled.
+    const own = operation === 'create' && resource && signalPolicy(resource) ? Math.max(created, INSTANCE_SIGNAL_SECONDS) : created;
     // Creating waits for dependencies; deleting waits for dependents.
     const before = (operation === 'create' ? graph.get(id) : dependents.get(id)) ?? [];
     const total = own + Math.max(0, ...before.map(finish));

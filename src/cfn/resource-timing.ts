@@ -124,6 +124,15 @@ export const RESOURCE_TIMING: Readonly<Record<string, ResourceTiming>> = {
   'AWS::CloudFormation::WaitCondition': { create: 1, delete: 1 },
 };
 
+/**
+ * A resource whose CreationPolicy waits for signals (src/cfn/creation-policy.ts) completes once its
+ * instance signals, about this long after the resource starts: the instance launches (the table's
+ * AWS::EC2::Instance, 40 s), boots and runs its user data (for the NAT instance about 50 s more:
+ * the interface attach and the checks, and, on an image without a netfilter tool, a swap file and
+ * a small package install). The sandbox's instances signal this long after their resource starts.
+ */
+export const INSTANCE_SIGNAL_SECONDS = 90;
+
 /** Resources of one type that take notably different times depending on a property. */
 function variant(type: string, properties: Record<string, unknown> | undefined): ResourceTiming | undefined {
   // Interface endpoints place an ENI in every subnet and wait for their private DNS.

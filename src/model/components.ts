@@ -4,6 +4,7 @@ import { wantsEndpoints } from './stack-request';
 /**
  * The components of a stack, each deployed as its own CloudFormation stack
  * `groundwork-<stackId>-<component>`, and what each needs first (DESIGN.md §1 "Provisioning").
+ * A dependency that the request does not deploy counts as met (its step is SKIPPED).
  */
 export const COMPONENTS = ['network', 'nat', 'security', 'endpoints', 'secrets', 'database', 'cluster', 'frontend', 'bastion'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
@@ -15,7 +16,10 @@ export const COMPONENT_DEPENDENCIES: Record<ComponentName, readonly ComponentNam
   endpoints: ['network', 'security'],
   secrets: [],
   database: ['network', 'security', 'secrets'],
-  cluster: ['network', 'security'],
+  // The container instances register with ECS and pull images as they boot: every way out of the
+  // private subnets the stack has (the NAT, the interface endpoints, or both) is up before them, and
+  // is deleted only after them (decision 0015).
+  cluster: ['network', 'security', 'nat', 'endpoints'],
   frontend: ['network', 'security', 'cluster'],
   bastion: ['network', 'security'],
 };

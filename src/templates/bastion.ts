@@ -38,9 +38,17 @@ export function buildBastionTemplate(input: StackTemplateInput): ComponentTempla
       InstanceType: BASTION_INSTANCE_TYPE,
       // Standard credits: above its baseline the bastion slows down rather than bills surplus credits.
       CreditSpecification: INSTANCE_CREDIT_SPECIFICATION,
-      // A public subnet: the instance gets a public address, and the security group admits only the allowed CIDR.
-      SubnetId: b.fromOutput('network', NetworkOutputs.publicSubnetId(0), 'AWS::EC2::Subnet::Id'),
-      SecurityGroupIds: [b.fromOutput('security', SecurityOutputs.BastionSecurityGroupId, 'AWS::EC2::SecurityGroup::Id')],
+      // A public subnet, and a public address asked for explicitly (the subnets assign none on
+      // their own); the security group admits only the allowed CIDR.
+      NetworkInterfaces: [
+        {
+          DeviceIndex: '0',
+          SubnetId: b.fromOutput('network', NetworkOutputs.publicSubnetId(0), 'AWS::EC2::Subnet::Id'),
+          GroupSet: [b.fromOutput('security', SecurityOutputs.BastionSecurityGroupId, 'AWS::EC2::SecurityGroup::Id')],
+          AssociatePublicIpAddress: true,
+          DeleteOnTermination: true,
+        },
+      ],
       IamInstanceProfile: profileName,
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
       BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],

@@ -1,3 +1,4 @@
+import { defaultCpuCredits, LAUNCH_TEMPLATE_CREDIT_SPECIFICATION } from './credit-specification';
 import { ecsAmiParameterPath, SSM_AMI_PARAMETER_TYPE } from './amis';
 import type { ComponentTemplate, StackTemplateInput } from './component-template';
 import { instanceProfileArn } from './fixed-roles';
@@ -90,6 +91,8 @@ export function buildClusterTemplate(input: StackTemplateInput): ComponentTempla
       LaunchTemplateData: {
         ImageId: imageId,
         InstanceType: compute.instanceType,
+        // Standard credits where the type has credits at all (m7g/m7i have none).
+        ...(defaultCpuCredits(compute.instanceType) ? { CreditSpecification: LAUNCH_TEMPLATE_CREDIT_SPECIFICATION } : {}),
         IamInstanceProfile: { Arn: profileArn },
         SecurityGroupIds: [appSecurityGroupId],
         // IMDSv2 only, one hop: containers on bridge networks cannot reach the instance's credentials.
@@ -123,8 +126,12 @@ export function buildClusterTemplate(input: StackTemplateInput): ComponentTempla
         AutoScalingGroupArn: autoScalingGroup,
         ManagedScaling: { Status: 'ENABLED', TargetCapacity: 100 },
         ManagedTerminationProtection: 'DISABLED',
-        // Tasks are drained off an instance before the group terminates it.
-        ManagedDraining: 'ENABLED',
+        // No managed draining. With it, ECS puts a termination lifecycle hook on the group (heartbeat
+        // 3600 s, default CONTINUE) that only ECS completes; CloudFormation must delete the capacity
+        // provider before the group it names (no DependsOn can turn that round), so on delete the
+        // hook outlives its handler and every instance waits in Terminating:Wait for the heartbeat,
+        // stalling the group's deletion (and a rollback) by up to an hour. Decision 0015.
+        ManagedDraining: 'DISABLED',
       },
       Tags: [nameTag(b.stackName)],
     },

@@ -46,11 +46,11 @@ export function defaultCpuCredits(instanceType: string): CpuCredits | undefined 
  * states these; test/templates/credit-specification.test.ts checks them against the built
  * templates, so a template that starts or stops setting the mode must change this table too.
  */
-export const TEMPLATE_CPU_CREDITS = {
+export const TEMPLATE_CPU_CREDITS: Readonly<Record<'bastion' | 'nat' | 'cluster', CpuCredits | 'ec2-default'>> = {
   bastion: 'standard',
-  nat: 'ec2-default',
-  cluster: 'ec2-default',
-} as const satisfies Record<'bastion' | 'nat' | 'cluster', CpuCredits | 'ec2-default'>;
+  nat: 'standard',
+  cluster: 'standard',
+};
 
 export type InstanceComponent = keyof typeof TEMPLATE_CPU_CREDITS;
 

@@ -1,3 +1,4 @@
+import { LAUNCH_TEMPLATE_CREDIT_SPECIFICATION } from './credit-specification';
 import type { CfnValue } from '../cfn/template-types';
 import type { NatMode } from '../model/stack-request';
 import { AL2023_ARM64_AMI_PATH, SSM_AMI_PARAMETER_TYPE } from './amis';
@@ -5,7 +6,7 @@ import type { ComponentTemplate, StackTemplateInput } from './component-template
 import { instanceProfileArn } from './fixed-roles';
 import { base64, getAtt, ref } from './intrinsics';
 import { NetworkOutputs } from './network';
-import { natInstanceUserData } from './nat-instance-user-data';
+import { NAT_SIGNAL_TIMEOUT, natInstanceUserData } from './nat-instance-user-data';
 import { egressRule, ingressRule, securityGroup } from './security-groups';
 import { nameTag, tagSpecifications } from './tags';
 import { TemplateBuilder } from './template-builder';
@@ -14,9 +15,10 @@ import { TemplateBuilder } from './template-builder';
  * The nat component: the private route tables' default route, and what it points at.
  * - `instance` (the default): the fck-nat pattern. A network interface with source/destination
  *   check off sits in a public subnet and is the route target; a t4g.nano in an auto-scaling group
- *   of one attaches it at boot and forwards/masquerades. If the instance dies the group replaces it
- *   and the new one takes the same interface, so the routes never change. About a tenth of a NAT
- *   gateway's hourly price.
+ *   of one attaches it at boot and forwards/masquerades (nat-instance-user-data.ts). If the
+ *   instance dies the group replaces it and the new one takes the same interface, so the routes
+ *   never change. The group waits for its instance's signal, sent once egress works. About a tenth
+ *   of a NAT gateway's hourly price.
  * - `gateway`: one NAT gateway (and Elastic IP) in the first public subnet for all AZs.
  * - `gateway-per-az`: one per AZ, each AZ's private route table to its own (no cross-AZ dependency).
  * - `none`: this component is not deployed, and private subnets have no route off the VPC.
@@ -130,6 +132,7 @@ function addNatInstances(b: TemplateBuilder, azs: number[]): Map<number, CfnValu
 
   for (const az of azs) {
     const launchTemplateId = `NatLaunchTemplate${az}`;
+    const autoScalingGroupId = `NatAutoScalingGroup${az}`;
     const name = `${b.stackName}-${az}`;
     b.resource(launchTemplateId, {
       Type: 'AWS::EC2::LaunchTemplate',
@@ -137,23 +140,29 @@ function addNatInstances(b: TemplateBuilder, azs: number[]): Map<number, CfnValu
         LaunchTemplateData: {
           ImageId: imageId,
           InstanceType: NAT_INSTANCE_TYPE,
+          // Standard credits: above its baseline the NAT slows down rather than bills surplus credits.
+          CreditSpecification: LAUNCH_TEMPLATE_CREDIT_SPECIFICATION,
           IamInstanceProfile: { Arn: profileArn },
           // The primary interface has the public address the forwarded traffic leaves from.
           NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: true, Groups: [groupId], DeleteOnTermination: true }],
           MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
           BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
-          UserData: base64(natInstanceUserData(`NatNetworkInterface${az}`, NetworkOutputs.VpcCidr)),
+          UserData: base64(natInstanceUserData({ networkInterfaceLogicalId: `NatNetworkInterface${az}`, vpcCidrParameter: NetworkOutputs.VpcCidr, signalledLogicalId: autoScalingGroupId })),
           // Tagged at launch: the IAM condition above checks the instance's tags.
           TagSpecifications: tagSpecifications(b.tagContext, ['instance', 'volume', 'network-interface'], name),
         },
         TagSpecifications: tagSpecifications(b.tagContext, ['launch-template'], name),
       },
     });
-    b.resource(`NatAutoScalingGroup${az}`, {
+    b.resource(autoScalingGroupId, {
       Type: 'AWS::AutoScaling::AutoScalingGroup',
+      // The group is complete only when its instance says it forwards (it signals after checking
+      // egress): a NAT that never works fails the stack instead of passing for done (decision 0015).
+      CreationPolicy: { ResourceSignal: { Count: 1, Timeout: NAT_SIGNAL_TIMEOUT } },
       // A new launch template version replaces the one instance; the interface can only be
-      // attached to one instance at a time, so none is kept in service meanwhile.
-      UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: 0, MaxBatchSize: 1 } },
+      // attached to one instance at a time, so none is kept in service meanwhile. The replacement
+      // is waited for the same way.
+      UpdatePolicy: { AutoScalingRollingUpdate: { MinInstancesInService: 0, MaxBatchSize: 1, WaitOnResourceSignals: true, PauseTime: NAT_SIGNAL_TIMEOUT } },
       Properties: {
         MinSize: '1',
         MaxSize: '1',

@@ -60,8 +60,9 @@ export function buildNetworkTemplate(input: StackTemplateInput): ComponentTempla
         VpcId: vpc,
         CidrBlock: planned.cidr,
         AvailabilityZone: b.fromZone(planned.azIndex),
-        // Only public subnets hand out public addresses (the NAT instance and bastion need one).
-        MapPublicIpOnLaunch: tier === 'public',
+        // No subnet hands out public addresses on its own (an instance the customer launches here
+        // later would get a billed one unasked): the NAT instance and the bastion ask for theirs.
+        MapPublicIpOnLaunch: false,
         Tags: [nameTag(`${b.stackName}-${tier}-${planned.azIndex}`), { Key: 'groundwork:tier', Value: tier }],
       },
     });

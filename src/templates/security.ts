@@ -91,6 +91,11 @@ export function buildSecurityTemplate(input: StackTemplateInput): ComponentTempl
       b.resource('BastionEgressToDatabase', egressRule(bastion, { group: database }, POSTGRES_PORT, 'PostgreSQL'));
       b.resource('DatabaseIngressFromBastion', ingressRule(database, { group: bastion }, POSTGRES_PORT, 'PostgreSQL from the bastion'));
     }
+    if (endpoints !== undefined) {
+      // An interface endpoint's private DNS answers for the whole VPC: the bastion's Systems Manager
+      // and AWS CLI calls resolve to the endpoints' addresses too, and would time out if refused.
+      b.resource('EndpointsIngressFromBastion', ingressRule(endpoints, { group: bastion }, HTTPS_PORT, 'AWS APIs from the bastion'));
+    }
   }
 
   if (groupCount === 0) {

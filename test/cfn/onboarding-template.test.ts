@@ -282,11 +282,18 @@ describe('cfn/onboarding-role.yaml', () => {
     expect(fixedRoleTrustProblems(outside)).toEqual(['GroundworkBastionRole trusts {"AWS":"444455556666"}']);
   });
 
-  it('lets the NAT instance role only attach interfaces tagged as a NAT component\'s, to instances tagged so', () => {
+  it('lets the NAT instance role only attach and modify interfaces tagged as a NAT component\'s, on instances tagged so, and signal nat stacks', () => {
+    const nat = original.Resources['GroundworkNatInstanceRole']!.Properties!;
+    expect(nat['ManagedPolicyArns']).toBeUndefined();
     const statements = policyStatements(original).filter((s) => s.owner === 'GroundworkNatInstanceRole' && s.kind === 'identity');
-    expect(statements.map((s) => s.actions)).toEqual([['ec2:AttachNetworkInterface']]);
-    expect(statements[0]?.resources.map((r) => JSON.stringify(r))).toEqual([expect.stringMatching(/:network-interface\/\*'?"}$/), expect.stringMatching(/:instance\/\*'?"}$/)]);
-    expect(statements[0]?.condition?.['StringEquals']).toEqual({ 'aws:ResourceTag/groundwork:component': 'nat' });
+    const ec2 = statements.filter((s) => s.actions.every((action) => action.startsWith('ec2:')));
+    expect(ec2.map((s) => s.actions)).toEqual([['ec2:AttachNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute']]);
+    expect(ec2[0]?.resources.map((r) => JSON.stringify(r))).toEqual([expect.stringMatching(/:network-interface\/\*'?"}$/), expect.stringMatching(/:instance\/\*'?"}$/)]);
+    for (const s of ec2) expect(s.condition?.['StringEquals']).toEqual({ 'aws:ResourceTag/groundwork:component': 'nat' });
+    const signal = statements.filter((s) => s.actions.includes('cloudformation:SignalResource'));
+    expect(signal.map((s) => s.actions)).toEqual([['cloudformation:SignalResource']]);
+    expect(JSON.stringify(signal[0]?.resources)).toContain(':cloudformation:*:${AWS::AccountId}:stack/groundwork-*-nat/*');
+    expect(statements).toHaveLength(2);
   });
 
   it('attaches no AWS managed policy to a fixed role: everything they hold is in this template, where it can be judged', () => {

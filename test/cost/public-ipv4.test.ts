@@ -77,7 +77,8 @@ function publicAddressesInTemplates(templates: ComponentTemplate[]): Map<Compone
           addresses += 1;
           break;
         case 'AWS::EC2::Instance': {
-          const subnet = subnetsOf(p.SubnetId, component, outputs);
+          const primary = Array.isArray(p.NetworkInterfaces) ? p.NetworkInterfaces.find((nic) => isObject(nic) && String(nic.DeviceIndex) === '0') : undefined;
+          const subnet = subnetsOf(isObject(primary) ? primary.SubnetId : p.SubnetId, component, outputs);
           if (explicitPublicIp(p.NetworkInterfaces) ?? subnet.autoPublic > 0) addresses += 1;
           break;
         }

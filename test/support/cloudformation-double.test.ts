@@ -284,6 +284,26 @@ describe('CloudFormationDouble behind the SDK client', () => {
     expect(double.liveStackNames()).toEqual(['groundwork-s6-network']);
   });
 
+  it('keeps a slow rollback ROLLBACK_IN_PROGRESS, refusing DeleteStack meanwhile as the sandbox does, then takes it', async () => {
+    // Prepare
+    const { double, client } = setUp();
+    double.failCreate('-network', 'quota', { rollbackDescribes: 2 });
+    await client.send(new CreateStackCommand(networkInput('groundwork-s9-network')));
+
+    // Act
+    const during = (await describe1(client, 'groundwork-s9-network')).StackStatus;
+    const refused = await rejectionOf(client.send(new DeleteStackCommand({ StackName: 'groundwork-s9-network' })));
+    const seen = await pollUntilSettled(client, 'groundwork-s9-network');
+    await client.send(new DeleteStackCommand({ StackName: 'groundwork-s9-network' }));
+
+    // Assess
+    expect(during).toBe('ROLLBACK_IN_PROGRESS');
+    expect(refused).toMatchObject({ name: 'ValidationError', message: 'Stack [groundwork-s9-network] cannot be deleted while in status ROLLBACK_IN_PROGRESS' });
+    expect(seen.at(-1)).toBe('ROLLBACK_COMPLETE');
+    expect(await pollUntilSettled(client, 'groundwork-s9-network')).toEqual(['DELETE_COMPLETE']);
+    expect(double.liveStackNames()).toEqual([]);
+  });
+
   it('lets a rolled-back name be created again once its stack is deleted', async () => {
     // Prepare
     const { double, client } = setUp();

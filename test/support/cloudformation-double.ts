@@ -96,11 +96,15 @@ interface StackRecord {
   /** Logical ids of the resources that exist now (created and not deleted). */
   liveResources: string[];
   events: StackEvent[];
+  /** A rollback under way: the failure it ends with, and the describes it still takes. */
+  rollback?: { reason: string; failed: string; remaining: number };
 }
 
 interface CreateFault {
   match: string | RegExp;
   reason: string;
+  /** DescribeStacks calls that see the rollback in progress before it ends (default 0: the one that sees the failure sees it rolled back). */
+  rollbackDescribes: number;
 }
 interface DeleteFault {
   match: string | RegExp;
@@ -198,9 +202,10 @@ export class CloudFormationDouble {
    * The stack's resources fail to create: CREATE_IN_PROGRESS → (CREATE_FAILED resource event) →
    * ROLLBACK_IN_PROGRESS → ROLLBACK_COMPLETE, with `reason` as the StackStatusReason and the failed
    * resource's ResourceStatusReason. Applies to every matching creation until clearFaults().
+   * With `rollbackDescribes`, the stack stays ROLLBACK_IN_PROGRESS for that many DescribeStacks.
    */
-  failCreate(match: string | RegExp, reason = 'Resource handler returned message: "Injected failure" (HandlerErrorCode: InternalFailure)'): void {
-    this.createFaults.push({ match, reason });
+  failCreate(match: string | RegExp, reason = 'Resource handler returned message: "Injected failure" (HandlerErrorCode: InternalFailure)', options: { rollbackDescribes?: number } = {}): void {
+    this.createFaults.push({ match, reason, rollbackDescribes: options.rollbackDescribes ?? 0 });
   }
 
   /** DELETE_IN_PROGRESS → DELETE_FAILED, `times` times for each matching stack. */
@@ -344,6 +349,8 @@ export class CloudFormationDouble {
     const record = this.find(input.StackName ?? '');
     // Deleting what does not exist (or no longer does) succeeds and does nothing, as in CloudFormation.
     if (!record || !isLive(record) || record.stack.status === 'DELETE_IN_PROGRESS') return { $metadata: this.metadata(200) };
+    // One operation at a time: a rollback under way is not interrupted (as the sandbox answers; decision 0015).
+    if (record.stack.status === 'ROLLBACK_IN_PROGRESS') throw this.validationError(`Stack [${record.stack.stackName}] cannot be deleted while in status ROLLBACK_IN_PROGRESS`);
     record.stack.status = 'DELETE_IN_PROGRESS';
     record.stack.statusReason = 'User Initiated';
     record.describes = 0;
@@ -374,6 +381,11 @@ export class CloudFormationDouble {
 
   private progress(record: StackRecord, describing: boolean): void {
     const status = record.stack.status;
+    if (status === 'ROLLBACK_IN_PROGRESS' && record.rollback) {
+      if (describing) record.rollback.remaining -= 1;
+      if (record.rollback.remaining <= 0) this.finishRollback(record);
+      return;
+    }
     if (status !== 'CREATE_IN_PROGRESS' && status !== 'DELETE_IN_PROGRESS') return;
     if (status === 'CREATE_IN_PROGRESS' && this.hangs.some((hang) => matches(hang.match, record.stack.stackName) && !(hang.until?.() ?? false))) return;
     if (describing) record.describes += 1;
@@ -404,17 +416,29 @@ export class CloudFormationDouble {
       return;
     }
     this.stackEvent(record, 'ROLLBACK_IN_PROGRESS', `The following resource(s) failed to create: [${failed}]. Rollback requested by user.`);
+    if (fault.rollbackDescribes > 0 && record.onFailure === 'ROLLBACK') {
+      record.stack.status = 'ROLLBACK_IN_PROGRESS';
+      record.stack.statusReason = `The following resource(s) failed to create: [${failed}]. Rollback requested by user.`;
+      record.rollback = { reason: fault.reason, failed, remaining: fault.rollbackDescribes };
+      return;
+    }
+    this.finishRollback(record, fault.reason, failed);
+  }
+
+  /** The rollback of a failed creation ends: what was made is deleted. */
+  private finishRollback(record: StackRecord, reason = record.rollback?.reason ?? '', failed = record.rollback?.failed ?? 'Stack'): void {
+    delete record.rollback;
     this.resourceEvent(record, failed, 'DELETE_IN_PROGRESS');
     this.resourceEvent(record, failed, 'DELETE_COMPLETE');
     record.liveResources = [];
     if (record.onFailure === 'DELETE') {
-      this.stackEvent(record, 'ROLLBACK_COMPLETE', fault.reason);
+      this.stackEvent(record, 'ROLLBACK_COMPLETE', reason);
       this.stackEvent(record, 'DELETE_IN_PROGRESS', 'OnFailure=DELETE');
       record.stack.deletedAt = this.now();
-      this.settle(record, 'DELETE_COMPLETE', fault.reason);
+      this.settle(record, 'DELETE_COMPLETE', reason);
       return;
     }
-    this.settle(record, 'ROLLBACK_COMPLETE', fault.reason);
+    this.settle(record, 'ROLLBACK_COMPLETE', reason);
   }
 
   private finishDelete(record: StackRecord): void {

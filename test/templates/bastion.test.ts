@@ -10,10 +10,13 @@ describe('bastion template', () => {
     expect(props(template, 'Bastion')).toMatchObject({
       InstanceType: 't4g.nano',
       ImageId: { Ref: 'BastionImageId' },
-      SubnetId: { Ref: 'PublicSubnet0Id' },
-      SecurityGroupIds: [{ Ref: 'BastionSecurityGroupId' }],
       MetadataOptions: { HttpTokens: 'required' },
     });
+    // Its public address is asked for on its interface: the public subnets assign none on their own (D11).
+    expect(props(template, 'Bastion')['NetworkInterfaces']).toEqual([
+      { DeviceIndex: '0', SubnetId: { Ref: 'PublicSubnet0Id' }, GroupSet: [{ Ref: 'BastionSecurityGroupId' }], AssociatePublicIpAddress: true, DeleteOnTermination: true },
+    ]);
+    expect(props(template, 'Bastion')['SubnetId']).toBeUndefined();
     expect(props(template, 'Bastion')['KeyName']).toBeUndefined();
     expect(parameters['BastionImageId']).toEqual({ kind: 'value', value: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64' });
   });

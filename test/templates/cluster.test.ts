@@ -55,6 +55,9 @@ describe('cluster template', () => {
       ManagedScaling: { Status: 'ENABLED' },
       ManagedTerminationProtection: 'DISABLED',
     });
+    // No ECS lifecycle hook on the group: the capacity provider is deleted before the group it
+    // names, and a hook left without its handler would hold every instance's termination (D14).
+    expect(props(template, 'CapacityProvider')['AutoScalingGroupProvider']).toMatchObject({ ManagedDraining: 'DISABLED' });
     expect(props(template, 'ClusterCapacityProviders')).toMatchObject({
       Cluster: { Ref: 'Cluster' },
       DefaultCapacityProviderStrategy: [{ CapacityProvider: { Ref: 'CapacityProvider' }, Weight: 1, Base: 0 }],

@@ -31,10 +31,37 @@ describe('nat template', () => {
       const script = subText(data['UserData']);
       expect(script).toContain("ENI_ID='${NatNetworkInterface0}'");
       expect(script).toContain('aws ec2 attach-network-interface');
+      expect(script).toContain('--no-source-dest-check');
       expect(script).toContain('net.ipv4.ip_forward=1');
-      expect(script).toContain('-j MASQUERADE');
+      expect(script).toContain('masquerade');
       // Shell variables never use braces: in Fn::Sub those would be CloudFormation references.
-      expect(script.match(/\$\{[^}]*\}/g)?.sort()).toEqual(['${AWS::Region}', '${NatNetworkInterface0}', '${VpcCidr}']);
+      expect([...new Set(script.match(/\$\{[^}]*\}/g))].sort()).toEqual(['${AWS::Region}', '${AWS::StackId}', '${NatNetworkInterface0}', '${VpcCidr}']);
+    });
+
+    it('installs no package unbounded at boot: any dnf runs under a timeout, never in an endless retry loop (D8)', () => {
+      const script = subText((props(template, 'NatLaunchTemplate0')['LaunchTemplateData'] as { [key: string]: CfnValue })['UserData']);
+      const dnf = script.split('\n').filter((line) => /\bdnf\b/.test(line) && !/^\s*(#|echo)/.test(line) && !line.includes('echo "'));
+      expect(dnf.length).toBeGreaterThan(0);
+      for (const line of dnf) expect(line).toMatch(/^\s*timeout \d+ dnf /);
+      expect(script).not.toMatch(/until[^\n]*dnf|while[^\n]*dnf/);
+    });
+
+    it('sets no route of its own, which systemd-networkd could drop, and finds its interfaces by MAC, not by their eni- names (D2, D12)', () => {
+      const script = subText((props(template, 'NatLaunchTemplate0')['LaunchTemplateData'] as { [key: string]: CfnValue })['UserData']);
+      expect(script).not.toMatch(/ip route (add|replace)/);
+      expect(script).not.toContain('ip link show dev "$ENI_ID"');
+      expect(script).toContain('After=network-online.target');
+      expect(script).toContain('Restart=on-failure');
+    });
+
+    it('completes the group only on its instance\'s signal, sent once egress works; no signal in time fails it (D6)', () => {
+      expect(template.Resources['NatAutoScalingGroup0']?.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT15M' } });
+      expect(template.Resources['NatAutoScalingGroup0']?.UpdatePolicy).toMatchObject({ AutoScalingRollingUpdate: { WaitOnResourceSignals: true, PauseTime: 'PT15M' } });
+      const script = subText((props(template, 'NatLaunchTemplate0')['LaunchTemplateData'] as { [key: string]: CfnValue })['UserData']);
+      expect(script).toContain("RESOURCE='NatAutoScalingGroup0'");
+      const success = script.indexOf('signal SUCCESS');
+      expect(success).toBeGreaterThan(script.indexOf('https://cloudformation.$REGION.amazonaws.com/'));
+      expect(success).toBeGreaterThan(script.indexOf('net.ipv4.ip_forward)" = 1'));
     });
 
     it('launches its instances with the account\'s fixed NAT instance profile, and creates no role', () => {
@@ -42,6 +69,11 @@ describe('nat template', () => {
       expect(props(template, 'NatLaunchTemplate0')['LaunchTemplateData']).toMatchObject({ IamInstanceProfile: { Arn: { Ref: 'NatInstanceProfileArn' } } });
       expect(parameters['NatInstanceProfileArn']).toEqual({ kind: 'context', key: 'natInstanceProfileArn' });
       expect(Object.values(template.Resources).filter((r) => r.Type.startsWith('AWS::IAM::'))).toEqual([]);
+    });
+
+    it('puts the instance\'s primary interface, with its public address, in the NAT security group', () => {
+      const data = props(template, 'NatLaunchTemplate0')['LaunchTemplateData'] as { [key: string]: CfnValue };
+      expect(data['NetworkInterfaces']).toEqual([{ DeviceIndex: 0, AssociatePublicIpAddress: true, Groups: [{ 'Fn::GetAtt': ['NatSecurityGroup', 'GroupId'] }], DeleteOnTermination: true }]);
     });
 
     it('lets the NAT forward only for the VPC', () => {

@@ -20,7 +20,7 @@ describe('network template', () => {
           CidrBlock: planned.cidr,
           // The AZ the stack chose (at creation, from what the account's region offers), never an Fn::GetAZs index.
           AvailabilityZone: { Ref: `AvailabilityZone${planned.azIndex}` },
-          MapPublicIpOnLaunch: planned.tier === 'public',
+          MapPublicIpOnLaunch: false,
         }),
       );
     }
@@ -29,6 +29,12 @@ describe('network template', () => {
       expect(parameters[`AvailabilityZone${azIndex}`]).toEqual({ kind: 'zone', azIndex });
     }
     expect(Object.keys(template.Parameters ?? {}).filter((name) => name.startsWith('AvailabilityZone'))).toHaveLength(azCount);
+  });
+
+  it('assigns no public address by default in any subnet, public ones included: whatever needs one asks for it (D11)', () => {
+    const { template } = buildNetworkTemplate(templateInput());
+    const subnets = resourcesOfType(template, 'AWS::EC2::Subnet').map(([, r]) => r.Properties ?? {});
+    expect(subnets.map((subnet) => subnet['MapPublicIpOnLaunch'])).toEqual(subnets.map(() => false));
   });
 
   it('routes only the public route table to the internet gateway; private and isolated tables have no route off the VPC', () => {

@@ -51,7 +51,7 @@ describe('security template', () => {
     expect(flows(template)).toEqual(['in App VpcLink tcp 3000-3000', 'out App 0.0.0.0/0 tcp 443-443', 'out VpcLink App tcp 3000-3000']);
   });
 
-  it('bastion: SSH only from the allowed CIDR, out only to the database and HTTPS; endpoints: 443 from the app', () => {
+  it('bastion: SSH only from the allowed CIDR, out only to the database and HTTPS; endpoints: 443 from the app and the bastion (D13)', () => {
     const { template } = buildSecurityTemplate(
       templateInput({ frontend: { type: 'none' }, bastion: { enabled: true, allowedCidr: OPERATORS_CIDR }, network: { nat: 'none' } }),
     );
@@ -66,6 +66,7 @@ describe('security template', () => {
         'out App Database tcp 5432-5432',
         'in Database App tcp 5432-5432',
         'in Endpoints App tcp 443-443',
+        'in Endpoints Bastion tcp 443-443',
       ].sort(),
     );
   });

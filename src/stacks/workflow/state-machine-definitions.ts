@@ -8,15 +8,19 @@ import { FINAL_ERRORS, TRANSIENT_ERRORS } from './errors';
  * Provisioning runs the component graph as nested Parallel states, so a component starts as
  * soon as what it needs is built and a stack takes about as long as its longest chain:
  *
- *   network ─┬─ nat
- *            └─ security ─┬─ endpoints
- *                         ├─ secrets ── database
- *                         ├─ cluster ── frontend
- *                         └─ bastion
+ *   network ── security ─┬─ secrets ── database
+ *                        ├─ bastion
+ *                        └─ ┬─ nat ───────┬─ cluster ── frontend
+ *                           └─ endpoints ─┘
  *
  * Secrets needs nothing, but runs just before the database, its only user: in its own branch
  * from the start, the database would have to wait on another branch, and a failure there could
  * surface as the database's. It costs the secret's ~10 s on a chain of ~9 minutes.
+ *
+ * The cluster waits for the NAT and the endpoints (its instances' ways out, decision 0015). Nested
+ * Parallel states cannot say "cluster after nat and security, database after security only, nat
+ * after network only" (that graph is not series-parallel), so the NAT starts after security: it
+ * costs the NAT the security groups' ~10 s, off the database's chain.
  *
  * A component's branch: Deploy → (Wait → Check)* until it is complete. Any failure is caught,
  * recorded on the step, and fails the branch; the whole build is then caught and compensated:
@@ -114,18 +118,14 @@ export function buildGraph(): Branch[] {
   return [
     createBranch(
       'network',
-      parallel('AfterNetwork', [
-        createBranch('nat'),
-        createBranch(
-          'security',
-          parallel('AfterSecurity', [
-            createBranch('endpoints'),
-            createBranch('secrets', createBranch('database')),
-            createBranch('cluster', createBranch('frontend')),
-            createBranch('bastion'),
-          ]),
-        ),
-      ]),
+      createBranch(
+        'security',
+        parallel('AfterSecurity', [
+          createBranch('secrets', createBranch('database')),
+          createBranch('bastion'),
+          parallel('Egress', [createBranch('nat'), createBranch('endpoints')], createBranch('cluster', createBranch('frontend'))),
+        ]),
+      ),
     ),
   ];
 }
@@ -135,11 +135,9 @@ export function teardownGraph(): Branch {
   return parallel(
     'TeardownDependents',
     [
-      deleteBranch('frontend', deleteBranch('cluster')),
+      deleteBranch('frontend', deleteBranch('cluster', parallel('TeardownEgress', [deleteBranch('nat'), deleteBranch('endpoints')]))),
       deleteBranch('database', deleteBranch('secrets')),
-      deleteBranch('endpoints'),
       deleteBranch('bastion'),
-      deleteBranch('nat'),
     ],
     deleteBranch('security', deleteBranch('network')),
   );

@@ -17,6 +17,18 @@ export const MAX_DELETE_ATTEMPTS = 3;
 const DEPLOY_IN_FLIGHT_MS = 60_000;
 const IN_FLIGHT_POLL_SECONDS = 5;
 
+/**
+ * Whether CloudFormation can take DeleteStack now. A stack at rest can be deleted, and so can one
+ * being created (there is no CancelCreate: deleting is how a creation is stopped, the way tools do
+ * it, e.g. lono's `cfn cancel`). Any other operation in progress — a rollback above all — is let
+ * finish first: CloudFormation runs one operation on a stack at a time and refuses DeleteStack
+ * during others ("Stack [name] cannot be deleted while in status …"); a refusal would be a final
+ * error here, and a stack that would have finished its rollback would be reported as a leftover.
+ */
+export function deletableNow(status: string | undefined): boolean {
+  return status === undefined || status === 'CREATE_IN_PROGRESS' || !status.endsWith('_IN_PROGRESS');
+}
+
 const DEPENDENTS: Record<ComponentName, ComponentName[]> = Object.fromEntries(
   COMPONENTS.map((component) => [component, COMPONENTS.filter((other) => COMPONENT_DEPENDENCIES[other].includes(component))]),
 ) as Record<ComponentName, ComponentName[]>;
@@ -49,6 +61,8 @@ export async function deleteComponent(context: StepContext, input: ComponentStep
     return { outcome: 'LEFT' };
   }
   if (found.StackStatus === 'DELETE_IN_PROGRESS') return { outcome: 'DELETING', waitSeconds: componentSeconds(stack, component, 'delete'), attempt: 0 };
+  // A rollback (or another operation) still running: wait for its end, then ask (check-deletion says RETRY).
+  if (!deletableNow(found.StackStatus)) return { outcome: 'DELETING', waitSeconds: pollSeconds(0), attempt: 0 };
   const attempts = step.deleteExecution === stack.executionName ? (step.deleteAttempts ?? 0) : 0;
   if (attempts >= MAX_DELETE_ATTEMPTS) {
     await recordLeftover(context, stack, own, component, `delete failed ${attempts} times: ${await customer.failureReason(found)}`, found.StackId);
@@ -67,7 +81,7 @@ export async function deleteComponent(context: StepContext, input: ComponentStep
   return { outcome: 'DELETING', waitSeconds: componentSeconds(stack, component, 'delete'), attempt: 0 };
 }
 
-/** Action `check-deletion`: records a stack that is gone, waits on one being deleted, asks to delete a failed deletion again. */
+/** Action `check-deletion`: records a stack that is gone, waits on one being deleted (or rolled back), asks to delete a failed deletion, or one whose rollback ended, again. */
 export async function checkDeletion(context: StepContext, input: ComponentStepInput & { attempt: number }): Promise<StepResult> {
   const { stackId, component, attempt } = input;
   const target = await componentToDelete(context, input);
@@ -79,7 +93,8 @@ export async function checkDeletion(context: StepContext, input: ComponentStepIn
     await context.recorder.recordStep(stackId, component, { status: 'ROLLED_BACK', set: { endedAt: context.now().toISOString() } }, own);
     return { outcome: 'GONE' };
   }
-  if (found.StackStatus === 'DELETE_FAILED') return { outcome: 'RETRY' };
+  // A failed deletion, a rollback that has ended, a stack that appeared late: ask for its deletion (again).
+  if (deletableNow(found.StackStatus)) return { outcome: 'RETRY' };
   return { outcome: 'DELETING', waitSeconds: pollSeconds(attempt), attempt: attempt + 1 };
 }
 

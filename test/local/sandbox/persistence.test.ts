@@ -33,6 +33,16 @@ const waitingTemplate = JSON.stringify({
   Resources: { Registration: { Type: 'Custom::Registration', Properties: { ServiceToken: TOPIC, Colour: 'blue' } } },
   Outputs: { Answer: { Value: { 'Fn::GetAtt': ['Registration', 'Answer'] } } },
 });
+/** An instance whose CreationPolicy waits for the signal its user data sends ~90 s after it starts. */
+const signalledTemplate = JSON.stringify({
+  Resources: {
+    Server: {
+      Type: 'AWS::EC2::Instance',
+      CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT15M' } },
+      Properties: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't4g.nano', UserData: { 'Fn::Base64': '#!/bin/bash\ncfn-signal --success true --stack x --resource Server\n' } },
+    },
+  },
+});
 /** A NAT gateway takes ~100 s: still creating when the first sandbox stops. */
 const slowTemplate = JSON.stringify({ Resources: { Nat: { Type: 'AWS::EC2::NatGateway', Properties: { SubnetId: 'subnet-0123456789abcdef0' } } } });
 
@@ -81,7 +91,7 @@ async function within(promise: Promise<void>, ms: number, message: string): Prom
 }
 
 describe('the sandbox across a restart', () => {
-  it('keeps stacks, roles and sessions, finishes what was in progress, and asks waiting custom resources again', async () => {
+  it('keeps stacks, roles and sessions, finishes what was in progress, asks waiting custom resources again, and still waits for signals', async () => {
     // Prepare: one stack complete, one waiting on its custom resource, one still creating.
     const firstSeen: string[] = [];
     let published = (): void => undefined;
@@ -94,6 +104,7 @@ describe('the sandbox across a restart', () => {
     const { Credentials } = await first.sts(ACCOUNT).send(new AssumeRoleCommand({ RoleArn: outputsOf(kept)['RoleArn'], RoleSessionName: 'before-restart' }));
     await cfn.send(new CreateStackCommand({ StackName: 'waiting', TemplateBody: waitingTemplate }));
     await cfn.send(new CreateStackCommand({ StackName: 'slow', TemplateBody: slowTemplate }));
+    await cfn.send(new CreateStackCommand({ StackName: 'signalled', TemplateBody: signalledTemplate }));
     // The request goes out after the custom resource's scaled time (well under a second); the
     // bound only turns a request that never comes into a failure that says so.
     await within(firstPublished, 30_000, 'the first sandbox never published the custom resource request');
@@ -109,6 +120,7 @@ describe('the sandbox across a restart', () => {
     const again = second.cloudFormation(ACCOUNT);
     const waiting = await waitForStack(again, 'waiting');
     const slow = await waitForStack(again, 'slow');
+    const signalled = await waitForStack(again, 'signalled');
     const keptAfter = await waitForStack(again, 'kept');
     const identity = await second
       .sts(ACCOUNT, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' })
@@ -121,6 +133,7 @@ describe('the sandbox across a restart', () => {
       kept: 'CREATE_COMPLETE',
       waiting: 'CREATE_IN_PROGRESS',
       slow: 'CREATE_IN_PROGRESS',
+      signalled: 'CREATE_IN_PROGRESS',
     });
     expect(keptAfter).toMatchObject({ StackId: kept.StackId, StackStatus: 'CREATE_COMPLETE', Outputs: kept.Outputs });
     expect(await stackEvents(again, 'kept')).toEqual(keptEvents);
@@ -129,6 +142,9 @@ describe('the sandbox across a restart', () => {
     expect(waiting.StackStatus).toBe('CREATE_COMPLETE');
     expect(outputsOf(waiting)).toEqual({ Answer: '42' });
     expect(slow.StackStatus).toBe('CREATE_COMPLETE');
+    // The instance the first sandbox played had not signalled yet: it does after the restart.
+    expect(signalled.StackStatus).toBe('CREATE_COMPLETE');
+    expect((await stackEvents(again, 'signalled')).filter((event) => /^Received SUCCESS signal with UniqueId i-0/.test(event.ResourceStatusReason ?? ''))).toHaveLength(1);
     expect(identity.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/kept-role/before-restart`);
     expect(assumedAgain.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/kept-role/after-restart`);
   });

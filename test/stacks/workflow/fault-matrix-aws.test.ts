@@ -29,6 +29,19 @@ describe('fault matrix: the customer account fails us', () => {
     await expectEventsForEveryTransition(h, stack);
   });
 
+  it.each(COMPONENTS)('%s × failure whose rollback takes a while → DeleteStack only once it is ROLLBACK_COMPLETE, nothing left (U2)', async (component) => {
+    // CloudFormation refuses DeleteStack while the rollback runs (as the sandbox does): the teardown waits for it.
+    const stack = await runWithFault(h, (c) => h.double.failCreate(suffix(c), 'Resource handler returned message: "quota exceeded"', { rollbackDescribes: 3 }), component);
+    expectCleanRollback(h, stack, component, /quota exceeded/);
+    const name = `groundwork-${stack.id}-${component}`;
+    const deletes = h.double.calls.filter((call) => call.command === 'DeleteStack' && call.stackName === name);
+    expect(deletes.map((call) => call.outcome)).toEqual(['ok']);
+    // The stack itself went through its whole rollback before its deletion.
+    const stackStatuses = h.double.eventsOf(stack.steps[component].cloudFormationStackId ?? name).filter((event) => event.ResourceType === 'AWS::CloudFormation::Stack').map((event) => event.ResourceStatus);
+    expect(stackStatuses).toEqual(['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
+    await expectEventsForEveryTransition(h, stack);
+  });
+
   it('a throttling that clears within the retry budget does not fail the stack', async () => {
     const stack = await runWithFault(h, (c) => h.double.throttle({ stackName: suffix(c) }, 5), 'database');
     expect(stack.status).toBe('CREATE_COMPLETE');

@@ -156,7 +156,9 @@ describe('a deploy racing the rollback', () => {
     // A deploy arriving now cannot claim anything.
     await expect(h.workflow({ action: 'deploy', stackId, component: 'secrets' })).rejects.toMatchObject({ name: 'ComponentFailedError' });
 
-    // Act + Assess: the teardown does not write nat off while its CreateStack may still land…
+    // Act + Assess: the teardown (which has dealt with nat's dependents first, as its graph does)…
+    for (const dependent of ['frontend', 'cluster'] as const) expect(await h.workflow({ action: 'delete', stackId, component: dependent })).toMatchObject({ outcome: 'GONE' });
+    // …does not write nat off while its CreateStack may still land…
     expect(await h.workflow({ action: 'delete', stackId, component: 'nat' })).toMatchObject({ outcome: 'DELETING' });
     expect(await h.workflow({ action: 'check-deletion', stackId, component: 'nat', attempt: 0 })).toMatchObject({ outcome: 'DELETING' });
     // …and when it lands, it is found and deleted.

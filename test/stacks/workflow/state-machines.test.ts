@@ -104,10 +104,26 @@ describe('the state machines', () => {
     for (const component of COMPONENTS) {
       for (const dependency of COMPONENT_DEPENDENCIES[component]) expect([component, before[component]?.has(dependency)]).toEqual([component, true]);
     }
-    // Independent components do not wait for each other.
+    // Independent components do not wait for each other: the database (the longest chain) waits
+    // for neither the NAT nor the cluster, the cluster not for the database.
     expect(before.cluster?.has('database')).toBe(false);
     expect(before.database?.has('cluster')).toBe(false);
-    expect(before.nat?.has('security')).toBe(false);
+    expect(before.database?.has('nat')).toBe(false);
+    expect(before.nat?.has('endpoints')).toBe(false);
+    expect(before.endpoints?.has('nat')).toBe(false);
+  });
+
+  it('builds the cluster only once the NAT and the endpoints are up, and deletes them only after it (D6)', () => {
+    // The container instances register with ECS and pull images as they boot: their way out comes first.
+    expect(COMPONENT_DEPENDENCIES.cluster).toEqual(expect.arrayContaining(['nat', 'endpoints']));
+    const before = prerequisites(provision, 'Deploy');
+    expect([...(before.cluster ?? [])].sort()).toEqual(['endpoints', 'nat', 'network', 'security']);
+    const compensation = (provision.States['Compensate']!['Branches'] as Definition[])[0]!;
+    const deleteBranch = (teardown.States['Teardown']!['Branches'] as Definition[])[0]!;
+    for (const graph of [compensation, deleteBranch]) {
+      const deletedBefore = prerequisites(graph, 'Delete');
+      expect([deletedBefore.nat?.has('cluster'), deletedBefore.endpoints?.has('cluster')]).toEqual([true, true]);
+    }
   });
 
   it('deletes every component after everything that depends on it, in both teardowns', () => {

@@ -31,6 +31,10 @@ import { sandboxRegionOffers } from '../../support/sandbox-region-offers';
  * Everything a workflow test needs, real except the customer's CloudFormation (the double) and
  * the AWS edges that are mocked at the SDK: the real ASL files run by aws-local-stepfunctions,
  * the real step handlers, the real StackService and stores on DynamoDB Local.
+ *
+ * With `customerCloudFormation: 'endpoint'` the customer's CloudFormation is whatever
+ * AWS_ENDPOINT_URL_CLOUDFORMATION points at (a sandbox account), reached as that account's root
+ * (the access key id is the account); the double then sees nothing.
  */
 export const CUSTOMER = '123456789012';
 export const PROVISION_ARN = 'arn:aws:states:us-east-1:999999999999:stateMachine:groundwork-test-provision-stack';
@@ -65,7 +69,8 @@ export interface CrashFault {
   times?: number;
 }
 
-export async function createWorkflowHarness(options: { now?: () => Date; maxLiveStacksPerTenant?: number } = {}) {
+export async function createWorkflowHarness(options: { now?: () => Date; maxLiveStacksPerTenant?: number; customerCloudFormation?: 'double' | 'endpoint' } = {}) {
+  const endpoint = options.customerCloudFormation === 'endpoint';
   const table = await createTestTable();
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', write: (line) => logLines.push(line) });
@@ -74,10 +79,14 @@ export async function createWorkflowHarness(options: { now?: () => Date; maxLive
   const sts = new STSClient({ region: 'us-east-1' });
   mockClient(sts)
     .on(AssumeRoleCommand)
-    .resolves({ Credentials: { AccessKeyId: 'ASIATEST', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 3600_000) } });
+    .resolves({
+      Credentials: endpoint
+        ? { AccessKeyId: CUSTOMER, SecretAccessKey: 'secret', SessionToken: '', Expiration: new Date(Date.now() + 3600_000) }
+        : { AccessKeyId: 'ASIATEST', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 3600_000) },
+    });
   const double = new CloudFormationDouble({ account: CUSTOMER, region: 'us-east-1' });
-  const cloudFormationStub = mockClient(CloudFormationClient);
-  double.attach(cloudFormationStub);
+  const cloudFormationStub = endpoint ? undefined : mockClient(CloudFormationClient);
+  if (cloudFormationStub) double.attach(cloudFormationStub);
 
   const eventBridge = new EventBridgeClient({ region: 'us-east-1' });
   const eventBridgeStub = mockClient(eventBridge);
@@ -255,7 +264,7 @@ export async function createWorkflowHarness(options: { now?: () => Date; maxLive
     liveComponentStacks,
     close: async () => {
       await settle();
-      cloudFormationStub.restore();
+      cloudFormationStub?.restore();
       await table.drop();
     },
   };
