@@ -3,6 +3,8 @@
 // Never run in CI or by `npm test`: it creates billable resources in the caller's account.
 import { readFileSync } from 'node:fs';
 import { customerCloudFormationFactory } from '../src/aws/customer-clients';
+import { customerRegionClientsFactory } from '../src/aws/customer-region-clients';
+import { awsRegionOfferFor } from '../src/region/region-offer';
 import { createSmokeClients, destroySmokeClients, type SmokeClients } from './aws-smoke/smoke-clients';
 import { Cleanup } from './aws-smoke/smoke-report';
 import { DEFAULT_TIMING, realSleep } from './aws-smoke/smoke-runtime';
@@ -33,13 +35,14 @@ const code = await runSmoke({
   cleanup,
   out,
   runtime: (region, options) => {
-    // Groundwork's own customer-account factory reads its endpoint from the SDK's configuration.
+    // Groundwork's own customer-account factories read their endpoint from the SDK's configuration.
     if (options.endpoint) process.env.AWS_ENDPOINT_URL = options.endpoint;
     clients = createSmokeClients({ region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
     return {
       region,
       clients,
       customerCloudFormation: customerCloudFormationFactory(clients.sts),
+      regionOffers: awsRegionOfferFor(customerRegionClientsFactory(clients.sts)),
       fetch,
       sleep: realSleep,
       now: Date.now,

@@ -1,10 +1,12 @@
 import type { Stack as CfnStack } from '@aws-sdk/client-cloudformation';
-import type { Account } from '../../src/accounts/account';
+import { assertRegionAllowed, type Account } from '../../src/accounts/account';
 import { hashRegistrationToken } from '../../src/accounts/onboarding-credentials';
+import { ValidationError } from '../../src/errors';
 import type { Logger } from '../../src/log/logger';
 import { COMPONENTS, componentStackName, type ComponentName } from '../../src/model/components';
 import { stackRequestSchema } from '../../src/model/stack-request';
 import { planStack, type StackPlan } from '../../src/plans/plan-stack';
+import { fitRequestToRegion, instanceTypesOf } from '../../src/region/fit-region';
 import type { Stack, StackStep } from '../../src/stacks/stack';
 import { deadlineSeconds, expectedSeconds } from '../../src/stacks/workflow/component-timing';
 import { CustomerAccountStacks } from '../../src/stacks/workflow/customer-stacks';
@@ -16,7 +18,8 @@ import { SmokeCheckFailed, type SmokeRuntime } from './smoke-runtime';
 /**
  * The default stack, deployed component by component through the account's access role exactly
  * as the workflow deploys it: Groundwork's plan (planStack: the request's defaults, the address
- * plan, the templates in dependency order), its parameter values (provision-steps.ts) and its
+ * plan, the AZs fitRequestToRegion chose from what the region offers, the templates in dependency
+ * order), its parameter values (provision-steps.ts, the AZs from the stack's record) and its
  * CloudFormation adapter (CustomerAccountStacks: CreateStack with the execution role as RoleARN,
  * the groundwork:* tags and client tokens; DeleteStack through the same role). Independent
  * components run in parallel, as in the state machine; teardown runs in reverse dependency order.
@@ -24,14 +27,64 @@ import { SmokeCheckFailed, type SmokeRuntime } from './smoke-runtime';
 export const SMOKE_TENANT = 'aws-smoke';
 export type PlannedComponent = StackPlan['components'][number];
 
-/** The default request (only a name and an account: every option is the product's default) planned as POST /v1/plans would. */
+/**
+ * The default request (only a name, an account and a region: every option is the product's
+ * default) planned as POST /v1/plans plans it for an account not connected yet: before anything
+ * exists there is no access role to read the region with, so no AZs are chosen yet.
+ */
 export function planDefaultStack(region: string, accountId: string, stackId: string): StackPlan {
   const request = stackRequestSchema.parse({ name: 'aws-smoke', accountId, region });
-  return planStack({ request, tenantId: SMOKE_TENANT, stackId, takenCidrs: [] });
+  const reason = 'The account is not connected yet: its region is read through the access role once the onboarding stack has registered.';
+  return planStack({ request, tenantId: SMOKE_TENANT, stackId, takenCidrs: [], regionCheck: { status: 'skipped', reason } });
 }
 
-/** The account and stack records the workflow would read, for what this run onboarded. */
-export function smokeRecords(plan: StackPlan, stackId: string, identity: OnboardingIdentity, onboarded: Onboarded, awsAccountId: string, at: string): { stack: Stack; account: Account } {
+/**
+ * The plan again once the account is connected, as POST /v1/stacks makes it: the region allowed
+ * (assertRegionAllowed), what it offers read through the access role with the ExternalId
+ * (RegionOfferFor, Groundwork's own adapter), and the request fitted to it (fitRequestToRegion:
+ * the AZs, each offering every instance type the stack launches; the PostgreSQL version and class).
+ */
+export async function fitDefaultStack(runtime: SmokeRuntime, plan: StackPlan, account: Account, stackId: string, note: (fact: string) => void): Promise<StackPlan> {
+  const { request } = plan;
+  assertRegionAllowed(account, request.region);
+  const offer = await runtime.regionOffers({ accessRoleArn: account.accessRoleArn ?? '', externalId: account.externalId, sessionName: 'groundwork-create-stack' }, request.region);
+  const { availabilityZones } = await fitRequestToRegion(request, offer).catch((error: unknown) => {
+    // Groundwork's 400, field by field: what the region cannot meet, and what it can.
+    throw error instanceof ValidationError ? new SmokeCheckFailed(`${error.message} ${error.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`) : error;
+  });
+  const types = [...new Set(instanceTypesOf(request).map((use) => use.instanceType))];
+  note(`AZs ${availabilityZones.map((zone) => `${zone.name} (${zone.zoneId})`).join(', ')}: the first by name that offer ${types.join(' and ')}`);
+  if (request.database) note(`RDS can create PostgreSQL ${request.database.version} on ${request.database.instanceClass} in ${request.region}`);
+  return planStack({ request, tenantId: SMOKE_TENANT, stackId, takenCidrs: [], availabilityZones, regionCheck: { status: 'checked' } });
+}
+
+/** The account record the workflow would read, for what this run onboarded. */
+export function smokeAccount(identity: OnboardingIdentity, onboarded: Onboarded, awsAccountId: string, region: string, at: string): Account {
+  return {
+    id: identity.accountId,
+    tenantId: SMOKE_TENANT,
+    awsAccountId,
+    name: 'aws-smoke',
+    // The onboarding stack's AllowedRegions.
+    regions: [region],
+    status: 'CONNECTED',
+    externalId: identity.externalId,
+    registrationTokenHash: hashRegistrationToken(identity.registrationToken),
+    registrationTokenExpiresAt: at,
+    registrationStackId: onboarded.stackId,
+    accessRoleArn: onboarded.accessRoleArn,
+    executionRoleArn: onboarded.executionRoleArn,
+    deployContext: onboarded.deployContext,
+    ...(onboarded.templateVersion !== undefined ? { onboardingTemplateVersion: onboarded.templateVersion } : {}),
+    connectedAt: at,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}
+
+/** The stack record the workflow would read, with the AZs the plan chose (as StackService.create records them). */
+export function smokeStack(plan: StackPlan, stackId: string, identity: OnboardingIdentity, at: string): Stack {
   const wanted = new Set(plan.components.map((c) => c.component));
   const steps = Object.fromEntries(
     COMPONENTS.map((component): [ComponentName, StackStep] => [
@@ -39,7 +92,7 @@ export function smokeRecords(plan: StackPlan, stackId: string, identity: Onboard
       { component, status: wanted.has(component) ? 'PENDING' : 'SKIPPED', cloudFormationStackName: componentStackName(stackId, component) },
     ]),
   ) as Record<ComponentName, StackStep>;
-  const stack: Stack = {
+  return {
     id: stackId,
     tenantId: SMOKE_TENANT,
     accountId: identity.accountId,
@@ -55,26 +108,6 @@ export function smokeRecords(plan: StackPlan, stackId: string, identity: Onboard
     updatedAt: at,
     version: 1,
   };
-  const account: Account = {
-    id: identity.accountId,
-    tenantId: SMOKE_TENANT,
-    awsAccountId,
-    name: 'aws-smoke',
-    status: 'CONNECTED',
-    externalId: identity.externalId,
-    registrationTokenHash: hashRegistrationToken(identity.registrationToken),
-    registrationTokenExpiresAt: at,
-    registrationStackId: onboarded.stackId,
-    accessRoleArn: onboarded.accessRoleArn,
-    executionRoleArn: onboarded.executionRoleArn,
-    deployContext: onboarded.deployContext,
-    ...(onboarded.templateVersion !== undefined ? { onboardingTemplateVersion: onboarded.templateVersion } : {}),
-    connectedAt: at,
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  };
-  return { stack, account };
 }
 
 const TERMINAL = /(_COMPLETE|_FAILED)$/;

@@ -2,6 +2,7 @@ import { CreateStackCommand, DeleteStackCommand, DescribeStackEventsCommand, Des
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand, type BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, DeleteTopicCommand, SetTopicAttributesCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { onboardingLinks } from '../../src/accounts/onboarding-links';
 import type { RegistrationProperties } from '../../src/accounts/registration/custom-resource-request';
 import type { RoleProver } from '../../src/accounts/registration/prove-access-role';
 import type { Logger } from '../../src/log/logger';
@@ -17,10 +18,11 @@ export type { OnboardingIdentity } from './registrar';
  * Onboards the account as a customer would, with Groundwork's side played by this script: the
  * real cfn/onboarding-role.yaml, launched by TemplateURL (it is over the 51,200-byte TemplateBody
  * limit), whose Custom::GroundworkRegistration publishes to a temporary SNS topic (the ServiceToken,
- * as Groundwork's registration topic) that feeds an SQS queue this script reads. Each request is
- * answered through Groundwork's own envelope (answerOnce: the ResponseURL pattern, one answer,
- * the answer's shape) after Groundwork's own proof of the access role (assumable with the
- * ExternalId, refused without it).
+ * as Groundwork's registration topic) that feeds an SQS queue this script reads, with the parameters
+ * Groundwork's quick-create link gives (onboardingLinks; AllowedRegions: the run's region). Each
+ * request goes through Groundwork's two callback stages (registrar.ts: the ResponseURL pattern, the
+ * token screened, one answer, its shape) after Groundwork's own proof of the access role
+ * (assumable with the ExternalId, refused without it).
  */
 
 export interface Onboarded {
@@ -120,26 +122,23 @@ export class Onboarding {
 
     await report.step(`launch the onboarding stack ${this.stackName} by TemplateURL, as a customer does`, async (note) => {
       cleanup.register(`CloudFormation stack ${this.stackName} (${region}) and the roles it created`, () => this.delete());
+      // The parameters of Groundwork's quick-create link, for an account whose one region is this run's.
+      const { parameters } = onboardingLinks(
+        { templateUrl, region, serviceRoleArn: this.caller.roleArn, registrationTopicArn: this.topicArn },
+        { id: this.identity.accountId, externalId: this.identity.externalId, regions: [region] },
+        this.identity.registrationToken,
+      );
       const created = await clients.cloudFormation.send(
         new CreateStackCommand({
           StackName: this.stackName,
           TemplateURL: templateUrl,
           Capabilities: ['CAPABILITY_NAMED_IAM'],
-          Parameters: [
-            { ParameterKey: 'GroundworkAccountId', ParameterValue: this.identity.accountId },
-            { ParameterKey: 'ExternalId', ParameterValue: this.identity.externalId },
-            { ParameterKey: 'RegistrationToken', ParameterValue: this.identity.registrationToken },
-            { ParameterKey: 'GroundworkServiceRoleArn', ParameterValue: this.caller.roleArn },
-            { ParameterKey: 'RegistrationTopicArn', ParameterValue: this.topicArn },
-            // Unused with forwarding off, but the parameter must be a bus ARN: the account's own default bus.
-            { ParameterKey: 'GroundworkEventBusArn', ParameterValue: `arn:${this.caller.partition}:events:${region}:${this.caller.account}:event-bus/default` },
-            { ParameterKey: 'EnableEventForwarding', ParameterValue: 'false' },
-          ],
+          Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
         }),
       );
       this.stackId = created.StackId;
       this.registrar.stackId = created.StackId;
-      note(`${created.StackId ?? '(no StackId returned)'}; the access role trusts ${this.caller.roleArn}`);
+      note(`${created.StackId ?? '(no StackId returned)'}; the access role trusts ${this.caller.roleArn} and may act in ${parameters.AllowedRegions} only`);
     });
 
     const registration = await report.step('receive the registration request and answer it as Groundwork\'s callback does', async (note) => {
@@ -149,6 +148,7 @@ export class Onboarding {
         const connected = this.registrar.connected;
         if (connected) {
           note(`ResponseURL is ${this.registrar.responseUrlHost}: this region's CloudFormation response bucket, which Groundwork's callback accepts (decision 0011)`);
+          note('the token screened by the first stage against the account\'s binding, handed over, and decided once by the worker (decision 0012)');
           note(`access role ${connected.properties.AccessRoleArn} assumable with the ExternalId ${connected.proofSeconds.toFixed(0)} s after the request, and refused without it`);
           note(`answered SUCCESS with Data ${JSON.stringify(Object.keys(registrationData(this.identity.accountId)))}`);
           return connected;

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../../src/log/logger';
 import type { StackPlan } from '../../src/plans/plan-stack';
 import { newStackId } from '../../src/stacks/stack-service';
 import { callerRole, SmokeRefusal, type CallerRole } from './caller-role';
-import { ComponentStacks, planDefaultStack, smokeRecords } from './component-stacks';
+import { ComponentStacks, fitDefaultStack, planDefaultStack, smokeAccount, smokeStack } from './component-stacks';
 import { Onboarding, type OnboardingIdentity } from './onboarding';
 import { Cleanup, messageOf, SmokeReport } from './smoke-report';
 import type { SmokeRuntime } from './smoke-runtime';
@@ -17,7 +17,7 @@ import { CHECK_IMAGE, runTaskCheck, taskCheckInput } from './task-check';
 /**
  * `npm run aws:smoke`: deploys Groundwork's default stack into a real AWS account the way
  * Groundwork would (onboarding template, registration answered, access role with the ExternalId,
- * component stacks through the execution role), checks from inside the stack what no test here
+ * the region read through it and the AZs chosen, component stacks through the execution role), checks from inside the stack what no test here
  * can (egress from the private subnets, the database from a task), deletes everything, and prints
  * what it verified. Never run in CI or by `npm test`. docs/real-aws.md lists what it checks.
  */
@@ -30,7 +30,8 @@ it runs. Without --yes it only prints what it would create and roughly what it c
   --yes                 create the resources (required)
   --region <region>     the region (default: AWS_REGION)
   --endpoint-url <url>  send every AWS call to this endpoint (e.g. the local sandbox, which answers
-                        CloudFormation, STS and SNS only; see docs/real-aws.md)
+                        CloudFormation, STS and the EC2 and RDS region reads, but not S3, SNS's and
+                        SQS's setup calls, ECS or CloudWatch Logs; see docs/real-aws.md)
   --help                this text
 
 Credentials come from the standard SDK chain (AWS_PROFILE, environment, SSO …) and must be a
@@ -84,7 +85,8 @@ export function describeRun(plan: StackPlan, ids: SmokeIds): string[] {
     `  - CloudFormation stack GroundworkSmokeOnboarding-${ids.runId} (the onboarding template): IAM roles GroundworkAccess-${account},`,
     `    GroundworkExecution-${account} (with its generated policies), GroundworkNatInstance-, GroundworkContainerInstance-,`,
     `    GroundworkBastion- and GroundworkTaskExecution-${account}, and three instance profiles;`,
-    '  - the default stack (3 AZs, NAT instance, ALB, ECS on EC2, PostgreSQL, no bastion), one CloudFormation stack per component:',
+    '  - the default stack (3 AZs, NAT instance, ALB, ECS on EC2, PostgreSQL, no bastion), one CloudFormation stack per component',
+    '    (its AZs are chosen once the account is connected, from what the region offers, read through the access role):',
     ...plan.components.map((c) => `      ${c.stackName}: ${(c.template.Description ?? '').replace(/^[^:]*: /, '')}`),
     `  - a CloudWatch log group and an ECS task definition, and one task run of ${CHECK_IMAGE}.`,
     '',
@@ -162,12 +164,15 @@ export async function runSmoke(inputs: SmokeInputs): Promise<number> {
   let clusterStep: { cloudFormationStackName: string; cloudFormationStackId?: string } | undefined;
   try {
     // Groundwork's own proof. ROLE_PROPAGATION_RETRY_SECONDS defaults to 30; 45 here, still inside
-    // the 55 s answerOnce gives a decision (the callback's 60 s less ANSWER_RESERVE_MS).
+    // the 55 s decideOnce gives a decision (the worker's 60 s less ANSWER_RESERVE_MS).
     const prover = createStsRoleProver(runtime.clients.sts, { propagationRetryMs: 45_000, retryIntervalMs: 2_000 }, runtime.now);
     const onboarding = new Onboarding(runtime, caller, ids, prover, logger);
     const onboarded = await onboarding.run(report, cleanup, inputs.templateText);
-    const { stack, account } = smokeRecords(plan, ids.stackId, ids, onboarded, caller.account, new Date(runtime.now()).toISOString());
-    const components = new ComponentStacks(runtime, plan, stack, account, logger);
+    const at = new Date(runtime.now()).toISOString();
+    const account = smokeAccount(ids, onboarded, caller.account, region, at);
+    const fitted = await report.step(`read what ${region} offers through the access role, and choose the stack's AZs`, (note) => fitDefaultStack(runtime, plan, account, ids.stackId, note));
+    const stack = smokeStack(fitted, ids.stackId, ids, at);
+    const components = new ComponentStacks(runtime, fitted, stack, account, logger);
     onboarding.keepWhileUsedBy(() => components.left());
     clusterStep = stack.steps.cluster;
     await components.deploy(report, cleanup);

@@ -11,10 +11,12 @@ import { clientConfig } from '../../src/aws/clients';
 /**
  * The one place `npm run aws:smoke` builds AWS clients: every client acts as the caller (the
  * standard SDK credential chain, or the credentials given), in one region, optionally at one
- * endpoint (the local sandbox answers CloudFormation, STS and SNS; see docs/real-aws.md).
- * The customer-account CloudFormation client is not built here: it is Groundwork's own
- * (src/aws/customer-clients.ts), fed with this STS client, so the smoke test reaches the account
- * exactly as the workflow does. That factory reads its endpoint from the SDK's own configuration
+ * endpoint (the local sandbox answers CloudFormation, STS and the EC2 and RDS region reads, not
+ * the rest; see docs/real-aws.md).
+ * The customer-account clients are not built here: they are Groundwork's own (CloudFormation,
+ * src/aws/customer-clients.ts; EC2 and RDS for the region reads, src/aws/customer-region-clients.ts),
+ * fed with this STS client, so the smoke test reaches the account exactly as the workflow and
+ * POST /v1/stacks do. Those factories read their endpoint from the SDK's own configuration
  * (AWS_ENDPOINT_URL), which the entry point sets when given --endpoint-url.
  */
 export interface SmokeClientOptions {

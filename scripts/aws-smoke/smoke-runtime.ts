@@ -1,11 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CustomerCloudFormation } from '../../src/aws/customer-clients';
+import type { RegionOfferFor } from '../../src/region/region-offer';
 import type { SmokeClients } from './smoke-clients';
 
 /**
- * What every part of the smoke test runs with: the caller's clients, Groundwork's own factory for
- * the customer account, the clock, and the run's interruption signal. Tests inject fakes for all
- * of it; nothing here talks to AWS by itself.
+ * What every part of the smoke test runs with: the caller's clients, Groundwork's own factories for
+ * the customer account (its CloudFormation, and the reads of its region), the clock, and the run's
+ * interruption signal. Tests inject fakes for all of it; nothing here talks to AWS by itself.
  */
 export interface SmokeTiming {
   /** Between two looks at a stack, a cluster or a task. */
@@ -41,6 +42,8 @@ export interface SmokeRuntime {
   clients: SmokeClients;
   /** Groundwork's way into a customer account: AssumeRole of the access role with the ExternalId. */
   customerCloudFormation: CustomerCloudFormation;
+  /** Groundwork's reads of what the customer's region offers, through the same access role (EC2 and RDS). */
+  regionOffers: RegionOfferFor;
   /** Answers CloudFormation's ResponseURLs (Groundwork's answerer uses it). */
   fetch: typeof fetch;
   sleep: Sleep;

@@ -1,13 +1,20 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { zonesOffering } from '../../local/sandbox/data/ec2-regions';
+import { describeEngineVersions, describeZones, orderableOptions } from '../../local/sandbox/region-offerings';
+import { ONBOARDING_TEMPLATE_VERSION } from '../../src/accounts/onboarding-template-version';
 import { customerCloudFormationFactory } from '../../src/aws/customer-clients';
+import { customerRegionClientsFactory } from '../../src/aws/customer-region-clients';
+import { awsRegionOfferFor } from '../../src/region/region-offer';
 import type { SmokeClients } from '../../scripts/aws-smoke/smoke-clients';
 import { DEFAULT_TIMING, type SmokeRuntime } from '../../scripts/aws-smoke/smoke-runtime';
 import { CloudFormationDouble } from '../support/cloudformation-double';
@@ -17,8 +24,9 @@ import { CloudFormationDouble } from '../support/cloudformation-double';
  * client whose `send` is replaced (aws-sdk-client-mock). The component stacks go to the
  * CloudFormation double (templates evaluated, outputs rendered); the caller's own CloudFormation
  * plays the onboarding stack, whose custom resource publishes to the SQS queue and completes
- * when the answer is PUT to its ResponseURL (the injected fetch). Time is virtual: each sleep
- * moves the clock.
+ * when the answer is PUT to its ResponseURL (the injected fetch). The access role's EC2 and RDS
+ * (Groundwork's region reads) answer from the sandbox's dated region data (local/sandbox/data/).
+ * Time is virtual: each sleep moves the clock.
  */
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
@@ -73,6 +81,14 @@ export class FakeAccount {
   };
   readonly live = { buckets: new Set<string>(), topics: new Set<string>(), queues: new Set<string>(), logGroups: new Set<string>(), taskDefinitions: new Set<string>() };
   onboarding: OnboardingStack | undefined;
+  /** The AZs (by name) that offer an instance type: the sandbox's data for the region, unless a test says otherwise. */
+  instanceTypeZones: (instanceType: string) => string[] = (instanceType) => zonesOffering(REGION, instanceType).map((zone) => zone.name);
+  /** The access role may not read the region (an onboarding stack from before the region checks). */
+  regionReadsDenied = false;
+  /** Replaces registration properties CloudFormation sends (a stack launched with someone else's values). */
+  propertiesSent: Record<string, string> = {};
+  /** SQS delivers each registration request twice (it delivers at least once). */
+  deliverTwice = false;
   /** Called on every call, before it is answered: a test's hook (e.g. Ctrl-C at a chosen moment). */
   onCall: (call: Call) => void = () => undefined;
 
@@ -102,6 +118,9 @@ export class FakeAccount {
       this.onCall({ client: 'access-role cloudformation', command: command.constructor.name.replace(/Command$/, ''), input: command.input as Record<string, unknown> });
       return this.cloudFormation.send(command);
     });
+    // The caller has no EC2 or RDS client: every one is the access role's (Groundwork's region reads).
+    this.fake('access-role ec2', EC2Client, this.regionEc2());
+    this.fake('access-role rds', RDSClient, this.regionRds());
   }
 
   restore(): void {
@@ -115,6 +134,7 @@ export class FakeAccount {
       region: REGION,
       clients: this.clientsMade,
       customerCloudFormation: customerCloudFormationFactory(this.clientsMade.sts, this.now),
+      regionOffers: awsRegionOfferFor(customerRegionClientsFactory(this.clientsMade.sts, this.now)),
       fetch: this.fetch,
       sleep: async (ms, sleepSignal) => {
         sleepSignal?.throwIfAborted();
@@ -139,7 +159,8 @@ export class FakeAccount {
     return new Response('', { status: 200 });
   }) as typeof fetch;
 
-  private fake<C extends { send: unknown }>(name: string, client: C, handlers: Record<string, Handler>): C {
+  /** Replaces the send of one client, or of every client of a class. */
+  private fake<C>(name: string, client: C, handlers: Record<string, Handler>): C {
     const stub = mockClient(client as never) as unknown as Stub;
     this.stubs.push(stub);
     stub.send.callsFake(async (command) => {
@@ -231,12 +252,13 @@ export class FakeAccount {
         ContainerInstanceProfileArn: profile('GroundworkContainerInstance'),
         BastionInstanceProfileArn: profile('GroundworkBastion'),
         TaskExecutionRoleArn: role('GroundworkTaskExecution'),
-        EventForwarding: 'false',
-        TemplateVersion: '2',
+        TemplateVersion: String(ONBOARDING_TEMPLATE_VERSION),
+        ...this.propertiesSent,
       },
     };
     const envelope = { Type: 'Notification', MessageId: `m-${requestId}`, TopicArn: p['RegistrationTopicArn'], Message: JSON.stringify(request) };
     this.queue.push({ body: JSON.stringify(envelope), receipt: `receipt-${requestId}` });
+    if (this.deliverTwice) this.queue.push({ body: JSON.stringify(envelope), receipt: `receipt-${requestId}-again` });
   }
 
   private applyAnswer(body: Record<string, unknown>): void {
@@ -254,6 +276,47 @@ export class FakeAccount {
     } else {
       stack.status = body['Status'] === 'SUCCESS' ? 'DELETE_COMPLETE' : 'DELETE_FAILED';
     }
+  }
+
+  /** EC2 as the access role reads the region (src/region/region-offer.ts), from the sandbox's data. */
+  private regionEc2(): Record<string, Handler> {
+    return {
+      DescribeAvailabilityZones: () => {
+        this.refuseRegionRead('ec2:DescribeAvailabilityZones', 'UnauthorizedOperation');
+        return { AvailabilityZones: describeZones(REGION) };
+      },
+      DescribeInstanceTypeOfferings: (input) => {
+        this.refuseRegionRead('ec2:DescribeInstanceTypeOfferings', 'UnauthorizedOperation');
+        if (input['LocationType'] !== 'availability-zone') throw awsError('InvalidParameterValue', `the fake answers LocationType availability-zone only, not ${String(input['LocationType'])}`);
+        const filters = (input['Filters'] ?? []) as Array<{ Name: string; Values: string[] }>;
+        const types = filters.find((f) => f.Name === 'instance-type')?.Values ?? [];
+        return { InstanceTypeOfferings: types.flatMap((type) => this.instanceTypeZones(type).map((zone) => ({ InstanceType: type, LocationType: 'availability-zone', Location: zone }))) };
+      },
+    };
+  }
+
+  /** RDS as the access role reads the region, from the sandbox's data. */
+  private regionRds(): Record<string, Handler> {
+    return {
+      DescribeDBEngineVersions: (input) => {
+        this.refuseRegionRead('rds:DescribeDBEngineVersions', 'AccessDenied');
+        return { DBEngineVersions: describeEngineVersions(REGION, input['Engine'] as string | undefined) };
+      },
+      DescribeOrderableDBInstanceOptions: (input) => {
+        this.refuseRegionRead('rds:DescribeOrderableDBInstanceOptions', 'AccessDenied');
+        const filter = {
+          engine: String(input['Engine']),
+          ...(input['EngineVersion'] !== undefined ? { engineVersion: String(input['EngineVersion']) } : {}),
+          ...(input['DBInstanceClass'] !== undefined ? { instanceClass: String(input['DBInstanceClass']) } : {}),
+        };
+        return { OrderableDBInstanceOptions: orderableOptions(REGION, filter) };
+      },
+    };
+  }
+
+  private refuseRegionRead(action: string, name: string): void {
+    if (!this.regionReadsDenied) return;
+    throw Object.assign(new Error(`You are not authorized to perform: ${action}`), { name, $metadata: { httpStatusCode: 403 } });
   }
 
   private s3(): Record<string, Handler> {

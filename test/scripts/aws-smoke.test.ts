@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { zonesOffering } from '../../local/sandbox/data/ec2-regions';
 import { createLogger } from '../../src/log/logger';
 import { COMPONENT_DEPENDENCIES, type ComponentName } from '../../src/model/components';
 import { registrationAttributesRead, registrationData } from '../../scripts/aws-smoke/registrar';
@@ -123,7 +124,7 @@ describe('npm run aws:smoke --yes, when everything works', () => {
       GroundworkAccountId: IDS.accountId,
       ExternalId: IDS.externalId,
       GroundworkServiceRoleArn: `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123`,
-      EnableEventForwarding: 'false',
+      AllowedRegions: REGION,
     });
   });
 
@@ -161,6 +162,18 @@ describe('npm run aws:smoke --yes, when everything works', () => {
     expect(fake.answers).toHaveLength(2);
   });
 
+  it('answers each registration request once, however often SQS delivers it', async () => {
+    // Prepare
+    fake.deliverTwice = true;
+    // Act
+    const { code } = await run();
+    // Assess
+    expect(code).toBe(0);
+    expect(fake.answers.map((a) => a.body['Status'])).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(new Set(fake.answers.map((a) => a.body['RequestId'])).size).toBe(2);
+    expectNothingLeft();
+  });
+
   it('deploys each component through the access role, with the execution role and the stack tag, once what it depends on is complete', async () => {
     // Prepare: what each dependency's stack was when a component's CreateStack was sent.
     const seen: string[] = [];
@@ -185,6 +198,32 @@ describe('npm run aws:smoke --yes, when everything works', () => {
     );
     // Only through the access role, with the ExternalId: the caller's own CloudFormation made the onboarding stack alone.
     expect(fake.callsTo('cloudformation', 'CreateStack')).toHaveLength(1);
+  });
+
+  it('reads the region through the access role once connected, and gives the network stack the AZs Groundwork chose from it', async () => {
+    // Prepare: the NAT instance's type is missing from us-east-1a and us-east-1c; us-east-1e offers no t4g.small (the sandbox's data).
+    fake.instanceTypeZones = (type) => (type === 't4g.nano' ? ['us-east-1b', 'us-east-1d', 'us-east-1e', 'us-east-1f'] : zonesOffering(REGION, type).map((zone) => zone.name));
+    const timeline: string[] = [];
+    let onboardingAtFirstRead: string | undefined;
+    fake.onCall = (call) => {
+      if (call.client === 'access-role ec2' && !timeline.some((line) => line.startsWith('access-role ec2'))) onboardingAtFirstRead = fake.onboarding?.status;
+      timeline.push(`${call.client} ${call.command}`);
+    };
+    // Act
+    const { code, output } = await run();
+    // Assess
+    expect(code).toBe(0);
+    // Through the access role, with the ExternalId, after the onboarding stack completed and before any component.
+    const session = fake.callsTo('sts', 'AssumeRole').find((c) => c.input['RoleSessionName'] === 'groundwork-create-stack');
+    expect(session?.input).toMatchObject({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/GroundworkAccess-${IDS.accountId}`, ExternalId: IDS.externalId });
+    const [offerings] = fake.callsTo('access-role ec2', 'DescribeInstanceTypeOfferings');
+    expect(offerings?.input['Filters']).toEqual([{ Name: 'instance-type', Values: ['t4g.nano', 't4g.small'] }]);
+    expect(fake.callsTo('access-role rds', 'DescribeDBEngineVersions')).toHaveLength(1);
+    expect(onboardingAtFirstRead).toBe('CREATE_COMPLETE');
+    expect(timeline.indexOf('access-role ec2 DescribeAvailabilityZones')).toBeLessThan(timeline.indexOf('access-role cloudformation CreateStack'));
+    // The AZs that offer both types, by name, reached the network template as its AvailabilityZone<n> parameters.
+    expect(componentStack('network')?.parameters).toMatchObject({ AvailabilityZone0: 'us-east-1b', AvailabilityZone1: 'us-east-1d', AvailabilityZone2: 'us-east-1f' });
+    expect(output).toContain('AZs us-east-1b (use1-az2), us-east-1d (use1-az6), us-east-1f (use1-az5): the first by name that offer t4g.nano and t4g.small');
   });
 
   it('runs the check task with the caller\'s credentials in the private subnets, with the app security group and the stack\'s secret', async () => {
@@ -288,6 +327,48 @@ describe('npm run aws:smoke --yes, when something goes wrong', () => {
     expect(fake.cloudFormation.liveStackNames()).toEqual([`groundwork-${IDS.stackId}-network`]);
     expect(fake.onboarding?.status).toBe('CREATE_COMPLETE');
     expect(fake.live.buckets).toEqual(new Set());
+  });
+
+  it('stops before any component when the region cannot hold the default stack, says what it can, and deletes the onboarding stack', async () => {
+    // Prepare: the NAT instance's type in two AZs only.
+    fake.instanceTypeZones = (type) => (type === 't4g.nano' ? ['us-east-1a', 'us-east-1b'] : zonesOffering(REGION, type).map((zone) => zone.name));
+    // Act
+    const { code, output } = await run();
+    // Assess
+    expect(code).toBe(1);
+    expect(output).toMatch(/✗ FAILED .* read what us-east-1 offers through the access role/);
+    expect(output).toContain('network.azCount: us-east-1 has 2 availability zones that offer t4g.nano and t4g.small: us-east-1a, us-east-1b');
+    expect(output).toContain('network.nat: the NAT instance (t4g.nano) is offered in 2');
+    expect(fake.cloudFormation.allStacks()).toEqual([]);
+    expectNothingLeft();
+  });
+
+  it('says what was refused when the access role may not read the region, and deletes everything', async () => {
+    // Prepare
+    fake.regionReadsDenied = true;
+    // Act
+    const { code, output } = await run();
+    // Assess
+    expect(code).toBe(1);
+    expect(output).toContain('ec2:DescribeAvailabilityZones was refused');
+    expect(fake.cloudFormation.allStacks()).toEqual([]);
+    expectNothingLeft();
+  });
+
+  it('answers a registration whose token does not match in the first stage, without assuming any role', async () => {
+    // Prepare: the stack was launched with another token than this run generated.
+    fake.propertiesSent = { RegistrationToken: 'gwr_someone-elses-token-0123456789abcdef' };
+    // Act
+    const { code, output } = await run();
+    // Assess
+    expect(code).toBe(1);
+    expect(output).toContain(`Groundwork would refuse this registration: Groundwork has no registration matching this link for AWS account ${ACCOUNT}`);
+    expect(fake.callsTo('sts', 'AssumeRole')).toEqual([]);
+    expect(fake.answers.map((a) => [a.body['Status'], a.body['Reason']])).toEqual([
+      ['FAILED', expect.stringContaining('no registration matching this link')],
+      ['SUCCESS', 'Nothing registered by this stack.'],
+    ]);
+    expectNothingLeft();
   });
 
   it('refuses a registration whose ResponseURL Groundwork would not call, and answers it FAILED only to delete the stack', async () => {
