@@ -2,6 +2,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { accountLookup } from '../src/accounts/account-lookup';
 import { DynamoDbAccountStore } from '../src/accounts/account-store';
 import { createServiceClients } from '../src/aws/clients';
+import { customerRegionClientsFactory } from '../src/aws/customer-region-clients';
+import { createServiceRoleSts } from '../src/aws/service-role-sts';
+import { awsRegionOfferFor } from '../src/region/region-offer';
 import { executionArn } from '../src/aws/workflow-client';
 import { createEventPublisher } from '../src/events/event-publisher';
 import { createLogger } from '../src/log/logger';
@@ -68,6 +71,8 @@ export async function startSequentialWorkflow(speed: number): Promise<Sequential
     provisionStateMachineArn: SEQUENTIAL_STATE_MACHINE_ARN,
     deleteStateMachineArn: arns.deleteStateMachine,
     logger,
+    // As the stack-creating function: the region read through the customer's access role (create-stack-api-from-env.ts).
+    regions: awsRegionOfferFor(customerRegionClientsFactory(createServiceRoleSts({ region: REGION, serviceRoleArn: arns.serviceRole }))),
   });
 
   return {

@@ -63,6 +63,9 @@ export const EXCLUDED_ACTIONS: Record<string, string> = {
   'ec2:AcceptAddressTransfer': 'Elastic IP transfers from other accounts are never used',
   'ec2:AttachVpnGateway': 'no VPN gateways',
   'ec2:DetachVpnGateway': 'no VPN gateways',
+  'autoscaling:AttachLoadBalancerTargetGroups': 'TargetGroupARNs is never set; would put a stack\'s instances behind the customer\'s load balancers (second security read, finding 5)',
+  'autoscaling:AttachLoadBalancers': 'LoadBalancerNames is never set; would put a stack\'s instances behind the customer\'s load balancers',
+  'autoscaling:AttachTrafficSources': 'TrafficSources is never set; would put a stack\'s instances behind the customer\'s load balancers',
   'ecs:PutAccountSetting': 'account-wide ECS settings are the customer\'s, not a stack\'s',
   'ecs:PutAccountSettingDefault': 'account-wide ECS settings are the customer\'s, not a stack\'s',
   'iam:DeleteServiceLinkedRole': 'service-linked roles serve the customer\'s other resources too',
@@ -103,6 +106,8 @@ export const SERVICE_LINKED_ROLE_SERVICES = [
 
 export interface GeneratedStatement {
   sid: string;
+  /** Allow unless told. */
+  effect?: 'Deny';
   /** Why the statement is scoped as it is; written above it in the YAML. */
   why: string[];
   actions: string[];
@@ -291,6 +296,17 @@ const MADE_RESOURCE_TYPE: Readonly<Record<string, string | null>> = {
   'elasticloadbalancing:CreateListener': null,
 };
 
+/**
+ * Conditions a creating action gets besides the request's tag: what it may name that IAM sees only
+ * as a condition key, never as a resource (Auto Scaling's load balancers and target groups, which the
+ * builders never set; a group attached to the customer's target group would receive their traffic).
+ */
+const EXTRA_CREATE_CONDITIONS: Readonly<Record<string, GeneratedStatement['condition']>> = {
+  'autoscaling:CreateAutoScalingGroup': {
+    Null: { 'autoscaling:TargetGroupARNs': 'true', 'autoscaling:LoadBalancerNames': 'true', 'autoscaling:TrafficSourceIdentifiers': 'true' },
+  },
+};
+
 /** Parents that carry no Groundwork tag, and how each is allowed instead. */
 const UNTAGGED_PARENTS: Readonly<Record<string, { why: string; arns?: string[]; condition?: GeneratedStatement['condition'] }>> = {
   'ec2:image': {
@@ -383,6 +399,8 @@ async function createStatements(service: string, actions: string[]): Promise<Gen
   const groups: CreateShape[][] = [];
   for (const shape of shapes.filter((s) => s.made !== '*' && s.made.length > 0)) {
     const fits = (group: CreateShape[]) => {
+      // An action with conditions of its own has a statement of its own.
+      if (EXTRA_CREATE_CONDITIONS[shape.action] !== undefined || group.some((s) => EXTRA_CREATE_CONDITIONS[s.action] !== undefined)) return false;
       const made = new Set(group.flatMap((s) => (s.made === '*' ? [] : s.made.map((r) => r.name))));
       const parents = new Set(group.flatMap((s) => s.parents.map((r) => r.name)));
       return !shape.parents.some((r) => made.has(r.name)) && !(shape.made as ResourceRef[]).some((r) => parents.has(r.name));
@@ -392,12 +410,13 @@ async function createStatements(service: string, actions: string[]): Promise<Gen
     else groups.push([shape]);
   }
   groups.forEach((group, index) => {
+    const extra = group.length === 1 ? EXTRA_CREATE_CONDITIONS[group[0]?.action ?? ''] : undefined;
     statements.push({
       sid: `${Service}CreateOnlyWithTheStackTag${groups.length > 1 ? index + 1 : ''}`,
-      why: index === 0 ? why : [],
+      why: [...(index === 0 ? why : []), ...(extra ? ['It names no load balancer or target group: IAM sees those only as condition keys, and the builders never set them.'] : [])],
       actions: group.map((s) => s.action),
       resources: uniqueArns(group.flatMap((s) => s.made as ResourceRef[])),
-      condition: REQUEST_TAGGED,
+      condition: extra ? { Null: { ...REQUEST_TAGGED.Null, ...extra['Null'] } } : REQUEST_TAGGED,
     });
   });
   const wildcard = shapes.filter((s) => s.made === '*');
@@ -475,6 +494,23 @@ function nameScopedTagStatements(actions: readonly string[]): GeneratedStatement
     }));
 }
 
+/**
+ * What no Allow above may grant. RunInstances is allowed on `network-interface/*` by the request's
+ * tag (the reference gives that resource no aws:ResourceTag key on RunInstances), which would also
+ * let a stack launch an instance on an existing interface of the customer's, inside their network.
+ * A new interface is evaluated as `network-interface/*`, an existing one by its id (EC2 User Guide,
+ * "Example policies to control access the Amazon EC2 API", RunInstances, read 2026-12-06).
+ */
+const DENY_STATEMENTS: GeneratedStatement[] = [
+  {
+    sid: 'Ec2NoInstanceOnAnExistingInterface',
+    effect: 'Deny',
+    why: ['No instance on an existing network interface: only on the interfaces its launch makes (second security read, finding 6).'],
+    actions: ['ec2:RunInstances'],
+    resources: [{ sub: 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:network-interface/eni-*' }],
+  },
+];
+
 /** The execution role's generated statements. */
 export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
   const actions = await handlerActions(emittedResourceTypes());
@@ -525,6 +561,7 @@ export async function executionRoleStatements(): Promise<GeneratedStatement[]> {
     }
   }
   statements.push(...nameScopedTagStatements(actions));
+  for (const deny of DENY_STATEMENTS) if (deny.actions.every((action) => actions.includes(action))) statements.push(deny);
   for (const extra of PRODUCT_STATEMENTS) {
     const granted = extra.actions.filter((action) => actions.includes(action));
     if (granted.length > 0) statements.push({ ...extra, actions: granted });
@@ -555,7 +592,7 @@ function wrap(text: string, width: number): string[] {
 
 function renderStatement(statement: GeneratedStatement, indent: string): string[] {
   const lines = statement.why.flatMap((why) => wrap(why, 120 - indent.length - 2).map((line) => `${indent}# ${line}`));
-  lines.push(`${indent}- Sid: ${statement.sid}`, `${indent}  Effect: Allow`);
+  lines.push(`${indent}- Sid: ${statement.sid}`, `${indent}  Effect: ${statement.effect ?? 'Allow'}`);
   // A flow list, wrapped: the template stays under CloudFormation's 51,200-byte TemplateBody limit.
   const rows: string[][] = [[]];
   for (const action of statement.actions) {

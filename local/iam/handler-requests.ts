@@ -187,6 +187,7 @@ export const PARENT_REFERENCES: Readonly<Record<string, ReadonlyArray<{ path: st
     { path: 'LaunchTemplate.LaunchTemplateId', service: 'ec2', type: 'launch-template' },
     { path: 'NetworkInterfaces.*.SubnetId', service: 'ec2', type: 'subnet' },
     { path: 'NetworkInterfaces.*.GroupSet.*', service: 'ec2', type: 'security-group' },
+    { path: 'NetworkInterfaces.*.NetworkInterfaceId', service: 'ec2', type: 'network-interface' },
   ],
   'AWS::EC2::NetworkInterface': [
     { path: 'SubnetId', service: 'ec2', type: 'subnet' },

@@ -163,6 +163,12 @@ export const PARENT_ROWS: Row[] = [
   { row: 'H3 detach a customer private hosted zone from its VPC', principal: 'execution', action: 'route53:DisassociateVPCFromHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ' },
   { row: '#5 the access role reading what another region offers', principal: 'access', action: 'ec2:DescribeAvailabilityZones', resource: '*', context: { 'ec2:Region': 'eu-west-1', ...inRegion('eu-west-1') } },
   { row: 'the access role listing the services of a customer cluster', principal: 'access', action: 'ecs:ListServices', resource: '*', context: { 'ecs:cluster': customer('ecs', 'cluster/prod'), ...inRegion('us-east-1') } },
+  { row: 'an instance with the container instance profile gets an ECR token (finding 4)', principal: 'containerInstance', action: 'ecr:GetAuthorizationToken', resource: '*' },
+  { row: 'an instance with the container instance profile pulls the customer\'s private image (finding 4)', principal: 'containerInstance', action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/app` },
+  { row: 'an instance with the container instance profile writes logs (finding 4)', principal: 'containerInstance', action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/groundwork/stk/api:log-stream:web/api/0123` },
+  { row: 'an auto-scaling group behind a customer target group (finding 5)', principal: 'execution', action: 'autoscaling:CreateAutoScalingGroup', resource: customer('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/groundwork-stk-cluster-Asg-X'), context: { ...tagged, 'autoscaling:TargetGroupARNs': [customer('elasticloadbalancing', 'targetgroup/prod/0123456789abcdef')] } },
+  { row: 'an instance on an existing customer network interface (finding 6)', principal: 'execution', action: 'ec2:RunInstances', resource: customer('ec2', 'network-interface/eni-0123456789abcdef0'), context: tagged },
+  { row: 'CreateStack whose request carries no resource types (finding 7)', principal: 'access', action: 'cloudformation:CreateStack', resource: stack('groundwork-x'), context: { ...withExecutionRole, 'aws:RequestTag/groundwork:stack': 'stk', ...inRegion('us-east-1') } },
   { row: 'H1 the access role reading a customer SSM parameter', principal: 'access', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/prod/api-key') },
   { row: 'H3 change a customer hosted zone\'s records', principal: 'execution', action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ' },
 ];
@@ -171,6 +177,8 @@ export const PARENT_ROWS: Row[] = [
 const PARENT_CALLS: Row[] = [
   { row: 'ListServices of a Groundwork cluster before its teardown', principal: 'access', action: 'ecs:ListServices', resource: '*', context: { 'ecs:cluster': customer('ecs', 'cluster/groundwork-stk-cluster'), ...inRegion('us-east-1') } },
   { row: 'CloudFormation resolving an AMI parameter as the access role', principal: 'access', action: 'ssm:GetParameters', resource: customer('ssm', 'parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64'), context: inRegion('us-east-1') },
+  { row: 'RunInstances making its own network interface', principal: 'execution', action: 'ec2:RunInstances', resource: customer('ec2', 'network-interface/*'), context: tagged },
+  { row: 'CreateAutoScalingGroup of a tagged group naming no load balancer', principal: 'execution', action: 'autoscaling:CreateAutoScalingGroup', resource: customer('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/groundwork-stk-cluster-Asg-X'), context: tagged },
   { row: 'RunInstances of a tagged instance', principal: 'execution', action: 'ec2:RunInstances', resource: customer('ec2', 'instance/*'), context: tagged },
   { row: 'RunInstances into a Groundwork subnet', principal: 'execution', action: 'ec2:RunInstances', resource: customer('ec2', 'subnet/subnet-0123456789abcdef0'), context: { ...tagged, ...ours } },
   { row: 'RunInstances from an Amazon AMI', principal: 'execution', action: 'ec2:RunInstances', resource: 'arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0', context: { ...tagged, 'ec2:Owner': 'amazon' } },
@@ -209,9 +217,6 @@ const LEGITIMATE_CALLS: Row[] = [
   { row: 'the container instance starts telemetry', principal: 'containerInstance', action: 'ecs:StartTelemetrySession', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:container-instance/groundwork-stk-cluster/0123456789abcdef` },
   { row: 'the container instance reports a task state', principal: 'containerInstance', action: 'ecs:SubmitTaskStateChange', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/groundwork-stk-cluster`, context: taggedBy('cluster') },
   { row: 'the container instance leaves its cluster', principal: 'containerInstance', action: 'ecs:DeregisterContainerInstance', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/groundwork-stk-cluster`, context: taggedBy('cluster') },
-  { row: 'the container instance gets an ECR token', principal: 'containerInstance', action: 'ecr:GetAuthorizationToken', resource: '*' },
-  { row: 'the container instance pulls an image of the account', principal: 'containerInstance', action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/app` },
-  { row: 'the container instance writes a container log to a Groundwork group', principal: 'containerInstance', action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/groundwork/stk/api:log-stream:web/api/0123` },
   // Session Manager on the bastion (AWS Systems Manager User Guide, the minimal instance profile).
   { row: 'the bastion registers with Systems Manager', principal: 'bastion', action: 'ssm:UpdateInstanceInformation', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`, context: taggedBy('bastion') },
   { row: 'the bastion opens a session control channel', principal: 'bastion', action: 'ssmmessages:CreateControlChannel', resource: '*' },

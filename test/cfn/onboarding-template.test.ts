@@ -327,7 +327,8 @@ describe('cfn/onboarding-role.yaml', () => {
     const logs = policyStatements(original).filter((s) => s.kind === 'identity' && s.actions.some((a) => a.startsWith('logs:')) && Object.keys(FIXED_ROLES).concat('GroundworkPullAndLogPolicy').includes(s.owner));
     expect(logs.map((s) => s.owner)).toEqual(['GroundworkPullAndLogPolicy']);
     expect(logs[0]?.resources).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:*:\${AWS::AccountId}:log-group:${WORKLOAD_LOG_GROUP_PREFIX}*` }]);
-    expect(original.Resources['GroundworkPullAndLogPolicy']?.Properties?.['Roles']).toEqual([{ Ref: 'GroundworkContainerInstanceRole' }, { Ref: 'GroundworkTaskExecutionRole' }]);
+    // Only the task execution role pulls and ships logs; an instance with the container profile reaches no repository.
+    expect(original.Resources['GroundworkPullAndLogPolicy']?.Properties?.['Roles']).toEqual([{ Ref: 'GroundworkTaskExecutionRole' }]);
   });
 
   it('confines every CloudFormation call of the access role to the regions the customer allows (AllowedRegions, else the stack\'s own)', () => {
