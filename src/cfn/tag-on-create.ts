@@ -8,6 +8,13 @@
  * action only at creation (by its create-action key, or else only on names Groundwork's stacks
  * give), and by the sandbox, which makes the same second check (local/iam/handler-requests.ts).
  */
+/**
+ * The names of the actions that add tags, in the services Groundwork's stacks use: never a way to
+ * create (a tag is what makes a resource Groundwork's). The generator keeps them out of its
+ * create-only-with-the-tag statements; the sandbox asks for them only as the services do.
+ */
+export const ADDS_TAGS_ACTION_NAME = /^(CreateTags|CreateOrUpdateTags|TagResource|AddTags|AddTagsToResource|TagLogGroup)$/;
+
 export interface TagOnCreate {
   /** The tagging action AWS evaluates, service-prefixed. */
   action: string;

@@ -9,11 +9,11 @@ import { DEFAULT_TENANT_LIMITS } from '../model/tenant-limits';
 import type { Logger } from '../log/logger';
 import { allocateVpcCidr } from '../network/allocate-cidr';
 import { planSubnets } from '../network/plan-subnets';
-import { COMPONENTS, componentStackName, componentsFor, type ComponentName } from '../model/components';
+import { componentsFor } from '../model/components';
 import type { ClusterServicesOf } from '../aws/customer-workload-clients';
 import { ClusterOutputs } from '../templates/cluster';
 import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackHasWorkloadsError, StackNameTakenError, StackNotFoundError } from './errors';
-import { runsTeardown, stackView, teardownExecutionName, type Stack, type StackStep } from './stack';
+import { initialSteps, runsTeardown, stackView, teardownExecutionName, type Stack } from './stack';
 import { BUSY_STATUSES } from '../model/statuses';
 import { stackExecutionInput, startStackExecution } from './stack-execution';
 import { StackReconciler, type ExecutionEnded } from './stack-reconciler';
@@ -163,13 +163,7 @@ export class StackService {
   private newStack(tenantId: string, request: StackRequest, vpcCidr: string, availabilityZones: AvailabilityZone[]): Stack {
     const id = newStackId();
     const at = this.now().toISOString();
-    const wanted = new Set<ComponentName>(componentsFor(request));
-    const steps = Object.fromEntries(
-      COMPONENTS.map((component): [ComponentName, StackStep] => [
-        component,
-        { component, status: wanted.has(component) ? 'PENDING' : 'SKIPPED', cloudFormationStackName: componentStackName(id, component) },
-      ]),
-    ) as Record<ComponentName, StackStep>;
+    const steps = initialSteps(id, new Set(componentsFor(request)));
     return {
       id,
       tenantId,

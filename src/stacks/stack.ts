@@ -1,5 +1,5 @@
 import type { NetworkPlan } from '../model/network-plan';
-import type { ComponentName } from '../model/components';
+import { COMPONENTS, componentStackName, type ComponentName } from '../model/components';
 import type { StackRequest } from '../model/stack-request';
 import { GONE_STEP_STATUSES, type StackStatus, type StepStatus } from '../model/statuses';
 
@@ -58,6 +58,16 @@ export interface Stack {
 
 
 /** A stack's provisioning execution is named after it; each teardown after it and its number. */
+/** A new stack's steps: PENDING for the components it deploys, SKIPPED for the others, each with its CloudFormation stack name. */
+export function initialSteps(stackId: string, deployed: ReadonlySet<ComponentName>): Record<ComponentName, StackStep> {
+  return Object.fromEntries(
+    COMPONENTS.map((component): [ComponentName, StackStep] => [
+      component,
+      { component, status: deployed.has(component) ? 'PENDING' : 'SKIPPED', cloudFormationStackName: componentStackName(stackId, component) },
+    ]),
+  ) as Record<ComponentName, StackStep>;
+}
+
 export const teardownExecutionName = (stackId: string, deleteCount: number) => `${stackId}-delete-${deleteCount}`;
 
 /** Whether the stack's current execution is a teardown (delete-stack), not its provisioning. */

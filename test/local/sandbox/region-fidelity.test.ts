@@ -230,13 +230,13 @@ describe('the region reads through a customer\'s access role', () => {
   });
 
   it('lets the access role read the region, and the product fits the stack to it: us-west-1 has 2 AZs', async () => {
-    const fit = await onboarded(onboardingTemplate, '666666666666');
-    const refused = await fit({ region: 'us-west-1' }).catch((error: unknown) => error);
+    const fitIn = await onboarded(onboardingTemplate, '666666666666');
+    const refused = await fitIn({ region: 'us-west-1' }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ValidationError);
     expect((refused as ValidationError).errors).toEqual([
       { field: 'network.azCount', message: 'us-west-1 has 2 availability zones that offer t4g.nano and t4g.small: us-west-1a, us-west-1c; set azCount to 2' },
     ]);
-    const fitted = await fit({ region: 'us-west-1', network: { azCount: 2 } });
+    const fitted = await fitIn({ region: 'us-west-1', network: { azCount: 2 } });
     expect(fitted.availabilityZones).toEqual([
       { name: 'us-west-1a', zoneId: 'usw1-az1' },
       { name: 'us-west-1c', zoneId: 'usw1-az3' },
