@@ -182,6 +182,14 @@ export class AccountRegistry {
     return undefined;
   }
 
+  /** The resources that exist in the account and region, in any of its stacks, each with its stack. */
+  *liveResources(accountId: string, region: string): Generator<{ stack: StackRecord; resource: ResourceRecord }> {
+    for (const stack of this.state.accounts[accountId]?.stacks ?? []) {
+      if (stack.region !== region || stack.status === 'DELETE_COMPLETE') continue;
+      for (const resource of stack.resources) if (resource.exists && !GONE.has(resource.status ?? '')) yield { stack, resource };
+    }
+  }
+
   /**
    * The live resource of the account (in any of its stacks) named by that id: its physical id (or
    * ARN), or another id it is known by (`otherIds`: an Elastic IP's allocation id).
@@ -192,12 +200,8 @@ export class AccountRegistry {
     id: string,
     otherIds: (stack: StackRecord, resource: ResourceRecord) => readonly string[] = () => [],
   ): { stack: StackRecord; resource: ResourceRecord } | undefined {
-    for (const stack of this.state.accounts[accountId]?.stacks ?? []) {
-      if (stack.region !== region || stack.status === 'DELETE_COMPLETE') continue;
-      const resource = stack.resources.find(
-        (candidate) => candidate.exists && !GONE.has(candidate.status ?? '') && (candidate.physicalId === id || otherIds(stack, candidate).includes(id)),
-      );
-      if (resource) return { stack, resource };
+    for (const live of this.liveResources(accountId, region)) {
+      if (live.resource.physicalId === id || otherIds(live.stack, live.resource).includes(id)) return live;
     }
     return undefined;
   }

@@ -4,7 +4,6 @@ import { AwsServiceError } from '../edge/errors';
 import { identifyCaller } from './caller-identity';
 import { AwsApiError } from './errors';
 import type { AccountApiOptions } from './sts-service';
-import type { ResourceRecord, StackRecord } from './sandbox-state';
 
 /**
  * What a customer runs in a sandbox account's ECS clusters, as ECS lists it (AWS JSON 1.1):
@@ -13,19 +12,8 @@ import type { ResourceRecord, StackRecord } from './sandbox-state';
  * A role session's call is evaluated against its role's policies (no resource-level permission;
  * the cluster is the `ecs:cluster` condition key).
  */
-
-interface Live {
-  stack: StackRecord;
-  resource: ResourceRecord;
-}
-
 export function createWorkloadServices(options: AccountApiOptions): AwsService[] {
   const { engine, now } = options;
-
-  const live = (account: string, region: string, type: string): Live[] =>
-    (engine.state.accounts[account]?.stacks ?? [])
-      .filter((stack) => stack.region === region && stack.status !== 'DELETE_COMPLETE')
-      .flatMap((stack) => stack.resources.filter((resource) => resource.type === type && resource.exists && resource.status !== 'DELETE_COMPLETE').map((resource) => ({ stack, resource })));
 
   const caller = (request: AwsRequest) => {
     try {
@@ -49,9 +37,9 @@ export function createWorkloadServices(options: AccountApiOptions): AwsService[]
         const cluster = typeof input['cluster'] === 'string' ? input['cluster'] : 'default';
         const clusterName = cluster.split('/').at(-1) ?? cluster;
         deny(engine.permissions.callDenial(who, 'ecs:ListServices', { 'aws:RequestedRegion': request.region, 'ecs:cluster': `arn:aws:ecs:${request.region}:${who.account}:cluster/${clusterName}` }));
-        const services = live(who.account, request.region, 'AWS::ECS::Service').filter(({ resource }) => {
+        const services = [...engine.accounts.liveResources(who.account, request.region)].filter(({ resource }) => {
           const named = String(resource.properties?.['Cluster'] ?? 'default');
-          return (named.split('/').at(-1) ?? named) === clusterName;
+          return resource.type === 'AWS::ECS::Service' && (named.split('/').at(-1) ?? named) === clusterName;
         });
         return { serviceArns: services.map(({ resource }) => resource.physicalId ?? '') };
       },
