@@ -42,6 +42,15 @@ const LEGACY_TYPE_ACTIONS: Record<string, { actions: string[]; source: string }>
 export const ADDED_ACTIONS: Array<{ action: string; reason: string }> = [
   { action: 'ec2:DescribeAccountAttributes', reason: '2026-12-07: EC2 resolves default-VPC and EIP limits with it on RunInstances/AllocateAddress; AWS EC2 API reference, DescribeAccountAttributes' },
   { action: 'iam:CreateServiceLinkedRole', reason: '2026-12-07: the first ELB, ECS, RDS, Auto Scaling, API Gateway or Cloud Map resource in an account creates its service-linked role as the caller; IAM User Guide, "Service-linked role permissions"' },
+  // An ApiGatewayV2::Stage's handler lists only apigateway:*, but with AccessLogSettings API Gateway
+  // sets up the vended-log delivery as the caller: "To turn on logging for an API, your user must have
+  // the following permissions" (API Gateway Developer Guide, "Configuring logging for an HTTP API",
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html). Of that list,
+  // logs:PutResourcePolicy is left out (EXCLUDED_ACTIONS) and logs:CreateLogGroup and the reads are granted elsewhere.
+  ...['CreateLogDelivery', 'GetLogDelivery', 'UpdateLogDelivery', 'DeleteLogDelivery', 'ListLogDeliveries'].map((name) => ({
+    action: `logs:${name}`,
+    reason: '2026-12-06: an HTTP API stage with access logs sets up its log delivery as the caller; API Gateway Developer Guide, "Configuring logging for an HTTP API"',
+  })),
 ];
 
 /**
@@ -70,8 +79,7 @@ export const EXCLUDED_ACTIONS: Record<string, string> = {
   'ecs:PutAccountSettingDefault': 'account-wide ECS settings are the customer\'s, not a stack\'s',
   'iam:DeleteServiceLinkedRole': 'service-linked roles serve the customer\'s other resources too',
   'iam:PassRole': 'granted by hand, only for the fixed roles, each to its service',
-  'logs:PutResourcePolicy': 'log delivery to other services is never configured; the policy is account-wide',
-  'logs:CreateLogDelivery': 'log delivery to other services is never configured',
+  'logs:PutResourcePolicy': 'account-wide and unscopable (it can replace any of the account\'s CloudWatch Logs resource policies): the delivery policy the HTTP API\'s access logs need is made by the onboarding stack (decision 0018)',
   'firehose:TagDeliveryStream': 'log delivery to Firehose is never configured',
   'ssm:CreateAssociation': 'EC2::Instance SsmAssociations is never set',
   'ssm:DeleteAssociation': 'EC2::Instance SsmAssociations is never set',
@@ -340,8 +348,11 @@ const NAME_SCOPED_TAG_ON_CREATE: Readonly<Record<string, { arns: string[]; why: 
     why: 'Whether Auto Scaling checks CreateOrUpdateTags on a tagged CreateAutoScalingGroup is not documented; if it does, only on the names CloudFormation gives groups in groundwork-* stacks.',
   },
   'logs:TagResource': {
-    arns: ['arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/ecs/containerinsights/groundwork-*'],
-    why: 'Whether CloudWatch Logs checks TagResource on a tagged CreateLogGroup is not documented; if it does, only on the log groups Groundwork names (a cluster\'s Container Insights group).',
+    arns: [
+      'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/ecs/containerinsights/groundwork-*',
+      'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/vendedlogs/groundwork-*',
+    ],
+    why: 'Whether CloudWatch Logs checks TagResource on a tagged CreateLogGroup is not documented; if it does, only on the log groups Groundwork names (a cluster\'s Container Insights group, an HTTP API\'s access logs).',
   },
 };
 

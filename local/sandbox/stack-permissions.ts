@@ -150,6 +150,16 @@ export class StackPermissions {
     return accessDenial(actor.policies, { principal: actor.principal, action, resource, account: caller.account, context });
   }
 
+  /**
+   * A call a service makes as the stack's role on CloudFormation's behalf, besides the handler's own
+   * (API Gateway setting up log delivery): why IAM refuses it, or undefined when it allows it.
+   */
+  stackCallDenial(stack: StackRecord, action: string, resource = '*'): string | undefined {
+    const actor = this.stackActor(stack);
+    if (!actor) return undefined;
+    return accessDenial(actor.policies, { principal: actor.principal, action, resource, account: stack.account, context: { 'aws:RequestedRegion': stack.region } });
+  }
+
   /** SignalResource by the caller, on the stack (whose resource type has no condition keys). */
   checkSignalResource(caller: Caller, stack: StackRecord): void {
     const actor = this.callerActor(caller);

@@ -45,7 +45,7 @@ function asList(value: unknown): string[] {
 }
 
 /** IAM wildcards: `*` any run of characters, `?` one character. */
-function wildcard(pattern: string, value: string, ignoreCase = false): boolean {
+export function wildcard(pattern: string, value: string, ignoreCase = false): boolean {
   const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
 }

@@ -2,6 +2,7 @@ import type { ComponentTemplate, StackTemplateInput } from './component-template
 import { getAtt, ref, sub } from './intrinsics';
 import { NetworkOutputs } from './network';
 import { SecurityOutputs } from './security';
+import { addServiceLogGroup } from './service-log-group';
 import { nameTag } from './tags';
 import { TemplateBuilder } from './template-builder';
 
@@ -25,6 +26,41 @@ export const FrontendOutputs = {
   CloudMapNamespaceId: 'CloudMapNamespaceId',
   CloudMapServiceArn: 'CloudMapServiceArn',
 } as const;
+
+/**
+ * Where the HTTP API's access logs go. API Gateway delivers them through CloudWatch Logs' vended-log
+ * delivery, which writes only where a CloudWatch Logs resource policy lets delivery.logs.amazonaws.com
+ * in. Under `/aws/vendedlogs/` the group is covered by the account-level policy the onboarding stack
+ * creates (decision 0018), so the stack's role never needs the account-wide logs:PutResourcePolicy:
+ * "If an existing account-level resource policy already grants permissions through wildcards, a
+ * separate log group level policy would not be created" (CloudWatch Logs User Guide, "Logs sent to
+ * CloudWatch Logs", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html).
+ */
+export const apiAccessLogGroupName = (stackName: string): string => `/aws/vendedlogs/${stackName}/api-access`;
+
+/** Three months of requests: long enough to investigate an incident reported late, short enough to cost little. */
+export const API_ACCESS_LOG_RETENTION_DAYS = 90;
+
+/**
+ * One JSON object per request. `$context.requestId` is the one variable API Gateway requires
+ * (API Gateway Developer Guide, "Configuring logging for an HTTP API"); the rest say who asked what,
+ * how it ended and how long the app took. No header, query string or body is logged.
+ */
+export const API_ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  httpMethod: '$context.httpMethod',
+  path: '$context.path',
+  routeKey: '$context.routeKey',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+});
 
 /** A modern TLS policy: TLS 1.3 and 1.2 only. */
 const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
@@ -163,9 +199,22 @@ function buildHttpApi(input: StackTemplateInput, appName: string): ComponentTemp
       Properties: { ApiId: api, RouteKey: routeKey, Target: sub('integrations/${Integration}') },
     });
   }
+  // The stage depends on its log group (through GetAtt), so the group exists before delivery starts
+  // and is deleted after it. `GetAtt <LogGroup>.Arn` (ending `:*`) is what AWS's SAM sample gives
+  // DestinationArn (aws-samples/sessions-with-aws-sam, http-api-logging/template.yaml).
+  const accessLogs = addServiceLogGroup(b, {
+    logicalId: 'ApiAccessLogGroup',
+    name: apiAccessLogGroupName(b.stackName),
+    retentionInDays: API_ACCESS_LOG_RETENTION_DAYS,
+  });
   b.resource('DefaultStage', {
     Type: 'AWS::ApiGatewayV2::Stage',
-    Properties: { ApiId: api, StageName: '$default', AutoDeploy: true },
+    Properties: {
+      ApiId: api,
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: getAtt(accessLogs, 'Arn'), Format: API_ACCESS_LOG_FORMAT },
+    },
   });
 
   b.output(FrontendOutputs.Url, getAtt('HttpApi', 'ApiEndpoint'), 'Public URL of the app');

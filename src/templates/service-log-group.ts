@@ -1,8 +1,9 @@
 import type { TemplateBuilder } from './template-builder';
 
 /**
- * A log group that an AWS service would otherwise create by itself, by a name it derives (ECS
- * Container Insights, RDS log exports, VPC flow logs…). A group the service creates is no part of
+ * A log group an AWS service writes to by a name the stack gives it (API Gateway access logs) or
+ * would otherwise create by itself, by a name it derives (ECS Container Insights, RDS log exports,
+ * VPC flow logs…). A group the service creates is no part of
  * any stack, so it outlives the stack's deletion and keeps costing storage. Declared here under
  * exactly the service's name, the group belongs to the stack and goes with it.
  *

@@ -104,6 +104,8 @@ export const ESCALATION_ROWS: Row[] = [
   { row: '#26 CreateDBInstanceReadReplica of a customer DB', principal: 'execution', action: 'rds:CreateDBInstanceReadReplica', resource: customer('rds', 'db:prod') },
   { row: '#26 CreateVolume from a customer snapshot', principal: 'execution', action: 'ec2:CreateVolume', resource: `arn:aws:ec2:us-east-1::snapshot/snap-0123456789abcdef0` },
   { row: '#27 PutSubscriptionFilter on a customer log group', principal: 'execution', action: 'logs:PutSubscriptionFilter', resource: customer('logs', 'log-group:/prod/app') },
+  { row: '#27 PutResourcePolicy replaces the account\'s CloudWatch Logs resource policies (decision 0018)', principal: 'execution', action: 'logs:PutResourcePolicy', resource: '*' },
+  { row: '#27 DeleteResourcePolicy of the account\'s CloudWatch Logs resource policies', principal: 'execution', action: 'logs:DeleteResourcePolicy', resource: '*' },
   { row: '#27 CreateFlowLogs on a customer VPC', principal: 'execution', action: 'ec2:CreateFlowLogs', resource: customer('ec2', 'vpc/vpc-0123456789abcdef0') },
   { row: '#28 AuthorizeSecurityGroupIngress on a customer group', principal: 'execution', action: 'ec2:AuthorizeSecurityGroupIngress', resource: customer('ec2', 'security-group/sg-0123456789abcdef0') },
   { row: '#28 CreateVpcPeeringConnection from a customer VPC', principal: 'execution', action: 'ec2:CreateVpcPeeringConnection', resource: customer('ec2', 'vpc/vpc-0123456789abcdef0') },
@@ -206,6 +208,8 @@ const LEGITIMATE_CALLS: Row[] = [
   { row: 'CreateDBInstance tagged', principal: 'execution', action: 'rds:CreateDBInstance', resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:groundwork-stk`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
   { row: 'CreateCluster tagged', principal: 'execution', action: 'ecs:CreateCluster', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/groundwork-stk`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
   { row: 'CreateLogGroup tagged', principal: 'execution', action: 'logs:CreateLogGroup', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/groundwork/stk`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
+  { row: 'an HTTP API stage sets up its access-log delivery (decision 0018)', principal: 'execution', action: 'logs:CreateLogDelivery', resource: '*' },
+  { row: 'TagResource at creation of an HTTP API access-log group', principal: 'execution', action: 'logs:TagResource', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/vendedlogs/groundwork-stk-frontend/api-access`, context: { 'aws:RequestTag/groundwork:stack': 'stk' } },
   { row: 'GetParameters of an AMI', principal: 'execution', action: 'ssm:GetParameters', resource: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64` },
   // The NAT instance's boot script (src/templates/nat-instance-user-data.ts): its NAT interface, to itself.
   { row: 'the NAT instance attaches its NAT interface', principal: 'natInstance', action: 'ec2:AttachNetworkInterface', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/eni-0123456789abcdef0`, context: taggedBy('nat') },

@@ -1,4 +1,4 @@
-import { buildFrontendTemplate } from '../../src/templates/frontend';
+import { API_ACCESS_LOG_RETENTION_DAYS, buildFrontendTemplate } from '../../src/templates/frontend';
 import { CERTIFICATE_ARN, templateInput } from './fixtures';
 import { props, resourcesOfType } from './template-queries';
 
@@ -61,6 +61,22 @@ describe('frontend template', () => {
       expect(template.Outputs?.['Url']?.Value).toEqual({ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
       expect(template.Outputs?.['CloudMapServiceArn']?.Value).toEqual({ 'Fn::GetAtt': ['AppService', 'Arn'] });
       expect(resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer')).toEqual([]);
+    });
+
+    it('writes one JSON access-log line per request to a log group the stack owns, kept 90 days, under the prefix the delivery policy covers', () => {
+      // Arrange
+      const groups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+      // Assess
+      expect(groups.map(([id]) => id)).toEqual(['ApiAccessLogGroup']);
+      const [, group] = groups[0]!;
+      expect(group.DeletionPolicy).toBe('Delete');
+      expect(group.Properties).toMatchObject({ LogGroupName: expect.stringMatching(/^\/aws\/vendedlogs\/groundwork-[^/]+\/api-access$/), RetentionInDays: API_ACCESS_LOG_RETENTION_DAYS });
+      const settings = props(template, 'DefaultStage')['AccessLogSettings'] as { DestinationArn: unknown; Format: string };
+      expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': ['ApiAccessLogGroup', 'Arn'] });
+      const format = JSON.parse(settings.Format) as Record<string, string>;
+      expect(format['requestId']).toBe('$context.requestId');
+      expect(Object.values(format).every((value) => /^\$context\.[a-zA-Z.]+$/.test(value))).toBe(true);
+      expect(settings.Format).not.toMatch(/header|querystring|body|authorizer/i);
     });
   });
 

@@ -7,6 +7,7 @@ import { allCombinations } from '../../templates/fixtures';
 import { deployComponents } from './deploy-components';
 import { answeringOnboardingHooks, onboardAccount } from './onboard-account';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
+import { allButOneRoleTemplate } from './stack-role-template';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
 
 /**
@@ -36,20 +37,8 @@ afterAll(async () => {
   await edge.close();
 });
 
-/** A role CloudFormation may use that allows all of EC2 but one action. */
-const limitedRoleTemplate = JSON.stringify({
-  Resources: {
-    Role: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        RoleName: 'groundwork-limited',
-        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudformation.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
-        Policies: [{ PolicyName: 'all-ec2-but-nat', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', NotAction: 'ec2:CreateNatGateway', Resource: '*' }] } }],
-      },
-    },
-  },
-  Outputs: { RoleArn: { Value: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
-});
+/** A role CloudFormation may use that allows everything but one EC2 action. */
+const limitedRoleTemplate = allButOneRoleTemplate('groundwork-limited', 'ec2:CreateNatGateway');
 
 const natTemplate = JSON.stringify({
   Resources: {
