@@ -1,6 +1,6 @@
 import { accountLookup, type AccountLookup } from '../accounts/account-lookup';
 import { DynamoDbAccountStore } from '../accounts/account-store';
-import { createServiceClients } from '../aws/clients';
+import { createTableClient } from '../aws/clients';
 import { customerRegionClientsFactory } from '../aws/customer-region-clients';
 import { createServiceRoleSts } from '../aws/service-role-sts';
 import { loadEnv } from '../config/load-env';
@@ -14,10 +14,11 @@ import { awsRegionOfferFor, type RegionOfferFor } from '../region/region-offer';
 export function planApiFromEnv(env: NodeJS.ProcessEnv = process.env): { accounts: AccountLookup; cidrs: CidrRegistry; regions: RegionOfferFor; options: ApiHandlerOptions } {
   const config = loadEnv(plansApiEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-plans' } });
-  const clients = createServiceClients({ region: config.AWS_REGION });
+  // A plan announces nothing: the table alone, no EventBridge client.
+  const dynamo = createTableClient({ region: config.AWS_REGION });
   return {
-    accounts: accountLookup(new DynamoDbAccountStore(clients.dynamo, config.TABLE_NAME)),
-    cidrs: new DynamoDbCidrRegistry(clients.dynamo, config.TABLE_NAME),
+    accounts: accountLookup(new DynamoDbAccountStore(dynamo, config.TABLE_NAME)),
+    cidrs: new DynamoDbCidrRegistry(dynamo, config.TABLE_NAME),
     regions: awsRegionOfferFor(customerRegionClientsFactory(createServiceRoleSts({ region: config.AWS_REGION, serviceRoleArn: config.SERVICE_ROLE_ARN }))),
     options: { logger, tenantClaim: config.TENANT_CLAIM },
   };
