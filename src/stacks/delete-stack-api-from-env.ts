@@ -1,4 +1,4 @@
-import { clusterServicesFactory } from '../aws/customer-workload-clients';
+import { stackWorkloadsFactory } from '../aws/customer-workload-clients';
 import { createServiceRoleSts } from '../aws/service-role-sts';
 import { loadEnv } from '../config/load-env';
 import { stacksApiEnvSchema } from '../config/service-env';
@@ -11,6 +11,6 @@ import { stackApiFromEnv } from './stack-api-from-env';
  */
 export function deleteStackApiFromEnv(env: NodeJS.ProcessEnv = process.env): ReturnType<typeof stackApiFromEnv> {
   const config = loadEnv(stacksApiEnvSchema, env);
-  const clusterServices = clusterServicesFactory(createServiceRoleSts({ region: config.AWS_REGION, serviceRoleArn: config.SERVICE_ROLE_ARN }));
-  return stackApiFromEnv(env, { clusterServices });
+  const workloads = stackWorkloadsFactory(createServiceRoleSts({ region: config.AWS_REGION, serviceRoleArn: config.SERVICE_ROLE_ARN }));
+  return stackApiFromEnv(env, { workloads });
 }

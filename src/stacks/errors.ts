@@ -33,11 +33,18 @@ export class StackHasWorkloadsError extends ConflictError {
   override readonly code = 'stack-has-workloads';
   constructor(
     stackId: string,
+    /** ARNs of the ECS services in the stack's cluster. */
     readonly services: readonly string[],
+    /** Ids of the instances in the stack's Cloud Map service. */
+    readonly cloudMapInstances: readonly string[] = [],
   ) {
+    const found = [
+      ...(services.length > 0 ? [`ECS services in its cluster: ${services.map((arn) => arn.split('/').at(-1) ?? arn).join(', ')}`] : []),
+      ...(cloudMapInstances.length > 0 ? [`instances in its Cloud Map service: ${cloudMapInstances.join(', ')}`] : []),
+    ];
     super(
-      `Stack ${stackId} still runs ECS services in its cluster: ${services.map((arn) => arn.split('/').at(-1) ?? arn).join(', ')}. ` +
-        'Delete them (and anything they registered) first: Groundwork does not delete what it did not create, and ECS refuses to delete a cluster its services still use.',
+      `Stack ${stackId} still has workloads Groundwork did not create: ${found.join('; ')}. ` +
+        'Delete them (and anything they registered) first: Groundwork does not delete what it did not create, and ECS and Cloud Map refuse to delete a cluster or service still in use.',
     );
   }
 }

@@ -12,7 +12,7 @@ import { StackService, type StackServiceDeps } from './stack-service';
 import { DynamoDbStackStore } from './stack-store';
 
 /** Built once per cold start by each stack API function: its environment checked, its clients made. */
-export function stackApiFromEnv(env: NodeJS.ProcessEnv = process.env, more: Pick<StackServiceDeps, 'regions' | 'clusterServices'> = {}): { service: StackService; options: ApiHandlerOptions } {
+export function stackApiFromEnv(env: NodeJS.ProcessEnv = process.env, more: Pick<StackServiceDeps, 'regions' | 'workloads'> = {}): { service: StackService; options: ApiHandlerOptions } {
   const config = loadEnv(stacksApiEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, fields: { service: 'groundwork-stacks' } });
   const clients = createServiceClients({ region: config.AWS_REGION });

@@ -10,8 +10,9 @@ import type { Logger } from '../log/logger';
 import { allocateVpcCidr } from '../network/allocate-cidr';
 import { planSubnets } from '../network/plan-subnets';
 import { componentsFor } from '../model/components';
-import type { ClusterServicesOf } from '../aws/customer-workload-clients';
+import type { StackWorkloadSites, StackWorkloadsOf } from '../aws/customer-workload-clients';
 import { ClusterOutputs } from '../templates/cluster';
+import { FrontendOutputs } from '../templates/frontend';
 import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackHasWorkloadsError, StackNameTakenError, StackNotFoundError } from './errors';
 import { initialSteps, runsTeardown, stackView, teardownExecutionName, type Stack } from './stack';
 import { BUSY_STATUSES } from '../model/statuses';
@@ -48,7 +49,7 @@ export interface StackServiceDeps {
    * the function that deletes stacks builds it): a stack is not deleted under services Groundwork
    * did not create (real-AWS review D9).
    */
-  clusterServices?: ClusterServicesOf;
+  workloads?: StackWorkloadsOf;
   /** Default: DEFAULT_TENANT_LIMITS.liveStacks. */
   maxLiveStacksPerTenant?: number;
   now?: () => Date;
@@ -220,24 +221,26 @@ export class StackService {
   }
 
   /**
-   * Refuses (409) to tear down a stack whose cluster still runs ECS services: ECS would refuse to
-   * delete the cluster and its capacity provider, and the stack would end DELETE_FAILED with its
-   * network kept. Skipped, with a warning, when the account cannot be read (not connected, or an
-   * onboarding stack older than the ListServices permission): the teardown then meets ECS's answer.
+   * Refuses (409) to tear down a stack that still carries workloads Groundwork did not create: ECS
+   * services in its cluster (ECS would refuse to delete the cluster and its capacity provider), or
+   * instances in its frontend's Cloud Map service (Cloud Map would refuse to delete the service).
+   * Either would end the teardown DELETE_FAILED with the network kept. Skipped, with a warning, when
+   * the account cannot be read (not connected, or an onboarding stack older than the permission):
+   * the teardown then meets the service's answer.
    */
   private async refuseUnderWorkloads(tenantId: string, stack: Stack): Promise<void> {
-    const clusterName = stack.steps.cluster.status === 'COMPLETE' ? stack.steps.cluster.outputs?.[ClusterOutputs.ClusterName] : undefined;
-    if (this.deps.clusterServices === undefined || clusterName === undefined) return;
+    const sites = workloadSites(stack);
+    if (this.deps.workloads === undefined || (sites.clusterName === undefined && sites.cloudMapServiceId === undefined)) return;
     const account = await this.deps.accounts.get(tenantId, stack.accountId);
     if (account.status !== 'CONNECTED' || account.accessRoleArn === undefined) return;
-    let services: string[];
+    let found;
     try {
-      services = await this.deps.clusterServices({ accessRoleArn: account.accessRoleArn, externalId: account.externalId, sessionName: 'groundwork-delete-stack' }, stack.region, clusterName);
+      found = await this.deps.workloads({ accessRoleArn: account.accessRoleArn, externalId: account.externalId, sessionName: 'groundwork-delete-stack' }, stack.region, sites);
     } catch (error) {
-      this.deps.logger.warn('cluster services unreadable before teardown; deleting without the check', { tenantId, stackId: stack.id, error: error instanceof Error ? error.name : String(error) });
+      this.deps.logger.warn('stack workloads unreadable before teardown; deleting without the check', { tenantId, stackId: stack.id, error: error instanceof Error ? error.name : String(error) });
       return;
     }
-    if (services.length > 0) throw new StackHasWorkloadsError(stack.id, services);
+    if (found.ecsServices.length > 0 || found.cloudMapInstances.length > 0) throw new StackHasWorkloadsError(stack.id, found.ecsServices, found.cloudMapInstances);
   }
 
   async delete(tenantId: string, stackId: string): Promise<StackView> {
@@ -267,4 +270,13 @@ export class StackService {
     await startStackExecution(this.deps.sfn, this.deps.deleteStateMachineArn, deleting);
     return stackView(deleting);
   }
+}
+
+/** Where a stack's built components could hold workloads: its cluster, its frontend's Cloud Map service. */
+function workloadSites(stack: Stack): StackWorkloadSites {
+  const clusterName = stack.steps.cluster.status === 'COMPLETE' ? stack.steps.cluster.outputs?.[ClusterOutputs.ClusterName] : undefined;
+  const cloudMapServiceArn = stack.steps.frontend.status === 'COMPLETE' ? stack.steps.frontend.outputs?.[FrontendOutputs.CloudMapServiceArn] : undefined;
+  // arn:aws:servicediscovery:<region>:<account>:service/<id>
+  const cloudMapServiceId = cloudMapServiceArn?.split(':service/')[1];
+  return { ...(clusterName ? { clusterName } : {}), ...(cloudMapServiceId ? { cloudMapServiceId } : {}) };
 }

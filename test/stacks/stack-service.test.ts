@@ -238,49 +238,60 @@ describe('StackService', () => {
       expect(f.started().at(-1)).toEqual({ stateMachineArn: DELETE_ARN, name: `${created.id}-delete-1`, input: JSON.stringify({ stackId: created.id }) });
     });
 
-    describe('of a stack whose cluster runs ECS services Groundwork did not create (real-AWS review D9)', () => {
-      /** A complete stack with a built cluster, and a service that answers what ListServices would. */
-      async function withCluster(services: () => Promise<string[]>) {
-        const asked: Array<{ region: string; clusterName: string; sessionName: string }> = [];
+    describe('of a stack carrying workloads Groundwork did not create (real-AWS review D9)', () => {
+      /** A complete stack with a built cluster and an apigateway frontend, and what the workload reads would answer. */
+      async function withWorkloads(found: () => Promise<{ ecsServices: string[]; cloudMapInstances: string[] }>) {
+        const asked: Array<{ region: string; sites: object; sessionName: string }> = [];
         const service = new StackService({
           ...f.deps,
-          clusterServices: async (access, region, clusterName) => {
-            asked.push({ region, clusterName, sessionName: access.sessionName });
-            return services();
+          workloads: async (access, region, sites) => {
+            asked.push({ region, sites, sessionName: access.sessionName });
+            return found();
           },
         });
         const account = await f.connectedAccount();
         const created = await service.create(account.tenantId, f.request(account));
         await f.recorder.recordStep(created.id, 'cluster', { status: 'IN_PROGRESS' });
         await f.recorder.recordStep(created.id, 'cluster', { status: 'COMPLETE', set: { outputs: { ClusterName: `groundwork-${created.id}-cluster` } } });
+        await f.recorder.recordStep(created.id, 'frontend', { status: 'IN_PROGRESS' });
+        await f.recorder.recordStep(created.id, 'frontend', { status: 'COMPLETE', set: { outputs: { CloudMapServiceArn: 'arn:aws:servicediscovery:us-east-1:123456789012:service/srv-0123456789abcdef' } } });
         await f.recorder.recordStackStatus(created.id, { status: 'CREATE_COMPLETE' });
         return { service, account, created, asked };
       }
 
-      it('answers 409 naming them, and starts nothing', async () => {
-        const { service, account, created, asked } = await withCluster(async () => [`arn:aws:ecs:us-east-1:123456789012:service/groundwork-x-cluster/api`, `arn:aws:ecs:us-east-1:123456789012:service/groundwork-x-cluster/worker`]);
+      it('answers 409 naming the ECS services in its cluster and the instances in its Cloud Map service, and starts nothing', async () => {
+        const { service, account, created, asked } = await withWorkloads(async () => ({
+          ecsServices: [`arn:aws:ecs:us-east-1:123456789012:service/groundwork-x-cluster/api`, `arn:aws:ecs:us-east-1:123456789012:service/groundwork-x-cluster/worker`],
+          cloudMapInstances: ['10.0.3.7-task'],
+        }));
         const starts = f.started().length;
 
         const refusal = await service.delete(account.tenantId, created.id).catch((error: unknown) => error);
 
         expect(refusal).toBeInstanceOf(StackHasWorkloadsError);
-        expect((refusal as StackHasWorkloadsError).message).toContain('still runs ECS services in its cluster: api, worker.');
-        expect(asked).toEqual([{ region: 'us-east-1', clusterName: `groundwork-${created.id}-cluster`, sessionName: 'groundwork-delete-stack' }]);
+        expect((refusal as StackHasWorkloadsError).message).toContain('ECS services in its cluster: api, worker; instances in its Cloud Map service: 10.0.3.7-task.');
+        expect(asked).toEqual([{ region: 'us-east-1', sites: { clusterName: `groundwork-${created.id}-cluster`, cloudMapServiceId: 'srv-0123456789abcdef' }, sessionName: 'groundwork-delete-stack' }]);
         expect((await service.get(account.tenantId, created.id)).status).toBe('CREATE_COMPLETE');
         expect(f.started()).toHaveLength(starts);
       });
 
-      it('tears it down once the cluster is empty', async () => {
-        const { service, account, created } = await withCluster(async () => []);
+      it('answers 409 for Cloud Map instances alone (registered from another cluster, or by hand)', async () => {
+        const { service, account, created } = await withWorkloads(async () => ({ ecsServices: [], cloudMapInstances: ['manual-1'] }));
+
+        await expect(service.delete(account.tenantId, created.id)).rejects.toThrow('still has workloads Groundwork did not create: instances in its Cloud Map service: manual-1.');
+      });
+
+      it('tears it down once the cluster and the Cloud Map service are empty', async () => {
+        const { service, account, created } = await withWorkloads(async () => ({ ecsServices: [], cloudMapInstances: [] }));
 
         await expect(service.delete(account.tenantId, created.id)).resolves.toMatchObject({ status: 'DELETE_IN_PROGRESS' });
       });
 
-      it('tears it down, with a warning, when the cluster cannot be read (an onboarding stack older than the check)', async () => {
-        const { service, account, created } = await withCluster(async () => Promise.reject(Object.assign(new Error('not authorized to perform: ecs:ListServices'), { name: 'AccessDeniedException' })));
+      it('tears it down, with a warning, when the workloads cannot be read (an onboarding stack older than the check)', async () => {
+        const { service, account, created } = await withWorkloads(async () => Promise.reject(Object.assign(new Error('not authorized to perform: ecs:ListServices'), { name: 'AccessDeniedException' })));
 
         await expect(service.delete(account.tenantId, created.id)).resolves.toMatchObject({ status: 'DELETE_IN_PROGRESS' });
-        expect(f.logged.some((entry) => entry.message === 'cluster services unreadable before teardown; deleting without the check')).toBe(true);
+        expect(f.logged.some((entry) => entry.message === 'stack workloads unreadable before teardown; deleting without the check')).toBe(true);
       });
     });
 

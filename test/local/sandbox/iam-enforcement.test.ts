@@ -1,5 +1,6 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ListServicesCommand } from '@aws-sdk/client-ecs';
+import { ListInstancesCommand } from '@aws-sdk/client-servicediscovery';
 import { readFileSync } from 'node:fs';
 import { componentsFor } from '../../../src/model/components';
 import { buildStackTemplates } from '../../../src/templates/build-stack-templates';
@@ -201,6 +202,40 @@ describe('IAM in the sandbox accounts', () => {
     expect(listed.serviceArns).toEqual([expect.stringMatching(/service\/.*api/)]);
     expect(refused.name).toBe('AccessDeniedException');
     expect(refused.message).toContain('is not authorized to perform: ecs:ListServices');
+  });
+
+  it('lets the access role list the instances of a Cloud Map service a Groundwork stack made before a teardown, and of no other service (D9)', async () => {
+    // Prepare: a Cloud Map service tagged as a Groundwork stack's, with an instance registered by hand
+    // and an ECS service of two tasks registering into it; and a service of the customer's own.
+    const tagged = [{ Key: 'groundwork:stack', Value: 'stkd9' }];
+    const body = JSON.stringify({
+      Resources: {
+        Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.77.0.0/16' } },
+        Namespace: { Type: 'AWS::ServiceDiscovery::PrivateDnsNamespace', Properties: { Name: 'd9.internal', Vpc: { Ref: 'Vpc' } } },
+        Ours: { Type: 'AWS::ServiceDiscovery::Service', Properties: { Name: 'app', NamespaceId: { 'Fn::GetAtt': ['Namespace', 'Id'] }, Tags: tagged } },
+        Theirs: { Type: 'AWS::ServiceDiscovery::Service', Properties: { Name: 'billing', NamespaceId: { 'Fn::GetAtt': ['Namespace', 'Id'] } } },
+        ByHand: { Type: 'AWS::ServiceDiscovery::Instance', Properties: { ServiceId: { 'Fn::GetAtt': ['Ours', 'Id'] }, InstanceId: 'by-hand-1', InstanceAttributes: { AWS_INSTANCE_IPV4: '10.77.0.9' } } },
+        Cluster: { Type: 'AWS::ECS::Cluster', Properties: { ClusterName: 'customer-d9' } },
+        Registering: { Type: 'AWS::ECS::Service', Properties: { Cluster: { Ref: 'Cluster' }, ServiceName: 'web', DesiredCount: 2, ServiceRegistries: [{ RegistryArn: { 'Fn::GetAtt': ['Ours', 'Arn'] } }] } },
+      },
+      Outputs: { OursId: { Value: { 'Fn::GetAtt': ['Ours', 'Id'] } }, TheirsId: { Value: { 'Fn::GetAtt': ['Theirs', 'Id'] } } },
+    });
+    await root.send(new CreateStackCommand({ StackName: 'customer-registrations', TemplateBody: body }));
+    const created = await waitForStack(root, 'customer-registrations');
+    expect(created.StackStatus).toBe('CREATE_COMPLETE');
+    const { OursId, TheirsId } = outputsOf(created);
+    const cloudMap = edge.cloudMap(ACCOUNT, accessCredentials);
+
+    // Act
+    const listed = await cloudMap.send(new ListInstancesCommand({ ServiceId: OursId }));
+    const refused = await rejectionOf(cloudMap.send(new ListInstancesCommand({ ServiceId: TheirsId })));
+    const missing = await rejectionOf(cloudMap.send(new ListInstancesCommand({ ServiceId: 'srv-0000000000000000' })));
+
+    // Assess
+    expect(listed.Instances?.map((instance) => instance.Id)).toEqual(['by-hand-1', expect.stringMatching(/^[0-9a-f]{32}$/), expect.stringMatching(/^[0-9a-f]{32}$/)]);
+    expect(refused.name).toBe('AccessDeniedException');
+    expect(refused.message).toContain('is not authorized to perform: servicediscovery:ListInstances');
+    expect(missing.name).toBe('ServiceNotFound');
   });
 
   it('deploys and tears down every component of every NAT mode and frontend, over 2 AZs and 3, through the access role and the execution role', async () => {

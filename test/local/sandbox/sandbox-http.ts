@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -31,6 +32,8 @@ export interface SandboxEdge {
   rds(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): RDSClient;
   /** An ECS client of the account (the services a teardown looks for), in REGION unless told. */
   ecs(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): ECSClient;
+  /** A Cloud Map client of the account (the instances a teardown looks for), in REGION unless told. */
+  cloudMap(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): ServiceDiscoveryClient;
   /** Stops the sandbox (flushing its state) and the server. */
   close(): Promise<void>;
 }
@@ -106,6 +109,11 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
     },
     ecs(account, credentials, region) {
       const client = new ECSClient(config(account, credentials, region));
+      clients.push(client);
+      return client;
+    },
+    cloudMap(account, credentials, region) {
+      const client = new ServiceDiscoveryClient(config(account, credentials, region));
       clients.push(client);
       return client;
     },
