@@ -151,10 +151,11 @@ function regionProblems(template: CfnTemplate): string[] {
 /**
  * The customer-account calls production code sends (src/, functions/), as IAM actions: every
  * `new XCommand(` and `paginateX(` imported from the SDK clients that only the access role's
- * credentials ever reach (CloudFormation for the workflow; EC2 and RDS for the region checks). This
+ * credentials ever reach (CloudFormation for the workflow; EC2 and RDS for the region checks; ECS and
+ * Cloud Map for the teardown's workload check). This
  * is what the access role must allow.
  */
-const CUSTOMER_CLIENTS: Record<string, string> = { 'client-cloudformation': 'cloudformation', 'client-ec2': 'ec2', 'client-rds': 'rds', 'client-ecs': 'ecs' };
+const CUSTOMER_CLIENTS: Record<string, string> = { 'client-cloudformation': 'cloudformation', 'client-ec2': 'ec2', 'client-rds': 'rds', 'client-ecs': 'ecs', 'client-servicediscovery': 'servicediscovery' };
 
 function customerCallsSent(): string[] {
   const sent = new Set<string>();
