@@ -24,6 +24,12 @@ const SERVICE_ROLE: RoleRecord = {
 };
 
 const CLOUDFORMATION_SERVICE = 'cloudformation.amazonaws.com';
+/** The resource type whose ids an AWS-specific parameter type names. */
+const PARAMETER_RESOURCE_TYPES: Readonly<Record<string, string>> = {
+  'AWS::EC2::VPC::Id': 'AWS::EC2::VPC',
+  'AWS::EC2::Subnet::Id': 'AWS::EC2::Subnet',
+  'AWS::EC2::SecurityGroup::Id': 'AWS::EC2::SecurityGroup',
+};
 /** Statuses of a resource that no longer exists in the account. */
 export const GONE = new Set(['DELETE_COMPLETE', 'DELETE_SKIPPED']);
 
@@ -210,6 +216,12 @@ export class AccountRegistry {
   liveResourceOfType(account: string, region: string, type: string, physicalId: string): ResourceRecord | undefined {
     const found = this.liveResource(account, region, physicalId)?.resource;
     return found?.type === type ? found : undefined;
+  }
+
+  /** Fn::RefAll in a rule: the ids of that AWS-specific parameter type (a VPC, subnet or security group id) live in the account and region. */
+  liveIdsOfParameterType(accountId: string, region: string, parameterType: string): string[] {
+    const type = PARAMETER_RESOURCE_TYPES[parameterType];
+    return type === undefined ? [] : [...this.liveResources(accountId, region)].flatMap(({ resource }) => (resource.type === type && resource.physicalId !== undefined ? [resource.physicalId] : []));
   }
 
   /** Refuses outputs whose export name another stack of the region already exports. */

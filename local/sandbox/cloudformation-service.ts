@@ -8,6 +8,7 @@ import type { FaultRegistry } from './sandbox-faults';
 import type { EventRecord, ResourceRecord, StackRecord } from './sandbox-state';
 import type { StackEngine } from './stack-engine';
 import { assertAcyclic, parseTemplateBody, requiredCapabilities } from './stack-input';
+import { checkRulesSyntax } from './template-rules';
 
 /**
  * The sandbox's CloudFormation endpoint (query protocol, API version 2010-05-15): CreateStack,
@@ -149,6 +150,8 @@ export function createCloudFormationService(options: CloudFormationServiceOption
       const { body, fromUrl } = await templateBodyOf(params);
       const template = parseTemplateBody(body, fromUrl ? 'url' : 'body');
       assertAcyclic(dependencyGraph(template, Object.keys(template.Resources)));
+      // Without parameter values, ValidateTemplate checks only the shape of the Rules.
+      checkRulesSyntax(template);
       const capabilities = requiredCapabilities(template);
       const iamTypes = [...new Set(Object.values(template.Resources).map((resource) => resource.Type).filter((type) => type.startsWith('AWS::IAM::')))];
       return {

@@ -17,6 +17,7 @@ import { assertAcyclic, checkAvailabilityZoneParameters, checkCreateStackRequest
 import { StackPermissions } from './stack-permissions';
 import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
+import { enforceRules } from './template-rules';
 import { isCustomResourceType, sha256, TemplateEvaluator } from './template-evaluator';
 
 /**
@@ -100,6 +101,7 @@ export class StackEngine {
     }
     const resolvedParameters = resolveSsmParameters(template, parameters, region);
     checkAvailabilityZoneParameters(template, parameters, region);
+    enforceRules(template, { parameters: { ...parameters, ...resolvedParameters }, account: accountId, region, stackName: request.stackName, idsOfType: (type) => this.accounts.liveIdsOfParameterType(accountId, region, type) });
     const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
     if (caller) {
       this.permissions.checkCreateStack(caller, region, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
