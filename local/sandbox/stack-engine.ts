@@ -18,6 +18,7 @@ import { StackPermissions } from './stack-permissions';
 import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
 import { enforceRules } from './template-rules';
+import { WAIT_CONDITION_HANDLE, WaitConditionHandles } from './wait-conditions';
 import { isCustomResourceType, sha256, TemplateEvaluator } from './template-evaluator';
 
 /**
@@ -53,6 +54,7 @@ export class StackEngine {
   private readonly events: CloudFormationEvents;
   private readonly custom: CustomResources;
   private readonly signals: ResourceSignals;
+  private readonly handles: WaitConditionHandles;
 
   constructor(private readonly options: StackEngineOptions) {
     this.timers = new SandboxTimers(options.now, options.log);
@@ -71,6 +73,7 @@ export class StackEngine {
       complete: (stack, resource) => this.completeResource(stack, resource),
       uuid,
     });
+    this.handles = new WaitConditionHandles(options, this.signals, uuid);
   }
 
   get state(): SandboxState {
@@ -220,7 +223,8 @@ export class StackEngine {
       this.custom.start(stack, resource, 'Create');
       return;
     }
-    const physicalId = evaluator.generatedPhysicalId(resource.logicalId);
+    // A wait condition handle is a presigned URL, here one the sandbox serves.
+    const physicalId = resource.type === WAIT_CONDITION_HANDLE ? this.handles.url() : evaluator.generatedPhysicalId(resource.logicalId);
     const claim = nameClaim({ type: resource.type, physicalId, properties }, stack);
     const taken = claim !== undefined && this.accounts.nameHolder(stack, resource, claim) !== undefined;
     const refused =
@@ -248,7 +252,7 @@ export class StackEngine {
     if (caller) this.permissions.checkSignalResource(caller, stack);
     const target = signalTarget(stack, request.logicalId);
     if ('refusal' in target) throw new ValidationError(target.refusal);
-    this.signals.signal(stack, target.resource, request.uniqueId, request.status);
+    this.signals.signal(stack, target.resource, { uniqueId: request.uniqueId, status: request.status });
   }
 
   /** The create or delete of a resource ends, as planned or with its injected failure. */
@@ -436,6 +440,13 @@ export class StackEngine {
   /** An answer PUT to a custom resource's ResponseURL. */
   customResourceResponse(responseId: string, body: string): { status: number; message: string } {
     return this.custom.response(responseId, body);
+  }
+
+  /** A signal PUT to a wait condition handle's URL. */
+  waitConditionSignal(token: string, body: string): { status: number; message: string } {
+    const outcome = this.handles.put(token, body);
+    this.changed();
+    return outcome;
   }
 
   // ---- helpers --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-import { CreateStackCommand, DescribeStacksCommand, ValidateTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand, DescribeStackResourceCommand, DescribeStacksCommand, SignalResourceCommand, ValidateTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CfnTemplate } from '../../../src/cfn/template-types';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
-import { rejectionOf, waitForStack } from './stack-waits';
+import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
 
 /**
  * CloudFormation's stack semantics in the sandbox account, each as AWS has it: Rules assertions,
@@ -62,5 +62,76 @@ describe('Rules: assertions are evaluated at CreateStack', () => {
     await cfn.send(new ValidateTemplateCommand({ TemplateBody: body(template) }));
     const bad = { Parameters: { Env: { Type: 'String' } }, Rules: { Bad: { Assertions: [{ Assert: { 'Fn::Join': ['', [{ Ref: 'Env' }]] } }] } }, Resources: template.Resources } as CfnTemplate;
     expect(await rejectionOf(cfn.send(new ValidateTemplateCommand({ TemplateBody: body(bad) })))).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^Template format error: Rule Bad: Fn::Join is not a rule function/) });
+  });
+});
+
+describe('WaitCondition and WaitConditionHandle', () => {
+  const waiting = (timeout: string, count = 1): CfnTemplate =>
+    ({
+      Resources: {
+        Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' },
+        Ready: { Type: 'AWS::CloudFormation::WaitCondition', Properties: { Handle: { Ref: 'Handle' }, Timeout: timeout, Count: count } },
+        After: { Type: 'AWS::SNS::Topic', DependsOn: 'Ready' },
+      },
+      Outputs: { Data: { Value: { 'Fn::GetAtt': ['Ready', 'Data'] } } },
+    }) as CfnTemplate;
+
+  /** The handle's URL (its Ref), once CloudFormation has made it. */
+  async function handleUrl(stackName: string): Promise<string> {
+    for (;;) {
+      const { StackResourceDetail } = await cfn.send(new DescribeStackResourceCommand({ StackName: stackName, LogicalResourceId: 'Handle' })).catch(() => ({ StackResourceDetail: undefined }));
+      if (StackResourceDetail?.ResourceStatus === 'CREATE_COMPLETE') return StackResourceDetail.PhysicalResourceId ?? '';
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  const put = (url: string, signal: object | string) => fetch(url, { method: 'PUT', body: typeof signal === 'string' ? signal : JSON.stringify(signal) });
+  const reasonsOf = async (name: string) => (await stackEvents(cfn, name)).filter((event) => event.LogicalResourceId === 'Ready').map((event) => [event.ResourceStatus, event.ResourceStatusReason]);
+
+  it('waits for Count SUCCESS signals PUT to the handle (a repeated UniqueId counts once); Data is their Data by UniqueId', async () => {
+    // Act
+    await cfn.send(new CreateStackCommand({ StackName: 'wait-ok', TemplateBody: body(waiting('43200', 2)) }));
+    const url = await handleUrl('wait-ok');
+    expect(url).toMatch(new RegExp(`^${edge.url}/_sandbox/wait-conditions/`));
+    expect((await put(url, { Status: 'SUCCESS', UniqueId: 'first', Data: 'one', Reason: 'done' })).status).toBe(200);
+    await put(url, { Status: 'SUCCESS', UniqueId: 'first', Data: 'again', Reason: 'done' });
+    const early = await cfn.send(new DescribeStacksCommand({ StackName: 'wait-ok' }));
+    await put(url, { Status: 'SUCCESS', UniqueId: 'second', Data: 'two', Reason: 'done' });
+    const stack = await waitForStack(cfn, 'wait-ok');
+
+    // Assess
+    expect(early.Stacks?.[0]?.StackStatus).toBe('CREATE_IN_PROGRESS');
+    expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+    expect(JSON.parse(outputsOf(stack)['Data'] ?? '')).toEqual({ first: 'one', second: 'two' });
+  });
+
+  it('fails on a FAILURE signal with its Reason, and rolls back', async () => {
+    await cfn.send(new CreateStackCommand({ StackName: 'wait-failure', TemplateBody: body(waiting('43200')) }));
+    await put(await handleUrl('wait-failure'), { Status: 'FAILURE', UniqueId: 'i-0abc', Data: '', Reason: 'configuration failed' });
+    expect((await waitForStack(cfn, 'wait-failure')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(await reasonsOf('wait-failure')).toContainEqual(['CREATE_FAILED', "WaitCondition received failed message: 'configuration failed' for uniqueId: i-0abc"]);
+  });
+
+  it('fails at its Timeout (scaled like every duration) in CloudFormation\'s words', async () => {
+    await cfn.send(new CreateStackCommand({ StackName: 'wait-timeout', TemplateBody: body(waiting('60')) }));
+    expect((await waitForStack(cfn, 'wait-timeout')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(await reasonsOf('wait-timeout')).toContainEqual(['CREATE_FAILED', 'WaitCondition timed out. Received 0 conditions when expecting 1']);
+  });
+
+  it('refuses a URL it did not issue, and fails the condition on a body that is no signal', async () => {
+    await cfn.send(new CreateStackCommand({ StackName: 'wait-garbled', TemplateBody: body(waiting('43200')) }));
+    const url = await handleUrl('wait-garbled');
+    expect((await put(`${url.slice(0, -4)}0000`, { Status: 'SUCCESS', UniqueId: 'x' })).status).toBe(403);
+    await put(url, 'not json');
+    expect((await waitForStack(cfn, 'wait-garbled')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(await reasonsOf('wait-garbled')).toContainEqual(['CREATE_FAILED', 'Unparsable WaitCondition data']);
+  });
+
+  it('waits, with a CreationPolicy, for SignalResource as other signalled resources do', async () => {
+    const template = { Resources: { Ready: { Type: 'AWS::CloudFormation::WaitCondition', CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT12H' } } } } } as CfnTemplate;
+    await cfn.send(new CreateStackCommand({ StackName: 'wait-policy', TemplateBody: body(template) }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await cfn.send(new DescribeStacksCommand({ StackName: 'wait-policy' }))).Stacks?.[0]?.StackStatus).toBe('CREATE_IN_PROGRESS');
+    await cfn.send(new SignalResourceCommand({ StackName: 'wait-policy', LogicalResourceId: 'Ready', UniqueId: 'u-1', Status: 'SUCCESS' }));
+    expect((await waitForStack(cfn, 'wait-policy')).StackStatus).toBe('CREATE_COMPLETE');
   });
 });
