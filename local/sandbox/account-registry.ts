@@ -240,6 +240,26 @@ export class AccountRegistry {
     }
   }
 
+  /**
+   * Why the stack's exports cannot go, if another live stack of the region imports one: "Export
+   * <name> cannot be deleted as it is in use by <stack> and <stack>" (CloudFormation's status reason,
+   * seen in aws/aws-cdk#604 and rlister/stax#40; the Fn::ImportValue docs: "You can't delete a
+   * stack if another stack references one of its outputs",
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html).
+   * A stack rolled back holds nothing, so it imports nothing.
+   */
+  exportInUse(stack: StackRecord, importedNames: (other: StackRecord) => readonly string[]): string | undefined {
+    const account = this.account(stack.account);
+    const importers = account.stacks.filter((other) => other.stackId !== stack.stackId && other.region === stack.region && other.status !== 'DELETE_COMPLETE' && other.status !== 'ROLLBACK_COMPLETE');
+    for (const exported of account.exports.filter((candidate) => candidate.stackId === stack.stackId)) {
+      const users = importers.filter((other) => importedNames(other).includes(exported.name)).map((other) => other.stackName);
+      if (users.length === 0) continue;
+      const named = users.length === 1 ? users[0] : `${users.slice(0, -1).join(', ')} and ${users.at(-1)}`;
+      return `Export ${exported.name} cannot be deleted as it is in use by ${named}`;
+    }
+    return undefined;
+  }
+
   removeExports(stack: StackRecord): void {
     const account = this.account(stack.account);
     account.exports = account.exports.filter((exported) => exported.stackId !== stack.stackId);

@@ -156,6 +156,14 @@ export class StackEngine {
     }
     const unknown = retain.filter((logicalId) => !stack.resources.some((resource) => resource.logicalId === logicalId));
     if (unknown.length > 0) throw new ValidationError(`The specified resources to retain must be in a valid state. Unknown: [${unknown.join(', ')}]`);
+    // An export another stack imports holds the stack: the delete starts, and ends at once where it was.
+    const inUse = this.accounts.exportInUse(stack, (other) => this.templates.importedNames(other));
+    if (inUse !== undefined) {
+      const previous = stack.status;
+      this.events.stackEvent(stack, 'DELETE_IN_PROGRESS', 'User Initiated');
+      this.events.stackEvent(stack, previous, inUse);
+      return;
+    }
     this.beginDelete(stack, 'User Initiated', options.clientRequestToken);
     for (const resource of stack.resources) {
       if (resource.status !== 'DELETE_FAILED') continue;

@@ -1,4 +1,4 @@
-import { CreateStackCommand, DescribeStackResourceCommand, DescribeStacksCommand, SignalResourceCommand, ValidateTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand, DeleteStackCommand, DescribeStackResourceCommand, DescribeStacksCommand, SignalResourceCommand, ValidateTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CfnTemplate } from '../../../src/cfn/template-types';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
@@ -133,5 +133,35 @@ describe('WaitCondition and WaitConditionHandle', () => {
     expect((await cfn.send(new DescribeStacksCommand({ StackName: 'wait-policy' }))).Stacks?.[0]?.StackStatus).toBe('CREATE_IN_PROGRESS');
     await cfn.send(new SignalResourceCommand({ StackName: 'wait-policy', LogicalResourceId: 'Ready', UniqueId: 'u-1', Status: 'SUCCESS' }));
     expect((await waitForStack(cfn, 'wait-policy')).StackStatus).toBe('CREATE_COMPLETE');
+  });
+});
+
+describe('An export another stack imports holds its stack', () => {
+  it('answers DeleteStack, then ends it where it was with CloudFormation\'s reason; once the importers are gone it deletes', async () => {
+    // Prepare
+    const exporter = { Resources: { Topic: { Type: 'AWS::SNS::Topic' } }, Outputs: { Arn: { Value: { Ref: 'Topic' }, Export: { Name: 'shared-topic' } } } } as CfnTemplate;
+    const importer = (name: string) => ({ Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: name } } }, Outputs: { Topic: { Value: { 'Fn::ImportValue': { 'Fn::Join': ['-', ['shared', 'topic']] } } } } }) as CfnTemplate;
+    await cfn.send(new CreateStackCommand({ StackName: 'exports-producer', TemplateBody: body(exporter) }));
+    await waitForStack(cfn, 'exports-producer');
+    for (const name of ['exports-user-a', 'exports-user-b']) await cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: body(importer(name)) }));
+    const users = [await waitForStack(cfn, 'exports-user-a'), await waitForStack(cfn, 'exports-user-b')];
+    expect(users.map((user) => user.StackStatus)).toEqual(['CREATE_COMPLETE', 'CREATE_COMPLETE']);
+
+    // Act
+    await cfn.send(new DeleteStackCommand({ StackName: 'exports-producer' }));
+    const held = await waitForStack(cfn, 'exports-producer');
+
+    // Assess
+    expect(held).toMatchObject({ StackStatus: 'CREATE_COMPLETE', StackStatusReason: 'Export shared-topic cannot be deleted as it is in use by exports-user-a and exports-user-b' });
+    const stackStatuses = (await stackEvents(cfn, 'exports-producer')).filter((event) => event.LogicalResourceId === 'exports-producer').map((event) => event.ResourceStatus);
+    expect(stackStatuses.slice(-2)).toEqual(['DELETE_IN_PROGRESS', 'CREATE_COMPLETE']);
+    const topic = await cfn.send(new DescribeStackResourceCommand({ StackName: 'exports-producer', LogicalResourceId: 'Topic' }));
+    expect(topic.StackResourceDetail?.ResourceStatus).toBe('CREATE_COMPLETE');
+
+    // Act: the importers go, then the exporter can
+    for (const user of users) await cfn.send(new DeleteStackCommand({ StackName: user.StackId }));
+    for (const user of users) await waitForStack(cfn, user.StackId ?? '');
+    await cfn.send(new DeleteStackCommand({ StackName: 'exports-producer' }));
+    expect((await waitForStack(cfn, held.StackId ?? '')).StackStatus).toBe('DELETE_COMPLETE');
   });
 });
