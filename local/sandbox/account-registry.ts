@@ -30,8 +30,19 @@ const PARAMETER_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   'AWS::EC2::Subnet::Id': 'AWS::EC2::Subnet',
   'AWS::EC2::SecurityGroup::Id': 'AWS::EC2::SecurityGroup',
 };
-/** Statuses of a resource that no longer exists in the account. */
+/** Statuses of a resource its stack is done with (deleted, or left in the account). */
 export const GONE = new Set(['DELETE_COMPLETE', 'DELETE_SKIPPED']);
+
+/**
+ * Whether the resource is in the account: created (or being created) and not deleted. One its stack
+ * retained (DeletionPolicy Retain, or RetainResources: DELETE_SKIPPED) stays, and keeps its name,
+ * after the stack is deleted — "CloudFormation keeps the resource without deleting the resource or
+ * its contents when its stack is deleted" (Template Reference, "DeletionPolicy attribute",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+ */
+export function inAccount(resource: ResourceRecord): boolean {
+  return resource.exists === true && resource.status !== 'DELETE_COMPLETE';
+}
 
 export class AccountRegistry {
   constructor(
@@ -176,9 +187,8 @@ export class AccountRegistry {
   nameHolder(stack: StackRecord, resource: ResourceRecord, claim: NameClaim): ResourceRecord | undefined {
     const accounts = claim.everyAccount ? Object.values(this.state.accounts) : [this.account(stack.account)];
     for (const other of accounts.flatMap((account) => account.stacks)) {
-      if (other.status === 'DELETE_COMPLETE') continue;
       const found = other.resources.find((candidate) => {
-        if (candidate.type !== resource.type || !candidate.exists || GONE.has(candidate.status ?? '') || candidate.physicalId === undefined) return false;
+        if (candidate.type !== resource.type || !inAccount(candidate) || candidate.physicalId === undefined) return false;
         if (other.stackId === stack.stackId && candidate.logicalId === resource.logicalId) return false;
         const held = nameClaim({ type: candidate.type, physicalId: candidate.physicalId, properties: candidate.properties ?? {} }, other);
         return held !== undefined && held.scope === claim.scope && held.key === claim.key;
@@ -188,11 +198,11 @@ export class AccountRegistry {
     return undefined;
   }
 
-  /** The resources that exist in the account and region, in any of its stacks, each with its stack. */
+  /** The resources that exist in the account and region, made by any of its stacks (those retained too), each with its stack. */
   *liveResources(accountId: string, region: string): Generator<{ stack: StackRecord; resource: ResourceRecord }> {
     for (const stack of this.state.accounts[accountId]?.stacks ?? []) {
-      if (stack.region !== region || stack.status === 'DELETE_COMPLETE') continue;
-      for (const resource of stack.resources) if (resource.exists && !GONE.has(resource.status ?? '')) yield { stack, resource };
+      if (stack.region !== region) continue;
+      for (const resource of stack.resources) if (inAccount(resource)) yield { stack, resource };
     }
   }
 

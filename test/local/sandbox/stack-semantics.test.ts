@@ -165,3 +165,33 @@ describe('An export another stack imports holds its stack', () => {
     expect((await waitForStack(cfn, held.StackId ?? '')).StackStatus).toBe('DELETE_COMPLETE');
   });
 });
+
+describe('DeletionPolicy Retain: a retained resource stays in the account with its name', () => {
+  const logGroups = (names: { kept?: string; dropped?: string }): CfnTemplate =>
+    ({
+      Resources: {
+        ...(names.kept === undefined ? {} : { Kept: { Type: 'AWS::Logs::LogGroup', DeletionPolicy: 'Retain', Properties: { LogGroupName: names.kept } } }),
+        ...(names.dropped === undefined ? {} : { Dropped: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: names.dropped } } }),
+      },
+    }) as CfnTemplate;
+
+  it('skips it at DeleteStack, and a new resource of its name fails as already existing; a deleted one frees its name', async () => {
+    // Prepare
+    await cfn.send(new CreateStackCommand({ StackName: 'retain-first', TemplateBody: body(logGroups({ kept: '/kept/logs', dropped: '/dropped/logs' })) }));
+    const first = await waitForStack(cfn, 'retain-first');
+    await cfn.send(new DeleteStackCommand({ StackName: 'retain-first' }));
+    expect((await waitForStack(cfn, first.StackId ?? '')).StackStatus).toBe('DELETE_COMPLETE');
+    const kept = await cfn.send(new DescribeStackResourceCommand({ StackName: first.StackId, LogicalResourceId: 'Kept' }));
+    expect(kept.StackResourceDetail?.ResourceStatus).toBe('DELETE_SKIPPED');
+
+    // Act
+    await cfn.send(new CreateStackCommand({ StackName: 'retain-again', TemplateBody: body(logGroups({ kept: '/kept/logs' })) }));
+    await cfn.send(new CreateStackCommand({ StackName: 'retain-reuse', TemplateBody: body(logGroups({ dropped: '/dropped/logs' })) }));
+
+    // Assess
+    expect((await waitForStack(cfn, 'retain-again')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    const failed = (await stackEvents(cfn, 'retain-again')).find((event) => event.ResourceStatus === 'CREATE_FAILED');
+    expect(failed?.ResourceStatusReason).toBe("Resource of type 'AWS::Logs::LogGroup' with identifier '/kept/logs' already exists.");
+    expect((await waitForStack(cfn, 'retain-reuse')).StackStatus).toBe('CREATE_COMPLETE');
+  });
+});
