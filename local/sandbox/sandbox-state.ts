@@ -116,6 +116,8 @@ export interface StackRecord {
   onFailure: 'ROLLBACK' | 'DELETE' | 'DO_NOTHING';
   timeoutInMinutes?: number;
   terminationProtection: boolean;
+  /** The stack policy body, as CreateStack or SetStackPolicy set it. */
+  stackPolicy?: string;
   createdAt: number;
   lastUpdatedAt?: number;
   deletedAt?: number;

@@ -257,7 +257,7 @@ export class StackEngine {
   signalResource(accountId: string, region: string, request: { stackName: string; logicalId: string; uniqueId: string; status: SignalStatus }, caller?: Caller): void {
     const stack = this.findStack(accountId, region, request.stackName);
     if (!stack) throw new ValidationError(`Stack with id ${request.stackName} does not exist`);
-    if (caller) this.permissions.checkSignalResource(caller, stack);
+    if (caller) this.permissions.checkStackAction(caller, stack, 'cloudformation:SignalResource');
     const target = signalTarget(stack, request.logicalId);
     if ('refusal' in target) throw new ValidationError(target.refusal);
     this.signals.signal(stack, target.resource, { uniqueId: request.uniqueId, status: request.status });
@@ -448,6 +448,18 @@ export class StackEngine {
   /** An answer PUT to a custom resource's ResponseURL. */
   customResourceResponse(responseId: string, body: string): { status: number; message: string } {
     return this.custom.response(responseId, body);
+  }
+
+  /** SetStackPolicy: the policy (checked) replaces the stack's; updates will be held to it. */
+  setStackPolicy(stack: StackRecord, policy: string): void {
+    stack.stackPolicy = policy;
+    this.changed();
+  }
+
+  /** UpdateTerminationProtection: with it on, DeleteStack is refused. */
+  setTerminationProtection(stack: StackRecord, enabled: boolean): void {
+    stack.terminationProtection = enabled;
+    this.changed();
   }
 
   /** A signal PUT to a wait condition handle's URL. */

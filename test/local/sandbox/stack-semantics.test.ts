@@ -1,4 +1,17 @@
-import { CreateStackCommand, DeleteStackCommand, DescribeStackResourceCommand, DescribeStacksCommand, SignalResourceCommand, ValidateTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import {
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStackResourceCommand,
+  DescribeStacksCommand,
+  GetStackPolicyCommand,
+  ListStacksCommand,
+  SetStackPolicyCommand,
+  SignalResourceCommand,
+  UpdateTerminationProtectionCommand,
+  ValidateTemplateCommand,
+  type CloudFormationClient,
+  type StackStatus,
+} from '@aws-sdk/client-cloudformation';
 import type { CfnTemplate } from '../../../src/cfn/template-types';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
@@ -193,5 +206,66 @@ describe('DeletionPolicy Retain: a retained resource stays in the account with i
     const failed = (await stackEvents(cfn, 'retain-again')).find((event) => event.ResourceStatus === 'CREATE_FAILED');
     expect(failed?.ResourceStatusReason).toBe("Resource of type 'AWS::Logs::LogGroup' with identifier '/kept/logs' already exists.");
     expect((await waitForStack(cfn, 'retain-reuse')).StackStatus).toBe('CREATE_COMPLETE');
+  });
+});
+
+describe('Stack policies: StackPolicyBody is checked and kept; GetStackPolicy and SetStackPolicy', () => {
+  const topic = body({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } } as CfnTemplate);
+  const protectTopic = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: '*' }, { Effect: 'Deny', Action: ['Update:Replace', 'Update:Delete'], Principal: '*', Resource: 'LogicalResourceId/Topic' }] });
+
+  it('refuses a body that is no JSON policy, and creates nothing', async () => {
+    const notJson = await rejectionOf(cfn.send(new CreateStackCommand({ StackName: 'policy-not-json', TemplateBody: topic, StackPolicyBody: 'not json' })));
+    expect(notJson).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^Invalid stack policy: the stack policy is not a JSON document/) });
+    const badAction = await rejectionOf(cfn.send(new CreateStackCommand({ StackName: 'policy-bad-action', TemplateBody: topic, StackPolicyBody: JSON.stringify({ Statement: [{ Effect: 'Deny', Action: 's3:*', Principal: '*', Resource: '*' }] }) })));
+    expect(badAction.message).toBe('Invalid stack policy: Statement 1: unknown actions [s3:*]; a stack policy allows Update:Modify, Update:Replace, Update:Delete, Update:*');
+    expect(await stackExists('policy-not-json')).toBe(false);
+  });
+
+  it('keeps the policy CreateStack set, answers it at GetStackPolicy, and replaces it at SetStackPolicy', async () => {
+    // Act
+    await cfn.send(new CreateStackCommand({ StackName: 'policy-kept', TemplateBody: topic, StackPolicyBody: protectTopic }));
+    await cfn.send(new CreateStackCommand({ StackName: 'policy-none', TemplateBody: topic }));
+    const kept = await cfn.send(new GetStackPolicyCommand({ StackName: 'policy-kept' }));
+    const refused = await rejectionOf(cfn.send(new SetStackPolicyCommand({ StackName: 'policy-kept', StackPolicyBody: '{"Statement": [{"Effect": "Maybe"}]}' })));
+    const open = JSON.stringify({ Statement: { Effect: 'Allow', NotAction: 'Update:Delete', Principal: '*', Resource: '*' } });
+    await cfn.send(new SetStackPolicyCommand({ StackName: 'policy-kept', StackPolicyBody: open }));
+
+    // Assess
+    expect(kept.StackPolicyBody).toBe(protectTopic);
+    expect(refused.message).toBe('Invalid stack policy: Statement 1: Effect must be Allow or Deny');
+    expect((await cfn.send(new GetStackPolicyCommand({ StackName: 'policy-kept' }))).StackPolicyBody).toBe(open);
+    expect((await cfn.send(new GetStackPolicyCommand({ StackName: 'policy-none' }))).StackPolicyBody).toBeUndefined();
+  });
+});
+
+describe('UpdateTerminationProtection', () => {
+  it('releases a protected stack, which can then be deleted', async () => {
+    // Prepare
+    await cfn.send(new CreateStackCommand({ StackName: 'protected', TemplateBody: body({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } } as CfnTemplate), EnableTerminationProtection: true }));
+    const stack = await waitForStack(cfn, 'protected');
+    const refused = await rejectionOf(cfn.send(new DeleteStackCommand({ StackName: 'protected' })));
+
+    // Act
+    const answer = await cfn.send(new UpdateTerminationProtectionCommand({ StackName: 'protected', EnableTerminationProtection: false }));
+    const released = (await cfn.send(new DescribeStacksCommand({ StackName: 'protected' }))).Stacks?.[0];
+    await cfn.send(new DeleteStackCommand({ StackName: 'protected' }));
+
+    // Assess
+    expect(refused).toMatchObject({ name: 'ValidationError', message: 'Stack [protected] cannot be deleted while TerminationProtection is enabled' });
+    expect(answer.StackId).toBe(stack.StackId);
+    expect(released?.EnableTerminationProtection).toBe(false);
+    expect((await waitForStack(cfn, stack.StackId ?? '')).StackStatus).toBe('DELETE_COMPLETE');
+  });
+});
+
+describe('ListStacks validates its StackStatusFilter', () => {
+  it('answers an unknown status with the enum ValidationError, and filters by known ones', async () => {
+    const refused = await rejectionOf(cfn.send(new ListStacksCommand({ StackStatusFilter: ['CREATE_COMPLETE', 'BOGUS_STATUS' as StackStatus] })));
+    expect(refused).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^1 validation error detected: Value '\[CREATE_COMPLETE, BOGUS_STATUS\]' at 'stackStatusFilter' failed to satisfy constraint: Member must satisfy constraint: \[Member must satisfy enum value set: \[.*ROLLBACK_COMPLETE.*\]\]$/) });
+    await cfn.send(new CreateStackCommand({ StackName: 'listed', TemplateBody: body({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } } as CfnTemplate) }));
+    await waitForStack(cfn, 'listed');
+    const { StackSummaries = [] } = await cfn.send(new ListStacksCommand({ StackStatusFilter: ['CREATE_COMPLETE'] }));
+    expect(StackSummaries.map((summary) => summary.StackName)).toContain('listed');
+    expect(StackSummaries.every((summary) => summary.StackStatus === 'CREATE_COMPLETE')).toBe(true);
   });
 });
