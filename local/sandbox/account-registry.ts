@@ -82,14 +82,17 @@ export class AccountRegistry {
     return undefined;
   }
 
-  /** CloudFormation must be able to assume the role a stack is created with. */
+  /**
+   * CloudFormation must be able to assume the role a stack is created with: a role of the account
+   * that trusts it. A role the account does not hold (no sandbox stack made it, and it is not the
+   * Groundwork service role) cannot be assumed, and AWS answers so in the same words.
+   */
   checkStackRole(accountId: string, roleArn: string): void {
     const invalid = new ValidationError(`Role ${roleArn} is invalid or cannot be assumed`);
     const roleAccount = /^arn:aws[a-z-]*:iam::(\d{12}):role\/.+$/.exec(roleArn)?.[1];
     if (roleAccount !== accountId) throw invalid;
     const role = this.findRole(roleArn);
-    // A role the sandbox does not know was made outside CloudFormation: trusted as given.
-    if (!role) return;
+    if (!role) throw invalid;
     // No aws:SourceAccount or aws:SourceArn: AWS does not document that CloudFormation sends them
     // when it assumes a stack's role, so a trust policy that requires them is refused here, as it
     // may be in AWS (real-AWS review U1).

@@ -269,3 +269,12 @@ describe('ListStacks validates its StackStatusFilter', () => {
     expect(StackSummaries.every((summary) => summary.StackStatus === 'CREATE_COMPLETE')).toBe(true);
   });
 });
+
+describe('The stack role must be one the account holds', () => {
+  it('refuses a RoleARN of a role that does not exist in the account, as one CloudFormation cannot assume', async () => {
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/NeverCreated`;
+    const refused = await rejectionOf(cfn.send(new CreateStackCommand({ StackName: 'role-missing', TemplateBody: body({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } } as CfnTemplate), RoleARN: roleArn })));
+    expect(refused).toMatchObject({ name: 'ValidationError', message: `Role ${roleArn} is invalid or cannot be assumed` });
+    expect(await stackExists('role-missing')).toBe(false);
+  });
+});
