@@ -9,6 +9,7 @@ import type { EventRecord, ResourceRecord, StackRecord } from './sandbox-state';
 import type { StackEngine } from './stack-engine';
 import { assertAcyclic, parseTemplateBody, requiredCapabilities } from './stack-input';
 import { checkStackPolicy } from './stack-policy';
+import { checkLanguageExtensions } from './language-extensions';
 import { checkRulesSyntax } from './template-rules';
 
 /**
@@ -198,6 +199,7 @@ export function createCloudFormationService(options: CloudFormationServiceOption
       assertAcyclic(dependencyGraph(template, Object.keys(template.Resources)));
       // Without parameter values, ValidateTemplate checks only the shape of the Rules.
       checkRulesSyntax(template);
+      checkLanguageExtensions(template);
       const capabilities = requiredCapabilities(template);
       const iamTypes = [...new Set(Object.values(template.Resources).map((resource) => resource.Type).filter((type) => type.startsWith('AWS::IAM::')))];
       return {

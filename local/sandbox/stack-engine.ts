@@ -17,6 +17,7 @@ import { assertAcyclic, checkAvailabilityZoneParameters, checkCreateStackRequest
 import { StackPermissions } from './stack-permissions';
 import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
+import { checkLanguageExtensions } from './language-extensions';
 import { enforceRules } from './template-rules';
 import { WAIT_CONDITION_HANDLE, WaitConditionHandles } from './wait-conditions';
 import { isCustomResourceType, sha256, TemplateEvaluator } from './template-evaluator';
@@ -104,6 +105,7 @@ export class StackEngine {
     }
     const resolvedParameters = resolveSsmParameters(template, parameters, region);
     checkAvailabilityZoneParameters(template, parameters, region);
+    checkLanguageExtensions(template);
     enforceRules(template, { parameters: { ...parameters, ...resolvedParameters }, account: accountId, region, stackName: request.stackName, idsOfType: (type) => this.accounts.liveIdsOfParameterType(accountId, region, type) });
     const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
     if (caller) {

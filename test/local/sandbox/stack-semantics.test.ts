@@ -278,3 +278,13 @@ describe('The stack role must be one the account holds', () => {
     expect(await stackExists('role-missing')).toBe(false);
   });
 });
+
+describe('Fn::Length without the AWS::LanguageExtensions transform', () => {
+  it('is a template error at CreateStack and ValidateTemplate, and creates nothing', async () => {
+    const template = body({ Parameters: { Zones: { Type: 'CommaDelimitedList', Default: 'a,b' } }, Resources: { Topic: { Type: 'AWS::SNS::Topic' } }, Outputs: { Count: { Value: { 'Fn::Length': { Ref: 'Zones' } } } } } as CfnTemplate);
+    const expected = { name: 'ValidationError', message: expect.stringMatching(/^Template error: Encountered unsupported function: Fn::Length Supported functions are: \[Fn::Base64, /) };
+    expect(await rejectionOf(cfn.send(new CreateStackCommand({ StackName: 'length-plain', TemplateBody: template })))).toMatchObject(expected);
+    expect(await rejectionOf(cfn.send(new ValidateTemplateCommand({ TemplateBody: template })))).toMatchObject(expected);
+    expect(await stackExists('length-plain')).toBe(false);
+  });
+});
