@@ -24,8 +24,25 @@ const SERVICE_ROLE: RoleRecord = {
 };
 
 const CLOUDFORMATION_SERVICE = 'cloudformation.amazonaws.com';
-/** Statuses of a resource that no longer exists in the account. */
+/** The resource type whose ids an AWS-specific parameter type names. */
+const PARAMETER_RESOURCE_TYPES: Readonly<Record<string, string>> = {
+  'AWS::EC2::VPC::Id': 'AWS::EC2::VPC',
+  'AWS::EC2::Subnet::Id': 'AWS::EC2::Subnet',
+  'AWS::EC2::SecurityGroup::Id': 'AWS::EC2::SecurityGroup',
+};
+/** Statuses of a resource its stack is done with (deleted, or left in the account). */
 export const GONE = new Set(['DELETE_COMPLETE', 'DELETE_SKIPPED']);
+
+/**
+ * Whether the resource is in the account: created (or being created) and not deleted. One its stack
+ * retained (DeletionPolicy Retain, or RetainResources: DELETE_SKIPPED) stays, and keeps its name,
+ * after the stack is deleted — "CloudFormation keeps the resource without deleting the resource or
+ * its contents when its stack is deleted" (Template Reference, "DeletionPolicy attribute",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+ */
+export function inAccount(resource: ResourceRecord): boolean {
+  return resource.exists === true && resource.status !== 'DELETE_COMPLETE';
+}
 
 export class AccountRegistry {
   constructor(
@@ -65,14 +82,17 @@ export class AccountRegistry {
     return undefined;
   }
 
-  /** CloudFormation must be able to assume the role a stack is created with. */
+  /**
+   * CloudFormation must be able to assume the role a stack is created with: a role of the account
+   * that trusts it. A role the account does not hold (no sandbox stack made it, and it is not the
+   * Groundwork service role) cannot be assumed, and AWS answers so in the same words.
+   */
   checkStackRole(accountId: string, roleArn: string): void {
     const invalid = new ValidationError(`Role ${roleArn} is invalid or cannot be assumed`);
     const roleAccount = /^arn:aws[a-z-]*:iam::(\d{12}):role\/.+$/.exec(roleArn)?.[1];
     if (roleAccount !== accountId) throw invalid;
     const role = this.findRole(roleArn);
-    // A role the sandbox does not know was made outside CloudFormation: trusted as given.
-    if (!role) return;
+    if (!role) throw invalid;
     // No aws:SourceAccount or aws:SourceArn: AWS does not document that CloudFormation sends them
     // when it assumes a stack's role, so a trust policy that requires them is refused here, as it
     // may be in AWS (real-AWS review U1).
@@ -170,9 +190,8 @@ export class AccountRegistry {
   nameHolder(stack: StackRecord, resource: ResourceRecord, claim: NameClaim): ResourceRecord | undefined {
     const accounts = claim.everyAccount ? Object.values(this.state.accounts) : [this.account(stack.account)];
     for (const other of accounts.flatMap((account) => account.stacks)) {
-      if (other.status === 'DELETE_COMPLETE') continue;
       const found = other.resources.find((candidate) => {
-        if (candidate.type !== resource.type || !candidate.exists || GONE.has(candidate.status ?? '') || candidate.physicalId === undefined) return false;
+        if (candidate.type !== resource.type || !inAccount(candidate) || candidate.physicalId === undefined) return false;
         if (other.stackId === stack.stackId && candidate.logicalId === resource.logicalId) return false;
         const held = nameClaim({ type: candidate.type, physicalId: candidate.physicalId, properties: candidate.properties ?? {} }, other);
         return held !== undefined && held.scope === claim.scope && held.key === claim.key;
@@ -182,11 +201,11 @@ export class AccountRegistry {
     return undefined;
   }
 
-  /** The resources that exist in the account and region, in any of its stacks, each with its stack. */
+  /** The resources that exist in the account and region, made by any of its stacks (those retained too), each with its stack. */
   *liveResources(accountId: string, region: string): Generator<{ stack: StackRecord; resource: ResourceRecord }> {
     for (const stack of this.state.accounts[accountId]?.stacks ?? []) {
-      if (stack.region !== region || stack.status === 'DELETE_COMPLETE') continue;
-      for (const resource of stack.resources) if (resource.exists && !GONE.has(resource.status ?? '')) yield { stack, resource };
+      if (stack.region !== region) continue;
+      for (const resource of stack.resources) if (inAccount(resource)) yield { stack, resource };
     }
   }
 
@@ -212,6 +231,12 @@ export class AccountRegistry {
     return found?.type === type ? found : undefined;
   }
 
+  /** Fn::RefAll in a rule: the ids of that AWS-specific parameter type (a VPC, subnet or security group id) live in the account and region. */
+  liveIdsOfParameterType(accountId: string, region: string, parameterType: string): string[] {
+    const type = PARAMETER_RESOURCE_TYPES[parameterType];
+    return type === undefined ? [] : [...this.liveResources(accountId, region)].flatMap(({ resource }) => (resource.type === type && resource.physicalId !== undefined ? [resource.physicalId] : []));
+  }
+
   /** Refuses outputs whose export name another stack of the region already exports. */
   checkExportsFree(stack: StackRecord, outputs: readonly OutputRecord[]): void {
     const account = this.account(stack.account);
@@ -226,6 +251,26 @@ export class AccountRegistry {
     for (const output of outputs) {
       if (output.exportName !== undefined) account.exports.push({ name: output.exportName, value: output.value, stackId: stack.stackId, region: stack.region });
     }
+  }
+
+  /**
+   * Why the stack's exports cannot go, if another live stack of the region imports one: "Export
+   * <name> cannot be deleted as it is in use by <stack> and <stack>" (CloudFormation's status reason,
+   * seen in aws/aws-cdk#604 and rlister/stax#40; the Fn::ImportValue docs: "You can't delete a
+   * stack if another stack references one of its outputs",
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html).
+   * A stack rolled back holds nothing, so it imports nothing.
+   */
+  exportInUse(stack: StackRecord, importedNames: (other: StackRecord) => readonly string[]): string | undefined {
+    const account = this.account(stack.account);
+    const importers = account.stacks.filter((other) => other.stackId !== stack.stackId && other.region === stack.region && other.status !== 'DELETE_COMPLETE' && other.status !== 'ROLLBACK_COMPLETE');
+    for (const exported of account.exports.filter((candidate) => candidate.stackId === stack.stackId)) {
+      const users = importers.filter((other) => importedNames(other).includes(exported.name)).map((other) => other.stackName);
+      if (users.length === 0) continue;
+      const named = users.length === 1 ? users[0] : `${users.slice(0, -1).join(', ')} and ${users.at(-1)}`;
+      return `Export ${exported.name} cannot be deleted as it is in use by ${named}`;
+    }
+    return undefined;
   }
 
   removeExports(stack: StackRecord): void {

@@ -8,16 +8,32 @@ import type { FaultRegistry } from './sandbox-faults';
 import type { EventRecord, ResourceRecord, StackRecord } from './sandbox-state';
 import type { StackEngine } from './stack-engine';
 import { assertAcyclic, parseTemplateBody, requiredCapabilities } from './stack-input';
+import { checkStackPolicy } from './stack-policy';
+import { checkLanguageExtensions } from './language-extensions';
+import { checkRulesSyntax } from './template-rules';
 
 /**
  * The sandbox's CloudFormation endpoint (query protocol, API version 2010-05-15): CreateStack,
  * DescribeStacks, DeleteStack, DescribeStackEvents, DescribeStackResources, DescribeStackResource,
- * ListStackResources, ListStacks, GetTemplate, ValidateTemplate and SignalResource, answered as
+ * ListStackResources, ListStacks, GetTemplate, ValidateTemplate, SignalResource, GetStackPolicy,
+ * SetStackPolicy and UpdateTerminationProtection, answered as
  * CloudFormation answers them. The access key id names the account; the SigV4 scope's region, the region.
  */
 
 const NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 const PAGE_SIZE = 100;
+/**
+ * The StackStatus enum (API Reference, StackSummary, https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSummary.html,
+ * as the AWS SDK's model lists it). A ListStacks filter outside it is refused in the API's
+ * constraint words for a list of enum members; AWS lists the enum in no fixed order.
+ */
+const STACK_STATUSES = [
+  'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'CREATE_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE',
+  'DELETE_IN_PROGRESS', 'DELETE_FAILED', 'DELETE_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_COMPLETE', 'UPDATE_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE', 'REVIEW_IN_PROGRESS', 'IMPORT_IN_PROGRESS',
+  'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED', 'IMPORT_ROLLBACK_COMPLETE',
+];
 const INTERNAL_FAILURE = 'The request processing has failed because of an unknown error, exception or failure.';
 
 export interface CloudFormationServiceOptions {
@@ -33,6 +49,7 @@ export function createCloudFormationService(options: CloudFormationServiceOption
   const actions: Record<string, (params: QueryParameters, account: string, region: string, caller: Caller) => Promise<{ [name: string]: XmlValue } | undefined>> = {
     async CreateStack(params, account, region, caller) {
       const { body: templateBody, fromUrl } = await templateBodyOf(params);
+      const stackPolicy = await stackPolicyOf(params);
       const stack = engine.createStack(account, region, {
         stackName: params.required('StackName'),
         templateBody,
@@ -47,6 +64,7 @@ export function createCloudFormationService(options: CloudFormationServiceOption
         ...optional('timeoutInMinutes', params.number('TimeoutInMinutes')),
         ...optional('clientRequestToken', params.string('ClientRequestToken')),
         ...optional('enableTerminationProtection', params.boolean('EnableTerminationProtection')),
+        ...optional('stackPolicyBody', stackPolicy),
       }, caller);
       return { StackId: stack.stackId };
     },
@@ -81,6 +99,30 @@ export function createCloudFormationService(options: CloudFormationServiceOption
       }
       engine.signalResource(account, region, { stackName: params.required('StackName'), logicalId: params.required('LogicalResourceId'), uniqueId: params.required('UniqueId'), status }, caller);
       return undefined;
+    },
+
+    async GetStackPolicy(params, account, region, caller) {
+      const stack = requireStack(params, account, region, 'describe');
+      engine.permissions.checkStackAction(caller, stack, 'cloudformation:GetStackPolicy');
+      return { StackPolicyBody: stack.stackPolicy };
+    },
+
+    async SetStackPolicy(params, account, region, caller) {
+      const stack = requireStack(params, account, region, 'describe');
+      engine.permissions.checkStackAction(caller, stack, 'cloudformation:SetStackPolicy');
+      const policy = await stackPolicyOf(params);
+      if (policy === undefined) throw new ValidationError('Either StackPolicyBody or StackPolicyURL must be specified.');
+      engine.setStackPolicy(stack, policy);
+      return undefined;
+    },
+
+    async UpdateTerminationProtection(params, account, region, caller) {
+      const stack = requireStack(params, account, region, 'describe');
+      engine.permissions.checkStackAction(caller, stack, 'cloudformation:UpdateTerminationProtection');
+      const enable = params.boolean('EnableTerminationProtection');
+      if (enable === undefined) throw new ValidationError("1 validation error detected: Value null at 'enableTerminationProtection' failed to satisfy constraint: Member must not be null");
+      engine.setTerminationProtection(stack, enable);
+      return { StackId: stack.stackId };
     },
 
     async DescribeStackEvents(params, account, region) {
@@ -127,6 +169,12 @@ export function createCloudFormationService(options: CloudFormationServiceOption
 
     async ListStacks(params, account, region) {
       const filter = params.list('StackStatusFilter');
+      const unknown = filter.filter((status) => !STACK_STATUSES.includes(status));
+      if (unknown.length > 0) {
+        throw new ValidationError(
+          `1 validation error detected: Value '[${filter.join(', ')}]' at 'stackStatusFilter' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${STACK_STATUSES.join(', ')}]]`,
+        );
+      }
       const stacks = (engine.state.accounts[account]?.stacks ?? []).filter((stack) => stack.region === region && (filter.length === 0 || filter.includes(stack.status)));
       return page(params, [...stacks].reverse(), 'StackSummaries', (stack) => ({
         StackId: stack.stackId,
@@ -149,6 +197,9 @@ export function createCloudFormationService(options: CloudFormationServiceOption
       const { body, fromUrl } = await templateBodyOf(params);
       const template = parseTemplateBody(body, fromUrl ? 'url' : 'body');
       assertAcyclic(dependencyGraph(template, Object.keys(template.Resources)));
+      // Without parameter values, ValidateTemplate checks only the shape of the Rules.
+      checkRulesSyntax(template);
+      checkLanguageExtensions(template);
       const capabilities = requiredCapabilities(template);
       const iamTypes = [...new Set(Object.values(template.Resources).map((resource) => resource.Type).filter((type) => type.startsWith('AWS::IAM::')))];
       return {
@@ -261,21 +312,37 @@ async function templateBodyOf(params: QueryParameters): Promise<{ body: string; 
   const url = params.string('TemplateURL');
   if (body !== undefined && url !== undefined) throw new ValidationError('Specify exactly one of TemplateBody or TemplateUrl.');
   if (url === undefined) return { body: body ?? '', fromUrl: false };
+  return { body: await readLocalObject(url, 'TemplateURL', 'templates'), fromUrl: true };
+}
+
+/** A request's stack policy: its StackPolicyBody, or what its StackPolicyURL serves (only from this machine), checked. */
+async function stackPolicyOf(params: QueryParameters): Promise<string | undefined> {
+  const body = params.string('StackPolicyBody');
+  const url = params.string('StackPolicyURL');
+  // AWS documents "either … but not both" (API Reference, SetStackPolicy); its words for the refusal are not documented.
+  if (body !== undefined && url !== undefined) throw new ValidationError('You cannot specify both StackPolicyBody and StackPolicyURL.');
+  const policy = url === undefined ? body : await readLocalObject(url, 'StackPolicyURL', 'stack policies');
+  if (policy !== undefined) checkStackPolicy(policy);
+  return policy;
+}
+
+/** What a URL standing for an S3 object serves: the sandbox reads only from this machine. */
+async function readLocalObject(url: string, parameter: string, what: string): Promise<string> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ValidationError('TemplateURL must be a supported URL.');
+    throw new ValidationError(`${parameter} must be a supported URL.`);
   }
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname) || !['http:', 'https:'].includes(parsed.protocol)) {
-    throw new ValidationError(`TemplateURL must reference a valid S3 object to which you have access. (The sandbox account reads templates served on 127.0.0.1 only, not ${parsed.host}.)`);
+    throw new ValidationError(`${parameter} must reference a valid S3 object to which you have access. (The sandbox account reads ${what} served on 127.0.0.1 only, not ${parsed.host}.)`);
   }
   try {
     const response = await fetch(parsed, { signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return { body: await response.text(), fromUrl: true };
+    return await response.text();
   } catch (error) {
-    throw new ValidationError(`TemplateURL must reference a valid S3 object to which you have access. (${error instanceof Error ? error.message : String(error)})`);
+    throw new ValidationError(`${parameter} must reference a valid S3 object to which you have access. (${error instanceof Error ? error.message : String(error)})`);
   }
 }
 

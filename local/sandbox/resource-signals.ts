@@ -3,10 +3,11 @@ import { INSTANCE_SIGNAL_SECONDS } from '../../src/cfn/resource-timing';
 import type { CloudFormationEvents } from './cloudformation-events';
 import { scaledMilliseconds } from './sandbox-clock';
 import type { FaultRegistry } from './sandbox-faults';
-import type { ResourceRecord, SignalWait, StackRecord } from './sandbox-state';
+import type { ResourceRecord, SignalWait, StackRecord, WaitSignal } from './sandbox-state';
 import { resourceTimerKey, type SandboxTimers } from './sandbox-timers';
 import type { StackPermissions } from './stack-permissions';
 import { resourceOf, type StackTemplates } from './stack-templates';
+import { handleWaitPolicy, WAIT_CONDITION, WaitConditionError } from './wait-conditions';
 
 /**
  * CreationPolicy signals in the sandbox accounts (src/cfn/creation-policy.ts). A resource whose
@@ -32,6 +33,16 @@ import { resourceOf, type StackTemplates } from './stack-templates';
  * timeout and "Received 1 FAILURE signal(s) out of 1. Unable to satisfy …" on a failure; for an
  * instance, "Failed to receive 1 resource signal(s) within the specified duration" and "Received
  * FAILURE signal with UniqueId i-…".
+ *
+ * An AWS::CloudFormation::WaitCondition waits the same way: with a CreationPolicy, for SignalResource;
+ * without one, for the signals PUT to its Handle's URL (wait-conditions.ts), Count of them within
+ * Timeout seconds, counting those sent before it started. In CloudFormation's words (stack events in
+ * aws-samples/immersive-media-refarch#7, aws-quickstart/quickstart-trendmicro-deepsecurity#29,
+ * aws-quickstart/quickstart-pivotal-cloudfoundry#10): "WaitCondition timed out. Received 0
+ * conditions when expecting 1", "WaitCondition received failed message: '<Reason>' for uniqueId:
+ * <UniqueId>", "Unparsable WaitCondition data". Its Data attribute is the JSON object of the
+ * signals' Data by UniqueId (CloudFormation User Guide, "Create wait conditions in a CloudFormation
+ * template", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-waitcondition.html).
  */
 
 export interface ResourceSignalsHost {
@@ -68,11 +79,11 @@ export class ResourceSignals {
   /** A resource starts creating: if it waits for signals, its wait starts, and the instances played for it boot. */
   start(stack: StackRecord, resource: ResourceRecord): void {
     const definition = this.templates.template(stack).Resources[resource.logicalId];
-    let policy: SignalPolicy | undefined;
+    let policy: (SignalPolicy & { handle?: string }) | undefined;
     try {
-      policy = definition === undefined ? undefined : signalPolicy(definition);
+      policy = definition === undefined ? undefined : (signalPolicy(definition) ?? handleWaitPolicy(definition, resource.properties ?? {}));
     } catch (error) {
-      if (!(error instanceof CreationPolicyError)) throw error;
+      if (!(error instanceof CreationPolicyError) && !(error instanceof WaitConditionError)) throw error;
       resource.failure = error.message;
       return;
     }
@@ -85,8 +96,13 @@ export class ResourceSignals {
       created: false,
       received: [],
       instances: this.playedInstances(stack, resource, now),
+      ...(policy.handle === undefined ? {} : { handle: policy.handle }),
     };
+    if (resource.type === WAIT_CONDITION) resource.data = { Data: '{}' };
     this.schedule(stack, resource, resource.signals);
+    // A handle keeps what was PUT to it before the wait condition started.
+    const handle = policy.handle === undefined ? undefined : stack.resources.find((candidate) => candidate.physicalId === policy.handle);
+    for (const signal of handle?.waitSignals ?? []) this.signal(stack, resource, signal);
   }
 
   /** Its own create time has passed: true while it still waits for signals (the engine completes it otherwise). */
@@ -106,17 +122,30 @@ export class ResourceSignals {
     return true;
   }
 
-  /** A signal, from SignalResource or an instance the sandbox plays. */
-  signal(stack: StackRecord, resource: ResourceRecord, uniqueId: string, status: SignalStatus): void {
+  /** A signal, from SignalResource, an instance the sandbox plays, or a wait condition's handle. */
+  signal(stack: StackRecord, resource: ResourceRecord, signal: WaitSignal): void {
     const wait = resource.signals;
     if (!wait || resource.status !== 'CREATE_IN_PROGRESS') return;
+    const { uniqueId, status } = signal;
+    if (signal.unparsable) {
+      this.end(stack, resource, 'Unparsable WaitCondition data');
+      this.host.advance(stack);
+      return;
+    }
     // Each signal is counted once per unique id.
     if (wait.received.some((received) => received.uniqueId === uniqueId)) return;
-    wait.received.push({ uniqueId, status });
+    wait.received.push(signal);
+    if (resource.type === WAIT_CONDITION) resource.data = { Data: waitConditionData(wait) };
     this.events.resourceStatus(stack, resource, 'CREATE_IN_PROGRESS', `Received ${status} signal with UniqueId ${uniqueId}`);
     const failures = wait.received.filter((received) => received.status === 'FAILURE').length;
     if (failures > wait.count - required(wait)) {
-      this.end(stack, resource, isGroup(resource) ? `Received ${failures} FAILURE signal(s) out of ${wait.count}. ${unsatisfied(wait)}` : `Received FAILURE signal with UniqueId ${uniqueId}`);
+      const reason =
+        wait.handle !== undefined
+          ? `WaitCondition received failed message: '${signal.reason ?? ''}' for uniqueId: ${uniqueId}`
+          : isGroup(resource)
+            ? `Received ${failures} FAILURE signal(s) out of ${wait.count}. ${unsatisfied(wait)}`
+            : `Received FAILURE signal with UniqueId ${uniqueId}`;
+      this.end(stack, resource, reason);
       this.host.advance(stack);
       return;
     }
@@ -147,7 +176,7 @@ export class ResourceSignals {
     this.timers.schedule(`${key}#signals`, wait.deadline, () => this.timedOut(stack, resource));
     for (const instance of wait.instances) {
       if (wait.received.some((received) => received.uniqueId === instance.id)) continue;
-      this.timers.schedule(`${key}#instance:${instance.id}`, instance.at, () => this.signal(stack, resource, instance.id, instance.status));
+      this.timers.schedule(`${key}#instance:${instance.id}`, instance.at, () => this.signal(stack, resource, { uniqueId: instance.id, status: instance.status }));
     }
   }
 
@@ -155,7 +184,13 @@ export class ResourceSignals {
     const wait = resource.signals;
     if (!wait || resource.status !== 'CREATE_IN_PROGRESS') return;
     const missing = wait.count - successes(wait);
-    this.end(stack, resource, isGroup(resource) ? `Received ${successes(wait)} SUCCESS signal(s) out of ${wait.count}.  ${unsatisfied(wait)}` : `Failed to receive ${missing} resource signal(s) within the specified duration`);
+    const reason =
+      wait.handle !== undefined
+        ? `WaitCondition timed out. Received ${successes(wait)} conditions when expecting ${wait.count}`
+        : isGroup(resource)
+          ? `Received ${successes(wait)} SUCCESS signal(s) out of ${wait.count}.  ${unsatisfied(wait)}`
+          : `Failed to receive ${missing} resource signal(s) within the specified duration`;
+    this.end(stack, resource, reason);
     this.host.advance(stack);
   }
 
@@ -224,6 +259,11 @@ export function signalTarget(stack: StackRecord, logicalId: string): { resource:
 
 function isGroup(resource: ResourceRecord): boolean {
   return resource.type === 'AWS::AutoScaling::AutoScalingGroup';
+}
+
+/** A wait condition's Data: each SUCCESS signal's Data by its UniqueId, as JSON. */
+function waitConditionData(wait: SignalWait): string {
+  return JSON.stringify(Object.fromEntries(wait.received.filter((received) => received.status === 'SUCCESS').map((received) => [received.uniqueId, received.data ?? ''])));
 }
 
 function successes(wait: SignalWait): number {

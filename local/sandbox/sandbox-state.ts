@@ -32,9 +32,21 @@ export interface SignalWait {
   deadline: number;
   /** Its own create time has passed; only the signals are missing. */
   created: boolean;
-  received: Array<{ uniqueId: string; status: 'SUCCESS' | 'FAILURE' }>;
+  received: WaitSignal[];
   /** The instances the sandbox plays for it: when and how each will signal. */
   instances: Array<{ id: string; at: number; status: 'SUCCESS' | 'FAILURE' }>;
+  /** A WaitCondition without CreationPolicy: the URL of its Handle, whose signals it counts. */
+  handle?: string;
+}
+
+/** A signal: from SignalResource, an instance the sandbox plays, or a PUT to a wait condition handle (with its Data and Reason). */
+export interface WaitSignal {
+  uniqueId: string;
+  status: 'SUCCESS' | 'FAILURE';
+  data?: string;
+  reason?: string;
+  /** The PUT to the handle was no signal CloudFormation can read. */
+  unparsable?: boolean;
 }
 
 export interface ResourceRecord {
@@ -56,6 +68,8 @@ export interface ResourceRecord {
   failure?: string;
   pending?: PendingCustomRequest;
   signals?: SignalWait;
+  /** A WaitConditionHandle: the signals PUT to its URL, oldest first. */
+  waitSignals?: WaitSignal[];
   /** A failed delete the current DeleteStack retries. */
   retryDelete?: boolean;
   updatedAt: number;
@@ -102,6 +116,8 @@ export interface StackRecord {
   onFailure: 'ROLLBACK' | 'DELETE' | 'DO_NOTHING';
   timeoutInMinutes?: number;
   terminationProtection: boolean;
+  /** The stack policy body, as CreateStack or SetStackPolicy set it. */
+  stackPolicy?: string;
   createdAt: number;
   lastUpdatedAt?: number;
   deletedAt?: number;

@@ -20,6 +20,7 @@ import { createStsService } from './sts-service';
  * `services`, and paths under `/_sandbox/` to `handleRoute`:
  *
  *   PUT  /_sandbox/cfn-responses/<id>  custom-resource answers (the ResponseURL of each request)
+ *   PUT  /_sandbox/wait-conditions/<id>  wait condition signals (the Ref of each WaitConditionHandle)
  *   GET  /_sandbox/faults              the injected faults, as JSON; PUT replaces them, DELETE clears
  *   GET  /_sandbox/stacks[?account=…]  the live stacks of every (or one) account, as JSON
  *   GET  /_sandbox/calls[?account=…]   the CloudFormation, STS, EC2 and RDS calls answered (call-log.ts); DELETE clears
@@ -85,6 +86,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   engine.resume();
   let stopped = false;
 
+  // Answered as S3 answers a presigned URL it refuses.
+  const s3Error = (status: number, message: string): AwsResponse => ({
+    status,
+    headers: { 'content-type': 'application/xml' },
+    body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>${message}</Message></Error>`,
+  });
   const json = (status: number, body: unknown): AwsResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   function liveStacks(account?: string): LiveStack[] {
@@ -111,9 +118,13 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     if (response) {
       if (method !== 'PUT') return json(405, { message: 'Answer a custom resource with PUT' });
       const outcome = engine.customResourceResponse(decodeURIComponent(response[1] ?? ''), request.body);
-      return outcome.status === 200
-        ? { status: 200, headers: {}, body: '' }
-        : { status: outcome.status, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>${outcome.message}</Message></Error>` };
+      return outcome.status === 200 ? { status: 200, headers: {}, body: '' } : s3Error(outcome.status, outcome.message);
+    }
+    const handle = /^\/_sandbox\/wait-conditions\/([^/]+)$/.exec(url.pathname);
+    if (handle) {
+      if (method !== 'PUT') return json(405, { message: 'Signal a wait condition with PUT' });
+      const outcome = engine.waitConditionSignal(decodeURIComponent(handle[1] ?? ''), request.body);
+      return outcome.status === 200 ? { status: 200, headers: {}, body: '' } : s3Error(outcome.status, outcome.message);
     }
     if (url.pathname === '/_sandbox/faults') {
       if (method === 'GET') return json(200, faults.describe());

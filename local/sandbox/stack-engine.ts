@@ -18,6 +18,9 @@ import { assertAcyclic, checkAvailabilityZoneParameters, checkCreateStackRequest
 import { StackPermissions } from './stack-permissions';
 import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
+import { checkLanguageExtensions } from './language-extensions';
+import { enforceRules } from './template-rules';
+import { WAIT_CONDITION_HANDLE, WaitConditionHandles } from './wait-conditions';
 import { isCustomResourceType, sha256, TemplateEvaluator } from './template-evaluator';
 
 /**
@@ -53,6 +56,7 @@ export class StackEngine {
   private readonly events: CloudFormationEvents;
   private readonly custom: CustomResources;
   private readonly signals: ResourceSignals;
+  private readonly handles: WaitConditionHandles;
 
   constructor(private readonly options: StackEngineOptions) {
     this.timers = new SandboxTimers(options.now, options.log);
@@ -71,6 +75,7 @@ export class StackEngine {
       complete: (stack, resource) => this.completeResource(stack, resource),
       uuid,
     });
+    this.handles = new WaitConditionHandles(options, this.signals, uuid);
   }
 
   get state(): SandboxState {
@@ -101,6 +106,8 @@ export class StackEngine {
     }
     const resolvedParameters = resolveSsmParameters(template, parameters, region);
     checkAvailabilityZoneParameters(template, parameters, region);
+    checkLanguageExtensions(template);
+    enforceRules(template, { parameters: { ...parameters, ...resolvedParameters }, account: accountId, region, stackName: request.stackName, idsOfType: (type) => this.accounts.liveIdsOfParameterType(accountId, region, type) });
     const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
     if (caller) {
       this.permissions.checkCreateStack(caller, region, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
@@ -152,6 +159,14 @@ export class StackEngine {
     }
     const unknown = retain.filter((logicalId) => !stack.resources.some((resource) => resource.logicalId === logicalId));
     if (unknown.length > 0) throw new ValidationError(`The specified resources to retain must be in a valid state. Unknown: [${unknown.join(', ')}]`);
+    // An export another stack imports holds the stack: the delete starts, and ends at once where it was.
+    const inUse = this.accounts.exportInUse(stack, (other) => this.templates.importedNames(other));
+    if (inUse !== undefined) {
+      const previous = stack.status;
+      this.events.stackEvent(stack, 'DELETE_IN_PROGRESS', 'User Initiated');
+      this.events.stackEvent(stack, previous, inUse);
+      return;
+    }
     this.beginDelete(stack, 'User Initiated', options.clientRequestToken);
     for (const resource of stack.resources) {
       if (resource.status !== 'DELETE_FAILED') continue;
@@ -219,7 +234,8 @@ export class StackEngine {
       this.custom.start(stack, resource, 'Create');
       return;
     }
-    const physicalId = evaluator.generatedPhysicalId(resource.logicalId);
+    // A wait condition handle is a presigned URL, here one the sandbox serves.
+    const physicalId = resource.type === WAIT_CONDITION_HANDLE ? this.handles.url() : evaluator.generatedPhysicalId(resource.logicalId);
     const claim = nameClaim({ type: resource.type, physicalId, properties }, stack);
     const taken = claim !== undefined && this.accounts.nameHolder(stack, resource, claim) !== undefined;
     const refused =
@@ -246,10 +262,10 @@ export class StackEngine {
   signalResource(accountId: string, region: string, request: { stackName: string; logicalId: string; uniqueId: string; status: SignalStatus }, caller?: Caller): void {
     const stack = this.findStack(accountId, region, request.stackName);
     if (!stack) throw new ValidationError(`Stack with id ${request.stackName} does not exist`);
-    if (caller) this.permissions.checkSignalResource(caller, stack);
+    if (caller) this.permissions.checkStackAction(caller, stack, 'cloudformation:SignalResource');
     const target = signalTarget(stack, request.logicalId);
     if ('refusal' in target) throw new ValidationError(target.refusal);
-    this.signals.signal(stack, target.resource, request.uniqueId, request.status);
+    this.signals.signal(stack, target.resource, { uniqueId: request.uniqueId, status: request.status });
   }
 
   /** The create or delete of a resource ends, as planned or with its injected failure. */
@@ -437,6 +453,25 @@ export class StackEngine {
   /** An answer PUT to a custom resource's ResponseURL. */
   customResourceResponse(responseId: string, body: string): { status: number; message: string } {
     return this.custom.response(responseId, body);
+  }
+
+  /** SetStackPolicy: the policy (checked) replaces the stack's; updates will be held to it. */
+  setStackPolicy(stack: StackRecord, policy: string): void {
+    stack.stackPolicy = policy;
+    this.changed();
+  }
+
+  /** UpdateTerminationProtection: with it on, DeleteStack is refused. */
+  setTerminationProtection(stack: StackRecord, enabled: boolean): void {
+    stack.terminationProtection = enabled;
+    this.changed();
+  }
+
+  /** A signal PUT to a wait condition handle's URL. */
+  waitConditionSignal(token: string, body: string): { status: number; message: string } {
+    const outcome = this.handles.put(token, body);
+    this.changed();
+    return outcome;
   }
 
   // ---- helpers --------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ export interface CreateStackRequest {
   timeoutInMinutes?: number;
   clientRequestToken?: string;
   enableTerminationProtection?: boolean;
+  /** Checked already (stack-policy.ts). */
+  stackPolicyBody?: string;
 }
 
 export type OnFailure = 'ROLLBACK' | 'DELETE' | 'DO_NOTHING';

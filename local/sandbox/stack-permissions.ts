@@ -160,10 +160,10 @@ export class StackPermissions {
     return accessDenial(actor.policies, { principal: actor.principal, action, resource, account: stack.account, context: { 'aws:RequestedRegion': stack.region } });
   }
 
-  /** SignalResource by the caller, on the stack (whose resource type has no condition keys). */
-  checkSignalResource(caller: Caller, stack: StackRecord): void {
+  /** A call of the caller's on the stack that names nothing else (SignalResource, SetStackPolicy…; the stack resource type has no condition keys). */
+  checkStackAction(caller: Caller, stack: StackRecord, action: string): void {
     const actor = this.callerActor(caller);
-    if (actor) this.require(actor, { action: 'cloudformation:SignalResource', resource: stack.stackId, account: caller.account, context: {} });
+    if (actor) this.require(actor, { action, resource: stack.stackId, account: caller.account, context: {} });
   }
 
   /**

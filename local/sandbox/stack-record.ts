@@ -40,6 +40,7 @@ export function newStackRecord(input: {
     onFailure,
     ...(request.timeoutInMinutes === undefined ? {} : { timeoutInMinutes: request.timeoutInMinutes }),
     terminationProtection: request.enableTerminationProtection ?? false,
+    ...(request.stackPolicyBody === undefined ? {} : { stackPolicy: request.stackPolicyBody }),
     createdAt: now,
     outputs: [],
     resources: present.map((logicalId) => ({ logicalId, type: template.Resources[logicalId]?.Type ?? '', updatedAt: now })),

@@ -1,7 +1,8 @@
 import { readTemplate } from '../../src/cfn/read-template';
 import { dependencyGraph } from '../../src/cfn/resource-graph';
-import type { CfnTemplate } from '../../src/cfn/template-types';
+import type { CfnTemplate, CfnValue } from '../../src/cfn/template-types';
 import type { AccountRegistry } from './account-registry';
+import { TemplateResolutionError } from './errors';
 import type { ResourceRecord, StackRecord } from './sandbox-state';
 import { TemplateEvaluator } from './template-evaluator';
 
@@ -41,6 +42,21 @@ export class StackTemplates {
     return graph;
   }
 
+  /** The export names the stack imports (Fn::ImportValue) in its resources and outputs; one that cannot be worked out yet is left out. */
+  importedNames(stack: StackRecord): string[] {
+    const template = this.template(stack);
+    const evaluator = this.evaluator(stack);
+    const values = [...stack.resources.map((resource) => template.Resources[resource.logicalId]?.Properties), ...Object.values(template.Outputs ?? {}).map((output) => output.Value)];
+    return values.flatMap(importArguments).flatMap((argument) => {
+      try {
+        return [String(evaluator.value(argument))];
+      } catch (error) {
+        if (error instanceof TemplateResolutionError) return [];
+        throw error;
+      }
+    });
+  }
+
   evaluator(stack: StackRecord): TemplateEvaluator {
     return new TemplateEvaluator(
       this.template(stack),
@@ -52,6 +68,13 @@ export class StackTemplates {
       },
     );
   }
+}
+
+/** Every `Fn::ImportValue` argument in a value, as written. */
+function importArguments(value: unknown): CfnValue[] {
+  if (Array.isArray(value)) return value.flatMap(importArguments);
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, inner]) => (key === 'Fn::ImportValue' ? [inner as CfnValue] : importArguments(inner)));
 }
 
 export function resourceOf(stack: StackRecord, logicalId: string): ResourceRecord | undefined {

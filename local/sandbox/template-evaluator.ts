@@ -190,7 +190,8 @@ export class TemplateEvaluator {
     const resource = this.template.Resources[logicalId];
     if (!resource) throw new TemplateResolutionError(`Template error: instance of Fn::GetAtt references undefined resource ${logicalId}`);
     const type = resource.Type;
-    if (isCustomResourceType(type) && this.lookup.customAttribute) {
+    // A wait condition's Data is what its signals carried, known once they came (like a custom resource's).
+    if ((isCustomResourceType(type) || (type === 'AWS::CloudFormation::WaitCondition' && attribute === 'Data')) && this.lookup.customAttribute) {
       const value = this.lookup.customAttribute(logicalId, attribute);
       if (value === undefined) {
         throw new TemplateResolutionError(`CustomResource attribute error: Vendor response doesn't contain ${attribute} key in object ${this.stack.stackId}|${logicalId}`);

@@ -9,10 +9,10 @@ import type { CfnResource, CfnValue } from './template-types';
  * AutoScalingCreationPolicy.MinSuccessfulInstancesPercent (default 100) is the share of its
  * instances that must signal success. The attribute applies to AWS::AutoScaling::AutoScalingGroup,
  * AWS::EC2::Instance, AWS::CloudFormation::WaitCondition and AWS::AppStream::Fleet; the sandbox
- * account and the timing table use it for the first two, which Groundwork's templates use.
+ * account and the timing table use it for the first three (Groundwork's templates use the first two).
  */
 
-export const SIGNALLED_TYPES: readonly string[] = ['AWS::AutoScaling::AutoScalingGroup', 'AWS::EC2::Instance'];
+export const SIGNALLED_TYPES: readonly string[] = ['AWS::AutoScaling::AutoScalingGroup', 'AWS::EC2::Instance', 'AWS::CloudFormation::WaitCondition'];
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
 const MAX_TIMEOUT_SECONDS = 12 * 3600;

@@ -1,4 +1,7 @@
+import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import type { Account } from '../../../src/accounts/account';
 import { startSandboxEdge, type SandboxEdge } from '../../local/sandbox/sandbox-http';
+import { waitForStack } from '../../local/sandbox/stack-waits';
 import { createWorkflowHarness, CUSTOMER, type Harness } from './workflow-harness';
 
 /**
@@ -25,12 +28,29 @@ afterAll(async () => {
 });
 afterEach(() => edge.sandbox.faults.clear());
 
+/**
+ * A connected account whose execution role exists in the sandbox account, as onboarding leaves it:
+ * CloudFormation may assume it, and it may do what the stacks need (here: anything). CloudFormation
+ * refuses a stack role the account does not hold.
+ */
+async function connectedAccount(): Promise<Account> {
+  const account = await h.connectedAccount();
+  const roleName = account.executionRoleArn?.split('/').at(-1) ?? '';
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudformation.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  const everything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+  const template = { Resources: { Role: { Type: 'AWS::IAM::Role', Properties: { RoleName: roleName, AssumeRolePolicyDocument: trust, Policies: [{ PolicyName: 'deploy', PolicyDocument: everything }] } } } };
+  const stackName = `execution-${account.id.replace(/_/g, '-')}`;
+  await edge.cloudFormation(CUSTOMER).send(new CreateStackCommand({ StackName: stackName, TemplateBody: JSON.stringify(template), Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+  expect((await waitForStack(edge.cloudFormation(CUSTOMER), stackName)).StackStatus).toBe('CREATE_COMPLETE');
+  return account;
+}
+
 const left = (stackId: string) => edge.sandbox.liveStacks(CUSTOMER).filter((stack) => stack.stackName.startsWith(`groundwork-${stackId}-`)).map((stack) => stack.stackName);
 
 describe('the NAT instance signal, through the workflow, in a sandbox account', () => {
   it('builds the default stack, the cluster only after the NAT has signalled, and deletes it, leaving nothing', async () => {
     // Act
-    const account = await h.connectedAccount();
+    const account = await connectedAccount();
     const created = await h.stacks.create(account.tenantId, h.request(account));
     await h.settle();
     const built = await h.stacks.get(account.tenantId, created.id);
@@ -51,7 +71,7 @@ describe('the NAT instance signal, through the workflow, in a sandbox account', 
     edge.sandbox.faults.failSignals('groundwork-*-nat', { signal: 'never' });
 
     // Act
-    const account = await h.connectedAccount();
+    const account = await connectedAccount();
     const created = await h.stacks.create(account.tenantId, h.request(account));
     await h.settle();
     const stack = await h.stacks.get(account.tenantId, created.id);
