@@ -58,7 +58,7 @@ export function regionRefusal(stack: StackRecord, type: string, properties: Reco
 }
 
 /** The instance type a group launches: its launch template's (by id or name) or launch configuration's. */
-function launchedType(stack: StackRecord, properties: Record<string, unknown>, accounts: AccountRegistry): string | undefined {
+export function launchedType(stack: StackRecord, properties: Record<string, unknown>, accounts: AccountRegistry): string | undefined {
   const template = properties['LaunchTemplate'] as { LaunchTemplateId?: unknown; LaunchTemplateName?: unknown } | undefined;
   const id = text(template?.LaunchTemplateId);
   if (id !== undefined) {

@@ -7,6 +7,7 @@ import { CustomResources } from './custom-resources';
 import type { Caller } from './caller-identity';
 import { AwsApiError, TemplateResolutionError, ValidationError } from './errors';
 import { regionRefusal } from './region-checks';
+import { valueRefusal } from './value-checks';
 import { nameClaim } from './resource-names';
 import { scaledMilliseconds } from './sandbox-clock';
 import { resourceTimerKey, SandboxTimers } from './sandbox-timers';
@@ -226,6 +227,7 @@ export class StackEngine {
       // A handler call IAM refuses fails the resource before anything exists.
       this.permissions.handlerDenial(stack, resource, physicalId, 'create') ??
       // Then the service itself: what the region does not offer (its AZs, instance types, RDS versions).
+      valueRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
       regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose));
     resource.physicalId = physicalId;
     resource.exists = refused === undefined;
