@@ -5,7 +5,8 @@ import { CREATE_BLOCKED_RUNTIMES, LAMBDA_RUNTIMES, LAMBDA_RUNTIMES_AS_OF, RECOMM
 import { launchedType } from './region-checks';
 import type { StackRecord } from './sandbox-state';
 import { subnetCidrRefusal, vpcCidrRefusal } from './value-cidr';
-import { policyGrammarRefusal } from './value-iam-policy';
+import { isRecord, policyGrammarRefusal } from './value-iam-policy';
+import { keyPolicyLockoutRefusal } from './value-kms';
 import { bucketNameRefusal, iamNameRefusal, IAM_NAME_LIMITS, loadBalancingNameRefusal, queueNameRefusal, type NameRefusal } from './value-names';
 import { rdsInstanceRefusal } from './value-rds';
 
@@ -14,9 +15,10 @@ import { rdsInstanceRefusal } from './value-rds';
  * reports it, or undefined: an instance type that does not exist, an RDS engine, class, version or
  * password RDS refuses, a VPC or subnet CIDR block EC2 refuses, a name S3, SQS, IAM, Elastic Load
  * Balancing or RDS refuses, a Lambda runtime Lambda does not know or no longer creates, an IAM policy
- * document IAM cannot parse, a DynamoDB key schema on attributes it does not define. Values only:
- * whether a referenced thing exists, or what the region offers, is checked elsewhere. Each check
- * cites AWS's words where it is made (data/README.md, "Values AWS validates").
+ * document IAM cannot parse, a DynamoDB key schema on attributes it does not define, a KMS key
+ * policy that locks everyone out. Values only: whether a referenced thing exists, or what the region
+ * offers, is checked elsewhere. Each check cites AWS's words where it is made (data/README.md,
+ * "Values AWS validates").
  */
 export function valueRefusal(stack: StackRecord, type: string, properties: Record<string, unknown>, accounts: AccountRegistry, uuid: (purpose: string) => string): string | undefined {
   const failed = (message: string, service: string) =>
@@ -65,6 +67,8 @@ export function valueRefusal(stack: StackRecord, type: string, properties: Recor
       return refusedBy('lambda', properties['PackageType'] === 'Image' ? undefined : runtimeRefusal(text(properties['Runtime'])));
     case 'AWS::DynamoDB::Table':
       return keySchemaRefusal(properties);
+    case 'AWS::KMS::Key':
+      return refusedBy('kms', keyPolicyLockoutRefusal(properties));
     default:
       return type.startsWith('AWS::IAM::') ? named(iamRefusal(properties)) : undefined;
   }
@@ -135,10 +139,6 @@ function keySchemaRefusal(properties: Record<string, unknown>): string | undefin
 
 function records(value: unknown): Array<Record<string, unknown>> {
   return Array.isArray(value) ? value.filter(isRecord) : [];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);

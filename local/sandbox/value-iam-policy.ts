@@ -14,8 +14,7 @@
  * confirmed), condition operators, the resource ARN's parts beyond its form, policy size.
  */
 export function policyGrammarRefusal(document: unknown): string | undefined {
-  const parsed = typeof document === 'string' ? parseJson(document) : document;
-  const statements = statementsOf(parsed);
+  const statements = statementsOf(parsedDocument(document));
   if (statements === undefined) return 'Syntax errors in policy.';
   if (statements.some((statement) => 'Principal' in statement || 'NotPrincipal' in statement)) return 'Policy document should not specify a principal.';
   if (!statements.every(isSyntacticallyValid)) return 'Syntax errors in policy.';
@@ -73,7 +72,7 @@ function actionRefusal(action: string): string | undefined {
   return undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -85,13 +84,16 @@ function present(value: unknown): boolean {
   return value !== undefined && !(Array.isArray(value) && value.length === 0);
 }
 
-function strings(value: unknown): string[] {
+/** A policy element's strings: the string itself, or the strings of a list. */
+export function strings(value: unknown): string[] {
   return typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
-function parseJson(text: string): unknown {
+/** A policy document as a template gives it: an object, or its JSON text (undefined when that is not JSON). */
+export function parsedDocument(document: unknown): unknown {
+  if (typeof document !== 'string') return document;
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(document) as unknown;
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { CreateStackCommand, type CloudFormationClient } from '@aws-sdk/client-c
 import { _InstanceType } from '@aws-sdk/client-ec2';
 import { EC2_INSTANCE_TYPES } from '../../../local/sandbox/data/ec2-instance-types';
 import { CREATE_BLOCKED_RUNTIMES, LAMBDA_RUNTIMES } from '../../../local/sandbox/data/lambda-runtimes';
-import type { CfnTemplate } from '../../../src/cfn/template-types';
+import type { CfnTemplate, CfnValue } from '../../../src/cfn/template-types';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { stackEvents, waitForStack } from './stack-waits';
 
@@ -310,5 +310,36 @@ describe('DynamoDB key schemas', () => {
     await expectRefused(table(['pk'], ['id']), 'Table', message);
     await expectRefused(table(['pk', 'unused'], ['pk']), 'Table', message);
     await expectDeployed(table(['pk', 'sk'], ['pk', 'sk']));
+  });
+});
+
+describe('KMS key policies', () => {
+  const key = (KeyPolicy: CfnValue, bypass = false) => ({
+    Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy, ...(bypass ? { BypassPolicyLockoutSafetyCheck: true } : {}) } },
+  });
+  const root = { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } };
+  const lockout = handlerMessage('The new key policy will not allow you to update the key policy in the future.', 'Kms');
+
+  it('a policy denying kms:* to everyone, or allowing kms:PutKeyPolicy to no AWS principal, fails the lockout safety check in KMS\'s words', async () => {
+    await expectRefused(
+      key({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: root, Action: 'kms:*', Resource: '*' }, { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' }] }),
+      'Key',
+      lockout,
+    );
+    await expectRefused(key({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'logs.amazonaws.com' }, Action: 'kms:*', Resource: '*' }] }), 'Key', lockout);
+    await expectRefused(key(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] })), 'Key', lockout);
+  });
+
+  it('the account root allowed kms:*, a conditional deny, or the safety check bypassed deploy', async () => {
+    await expectDeployed({
+      ...key({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: root, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+        ],
+      }),
+      Bypassed: key({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' }] }, true).Key,
+    });
   });
 });
