@@ -3,6 +3,7 @@ import type { AccountRegistry } from './account-registry';
 import { EC2_INSTANCE_TYPES } from './data/ec2-instance-types';
 import { CREATE_BLOCKED_RUNTIMES, LAMBDA_RUNTIMES, LAMBDA_RUNTIMES_AS_OF, RECOMMENDED_RUNTIMES } from './data/lambda-runtimes';
 import { launchedType } from './region-checks';
+import { availabilityZoneNames } from './region-offerings';
 import type { StackRecord } from './sandbox-state';
 import { subnetCidrRefusal, vpcCidrRefusal } from './value-cidr';
 import { isRecord, policyGrammarRefusal } from './value-iam-policy';
@@ -12,13 +13,13 @@ import { rdsInstanceRefusal } from './value-rds';
 
 /**
  * What a resource's service refuses because a value is not one AWS accepts, as CloudFormation
- * reports it, or undefined: an instance type that does not exist, an RDS engine, class, version or
- * password RDS refuses, a VPC or subnet CIDR block EC2 refuses, a name S3, SQS, IAM, Elastic Load
- * Balancing or RDS refuses, a Lambda runtime Lambda does not know or no longer creates, an IAM policy
- * document IAM cannot parse, a DynamoDB key schema on attributes it does not define, a KMS key
- * policy that locks everyone out. Values only: whether a referenced thing exists, or what the region
- * offers, is checked elsewhere. Each check cites AWS's words where it is made (data/README.md,
- * "Values AWS validates").
+ * reports it, or undefined: an instance type that does not exist, an EBS volume's AZ the region
+ * lacks, an RDS engine, class, version or password RDS refuses, a VPC or subnet CIDR block EC2
+ * refuses, a name S3, SQS, IAM, Elastic Load Balancing or RDS refuses, a Lambda runtime Lambda does
+ * not know or no longer creates, an IAM policy document IAM cannot parse, a DynamoDB key schema on
+ * attributes it does not define, a KMS key policy that locks everyone out. Values only: whether a
+ * referenced thing exists, or what the region offers an instance or a database, is checked elsewhere.
+ * Each check cites AWS's words where it is made (data/README.md, "Values AWS validates").
  */
 export function valueRefusal(stack: StackRecord, type: string, properties: Record<string, unknown>, accounts: AccountRegistry, uuid: (purpose: string) => string): string | undefined {
   const failed = (message: string, service: string) =>
@@ -40,6 +41,13 @@ export function valueRefusal(stack: StackRecord, type: string, properties: Recor
       return instanceType === undefined || EC2_INSTANCE_TYPES.has(instanceType)
         ? undefined
         : failed(`You must use a valid fully-formed launch template. Invalid value '${instanceType}' for InstanceType.`, 'autoscaling');
+    }
+    case 'AWS::EC2::Volume': {
+      // CreateVolume in an AZ the region lacks: InvalidZone.NotFound "The zone 'us-west-2a' does not
+      // exist." (hashicorp/terraform#6110). A region outside the data is not checked.
+      const zone = text(properties['AvailabilityZone']);
+      const zones = availabilityZoneNames(stack.region);
+      return zone === undefined || zones.length === 0 || zones.includes(zone) ? undefined : failed(`The zone '${zone}' does not exist.`, 'ec2');
     }
     case 'AWS::EC2::VPC': {
       const cidrBlock = text(properties['CidrBlock']);

@@ -93,6 +93,14 @@ describe('EC2 instance types', () => {
   });
 });
 
+describe('EBS volumes', () => {
+  it('a volume in an AZ the region lacks fails with EC2\'s words; one in a zone it has deploys', async () => {
+    const volume = (AvailabilityZone: string) => ({ Volume: { Type: 'AWS::EC2::Volume', Properties: { AvailabilityZone, Size: 8 } } });
+    await expectRefused(volume('us-east-1z'), 'Volume', handlerMessage("The zone 'us-east-1z' does not exist.", 'Ec2'));
+    await expectDeployed(volume('us-east-1f'));
+  });
+});
+
 describe('RDS engines, versions, classes, passwords, identifiers', () => {
   const database = (properties: Record<string, unknown>) => ({
     Database: {
