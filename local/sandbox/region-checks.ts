@@ -7,8 +7,8 @@ import type { StackRecord } from './sandbox-state';
  * What a resource's service refuses because of what the region offers (data/), as CloudFormation
  * reports it, or undefined: a subnet in an AZ the region lacks; an instance, or an auto-scaling
  * group's launch, of an instance type its AZ does not offer; a PostgreSQL DB instance of a version
- * RDS no longer creates, or on a class that cannot run it. Only these data-driven checks: the
- * sandbox does not otherwise validate property values.
+ * RDS no longer creates, or on a class that cannot run it. Values the services refuse whatever the
+ * region offers (an instance type that does not exist, an RDS class…) are value-checks.ts's, asked first.
  *
  * A launch template alone is not checked: EC2 accepts any instance type in it and refuses at launch,
  * which is the group's (or instance's) failure. A group fails when any of its AZs does not offer the
@@ -58,7 +58,7 @@ export function regionRefusal(stack: StackRecord, type: string, properties: Reco
 }
 
 /** The instance type a group launches: its launch template's (by id or name) or launch configuration's. */
-function launchedType(stack: StackRecord, properties: Record<string, unknown>, accounts: AccountRegistry): string | undefined {
+export function launchedType(stack: StackRecord, properties: Record<string, unknown>, accounts: AccountRegistry): string | undefined {
   const template = properties['LaunchTemplate'] as { LaunchTemplateId?: unknown; LaunchTemplateName?: unknown } | undefined;
   const id = text(template?.LaunchTemplateId);
   if (id !== undefined) {

@@ -8,6 +8,7 @@ import type { Caller } from './caller-identity';
 import { AwsApiError, TemplateResolutionError, ValidationError } from './errors';
 import { accessLogRefusal } from './log-delivery';
 import { regionRefusal } from './region-checks';
+import { valueRefusal } from './value-checks';
 import { nameClaim } from './resource-names';
 import { scaledMilliseconds } from './sandbox-clock';
 import { resourceTimerKey, SandboxTimers } from './sandbox-timers';
@@ -243,6 +244,7 @@ export class StackEngine {
       // A handler call IAM refuses fails the resource before anything exists.
       this.permissions.handlerDenial(stack, resource, physicalId, 'create') ??
       // Then the service itself: what the region does not offer (its AZs, instance types, RDS versions).
+      valueRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
       regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
       // And the calls a service makes as the stack's role besides the handler's (API Gateway's log delivery).
       accessLogRefusal(stack, resource.type, properties, this.accounts, this.permissions, (purpose) => this.uuid(purpose));

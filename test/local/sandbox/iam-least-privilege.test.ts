@@ -39,7 +39,25 @@ function withoutAction(action: string): string {
   const token = new RegExp(`(?<=[\\s\\[,])${action.replace(/[.*]/g, '\\$&')}(?=[\\s,\\]])`, 'g');
   const matches = onboardingTemplate.match(token) ?? [];
   if (matches.length === 0) throw new Error(`${action} is not granted in the onboarding template`);
-  return onboardingTemplate.replace(token, '').replace(/\[\s*,\s*/g, '[ ').replace(/,\s*,/g, ',').replace(/,(\s*)\]/g, '$1]');
+  return withoutEmptyStatements(onboardingTemplate.replace(token, '').replace(/\[\s*,\s*/g, '[ ').replace(/,\s*,/g, ',').replace(/,(\s*)\]/g, '$1]'));
+}
+
+/**
+ * Drops the statements left with no action: IAM refuses a policy holding one ("Policy statement must
+ * contain actions.", MalformedPolicyDocument), so the role short of the action is the role without them.
+ */
+function withoutEmptyStatements(template: string): string {
+  const lines = template.replace(/Action: \[\s*\]/g, 'Action: []').split('\n');
+  const indent = (line: string) => line.length - line.trimStart().length;
+  for (let at = lines.findIndex((line) => line.trim() === 'Action: []'); at !== -1; at = lines.findIndex((line) => line.trim() === 'Action: []')) {
+    const depth = indent(lines[at] ?? '') - 2;
+    let start = at;
+    while (start > 0 && !(indent(lines[start] ?? '') === depth && (lines[start] ?? '').trimStart().startsWith('- '))) start -= 1;
+    let end = at + 1;
+    while (end < lines.length && ((lines[end] ?? '').trim() === '' || indent(lines[end] ?? '') > depth)) end += 1;
+    lines.splice(start, end - start);
+  }
+  return lines.join('\n');
 }
 
 let edge: SandboxEdge;
