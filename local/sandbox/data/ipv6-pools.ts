@@ -7,7 +7,7 @@ const POOLS: Readonly<Record<string, string>> = {
   'us-east-1': '2600:1f18::/33',
   'us-east-2': '2600:1f16::/34',
   'us-west-1': '2600:1f1c::/36',
-  'eu-west-1': '2a05:d018::/33',
+  'eu-west-1': '2a05:d018::/35',
 };
 
 /** The region's pool; a region the data lacks uses AWS's documentation prefix (RFC 3849), so it is visibly not real. */
