@@ -24,8 +24,8 @@ export interface ShapeContext {
   property(name: string): string;
   /** Deterministic characters from the stack, the logical id and `purpose`. */
   chars(purpose: string, length: number, alphabet: Alphabet): string;
-  /** The ARN the evaluator gives the resource. */
-  arn(): string;
+  /** How many resources of the same type come before this one in the template with the same value of `property`. */
+  earlierWithSame(property: string): number;
   /** Another resource of the template: its type and resolved property, when the value names one. */
   referenced(value: string): { type: string; property(name: string): string } | undefined;
 }
@@ -78,9 +78,10 @@ export function refShape(context: ShapeContext): string | undefined {
     // Ref returns the record's name (AWS::Route53::RecordSet, "Return values").
     case 'AWS::Route53::RecordSet':
       return context.property('Name');
-    // Ref returns the version's ARN, `…:function:<name>:<version>` (AWS::Lambda::Version, "Return values").
+    // Ref returns the version's ARN, `…:function:<name>:<version>` (AWS::Lambda::Version, "Return values");
+    // Lambda numbers a function's published versions 1, 2, … (taken here in template order).
     case 'AWS::Lambda::Version':
-      return `${functionArn(context, context.property('FunctionName'))}:1`;
+      return `${functionArn(context, context.property('FunctionName'))}:${context.earlierWithSame('FunctionName') + 1}`;
     // Access key ids: AKIA and 16 characters (IAM User Guide, "Unique identifiers").
     case 'AWS::IAM::AccessKey':
       return `AKIA${chars('accessKey', 16, 'accessKey')}`;

@@ -306,7 +306,11 @@ export class TemplateEvaluator {
       account: this.stack.account,
       property: (name) => text(resource?.Properties, name),
       chars: (purpose, length, alphabet) => this.chars(`${logicalId}#${purpose}`, length, alphabet),
-      arn: () => this.arnOf(logicalId, id),
+      earlierWithSame: (name) => {
+        const ids = Object.keys(this.template.Resources);
+        const own = text(resource?.Properties, name);
+        return ids.slice(0, ids.indexOf(logicalId)).filter((other) => this.template.Resources[other]?.Type === resource?.Type && text(this.template.Resources[other]?.Properties, name) === own).length;
+      },
       referenced: (value) => {
         const found = Object.entries(this.template.Resources).find(([other, candidate]) => other !== logicalId && candidate.Type.startsWith('AWS::RDS::') && this.physicalId(other) === value);
         return found && { type: found[1].Type, property: (name) => text(found[1].Properties, name) };

@@ -136,6 +136,7 @@ describe('G9: Fn::GetAtt and Ref have the shapes AWS gives them', () => {
         },
         Function: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs20.x', Handler: 'index.handler', Role: getAtt('Role', 'Arn'), Code: { ZipFile: 'exports.handler = async () => 1;' } } },
         Version: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Function' } } },
+        NextVersion: { Type: 'AWS::Lambda::Version', DependsOn: 'Version', Properties: { FunctionName: { Ref: 'Function' } } },
         Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.20.0.0/16' } },
         Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.20.7.0/24', AvailabilityZone: 'us-east-1a' } },
         Instance: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.micro', SubnetId: { Ref: 'Subnet' } } },
@@ -146,6 +147,7 @@ describe('G9: Fn::GetAtt and Ref have the shapes AWS gives them', () => {
         AccessKeyId: { Value: { Ref: 'Key' } },
         Secret: { Value: getAtt('Key', 'SecretAccessKey') },
         VersionArn: { Value: { Ref: 'Version' } },
+        NextVersionArn: { Value: { Ref: 'NextVersion' } },
         FunctionName: { Value: { Ref: 'Function' } },
         PrivateIp: { Value: getAtt('Instance', 'PrivateIp') },
       },
@@ -160,6 +162,7 @@ describe('G9: Fn::GetAtt and Ref have the shapes AWS gives them', () => {
     expect(outputs['AccessKeyId']).toMatch(/^AKIA[A-Z2-7]{16}$/);
     expect(outputs['Secret']).toMatch(/^[A-Za-z0-9/+]{40}$/);
     expect(outputs['VersionArn']).toBe(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:${outputs['FunctionName']}:1`);
+    expect(outputs['NextVersionArn']).toBe(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:${outputs['FunctionName']}:2`);
     const [a, b, c, d] = (outputs['PrivateIp'] ?? '').split('.').map(Number);
     expect([a, b, c]).toEqual([10, 20, 7]);
     expect(d).toBeGreaterThanOrEqual(4);
