@@ -15,7 +15,7 @@ import { resourceTimerKey, SandboxTimers } from './sandbox-timers';
 import { ResourceSignals, signalTarget, type SignalStatus } from './resource-signals';
 import type { FaultRegistry } from './sandbox-faults';
 import type { ResourceRecord, SandboxState, StackRecord, StateWriter } from './sandbox-state';
-import { assertAcyclic, checkAvailabilityZoneParameters, checkCreateStackRequest, resolveSsmParameters, type CreateStackRequest } from './stack-input';
+import { assertAcyclic, checkAvailabilityZoneParameters, checkConditionalResources, checkCreateStackRequest, resolveSsmParameters, type CreateStackRequest } from './stack-input';
 import { StackPermissions } from './stack-permissions';
 import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
@@ -125,6 +125,7 @@ export class StackEngine {
       if (error instanceof TemplateResolutionError) throw new ValidationError(error.message);
       throw error;
     }
+    checkConditionalResources(template, present);
     const graph = dependencyGraph(template, present);
     assertAcyclic(graph);
 

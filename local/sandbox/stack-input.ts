@@ -1,6 +1,6 @@
 import { readTemplate } from '../../src/cfn/read-template';
 import type { CfnParameter, CfnTemplate } from '../../src/cfn/template-types';
-import { validateTemplate } from '../../src/cfn/validate-template';
+import { validateTemplate, type ValidateOptions } from '../../src/cfn/validate-template';
 import { AwsApiError, ValidationError } from './errors';
 import { regionZones } from './data/ec2-regions';
 import { isListParameterType, sha256 } from './template-evaluator';
@@ -18,7 +18,14 @@ export const MAX_TEMPLATE_BODY = 51_200;
 export const MAX_TEMPLATE_URL_BODY = 1_048_576;
 export const MAX_TAGS = 50;
 
-const IAM_NAME_PROPERTIES = ['RoleName', 'UserName', 'GroupName', 'ManagedPolicyName', 'InstanceProfileName'];
+/**
+ * The property that gives an IAM resource its custom name (what needs CAPABILITY_NAMED_IAM). Only on
+ * the type it names: an AWS::IAM::AccessKey's UserName names the user it is for, not itself.
+ */
+const IAM_NAME_PROPERTIES: Readonly<Record<string, string>> = {
+  'AWS::IAM::Role': 'RoleName', 'AWS::IAM::User': 'UserName', 'AWS::IAM::Group': 'GroupName',
+  'AWS::IAM::ManagedPolicy': 'ManagedPolicyName', 'AWS::IAM::InstanceProfile': 'InstanceProfileName',
+};
 
 export interface GivenParameter {
   ParameterKey?: string | undefined;
@@ -77,7 +84,11 @@ export function checkStackName(name: string): void {
   }
 }
 
-/** Reads and checks a template body: YAML or JSON, consistent with the CloudFormation specification. */
+/**
+ * Reads and checks a template body: YAML or JSON, consistent with the CloudFormation specification.
+ * The properties of a resource with a Condition are checked once its condition is known
+ * (checkConditionalResources), since CloudFormation checks only the resources it provisions.
+ */
 export function parseTemplateBody(body: string | undefined, source: 'body' | 'url' = 'body'): CfnTemplate {
   if (body === undefined || body === '') throw new ValidationError('Either Template URL or Template Body must be specified.');
   if (source === 'url' && Buffer.byteLength(body) > MAX_TEMPLATE_URL_BODY) throw new ValidationError(`Template may not exceed ${MAX_TEMPLATE_URL_BODY} bytes in size.`);
@@ -93,11 +104,29 @@ export function parseTemplateBody(body: string | undefined, source: 'body' | 'ur
   if (typeof template !== 'object' || template === null || Array.isArray(template)) {
     throw new ValidationError('Template format error: unsupported structure.');
   }
-  const problems = validateTemplate(template as CfnTemplate);
+  const resources = (template as Partial<CfnTemplate>).Resources;
+  throwProblems(template as CfnTemplate, { checksProperties: (logicalId) => resources?.[logicalId]?.Condition === undefined });
+  return template as CfnTemplate;
+}
+
+/**
+ * The properties of the resources with a Condition that CloudFormation will create (`present`):
+ * a resource whose condition is false is never provisioned, so its properties are never checked
+ * (a false-condition custom resource without ServiceToken is accepted); its type is, in parseTemplateBody.
+ */
+export function checkConditionalResources(template: CfnTemplate, present: readonly string[]): void {
+  const created = new Set(present);
+  throwProblems(template, { checksProperties: (logicalId) => template.Resources[logicalId]?.Condition !== undefined && created.has(logicalId) });
+}
+
+/** What CloudFormation refuses, in its words where the problem has them; lint warnings (an unused parameter) are accepted, as AWS does. */
+function throwProblems(template: CfnTemplate, options: ValidateOptions): void {
+  const problems = validateTemplate(template, options).filter((problem) => problem.severity !== 'warning');
+  const worded = problems.find((problem) => problem.awsMessage !== undefined);
+  if (worded?.awsMessage !== undefined) throw new ValidationError(worded.awsMessage);
   if (problems.length > 0) {
     throw new ValidationError(`Template format error: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
   }
-  return template as CfnTemplate;
 }
 
 /** Every declared parameter's value: the given one (checked against its constraints) or its default. */
@@ -200,7 +229,7 @@ export function checkAvailabilityZoneParameters(template: CfnTemplate, parameter
 export function requiredCapabilities(template: CfnTemplate): string[] {
   const needed: string[] = [];
   const iam = Object.values(template.Resources).filter((resource) => resource.Type.startsWith('AWS::IAM::'));
-  if (iam.some((resource) => IAM_NAME_PROPERTIES.some((property) => resource.Properties?.[property] !== undefined))) needed.push('CAPABILITY_NAMED_IAM');
+  if (iam.some((resource) => resource.Properties?.[IAM_NAME_PROPERTIES[resource.Type] ?? ''] !== undefined)) needed.push('CAPABILITY_NAMED_IAM');
   else if (iam.length > 0) needed.push('CAPABILITY_IAM');
   if (template.Transform !== undefined) needed.push('CAPABILITY_AUTO_EXPAND');
   return needed;

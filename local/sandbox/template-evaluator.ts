@@ -3,6 +3,7 @@ import type { CfnTemplate, CfnValue } from '../../src/cfn/template-types';
 import { fnCidr } from '../../src/model/cidr';
 import { TemplateResolutionError } from './errors';
 import { availabilityZoneNames } from './region-offerings';
+import { addressInBlock, ALPHABETS, amazonIpv6Block, asText, assertAttributeExists, attributeShape, enginePort, refIdentifier, refShape, type Alphabet, type ShapeContext } from './resource-shapes';
 
 /**
  * Works out a template's values the way CloudFormation would: Ref, Fn::GetAtt, Fn::Sub, Fn::Join,
@@ -88,7 +89,10 @@ const NAME_LIMITS: Record<string, number> = {
   'AWS::RDS::DBInstance': 63, 'AWS::RDS::DBSubnetGroup': 255, 'AWS::Lambda::Function': 64, 'AWS::SQS::Queue': 80,
   'AWS::Events::Rule': 64, 'AWS::AutoScaling::AutoScalingGroup': 255, 'AWS::ECS::Cluster': 255,
 };
-const LOWERCASE_NAMES = new Set(['AWS::S3::Bucket', 'AWS::RDS::DBInstance', 'AWS::RDS::DBSubnetGroup']);
+const LOWERCASE_NAMES = new Set([
+  'AWS::S3::Bucket', 'AWS::RDS::DBInstance', 'AWS::RDS::DBSubnetGroup', 'AWS::RDS::DBCluster', 'AWS::DocDB::DBCluster', 'AWS::DocDB::DBInstance',
+  'AWS::Neptune::DBCluster', 'AWS::ElastiCache::ReplicationGroup', 'AWS::ElastiCache::CacheCluster', 'AWS::Elasticsearch::Domain', 'AWS::OpenSearchService::Domain',
+]);
 /** The property that names a thing, where it is not `<Thing>Name`. */
 const NAME_PROPERTIES: Record<string, string> = {
   'AWS::RDS::DBInstance': 'DBInstanceIdentifier',
@@ -99,8 +103,12 @@ const NAME_PROPERTIES: Record<string, string> = {
   'AWS::ServiceDiscovery::Service': 'Name',
   'AWS::ECS::CapacityProvider': 'Name',
   'AWS::ApiGatewayV2::Api': 'Name',
+  'AWS::RDS::DBCluster': 'DBClusterIdentifier',
+  'AWS::DocDB::DBCluster': 'DBClusterIdentifier',
+  'AWS::DocDB::DBInstance': 'DBInstanceIdentifier',
+  'AWS::Neptune::DBCluster': 'DBClusterIdentifier',
+  'AWS::ElastiCache::ReplicationGroup': 'ReplicationGroupId',
 };
-const DEFAULT_DB_PORTS: Record<string, string> = { postgres: '5432', mysql: '3306', mariadb: '3306', 'sqlserver-ex': '1433', oracle: '1521' };
 
 export function isCustomResourceType(type: string): boolean {
   return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
@@ -182,7 +190,8 @@ export class TemplateEvaluator {
     if (type === 'AWS::CloudFormation::WaitConditionHandle') {
       return `https://cloudformation-waitcondition-${this.stack.region}.s3.amazonaws.com/${encodeURIComponent(this.stack.stackId)}/${logicalId}`;
     }
-    return this.name(logicalId);
+    const shaped = refShape(this.shapeContext(logicalId, ''));
+    return shaped === undefined || shaped === '' ? this.name(logicalId) : shaped;
   }
 
   /** `Fn::GetAtt` of a resource. */
@@ -198,10 +207,15 @@ export class TemplateEvaluator {
       }
       return value;
     }
+    // Without the sandbox's hook (the unit tests' double), a custom attribute is made up.
+    if (isCustomResourceType(type)) return this.alnum(`${logicalId}.${attribute}`, 16).toLowerCase();
+    assertAttributeExists(type, logicalId, attribute);
     const id = this.physicalId(logicalId);
     const seed = `${logicalId}.${attribute}`;
     const property = resource.Properties?.[attribute];
     if (property !== undefined) return this.value(property);
+    const shaped = attributeShape(this.shapeContext(logicalId, id), attribute);
+    if (shaped !== undefined) return shaped;
     const region = this.stack.region;
     switch (attribute) {
       case 'Arn':
@@ -242,9 +256,11 @@ export class TemplateEvaluator {
       case 'PublicIp':
         return this.publicIp(logicalId);
       case 'PrivateIp':
-        return `10.0.${Number.parseInt(this.hex(seed, 2), 16)}.${(Number.parseInt(this.hex(`${seed}#`, 2), 16) % 250) + 4}`;
       case 'PrimaryPrivateIpAddress':
-        return `10.0.${Number.parseInt(this.hex(seed, 2), 16)}.${(Number.parseInt(this.hex(`${seed}#`, 2), 16) % 250) + 4}`;
+        return this.privateIp(logicalId);
+      case 'PrivateDnsName':
+        // "ip-10-0-1-5.ec2.internal" in us-east-1, "ip-….<region>.compute.internal" elsewhere (Amazon VPC User Guide, "DNS attributes").
+        return `ip-${this.privateIp(logicalId).replaceAll('.', '-')}.${region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`}`;
       case 'AvailabilityZone':
         // Where the resource gave none, EC2 picks one of the region's.
         return availabilityZoneNames(region)[0] ?? `${region}a`;
@@ -252,8 +268,6 @@ export class TemplateEvaluator {
         return `https://${id}.execute-api.${region}.amazonaws.com`;
       case 'Endpoint.Address':
         return `${id}.${this.alnum(seed, 12).toLowerCase()}.${region}.rds.amazonaws.com`;
-      case 'Endpoint.Port':
-        return this.value(resource.Properties?.['Port'] ?? DEFAULT_DB_PORTS[String(this.value(resource.Properties?.['Engine'] ?? 'postgres'))] ?? '5432');
       case 'CanonicalHostedZoneID':
         return 'Z35SXDOTRQ7X7K';
       case 'LoadBalancerFullName':
@@ -263,16 +277,80 @@ export class TemplateEvaluator {
       case 'HostedZoneId':
         return `Z${this.alnum(seed, 20)}`;
       case 'Ipv6CidrBlocks':
+        return this.ipv6Blocks(logicalId);
       case 'SecurityGroupIds':
         return [];
     }
     if (attribute.endsWith('Arn')) return this.arnOf(logicalId, id);
     if (/Dns ?Name$/i.test(attribute)) {
-      if (type === 'AWS::EC2::Instance') return `ec2-${this.publicIp(logicalId).replaceAll('.', '-')}.compute-1.amazonaws.com`;
+      // "ec2-203-0-113-25.compute-1.amazonaws.com" in us-east-1, "….<region>.compute.amazonaws.com" elsewhere.
+      if (type === 'AWS::EC2::Instance') return `ec2-${this.publicIp(logicalId).replaceAll('.', '-')}.${region === 'us-east-1' ? 'compute-1' : `${region}.compute`}.amazonaws.com`;
       return `${this.stack.stackName.slice(0, 20)}-${this.digits(seed, 10)}.${region}.elb.amazonaws.com`.toLowerCase();
     }
-    if (attribute.endsWith('Port')) return this.value(resource.Properties?.['Port'] ?? '5432');
-    return `${id}/${attribute}`;
+    if (attribute.endsWith('Port')) {
+      const port = resource.Properties?.['Port'] ?? enginePort(asText(this.value(resource.Properties?.['Engine'] ?? '')));
+      if (port !== undefined) return this.value(port);
+    }
+    // The type has the attribute, but the sandbox has no shape for it: refused rather than made up.
+    throw new TemplateResolutionError(`Template error: the sandbox does not model attribute ${attribute} of ${type} (resource ${logicalId} in Fn::GetAtt)`);
+  }
+
+  /** What the shape rules (resource-shapes.ts) may ask of a resource and the stack. */
+  private shapeContext(logicalId: string, id: string): ShapeContext {
+    const resource = this.template.Resources[logicalId];
+    const text = (properties: { [key: string]: CfnValue } | undefined, name: string): string => asText(properties?.[name] === undefined ? '' : this.value(properties[name]));
+    return {
+      type: resource?.Type ?? '',
+      logicalId,
+      id,
+      region: this.stack.region,
+      account: this.stack.account,
+      property: (name) => text(resource?.Properties, name),
+      chars: (purpose, length, alphabet) => this.chars(`${logicalId}#${purpose}`, length, alphabet),
+      earlierWithSame: (name) => {
+        const ids = Object.keys(this.template.Resources);
+        const own = text(resource?.Properties, name);
+        return ids.slice(0, ids.indexOf(logicalId)).filter((other) => this.template.Resources[other]?.Type === resource?.Type && text(this.template.Resources[other]?.Properties, name) === own).length;
+      },
+      referenced: (value) => {
+        const found = Object.entries(this.template.Resources).find(([other, candidate]) => other !== logicalId && candidate.Type.startsWith('AWS::RDS::') && this.physicalId(other) === value);
+        return found && { type: found[1].Type, property: (name) => text(found[1].Properties, name) };
+      },
+    };
+  }
+
+  /** A private address inside the subnet the resource names, when the subnet is the template's own. */
+  private privateIp(logicalId: string): string {
+    const properties = this.template.Resources[logicalId]?.Properties ?? {};
+    const interfaces = properties['NetworkInterfaces'];
+    const subnet = properties['SubnetId'] ?? (Array.isArray(interfaces) && typeof interfaces[0] === 'object' && interfaces[0] !== null && !Array.isArray(interfaces[0]) ? interfaces[0]['SubnetId'] : undefined);
+    const subnetId = subnet === undefined ? undefined : asText(this.value(subnet));
+    const subnetLogicalId = Object.keys(this.template.Resources).find((other) => this.template.Resources[other]?.Type === 'AWS::EC2::Subnet' && this.physicalId(other) === subnetId);
+    const cidr = subnetLogicalId === undefined ? undefined : asText(this.value(this.template.Resources[subnetLogicalId]?.Properties?.['CidrBlock']));
+    const seed = Number.parseInt(this.hex(`${logicalId}.PrivateIp`, 8), 16);
+    return (cidr === undefined ? undefined : addressInBlock(cidr, seed)) ?? `10.0.${seed % 256}.${(Math.floor(seed / 256) % 250) + 4}`;
+  }
+
+  /**
+   * A VPC's IPv6 blocks: one per `AWS::EC2::VPCCidrBlock` of the stack that gives it an
+   * Amazon-provided /56 (from the region's pool, the same for the same VPC) or names its own block.
+   * A subnet's: its `Ipv6CidrBlock`.
+   */
+  private ipv6Blocks(logicalId: string): string[] {
+    const resource = this.template.Resources[logicalId];
+    if (resource?.Type === 'AWS::EC2::Subnet') {
+      const own = resource.Properties?.['Ipv6CidrBlock'];
+      return own === undefined ? [] : [asText(this.value(own))];
+    }
+    const vpcId = this.physicalId(logicalId);
+    return Object.entries(this.template.Resources)
+      .filter(([other, candidate]) => candidate.Type === 'AWS::EC2::VPCCidrBlock' && (candidate.Condition === undefined || this.condition(candidate.Condition)) && asText(this.value(candidate.Properties?.['VpcId'])) === vpcId && other !== logicalId)
+      .flatMap(([other, candidate]) => {
+        const properties = candidate.Properties ?? {};
+        if (properties['Ipv6CidrBlock'] !== undefined) return [asText(this.value(properties['Ipv6CidrBlock']))];
+        if (String(this.value(properties['AmazonProvidedIpv6CidrBlock'] ?? false)) !== 'true') return [];
+        return [amazonIpv6Block(this.stack.region, BigInt(`0x${this.hex(`${vpcId}#${other}#ipv6`, 24)}`))];
+      });
   }
 
   /** A value as a string or list of strings (what outputs, Sub and Join see). */
@@ -533,7 +611,8 @@ export class TemplateEvaluator {
     const resource = this.template.Resources[logicalId];
     const type = resource?.Type ?? '';
     const thing = type.split('::')[2] ?? '';
-    const named = resource?.Properties?.[NAME_PROPERTIES[type] ?? `${thing}Name`];
+    const identifier = refIdentifier(type);
+    const named = resource?.Properties?.[NAME_PROPERTIES[type] ?? `${thing}Name`] ?? (identifier === undefined ? undefined : resource?.Properties?.[identifier]);
     if (named !== undefined) {
       try {
         const value = this.value(named);
@@ -576,6 +655,13 @@ export class TemplateEvaluator {
 
   private alnum(seed: string, length: number): string {
     return BigInt(`0x${this.hex(seed, 32)}`).toString(36).toUpperCase().slice(0, length);
+  }
+
+  /** `length` characters of `alphabet`, from the stack id and `seed`. */
+  private chars(seed: string, length: number, alphabet: Alphabet): string {
+    const letters = ALPHABETS[alphabet];
+    const digest = Buffer.from(`${sha256(`${this.stack.stackId}:${seed}`)}${sha256(`${this.stack.stackId}:${seed}#2`)}`, 'hex');
+    return Array.from({ length }, (_, index) => letters[(digest[index % digest.length] ?? 0) % letters.length]).join('');
   }
 }
 

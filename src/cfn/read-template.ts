@@ -1,4 +1,5 @@
-import { parse, type ScalarTag, type CollectionTag } from 'yaml';
+import { parse, YAMLParseError, type ScalarTag, type CollectionTag } from 'yaml';
+import { indentQuotedContinuations } from './quoted-continuations';
 import type { CfnTemplate } from './template-types';
 
 /** The short-form intrinsic tags (`!Ref`, `!GetAtt`, `!Sub` …) read into their long JSON form. */
@@ -29,7 +30,22 @@ const customTags: Array<ScalarTag | CollectionTag> = [
   ...intrinsics.flatMap(tagsFor),
 ];
 
-/** Reads a CloudFormation template written in YAML (short or long intrinsic forms) or JSON. */
+/**
+ * Reads a CloudFormation template written in YAML (short or long intrinsic forms) or JSON. A text
+ * the `yaml` package refuses is read again with the quoted continuations CloudFormation accepts
+ * re-indented (quoted-continuations.ts); if that fails too, the first error stands.
+ */
 export function readTemplate(text: string): CfnTemplate {
-  return parse(text, { customTags, uniqueKeys: true }) as CfnTemplate;
+  try {
+    return parse(text, { customTags, uniqueKeys: true }) as CfnTemplate;
+  } catch (error) {
+    if (!(error instanceof YAMLParseError)) throw error;
+    const reindented = indentQuotedContinuations(text);
+    if (reindented === text) throw error;
+    try {
+      return parse(reindented, { customTags, uniqueKeys: true }) as CfnTemplate;
+    } catch {
+      throw error;
+    }
+  }
 }

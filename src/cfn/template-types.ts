@@ -25,6 +25,8 @@ export interface CfnResource {
   Metadata?: { [key: string]: CfnValue };
   CreationPolicy?: { [key: string]: CfnValue };
   UpdatePolicy?: { [key: string]: CfnValue };
+  /** Custom resources only. */
+  Version?: string | number;
 }
 
 export interface CfnOutput {

@@ -10,6 +10,22 @@ import type { CfnTemplate, CfnValue } from './template-types';
 export interface TemplateProblem {
   path: string;
   message: string;
+  /**
+   * `warning`: a lint finding CloudFormation itself accepts (cfn-lint reports an unused parameter as
+   * W2001; CreateStack and ValidateTemplate accept it). Absent: CloudFormation refuses the template.
+   */
+  severity?: 'warning';
+  /** The whole message CloudFormation answers with, where the problem has one of its own. */
+  awsMessage?: string;
+}
+
+export interface ValidateOptions {
+  /**
+   * Whether a resource's properties are checked (required, known, of their type). CloudFormation
+   * checks them when it provisions the resource, so not for a resource whose Condition is false;
+   * default: every resource.
+   */
+  checksProperties?: (logicalId: string) => boolean;
 }
 
 interface SpecType {
@@ -25,7 +41,10 @@ interface SpecProperty {
 interface SpecResource {
   cloudFormationType: string;
   properties: Record<string, SpecProperty>;
-  attributes: Record<string, unknown>;
+  attributes: Record<string, { type?: SpecType }>;
+  /** The properties that identify the resource; the first is what Ref returns unless cfnRefIdentifier says otherwise. */
+  primaryIdentifier?: string[];
+  cfnRefIdentifier?: string[];
 }
 interface SpecTypeDefinition {
   name: string;
@@ -65,6 +84,20 @@ const RESOURCE_KEYS = new Set([
   'Type', 'Properties', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy', 'Metadata',
   'CreationPolicy', 'UpdatePolicy',
 ]);
+/**
+ * A custom resource may also carry `Version` (a string or number, "1.0" in the example of
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html;
+ * cfn-lint's resource configuration schema allows it on custom resources only).
+ */
+const CUSTOM_RESOURCE_KEYS = new Set([...RESOURCE_KEYS, 'Version']);
+
+/**
+ * CloudFormation's words for Fn::GetAtt of an attribute the type does not have (the message AWS
+ * answers, as quoted in serverless/serverless issues and kept by moto's UnformattedGetAttTemplateException).
+ */
+export function unsupportedAttributeMessage(logicalId: string, attribute: string): string {
+  return `Template error: resource ${logicalId} does not support attribute type ${attribute} in Fn::GetAtt`;
+}
 
 function isCustomResource(type: string): boolean {
   return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
@@ -91,15 +124,18 @@ class TemplateChecker {
   private readonly mappings: Set<string>;
   private readonly usedParameters = new Set<string>();
 
-  constructor(private readonly template: CfnTemplate) {
+  constructor(
+    private readonly template: CfnTemplate,
+    private readonly options: ValidateOptions = {},
+  ) {
     this.parameters = new Set(Object.keys(template.Parameters ?? {}));
     this.resources = new Set(Object.keys(template.Resources ?? {}));
     this.conditions = new Set(Object.keys(template.Conditions ?? {}));
     this.mappings = new Set(Object.keys(template.Mappings ?? {}));
   }
 
-  private report(path: string, message: string): void {
-    this.problems.push({ path, message });
+  private report(path: string, message: string, extra: Omit<TemplateProblem, 'path' | 'message'> = {}): void {
+    this.problems.push({ path, message, ...extra });
   }
 
   check(): TemplateProblem[] {
@@ -118,7 +154,7 @@ class TemplateChecker {
     }
     for (const [name, rule] of Object.entries(t.Rules ?? {})) this.walkIntrinsics(rule, `Rules.${name}`, new Set());
     for (const parameter of this.parameters) {
-      if (!this.usedParameters.has(parameter)) this.report(`Parameters.${parameter}`, `parameter "${parameter}" is declared but never used`);
+      if (!this.usedParameters.has(parameter)) this.report(`Parameters.${parameter}`, `parameter "${parameter}" is declared but never used`, { severity: 'warning' });
     }
     return this.problems;
   }
@@ -126,7 +162,10 @@ class TemplateChecker {
   private checkResource(logicalId: string, resource: CfnTemplate['Resources'][string]): void {
     const path = `Resources.${logicalId}`;
     if (!/^[A-Za-z0-9]+$/.test(logicalId)) this.report(path, 'logical ids are alphanumeric');
-    for (const key of Object.keys(resource)) if (!RESOURCE_KEYS.has(key)) this.report(`${path}.${key}`, `unknown resource attribute "${key}"`);
+    const keys = isCustomResource(resource.Type) ? CUSTOM_RESOURCE_KEYS : RESOURCE_KEYS;
+    for (const key of Object.keys(resource)) if (!keys.has(key)) this.report(`${path}.${key}`, `unknown resource attribute "${key}"`);
+    const version: unknown = resource.Version;
+    if (version !== undefined && typeof version !== 'string' && typeof version !== 'number') this.report(`${path}.Version`, 'Version is a string or a number');
     if (resource.Condition !== undefined && !this.conditions.has(resource.Condition)) {
       this.report(`${path}.Condition`, `unknown condition "${resource.Condition}"`);
     }
@@ -140,16 +179,18 @@ class TemplateChecker {
       if (resource[section]) this.walkIntrinsics(resource[section], `${path}.${section}`, new Set());
     }
 
+    const checksProperties = this.options.checksProperties?.(logicalId) ?? true;
     if (isCustomResource(resource.Type)) {
-      if (properties['ServiceToken'] === undefined) this.report(`${path}.Properties.ServiceToken`, 'a custom resource needs a ServiceToken');
+      if (checksProperties && properties['ServiceToken'] === undefined) this.report(`${path}.Properties.ServiceToken`, 'a custom resource needs a ServiceToken');
       return;
     }
+    // The type is checked for every resource, as CloudFormation does ("Unrecognized resource types").
     const spec = lookupResourceType(resource.Type);
     if (!spec) {
       this.report(`${path}.Type`, `unknown resource type "${resource.Type}"`);
       return;
     }
-    this.checkProperties(properties, spec.properties, `${path}.Properties`);
+    if (checksProperties) this.checkProperties(properties, spec.properties, `${path}.Properties`);
   }
 
   private checkProperties(value: { [key: string]: CfnValue }, spec: Record<string, SpecProperty>, path: string): void {
@@ -214,7 +255,7 @@ class TemplateChecker {
       case 'union': {
         const options = type.types ?? [];
         const fits = options.some((option) => {
-          const probe = new TemplateChecker(this.template);
+          const probe = new TemplateChecker(this.template, this.options);
           probe.checkValue(value, option, path);
           return probe.problems.length === 0;
         });
@@ -315,11 +356,13 @@ class TemplateChecker {
     }
     if (attribute === undefined || isCustomResource(resource.Type)) return;
     const spec = lookupResourceType(resource.Type);
-    if (spec && !(attribute in spec.attributes)) this.report(path, `${resource.Type} has no attribute "${attribute}"`);
+    if (spec && !(attribute in spec.attributes)) {
+      this.report(path, `${resource.Type} has no attribute "${attribute}"`, { awsMessage: unsupportedAttributeMessage(logicalId, attribute) });
+    }
   }
 }
 
-/** Every problem found; an empty list means the template is consistent with the specification. */
-export function validateTemplate(template: CfnTemplate): TemplateProblem[] {
-  return new TemplateChecker(template).check();
+/** Every problem found (warnings included); an empty list means the template is consistent with the specification. */
+export function validateTemplate(template: CfnTemplate, options: ValidateOptions = {}): TemplateProblem[] {
+  return new TemplateChecker(template, options).check();
 }

@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { CfnTemplate } from '../../src/cfn/template-types';
 import { ValidationError as SandboxValidationError } from '../../local/sandbox/errors';
-import { checkStackName, missingCapabilities, parseTemplateBody, resolveParameters, resolveTags } from '../../local/sandbox/stack-input';
+import { checkConditionalResources, checkStackName, missingCapabilities, parseTemplateBody, resolveParameters, resolveTags } from '../../local/sandbox/stack-input';
 import { TemplateEvaluator, sha256 } from '../../local/sandbox/template-evaluator';
 
 /**
@@ -325,6 +325,8 @@ export class CloudFormationDouble {
       events: [],
       ...(input.TimeoutInMinutes === undefined ? {} : { timeoutInMinutes: input.TimeoutInMinutes }),
     };
+    // A resource with a Condition is checked once its condition is known, as in the sandbox.
+    this.validated(() => checkConditionalResources(template, this.resourcesOf(record)));
     this.records.push(record);
     this.stackEvent(record, 'CREATE_IN_PROGRESS', 'User Initiated');
     this.progress(record, false);
