@@ -8,6 +8,7 @@ import type { FaultRegistry } from './sandbox-faults';
 import type { EventRecord, ResourceRecord, StackRecord } from './sandbox-state';
 import type { StackEngine } from './stack-engine';
 import { assertAcyclic, parseTemplateBody, requiredCapabilities } from './stack-input';
+import { readTemplateUrl } from './template-url';
 
 /**
  * The sandbox's CloudFormation endpoint (query protocol, API version 2010-05-15): CreateStack,
@@ -136,6 +137,8 @@ export function createCloudFormationService(options: CloudFormationServiceOption
         DeletionTime: stack.deletedAt === undefined ? undefined : new Date(stack.deletedAt),
         StackStatus: stack.status,
         StackStatusReason: stack.statusReason,
+        ParentId: stack.parentId,
+        RootId: stack.rootId,
         DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
       }));
     },
@@ -222,6 +225,8 @@ function renderStack(engine: StackEngine, stack: StackRecord): XmlValue {
     RoleARN: stack.roleArn,
     Tags: stack.tags,
     EnableTerminationProtection: stack.terminationProtection,
+    ParentId: stack.parentId,
+    RootId: stack.rootId,
     DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
   };
 }
@@ -261,21 +266,16 @@ async function templateBodyOf(params: QueryParameters): Promise<{ body: string; 
   const url = params.string('TemplateURL');
   if (body !== undefined && url !== undefined) throw new ValidationError('Specify exactly one of TemplateBody or TemplateUrl.');
   if (url === undefined) return { body: body ?? '', fromUrl: false };
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ValidationError('TemplateURL must be a supported URL.');
-  }
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname) || !['http:', 'https:'].includes(parsed.protocol)) {
-    throw new ValidationError(`TemplateURL must reference a valid S3 object to which you have access. (The sandbox account reads templates served on 127.0.0.1 only, not ${parsed.host}.)`);
-  }
-  try {
-    const response = await fetch(parsed, { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return { body: await response.text(), fromUrl: true };
-  } catch (error) {
-    throw new ValidationError(`TemplateURL must reference a valid S3 object to which you have access. (${error instanceof Error ? error.message : String(error)})`);
+  const read = await readTemplateUrl(url);
+  switch (read.kind) {
+    case 'read':
+      return { body: read.body, fromUrl: true };
+    case 'unsupported':
+      throw new ValidationError('TemplateURL must be a supported URL.');
+    case 'remote':
+      throw new ValidationError(`TemplateURL must reference a valid S3 object to which you have access. (The sandbox account reads templates served on 127.0.0.1 only, not ${read.host}.)`);
+    case 'unreadable':
+      throw new ValidationError(`TemplateURL must reference a valid S3 object to which you have access. (${read.detail})`);
   }
 }
 
