@@ -1,4 +1,7 @@
-import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, DescribeStacksCommand, ListStacksCommand, SignalResourceCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CfnTemplate } from '../../../src/cfn/template-types';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, stackEvents, waitForStack } from './stack-waits';
@@ -38,6 +41,14 @@ function parent(templateUrl: string, parameters: Record<string, unknown> = { Pre
   });
 }
 
+/** A child whose instance waits for a signal nobody sends (up to 12 h): it stays CREATE_IN_PROGRESS. */
+const waitingChild: CfnTemplate = {
+  Resources: {
+    Server: { Type: 'AWS::EC2::Instance', CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT12H' } }, Properties: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't4g.nano' } },
+  },
+  Outputs: { ServerId: { Value: { Ref: 'Server' } } },
+};
+
 let edge: SandboxEdge;
 
 beforeAll(async () => {
@@ -52,8 +63,7 @@ afterEach(() => {
   edge.sandbox.faults.clear();
 });
 
-async function childOf(stackName: string, logicalId = 'Child') {
-  const cfn = edge.cloudFormation(ACCOUNT);
+async function childOf(stackName: string, logicalId = 'Child', cfn: CloudFormationClient = edge.cloudFormation(ACCOUNT)) {
   const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: stackName, LogicalResourceId: logicalId }));
   return StackResources?.[0];
 }
@@ -163,4 +173,68 @@ describe('nested stacks in the sandbox account', () => {
     const rollback = (await stackEvents(cfn, 'nooutput')).find((event) => event.ResourceStatus === 'ROLLBACK_IN_PROGRESS');
     expect(rollback?.ResourceStatusReason).toContain('Template error: resource Child does not support attribute type Outputs.NoSuchOutput in Fn::GetAtt');
   });
+
+  test("the parent's failure while the child is still creating cancels the resource and deletes the child", async () => {
+    const cfn = edge.cloudFormation(ACCOUNT);
+    const body = JSON.stringify({
+      Resources: {
+        Child: { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: edge.templateUrl(JSON.stringify(waitingChild)) } },
+        Waiter: waitingChild.Resources['Server'],
+      },
+    });
+    await cfn.send(new CreateStackCommand({ StackName: 'cancelling', TemplateBody: body }));
+    const childId = await until(async () => (await childOf('cancelling', 'Child', cfn))?.PhysicalResourceId);
+    await cfn.send(new SignalResourceCommand({ StackName: 'cancelling', LogicalResourceId: 'Waiter', UniqueId: 'i-1', Status: 'FAILURE' }));
+    expect((await waitForStack(cfn, 'cancelling')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    const child = await waitForStack(cfn, childId);
+    expect(child.StackStatus).toBe('DELETE_COMPLETE');
+    const parentEvents = (await stackEvents(cfn, 'cancelling')).filter((event) => event.LogicalResourceId === 'Child').map((event) => `${event.ResourceStatus} ${event.ResourceStatusReason ?? ''}`.trim());
+    expect(parentEvents).toEqual(expect.arrayContaining(['CREATE_FAILED Resource creation cancelled', 'DELETE_COMPLETE']));
+    expect((await stackEvents(cfn, childId)).filter((event) => event.LogicalResourceId === child.StackName).map((event) => event.ResourceStatus)).toEqual([
+      'CREATE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE',
+    ]);
+  });
 });
+
+describe('nested stacks across a sandbox restart', () => {
+  let directory: string;
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'groundwork-nested-'));
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  test('a parent whose child was still creating completes after the restart, with the child\'s outputs', async () => {
+    const stateFile = join(directory, 'sandbox.json');
+    const first = await startSandboxEdge({ stateFile });
+    const before = first.cloudFormation(ACCOUNT);
+    const body = JSON.stringify({
+      Resources: { Child: { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: first.templateUrl(JSON.stringify(waitingChild)) } } },
+      Outputs: { ServerId: { Value: { 'Fn::GetAtt': ['Child', 'Outputs.ServerId'] } } },
+    });
+    await before.send(new CreateStackCommand({ StackName: 'restarted', TemplateBody: body }));
+    const childId = await until(async () => (await childOf('restarted', 'Child', before))?.PhysicalResourceId);
+    await first.close();
+
+    const second = await startSandboxEdge({ stateFile });
+    try {
+      const after = second.cloudFormation(ACCOUNT);
+      await after.send(new SignalResourceCommand({ StackName: childId, LogicalResourceId: 'Server', UniqueId: 'i-1', Status: 'SUCCESS' }));
+      const parent = await waitForStack(after, 'restarted');
+      expect(parent.StackStatus).toBe('CREATE_COMPLETE');
+      expect(outputsOf(parent)['ServerId']).toMatch(/^i-0[0-9a-f]{16}$/);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+/** Polls until the lookup gives a value (what a user's tooling does while a stack creates). */
+async function until(lookup: () => Promise<string | undefined>, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await lookup();
+    if (value !== undefined && value !== '') return value;
+    if (Date.now() > deadline) throw new Error('the value never came');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
