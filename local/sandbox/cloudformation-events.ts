@@ -64,7 +64,8 @@ export class CloudFormationEvents {
       (rule) => rule.enabled && rule.eventBusName === 'default' && rule.arn.split(':')[3] === stack.region,
     );
     if (rules.length === 0) return;
-    const isStack = event.type === 'AWS::CloudFormation::Stack';
+    // The stack's own event; a nested stack's resource in its parent has the same type, another id.
+    const isStack = event.type === 'AWS::CloudFormation::Stack' && event.physicalId === stack.stackId;
     const statusDetails = { status: event.status, 'status-reason': event.reason ?? '' };
     const detailType = isStack ? 'CloudFormation Stack Status Change' : 'CloudFormation Resource Status Change';
     const detail = isStack

@@ -11,6 +11,7 @@ import { assertAcyclic, parseTemplateBody, requiredCapabilities } from './stack-
 import { checkStackPolicy } from './stack-policy';
 import { checkLanguageExtensions } from './language-extensions';
 import { checkRulesSyntax } from './template-rules';
+import { readTemplateUrl } from './template-url';
 
 /**
  * The sandbox's CloudFormation endpoint (query protocol, API version 2010-05-15): CreateStack,
@@ -184,6 +185,8 @@ export function createCloudFormationService(options: CloudFormationServiceOption
         DeletionTime: stack.deletedAt === undefined ? undefined : new Date(stack.deletedAt),
         StackStatus: stack.status,
         StackStatusReason: stack.statusReason,
+        ParentId: stack.parentId,
+        RootId: stack.rootId,
         DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
       }));
     },
@@ -273,6 +276,8 @@ function renderStack(engine: StackEngine, stack: StackRecord): XmlValue {
     RoleARN: stack.roleArn,
     Tags: stack.tags,
     EnableTerminationProtection: stack.terminationProtection,
+    ParentId: stack.parentId,
+    RootId: stack.rootId,
     DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
   };
 }
@@ -326,23 +331,18 @@ async function stackPolicyOf(params: QueryParameters): Promise<string | undefine
   return policy;
 }
 
-/** What a URL standing for an S3 object serves: the sandbox reads only from this machine. */
+/** What a URL standing for an S3 object serves (template-url.ts), or CloudFormation's refusal of the parameter. */
 async function readLocalObject(url: string, parameter: string, what: string): Promise<string> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ValidationError(`${parameter} must be a supported URL.`);
-  }
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname) || !['http:', 'https:'].includes(parsed.protocol)) {
-    throw new ValidationError(`${parameter} must reference a valid S3 object to which you have access. (The sandbox account reads ${what} served on 127.0.0.1 only, not ${parsed.host}.)`);
-  }
-  try {
-    const response = await fetch(parsed, { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return await response.text();
-  } catch (error) {
-    throw new ValidationError(`${parameter} must reference a valid S3 object to which you have access. (${error instanceof Error ? error.message : String(error)})`);
+  const read = await readTemplateUrl(url);
+  switch (read.kind) {
+    case 'read':
+      return read.body;
+    case 'unsupported':
+      throw new ValidationError(`${parameter} must be a supported URL.`);
+    case 'remote':
+      throw new ValidationError(`${parameter} must reference a valid S3 object to which you have access. (The sandbox account reads ${what} served on 127.0.0.1 only, not ${read.host}.)`);
+    case 'unreadable':
+      throw new ValidationError(`${parameter} must reference a valid S3 object to which you have access. (${read.detail})`);
   }
 }
 

@@ -130,6 +130,9 @@ export interface StackRecord {
   deadline?: number;
   /** An injected delete failure has been spent on the current delete. */
   deleteFaultSpent?: boolean;
+  /** A nested stack's parent and root stack ids (local/sandbox/nested-stacks.ts). */
+  parentId?: string;
+  rootId?: string;
 }
 
 export interface RoleRecord {

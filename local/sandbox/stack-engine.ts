@@ -4,6 +4,7 @@ import type { SandboxHooks } from '../contracts';
 import { AccountRegistry, GONE, refusedProperties } from './account-registry';
 import { CloudFormationEvents } from './cloudformation-events';
 import { CustomResources } from './custom-resources';
+import { NESTED_STACK_TYPE, NestedStacks, type Nesting } from './nested-stacks';
 import type { Caller } from './caller-identity';
 import { AwsApiError, TemplateResolutionError, ValidationError } from './errors';
 import { accessLogRefusal } from './log-delivery';
@@ -58,6 +59,7 @@ export class StackEngine {
   private readonly custom: CustomResources;
   private readonly signals: ResourceSignals;
   private readonly handles: WaitConditionHandles;
+  private readonly nested: NestedStacks;
 
   constructor(private readonly options: StackEngineOptions) {
     this.timers = new SandboxTimers(options.now, options.log);
@@ -77,6 +79,19 @@ export class StackEngine {
       uuid,
     });
     this.handles = new WaitConditionHandles(options, this.signals, uuid);
+    this.nested = new NestedStacks(
+      {
+        createStack: (accountId, region, request, caller, nesting) => this.createStack(accountId, region, request, caller, nesting),
+        deleteStack: (stack) => this.deleteStack(stack),
+        stackById: (accountId, stackId) => this.findStack(accountId, '', stackId),
+        childStackId: (stack, logicalId) => this.templates.evaluator(stack).generatedPhysicalId(logicalId),
+        advance: (stack) => this.advance(stack),
+        resourceStatus: (stack, resource, status, reason) => this.events.resourceStatus(stack, resource, status, reason),
+        now: () => this.now(),
+      },
+      this.timers,
+      this.permissions,
+    );
   }
 
   get state(): SandboxState {
@@ -94,8 +109,8 @@ export class StackEngine {
 
   // ---- CreateStack ----------------------------------------------------------------------------
 
-  /** `caller`: who asks (their own calls are evaluated); absent for the sandbox's own use. */
-  createStack(accountId: string, region: string, request: CreateStackRequest, caller?: Caller): StackRecord {
+  /** `caller`: who asks (their own calls are evaluated); absent for the sandbox's own use. `nesting`: a nested stack's place. */
+  createStack(accountId: string, region: string, request: CreateStackRequest, caller?: Caller, nesting?: Nesting): StackRecord {
     const { template, parameters, tags, onFailure } = checkCreateStackRequest(request);
 
     const account = this.accounts.account(accountId);
@@ -109,7 +124,7 @@ export class StackEngine {
     checkAvailabilityZoneParameters(template, parameters, region);
     checkLanguageExtensions(template);
     enforceRules(template, { parameters: { ...parameters, ...resolvedParameters }, account: accountId, region, stackName: request.stackName, idsOfType: (type) => this.accounts.liveIdsOfParameterType(accountId, region, type) });
-    const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
+    const stackId = nesting?.stackId ?? `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
     if (caller) {
       this.permissions.checkCreateStack(caller, region, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
       // CloudFormation reads SSM-typed parameters with the caller's own credentials, not the stack role's.
@@ -131,6 +146,7 @@ export class StackEngine {
 
     const now = this.now();
     const stack = newStackRecord({ request, template, parameters, resolvedParameters, tags, onFailure, stackId, accountId, region, present, caller, now });
+    if (nesting !== undefined) Object.assign(stack, { parentId: nesting.parentId, rootId: nesting.rootId });
     if (request.timeoutInMinutes !== undefined) stack.deadline = now + scaledMilliseconds(request.timeoutInMinutes * 60, this.options.speed);
     this.templates.remember(stackId, template, graph);
     account.stacks.push(stack);
@@ -196,6 +212,7 @@ export class StackEngine {
     if (this.timers.stopped) return;
     if (stack.operation === 'CREATE') this.advanceCreate(stack);
     else if (stack.operation === 'ROLLBACK' || stack.operation === 'DELETE') this.advanceDelete(stack);
+    if (stack.parentId !== undefined) this.nested.childProgressed(stack);
     this.changed();
   }
 
@@ -234,6 +251,10 @@ export class StackEngine {
     resource.properties = properties;
     if (isCustomResourceType(resource.type)) {
       this.custom.start(stack, resource, 'Create');
+      return;
+    }
+    if (resource.type === NESTED_STACK_TYPE) {
+      this.nested.start(stack, resource);
       return;
     }
     // A wait condition handle is a presigned URL, here one the sandbox serves.
@@ -408,6 +429,10 @@ export class StackEngine {
       this.custom.start(stack, resource, 'Delete');
       return;
     }
+    if (resource.type === NESTED_STACK_TYPE) {
+      this.nested.startDelete(stack, resource);
+      return;
+    }
     const denied = resource.physicalId === undefined ? undefined : this.permissions.handlerDenial(stack, resource, resource.physicalId, 'delete');
     if (denied !== undefined) resource.failure = denied;
     else if (!rollback && !stack.deleteFaultSpent) {
@@ -431,6 +456,8 @@ export class StackEngine {
           const key = resourceTimerKey(stack, resource);
           if (resource.pending) {
             this.custom.resume(stack, resource);
+          } else if (resource.type === NESTED_STACK_TYPE) {
+            this.nested.resume(stack, resource);
           } else if (resource.dueAt !== undefined && resource.status === 'CREATE_IN_PROGRESS') {
             this.timers.schedule(key, resource.dueAt, () => this.finishResource(stack, resource, 'CREATE'));
           } else if (resource.dueAt !== undefined && resource.status === 'DELETE_IN_PROGRESS') {

@@ -87,7 +87,7 @@ const NAME_LIMITS: Record<string, number> = {
   'AWS::IAM::Role': 64, 'AWS::IAM::InstanceProfile': 128, 'AWS::IAM::ManagedPolicy': 128, 'AWS::IAM::User': 64,
   'AWS::ElasticLoadBalancingV2::LoadBalancer': 32, 'AWS::ElasticLoadBalancingV2::TargetGroup': 32, 'AWS::S3::Bucket': 63,
   'AWS::RDS::DBInstance': 63, 'AWS::RDS::DBSubnetGroup': 255, 'AWS::Lambda::Function': 64, 'AWS::SQS::Queue': 80,
-  'AWS::Events::Rule': 64, 'AWS::AutoScaling::AutoScalingGroup': 255, 'AWS::ECS::Cluster': 255,
+  'AWS::Events::Rule': 64, 'AWS::AutoScaling::AutoScalingGroup': 255, 'AWS::ECS::Cluster': 255, 'AWS::CloudFormation::Stack': 128,
 };
 const LOWERCASE_NAMES = new Set([
   'AWS::S3::Bucket', 'AWS::RDS::DBInstance', 'AWS::RDS::DBSubnetGroup', 'AWS::RDS::DBCluster', 'AWS::DocDB::DBCluster', 'AWS::DocDB::DBInstance',
@@ -187,6 +187,8 @@ export class TemplateEvaluator {
     if (type.startsWith('AWS::ApiGatewayV2::') && type !== 'AWS::ApiGatewayV2::Stage') return this.alnum(seed, 7).toLowerCase();
     if (type === 'AWS::ServiceDiscovery::PrivateDnsNamespace' || type === 'AWS::ServiceDiscovery::PublicDnsNamespace') return `ns-${this.hex(seed, 16)}`;
     if (type === 'AWS::ServiceDiscovery::Service') return `srv-${this.hex(seed, 16)}`;
+    // A nested stack's Ref is its stack id: `<parent>-<LogicalId>-<random>` (local/sandbox/nested-stacks.ts).
+    if (type === 'AWS::CloudFormation::Stack') return `arn:aws:cloudformation:${this.stack.region}:${this.stack.account}:stack/${this.name(logicalId)}/${this.uuidFrom(`${seed}#stack`)}`;
     if (type === 'AWS::CloudFormation::WaitConditionHandle') {
       return `https://cloudformation-waitcondition-${this.stack.region}.s3.amazonaws.com/${encodeURIComponent(this.stack.stackId)}/${logicalId}`;
     }
@@ -205,6 +207,12 @@ export class TemplateEvaluator {
       if (value === undefined) {
         throw new TemplateResolutionError(`CustomResource attribute error: Vendor response doesn't contain ${attribute} key in object ${this.stack.stackId}|${logicalId}`);
       }
+      return value;
+    }
+    if (type === 'AWS::CloudFormation::Stack' && attribute.startsWith('Outputs.') && this.lookup.customAttribute) {
+      const value = this.lookup.customAttribute(logicalId, attribute);
+      // AWS's words for an output the nested stack lacks are not documented: its words for an unknown attribute.
+      if (value === undefined) throw new TemplateResolutionError(`Template error: resource ${logicalId} does not support attribute type ${attribute} in Fn::GetAtt`);
       return value;
     }
     // Without the sandbox's hook (the unit tests' double), a custom attribute is made up.

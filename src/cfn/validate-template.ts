@@ -355,6 +355,8 @@ class TemplateChecker {
       return;
     }
     if (attribute === undefined || isCustomResource(resource.Type)) return;
+    // A nested stack's outputs: `Outputs.<NestedStackOutputName>` (AWS::CloudFormation::Stack, "Return values", CloudFormation User Guide).
+    if (resource.Type === 'AWS::CloudFormation::Stack' && /^Outputs\.[A-Za-z0-9]+$/.test(attribute)) return;
     const spec = lookupResourceType(resource.Type);
     if (spec && !(attribute in spec.attributes)) {
       this.report(path, `${resource.Type} has no attribute "${attribute}"`, { awsMessage: unsupportedAttributeMessage(logicalId, attribute) });

@@ -27,6 +27,12 @@ export interface SandboxEdge {
    * CloudFormation's 51,200-byte TemplateBody limit (the onboarding template) go by URL, as in AWS.
    */
   templateUrl(body: string): string;
+  /**
+   * Serves this body at `<url>/_test/objects/<location>`, where the location is an S3 URL without its
+   * `https://` (`bucket.s3.us-east-1.amazonaws.com/key`): a template's TemplateURLs then point there
+   * once their `https://` is replaced by `<url>/_test/objects/`, as a user mirrors a bucket locally.
+   */
+  putObject(location: string, body: string): void;
   /** EC2 and RDS clients of the account (the region reads), in REGION unless told. */
   ec2(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): EC2Client;
   rds(account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region?: string): RDSClient;
@@ -46,14 +52,17 @@ export const silentHooks: SandboxHooks = {
 };
 
 const TEMPLATES = '/_test/templates/';
+const OBJECTS = '/_test/objects/';
 
 export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'edgeUrl'>> = {}): Promise<SandboxEdge> {
   let sandbox: Sandbox | undefined;
   const templates: string[] = [];
+  const objects = new Map<string, string>();
   const server: Server = createServer((request, response) => {
     void readBody(request).then(async (body) => {
       try {
-        const hosted = request.url?.startsWith(TEMPLATES) ? templates[Number(request.url.slice(TEMPLATES.length))] : undefined;
+        const path = request.url ?? '';
+        const hosted = path.startsWith(TEMPLATES) ? templates[Number(path.slice(TEMPLATES.length))] : path.startsWith(OBJECTS) ? objects.get(decodeURIComponent(path.slice(OBJECTS.length))) : undefined;
         if (hosted !== undefined) {
           response.writeHead(200, { 'content-type': 'text/yaml' }).end(hosted);
           return;
@@ -96,6 +105,9 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
     templateUrl(body) {
       templates.push(body);
       return `${url}${TEMPLATES}${templates.length - 1}`;
+    },
+    putObject(location, body) {
+      objects.set(location, body);
     },
     ec2(account, credentials, region) {
       const client = new EC2Client(config(account, credentials, region));

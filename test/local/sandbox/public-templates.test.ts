@@ -1,0 +1,55 @@
+import { DeleteStackCommand, DescribeStackResourcesCommand, DescribeStacksCommand, ListStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { PUBLIC_TEMPLATES, createPublicStack } from './public-templates';
+import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
+import { outputsOf, stackEvents, waitForStack } from './stack-waits';
+
+/**
+ * The public-template corpus (test/fixtures/public-templates): CloudFormation templates nobody on
+ * the project wrote, deployed through the SDK's CloudFormation client as their users would (parents
+ * first, parameters as given by hand), each to CREATE_COMPLETE with outputs of the shape AWS gives,
+ * then all deleted, children first, to DELETE_COMPLETE — nested stacks included.
+ */
+
+const ACCOUNT = '222233334444';
+
+let edge: SandboxEdge;
+let cfn: CloudFormationClient;
+
+beforeAll(async () => {
+  edge = await startSandboxEdge();
+  cfn = edge.cloudFormation(ACCOUNT);
+});
+
+afterAll(async () => {
+  await edge.close();
+});
+
+describe('public CloudFormation templates in the sandbox account', () => {
+  test.each(PUBLIC_TEMPLATES.map((entry) => [entry.stack, entry.file, entry] as const))('%s (%s) deploys', async (_name, _file, entry) => {
+    await createPublicStack(edge, cfn, entry);
+    const stack = await waitForStack(cfn, entry.stack);
+    const failures = (await stackEvents(cfn, entry.stack)).filter((event) => event.ResourceStatus === 'CREATE_FAILED').map((event) => `${event.LogicalResourceId}: ${event.ResourceStatusReason}`);
+    expect({ status: stack.StackStatus, failures }).toEqual({ status: 'CREATE_COMPLETE', failures: [] });
+
+    const outputs = outputsOf(stack);
+    for (const [key, shape] of Object.entries(entry.outputs ?? {})) expect({ [key]: outputs[key] }).toEqual({ [key]: expect.stringMatching(shape) });
+    const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: entry.stack }));
+    const physicalIds = Object.fromEntries((StackResources ?? []).map((resource) => [resource.LogicalResourceId, resource.PhysicalResourceId]));
+    for (const [logicalId, shape] of Object.entries(entry.resources ?? {})) expect({ [logicalId]: physicalIds[logicalId] }).toEqual({ [logicalId]: expect.stringMatching(shape) });
+  });
+
+  test('every stack deletes to DELETE_COMPLETE, children before their parents, nested stacks with them', async () => {
+    for (const entry of [...PUBLIC_TEMPLATES].reverse()) {
+      const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: entry.stack }));
+      const stackId = Stacks?.[0]?.StackId ?? entry.stack;
+      await cfn.send(new DeleteStackCommand({ StackName: entry.stack }));
+      const deleted = await waitForStack(cfn, stackId);
+      expect({ stack: entry.stack, status: deleted.StackStatus }).toEqual({ stack: entry.stack, status: 'DELETE_COMPLETE' });
+    }
+    // Nothing is left: the nested stacks went with their parents.
+    const { StackSummaries } = await cfn.send(new ListStacksCommand({}));
+    const nested = (StackSummaries ?? []).filter((summary) => summary.ParentId !== undefined);
+    expect(nested.length).toBeGreaterThanOrEqual(3);
+    expect((StackSummaries ?? []).filter((summary) => summary.StackStatus !== 'DELETE_COMPLETE').map((summary) => `${summary.StackName} ${summary.StackStatus}`)).toEqual([]);
+  });
+});
