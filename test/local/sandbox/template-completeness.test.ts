@@ -134,7 +134,7 @@ describe('G9: Fn::GetAtt and Ref have the shapes AWS gives them', () => {
           Type: 'AWS::IAM::Role',
           Properties: { AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] } },
         },
-        Function: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs20.x', Handler: 'index.handler', Role: getAtt('Role', 'Arn'), Code: { ZipFile: 'exports.handler = async () => 1;' } } },
+        Function: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler', Role: getAtt('Role', 'Arn'), Code: { ZipFile: 'exports.handler = async () => 1;' } } },
         Version: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Function' } } },
         NextVersion: { Type: 'AWS::Lambda::Version', DependsOn: 'Version', Properties: { FunctionName: { Ref: 'Function' } } },
         Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.20.0.0/16' } },
