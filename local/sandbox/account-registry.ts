@@ -3,7 +3,7 @@ import { arns, SERVICE_ACCOUNT } from '../config';
 import { assertValidPattern } from '../services/event-pattern';
 import { TemplateResolutionError, ValidationError } from './errors';
 import { nameClaim, type NameClaim } from './resource-names';
-import type { AccountRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
+import type { AccountRecord, KeyPairRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
 import type { PrincipalPolicies } from '../iam/evaluate-policies';
 import type { TemplateEvaluator } from './template-evaluator';
 import { trustPolicyAllows } from './trust-policy';
@@ -210,6 +210,22 @@ export class AccountRegistry {
   liveResourceOfType(account: string, region: string, type: string, physicalId: string): ResourceRecord | undefined {
     const found = this.liveResource(account, region, physicalId)?.resource;
     return found?.type === type ? found : undefined;
+  }
+
+  /** The key pairs made in the account with EC2's CreateKeyPair or ImportKeyPair (every region). */
+  keyPairs(accountId: string): readonly KeyPairRecord[] {
+    return this.state.accounts[accountId]?.keyPairs ?? [];
+  }
+
+  addKeyPair(accountId: string, pair: KeyPairRecord): void {
+    (this.account(accountId).keyPairs ??= []).push(pair);
+    this.changed();
+  }
+
+  removeKeyPair(accountId: string, pair: KeyPairRecord): void {
+    const account = this.account(accountId);
+    account.keyPairs = (account.keyPairs ?? []).filter((candidate) => candidate !== pair);
+    this.changed();
   }
 
   /** Refuses outputs whose export name another stack of the region already exports. */

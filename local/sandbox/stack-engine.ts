@@ -6,6 +6,7 @@ import { CloudFormationEvents } from './cloudformation-events';
 import { CustomResources } from './custom-resources';
 import type { Caller } from './caller-identity';
 import { AwsApiError, TemplateResolutionError, ValidationError } from './errors';
+import { parameterRefusal, referenceRefusal } from './reference-checks';
 import { regionRefusal } from './region-checks';
 import { nameClaim } from './resource-names';
 import { scaledMilliseconds } from './sandbox-clock';
@@ -125,6 +126,12 @@ export class StackEngine {
     this.templates.remember(stackId, template, graph);
     account.stacks.push(stack);
     this.events.stackEvent(stack, 'CREATE_IN_PROGRESS', 'User Initiated');
+    // An AWS-specific parameter that names nothing in the account: the stack fails before any resource starts.
+    const missing = parameterRefusal(template, parameters, stack, this.accounts);
+    if (missing !== undefined) {
+      this.failCreate(stack, false, `${missing} `);
+      return stack;
+    }
     if (stack.deadline !== undefined) this.timers.schedule(`${stackId}#deadline`, stack.deadline, () => this.advance(stack));
     // The answer to CreateStack goes out before the first resource starts, as in CloudFormation.
     this.timers.schedule(`${stackId}#advance`, now, () => this.advance(stack));
@@ -226,7 +233,8 @@ export class StackEngine {
       // A handler call IAM refuses fails the resource before anything exists.
       this.permissions.handlerDenial(stack, resource, physicalId, 'create') ??
       // Then the service itself: what the region does not offer (its AZs, instance types, RDS versions).
-      regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose));
+      regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
+      referenceRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose));
     resource.physicalId = physicalId;
     resource.exists = refused === undefined;
     this.events.resourceStatus(stack, resource, 'CREATE_IN_PROGRESS', 'Resource creation Initiated');
@@ -303,7 +311,7 @@ export class StackEngine {
   }
 
   /** A resource failed (or the stack timed out): cancel what is in flight, then roll back. */
-  private failCreate(stack: StackRecord, timedOut: boolean): void {
+  private failCreate(stack: StackRecord, timedOut: boolean, reason?: string): void {
     const failed = stack.resources.filter((resource) => resource.status === 'CREATE_FAILED').map((resource) => resource.logicalId);
     for (const resource of stack.resources) {
       if (resource.status !== 'CREATE_IN_PROGRESS') continue;
@@ -322,7 +330,7 @@ export class StackEngine {
     this.timers.clear(`${stack.stackId}#deadline`);
     delete stack.deadline;
     const list = `The following resource(s) failed to create: [${failed.join(', ')}]. `;
-    const cause = timedOut ? 'Stack creation time exceeded the specified timeout. ' : list;
+    const cause = reason ?? (timedOut ? 'Stack creation time exceeded the specified timeout. ' : list);
     if (stack.onFailure === 'DO_NOTHING') {
       delete stack.operation;
       this.events.stackEvent(stack, 'CREATE_FAILED', cause.trimEnd());

@@ -99,6 +99,7 @@ const NAME_PROPERTIES: Record<string, string> = {
   'AWS::ServiceDiscovery::Service': 'Name',
   'AWS::ECS::CapacityProvider': 'Name',
   'AWS::ApiGatewayV2::Api': 'Name',
+  'AWS::EC2::KeyPair': 'KeyName',
 };
 const DEFAULT_DB_PORTS: Record<string, string> = { postgres: '5432', mysql: '3306', mariadb: '3306', 'sqlserver-ex': '1433', oracle: '1521' };
 
