@@ -1,4 +1,5 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CreateKeyPairCommand } from '@aws-sdk/client-ec2';
 import { ListServicesCommand } from '@aws-sdk/client-ecs';
 import { readFileSync } from 'node:fs';
 import { componentsFor } from '../../../src/model/components';
@@ -30,6 +31,8 @@ let accessCredentials: { accessKeyId: string; secretAccessKey: string; sessionTo
 beforeAll(async () => {
   edge = await startSandboxEdge({ hooks: answeringOnboardingHooks(GROUNDWORK_ACCOUNT_ID) });
   ({ root, access, accessIn, executionRoleArn, accessCredentials } = await onboardAccount(edge, { account: ACCOUNT, groundworkAccountId: GROUNDWORK_ACCOUNT_ID, externalId: EXTERNAL_ID, template: onboardingTemplate, regions: ['us-east-1', 'eu-central-1'] }));
+  // The customer's own key pair, which the bastions of the 3-AZ combinations name (keyName 'ops').
+  await edge.ec2(ACCOUNT).send(new CreateKeyPairCommand({ KeyName: 'ops' }));
 });
 
 afterAll(async () => {
