@@ -3,7 +3,7 @@ import { arns, SERVICE_ACCOUNT } from '../config';
 import { assertValidPattern } from '../services/event-pattern';
 import { TemplateResolutionError, ValidationError } from './errors';
 import { nameClaim, type NameClaim } from './resource-names';
-import type { AccountRecord, KeyPairRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
+import type { AccountRecord, CertificateRecord, KeyPairRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
 import type { PrincipalPolicies } from '../iam/evaluate-policies';
 import type { TemplateEvaluator } from './template-evaluator';
 import { trustPolicyAllows } from './trust-policy';
@@ -225,6 +225,16 @@ export class AccountRegistry {
   removeKeyPair(accountId: string, pair: KeyPairRecord): void {
     const account = this.account(accountId);
     account.keyPairs = (account.keyPairs ?? []).filter((candidate) => candidate !== pair);
+    this.changed();
+  }
+
+  /** The ACM certificates seeded into the account (every region; the region is in each ARN). */
+  certificates(accountId: string): readonly CertificateRecord[] {
+    return this.state.accounts[accountId]?.certificates ?? [];
+  }
+
+  addCertificate(accountId: string, certificate: CertificateRecord): void {
+    (this.account(accountId).certificates ??= []).push(certificate);
     this.changed();
   }
 

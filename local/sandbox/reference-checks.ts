@@ -10,7 +10,7 @@ import { isListParameterType, TemplateEvaluator } from './template-evaluator';
  * What a resource's service refuses because a thing its properties name does not exist in the
  * account and region, as CloudFormation reports it, or undefined. What exists: the live resources
  * of the account's stacks (AccountRegistry.liveResources), the key pairs made with EC2's
- * CreateKeyPair or ImportKeyPair, and the AMIs of the public parameters the sandbox models
+ * CreateKeyPair or ImportKeyPair, the ACM certificates seeded with `/_sandbox/certificates`, and the AMIs of the public parameters the sandbox models
  * (data/ssm-public-parameters.ts). Mirrors region-checks.ts.
  *
  * The services' words, as quoted with CloudFormation or the SDKs (data/README.md, "References"):
@@ -19,14 +19,16 @@ import { isListParameterType, TemplateEvaluator } from './template-evaluator';
  * "The subnet ID '…' does not exist" (InvalidSubnetID.NotFound, boto/boto3#2398),
  * "The vpc ID '…' does not exist" (InvalidVpcID.NotFound, cloudposse/terraform-aws-msk-apache-kafka-cluster#79),
  * "The security group '…' does not exist" (InvalidGroup.NotFound, hashicorp/terraform#23499);
- * ECS's "Cluster not found." (ClusterNotFoundException, aws/aws-sdk-java#3093);
+ * ECS's "Cluster not found." (ClusterNotFoundException, aws/aws-sdk-java#3093); Elastic Load
+ * Balancing's "Certificate '…' not found" (CertificateNotFound, hashicorp/terraform-provider-aws#11334,
+ * kubernetes-sigs/aws-load-balancer-controller#2581);
  * RDS's "Some input subnets in :[…] are invalid." (aws-samples/aws-cdk-examples#824);
  * Lambda's "Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2
  * Error Message: …" (serverless/serverless#2973); Auto Scaling's "AMI … is invalid: The image id
  * '[…]' does not exist" for a launch configuration (benishak/lamp-aws-cloudformation#1).
  */
 
-type Kind = 'vpc' | 'subnet' | 'security-group' | 'image' | 'key-pair' | 'ecs-cluster';
+type Kind = 'vpc' | 'subnet' | 'security-group' | 'image' | 'key-pair' | 'ecs-cluster' | 'certificate';
 
 interface Reference {
   path: string;
@@ -59,6 +61,8 @@ const REFERENCES: Readonly<Record<string, readonly Reference[]>> = {
   'AWS::AutoScaling::AutoScalingGroup': [ref('VPCZoneIdentifier.*', 'subnet')],
   'AWS::ElasticLoadBalancingV2::LoadBalancer': [ref('Subnets.*', 'subnet'), ref('SubnetMappings.*.SubnetId', 'subnet'), ref('SecurityGroups.*', 'security-group')],
   'AWS::ElasticLoadBalancingV2::TargetGroup': [ref('VpcId', 'vpc')],
+  'AWS::ElasticLoadBalancingV2::Listener': [ref('Certificates.*.CertificateArn', 'certificate')],
+  'AWS::ElasticLoadBalancingV2::ListenerCertificate': [ref('Certificates.*.CertificateArn', 'certificate')],
   'AWS::RDS::DBSubnetGroup': [ref('SubnetIds.*', 'subnet')],
   'AWS::ECS::Service': [ref('Cluster', 'ecs-cluster')],
   'AWS::ECS::ClusterCapacityProviderAssociations': [ref('Cluster', 'ecs-cluster')],
@@ -66,7 +70,7 @@ const REFERENCES: Readonly<Record<string, readonly Reference[]>> = {
 };
 
 /** EC2's own words for a thing of that kind that does not exist. */
-const EC2_NOT_FOUND: Readonly<Record<Exclude<Kind, 'ecs-cluster'>, (id: string) => string>> = {
+const EC2_NOT_FOUND: Readonly<Record<Exclude<Kind, 'ecs-cluster' | 'certificate'>, (id: string) => string>> = {
   vpc: (id) => `The vpc ID '${id}' does not exist`,
   subnet: (id) => `The subnet ID '${id}' does not exist`,
   'security-group': (id) => `The security group '${id}' does not exist`,
@@ -90,6 +94,7 @@ export function referenceRefusal(stack: StackRecord, type: string, properties: R
     const first = missing[0];
     if (first === undefined) continue;
     if (kind === 'ecs-cluster') return failed('Cluster not found.', 'ecs');
+    if (kind === 'certificate') return failed(`Certificate '${first}' not found`, 'elasticloadbalancing');
     if (type === 'AWS::RDS::DBSubnetGroup') return failed(`Some input subnets in :[${values.join(', ')}] are invalid.`, 'rds');
     if (type === 'AWS::Lambda::Function') return failed(`Error occurred while ${LAMBDA_DESCRIBE[kind] ?? ''}. EC2 Error Message: ${EC2_NOT_FOUND[kind](first)}`, 'lambda');
     if (type === 'AWS::AutoScaling::LaunchConfiguration' && kind === 'image') return failed(`AMI ${first} is invalid: ${EC2_NOT_FOUND.image(first)}`, 'autoscaling');
@@ -158,6 +163,12 @@ function existence(stack: Pick<StackRecord, 'account' | 'region'>, accounts: Acc
         const arn = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/.exec(id);
         if (arn !== null && (arn[1] !== region || arn[2] !== account)) return false;
         return liveOfType('AWS::ECS::Cluster', arn?.[3] ?? id);
+      }
+      case 'certificate': {
+        // An IAM server certificate (arn:aws:iam::…:server-certificate/…) is not checked: the sandbox has no IAM certificates.
+        if (/^arn:aws[a-z-]*:iam::/.test(id)) return true;
+        // ACM certificates are regional: one seeded in another region is not there.
+        return liveOfType('AWS::CertificateManager::Certificate', id) || accounts.certificates(account).some((certificate) => certificate.arn === id && id.split(':')[3] === region);
       }
     }
   };

@@ -159,6 +159,15 @@ export interface AccountRecord {
   managedPolicies?: ManagedPolicyRecord[];
   /** EC2 key pairs made with CreateKeyPair or ImportKeyPair (not by stacks); absent in state files written before. */
   keyPairs?: KeyPairRecord[];
+  /** ACM certificates seeded through `/_sandbox/certificates` (not by stacks); absent in state files written before. */
+  certificates?: CertificateRecord[];
+}
+
+/** An ACM certificate of one region that exists outside the account's stacks (seeded). */
+export interface CertificateRecord {
+  arn: string;
+  domainName: string;
+  createdAt: number;
 }
 
 /** An EC2 key pair of one region, as DescribeKeyPairs answers it. */

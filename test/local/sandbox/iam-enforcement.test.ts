@@ -224,9 +224,14 @@ describe('IAM in the sandbox accounts', () => {
     const combinations = allCombinations().filter(({ label }) => (label.startsWith('az2 ') && label.endsWith(' db bastion compute endpoints')) || widest.includes(label));
     expect(combinations).toHaveLength(18);
     const failures: string[] = [];
+    // The customer's certificate for the HTTPS listeners, in the account and region (ACM certificates are regional).
+    const seeded = await fetch(`${edge.url}/_sandbox/certificates`, { method: 'POST', body: JSON.stringify({ account: ACCOUNT, region: 'us-east-1', domainName: 'shop.example.com' }) });
+    const certificateArn = ((await seeded.json()) as { arn: string }).arn;
 
-    for (const { label, input } of combinations) {
+    for (const { label, input: fixture } of combinations) {
       // Act
+      const frontend = fixture.request.frontend;
+      const input = frontend.type === 'alb' && frontend.certificateArn !== undefined ? { ...fixture, request: { ...fixture.request, frontend: { ...frontend, certificateArn } } } : fixture;
       const templates = buildStackTemplates(input);
       const stacks = await deployComponents(access, ACCOUNT, templates, executionRoleArn).catch(async (error: Error) => {
         // A component that failed leaves its dependents without parameters: report why it failed.

@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
-import type { CfnTemplate } from '../../../src/cfn/template-types';
+import type { CfnTemplate, CfnValue } from '../../../src/cfn/template-types';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { rejectionOf, stackEvents, waitForStack } from './stack-waits';
 
 /**
  * References that must exist do exist (fidelity review, "Nonexistent references"): an AMI, a key
- * pair, a VPC, subnet or security group, an ECS cluster a resource names must be in the account and
+ * pair, a VPC, subnet or security group, an ECS cluster, a load balancer's certificate a resource names must be in the account and
  * region, else the resource fails in its service's words; an AWS-specific parameter that names
  * nothing fails the stack; an SSM parameter Parameter Store lacks refuses the CreateStack. The same
  * template naming a real (stack-made or seeded) thing deploys.
@@ -54,6 +54,17 @@ const network: CfnTemplate['Resources'] = {
 };
 const instance = (properties: Record<string, unknown>): CfnTemplate => ({
   Resources: { ...network, Instance: { Type: 'AWS::EC2::Instance', Properties: { ImageId: AMI, InstanceType: 't4g.nano', SubnetId: { Ref: 'Subnet' }, ...properties } } },
+});
+const listener = (certificateArn: CfnValue, extra: CfnTemplate['Resources'] = {}): CfnTemplate => ({
+  Resources: {
+    ...network,
+    ...extra,
+    Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Subnets: [{ Ref: 'Subnet' }, { Ref: 'OtherSubnet' }] } },
+    Https: {
+      Type: 'AWS::ElasticLoadBalancingV2::Listener',
+      Properties: { LoadBalancerArn: { Ref: 'Alb' }, Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: certificateArn }], DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '200' } }] },
+    },
+  },
 });
 /** The handler message CloudFormation reports for a service's refusal. */
 const handler = (message: string, service: string) => new RegExp(`^Resource handler returned message: "${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(Service: ${service}, Status Code: 400, Request ID: [0-9a-f-]+\\)" \\(RequestToken: [0-9a-f-]+, HandlerErrorCode: InvalidRequest\\)$`);
@@ -176,6 +187,11 @@ describe('a stack naming something that does not exist fails as in AWS', () => {
       { Resources: { Group: { Type: 'AWS::RDS::DBSubnetGroup', Properties: { DBSubnetGroupDescription: 'db', SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] } } } },
       handler('Some input subnets in :[subnet-0123456789abcdef0, subnet-0123456789abcdef1] are invalid.', 'Rds'),
     ],
+    [
+      'an HTTPS listener with a certificate of another account',
+      listener('arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666'),
+      handler("Certificate 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666' not found", 'ElasticLoadBalancingV2'),
+    ],
   ])('fails the resource that names %s, in its service\'s words', async (_case, template, reason) => {
     const { status, failures } = await deploy(template);
     expect(status).toBe('ROLLBACK_COMPLETE');
@@ -198,5 +214,22 @@ describe('a stack naming something that does not exist fails as in AWS', () => {
       },
     };
     expect(await deploy(template)).toEqual({ status: 'CREATE_COMPLETE', failures: [], rollback: undefined });
+  });
+
+  it('accepts an HTTPS listener whose certificate was seeded into the account and region, or made by a stack; not one seeded elsewhere', async () => {
+    const seed = async (region: string) => {
+      const response = await fetch(`${edge.url}/_sandbox/certificates`, { method: 'POST', body: JSON.stringify({ account: ACCOUNT, region, domainName: 'shop.example.com' }) });
+      return ((await response.json()) as { arn: string }).arn;
+    };
+    const seeded = await seed('us-east-1');
+    const elsewhere = await seed('eu-west-1');
+    const refused = await fetch(`${edge.url}/_sandbox/certificates`, { method: 'POST', body: JSON.stringify({ account: 'nobody', region: 'us-east-1', domainName: 'x' }) });
+
+    expect(seeded).toMatch(new RegExp(`^arn:aws:acm:us-east-1:${ACCOUNT}:certificate/[0-9a-f-]{36}$`));
+    expect([refused.status, await refused.json()]).toEqual([400, { message: 'account must be a 12-digit account id' }]);
+    expect((await deploy(listener(seeded))).status).toBe('CREATE_COMPLETE');
+    expect((await deploy(listener({ Ref: 'Certificate' }, { Certificate: { Type: 'AWS::CertificateManager::Certificate', Properties: { DomainName: 'shop.example.com' } } }))).status).toBe('CREATE_COMPLETE');
+    const wrongRegion = await deploy(listener(elsewhere));
+    expect(wrongRegion.failures).toEqual([expect.stringMatching(handler(`Certificate '${elsewhere}' not found`, 'ElasticLoadBalancingV2'))]);
   });
 });
