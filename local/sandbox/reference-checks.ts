@@ -103,6 +103,29 @@ export function referenceRefusal(stack: StackRecord, type: string, properties: R
     const service = type.startsWith('AWS::AutoScaling::') ? 'autoscaling' : type.startsWith('AWS::ElasticLoadBalancingV2::') ? 'elasticloadbalancing' : 'ec2';
     return failed(EC2_NOT_FOUND[kind](first), service);
   }
+  return type === 'AWS::AutoScaling::AutoScalingGroup' ? launchTemplateRefusal(stack, properties, accounts, exists, failed) : undefined;
+}
+
+/**
+ * An auto-scaling group checks its launch template as it is created, in EC2's words after its own:
+ * "You must use a valid fully-formed launch template. Value () for parameter groupId is invalid. The
+ * value cannot be empty" (ryanmurakami/hbfl#58, a ValidationError of CreateAutoScalingGroup). The
+ * launch template alone is accepted, as EC2 accepts it. Only a template named by id is looked up.
+ */
+function launchTemplateRefusal(
+  stack: StackRecord,
+  properties: Record<string, unknown>,
+  accounts: AccountRegistry,
+  exists: (kind: Kind, id: string) => boolean,
+  failed: (message: string, service: string) => string,
+): string | undefined {
+  const id = valuesAt(properties, 'LaunchTemplate.LaunchTemplateId')[0];
+  const data = id === undefined ? undefined : accounts.liveResourceOfType(stack.account, stack.region, 'AWS::EC2::LaunchTemplate', id)?.properties?.['LaunchTemplateData'];
+  if (typeof data !== 'object' || data === null) return undefined;
+  for (const { path, kind } of [ref('ImageId', 'image'), ref('KeyName', 'key-pair'), ref('SecurityGroupIds.*', 'security-group'), ref('NetworkInterfaces.*.Groups.*', 'security-group')]) {
+    const missing = valuesAt(data as Record<string, unknown>, path).find((value) => !exists(kind, value));
+    if (missing !== undefined && kind !== 'ecs-cluster' && kind !== 'certificate') return failed(`You must use a valid fully-formed launch template. ${EC2_NOT_FOUND[kind](missing)}`, 'autoscaling');
+  }
   return undefined;
 }
 

@@ -188,6 +188,20 @@ describe('a stack naming something that does not exist fails as in AWS', () => {
       handler('Some input subnets in :[subnet-0123456789abcdef0, subnet-0123456789abcdef1] are invalid.', 'Rds'),
     ],
     [
+      'an auto-scaling group whose launch template names an AMI that does not exist',
+      {
+        Resources: {
+          ...network,
+          Launch: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { ImageId: 'ami-00000000000000000', InstanceType: 't4g.nano' } } },
+          Group: {
+            Type: 'AWS::AutoScaling::AutoScalingGroup',
+            Properties: { MinSize: '1', MaxSize: '1', VPCZoneIdentifier: [{ Ref: 'Subnet' }], LaunchTemplate: { LaunchTemplateId: { Ref: 'Launch' }, Version: { 'Fn::GetAtt': ['Launch', 'LatestVersionNumber'] } } },
+          },
+        },
+      },
+      handler("You must use a valid fully-formed launch template. The image id '[ami-00000000000000000]' does not exist", 'AutoScaling'),
+    ],
+    [
       'an HTTPS listener with a certificate of another account',
       listener('arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666'),
       handler("Certificate 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666' not found", 'ElasticLoadBalancingV2'),
