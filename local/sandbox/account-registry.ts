@@ -206,6 +206,13 @@ export class AccountRegistry {
     return undefined;
   }
 
+  /** Whether a live resource of that type and physical id exists in any account and region (an S3 bucket, whose names are global). */
+  liveAnywhere(type: string, physicalId: string): boolean {
+    return Object.values(this.state.accounts).some((account) =>
+      account.stacks.some((stack) => stack.status !== 'DELETE_COMPLETE' && stack.resources.some((resource) => resource.type === type && resource.physicalId === physicalId && resource.exists === true && !GONE.has(resource.status ?? ''))),
+    );
+  }
+
   /** The live resource of that type and physical id in the account and region (of any stack), if there is one. */
   liveResourceOfType(account: string, region: string, type: string, physicalId: string): ResourceRecord | undefined {
     const found = this.liveResource(account, region, physicalId)?.resource;

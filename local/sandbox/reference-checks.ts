@@ -24,11 +24,15 @@ import { isListParameterType, TemplateEvaluator } from './template-evaluator';
  * kubernetes-sigs/aws-load-balancer-controller#2581);
  * RDS's "Some input subnets in :[…] are invalid." (aws-samples/aws-cdk-examples#824);
  * Lambda's "Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2
- * Error Message: …" (serverless/serverless#2973); Auto Scaling's "AMI … is invalid: The image id
+ * Error Message: …" (serverless/serverless#2973) and "Error occurred while GetObject. S3 Error Code:
+ * NoSuchBucket. S3 Error Message: The specified bucket does not exist" for its code's bucket
+ * (aws-solutions/aws-control-tower-customizations#188); Auto Scaling's "AMI … is invalid: The image id
  * '[…]' does not exist" for a launch configuration (benishak/lamp-aws-cloudformation#1).
  */
 
-type Kind = 'vpc' | 'subnet' | 'security-group' | 'image' | 'key-pair' | 'ecs-cluster' | 'certificate';
+/** What EC2 itself looks up. */
+type Ec2Kind = 'vpc' | 'subnet' | 'security-group' | 'image' | 'key-pair';
+type Kind = Ec2Kind | 'ecs-cluster' | 'certificate' | 'bucket';
 
 interface Reference {
   path: string;
@@ -66,11 +70,11 @@ const REFERENCES: Readonly<Record<string, readonly Reference[]>> = {
   'AWS::RDS::DBSubnetGroup': [ref('SubnetIds.*', 'subnet')],
   'AWS::ECS::Service': [ref('Cluster', 'ecs-cluster')],
   'AWS::ECS::ClusterCapacityProviderAssociations': [ref('Cluster', 'ecs-cluster')],
-  'AWS::Lambda::Function': [ref('VpcConfig.SubnetIds.*', 'subnet'), ref('VpcConfig.SecurityGroupIds.*', 'security-group')],
+  'AWS::Lambda::Function': [ref('Code.S3Bucket', 'bucket'), ref('VpcConfig.SubnetIds.*', 'subnet'), ref('VpcConfig.SecurityGroupIds.*', 'security-group')],
 };
 
 /** EC2's own words for a thing of that kind that does not exist. */
-const EC2_NOT_FOUND: Readonly<Record<Exclude<Kind, 'ecs-cluster' | 'certificate'>, (id: string) => string>> = {
+const EC2_NOT_FOUND: Readonly<Record<Ec2Kind, (id: string) => string>> = {
   vpc: (id) => `The vpc ID '${id}' does not exist`,
   subnet: (id) => `The subnet ID '${id}' does not exist`,
   'security-group': (id) => `The security group '${id}' does not exist`,
@@ -95,6 +99,7 @@ export function referenceRefusal(stack: StackRecord, type: string, properties: R
     if (first === undefined) continue;
     if (kind === 'ecs-cluster') return failed('Cluster not found.', 'ecs');
     if (kind === 'certificate') return failed(`Certificate '${first}' not found`, 'elasticloadbalancing');
+    if (kind === 'bucket') return failed('Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist', 'lambda');
     if (type === 'AWS::RDS::DBSubnetGroup') return failed(`Some input subnets in :[${values.join(', ')}] are invalid.`, 'rds');
     if (type === 'AWS::Lambda::Function') return failed(`Error occurred while ${LAMBDA_DESCRIBE[kind] ?? ''}. EC2 Error Message: ${EC2_NOT_FOUND[kind](first)}`, 'lambda');
     if (type === 'AWS::AutoScaling::LaunchConfiguration' && kind === 'image') return failed(`AMI ${first} is invalid: ${EC2_NOT_FOUND.image(first)}`, 'autoscaling');
@@ -122,9 +127,15 @@ function launchTemplateRefusal(
   const id = valuesAt(properties, 'LaunchTemplate.LaunchTemplateId')[0];
   const data = id === undefined ? undefined : accounts.liveResourceOfType(stack.account, stack.region, 'AWS::EC2::LaunchTemplate', id)?.properties?.['LaunchTemplateData'];
   if (typeof data !== 'object' || data === null) return undefined;
-  for (const { path, kind } of [ref('ImageId', 'image'), ref('KeyName', 'key-pair'), ref('SecurityGroupIds.*', 'security-group'), ref('NetworkInterfaces.*.Groups.*', 'security-group')]) {
+  const checked: Array<{ path: string; kind: Ec2Kind }> = [
+    { path: 'ImageId', kind: 'image' },
+    { path: 'KeyName', kind: 'key-pair' },
+    { path: 'SecurityGroupIds.*', kind: 'security-group' },
+    { path: 'NetworkInterfaces.*.Groups.*', kind: 'security-group' },
+  ];
+  for (const { path, kind } of checked) {
     const missing = valuesAt(data as Record<string, unknown>, path).find((value) => !exists(kind, value));
-    if (missing !== undefined && kind !== 'ecs-cluster' && kind !== 'certificate') return failed(`You must use a valid fully-formed launch template. ${EC2_NOT_FOUND[kind](missing)}`, 'autoscaling');
+    if (missing !== undefined) return failed(`You must use a valid fully-formed launch template. ${EC2_NOT_FOUND[kind](missing)}`, 'autoscaling');
   }
   return undefined;
 }
@@ -193,6 +204,9 @@ function existence(stack: Pick<StackRecord, 'account' | 'region'>, accounts: Acc
         // ACM certificates are regional: one seeded in another region is not there.
         return liveOfType('AWS::CertificateManager::Certificate', id) || accounts.certificates(account).some((certificate) => certificate.arn === id && id.split(':')[3] === region);
       }
+      case 'bucket':
+        // Bucket names are global: a bucket of any account counts (its region and the object are not checked).
+        return accounts.liveAnywhere('AWS::S3::Bucket', id);
     }
   };
 }

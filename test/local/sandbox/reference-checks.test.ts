@@ -66,6 +66,15 @@ const listener = (certificateArn: CfnValue, extra: CfnTemplate['Resources'] = {}
     },
   },
 });
+const lambda = (bucket: CfnValue, extra: CfnTemplate['Resources'] = {}): CfnTemplate => ({
+  Resources: {
+    ...extra,
+    Function: {
+      Type: 'AWS::Lambda::Function',
+      Properties: { Runtime: 'nodejs20.x', Handler: 'index.handler', Role: `arn:aws:iam::${ACCOUNT}:role/function`, Code: { S3Bucket: bucket, S3Key: 'function.zip' } },
+    },
+  },
+});
 /** The handler message CloudFormation reports for a service's refusal. */
 const handler = (message: string, service: string) => new RegExp(`^Resource handler returned message: "${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(Service: ${service}, Status Code: 400, Request ID: [0-9a-f-]+\\)" \\(RequestToken: [0-9a-f-]+, HandlerErrorCode: InvalidRequest\\)$`);
 
@@ -201,6 +210,7 @@ describe('a stack naming something that does not exist fails as in AWS', () => {
       },
       handler("You must use a valid fully-formed launch template. The image id '[ami-00000000000000000]' does not exist", 'AutoScaling'),
     ],
+    ['a Lambda function whose code is in a bucket that does not exist', lambda('no-such-bucket-5555'), handler('Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist', 'Lambda')],
     [
       'an HTTPS listener with a certificate of another account',
       listener('arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666'),
@@ -228,6 +238,10 @@ describe('a stack naming something that does not exist fails as in AWS', () => {
       },
     };
     expect(await deploy(template)).toEqual({ status: 'CREATE_COMPLETE', failures: [], rollback: undefined });
+  });
+
+  it('accepts a Lambda function whose code bucket a stack made', async () => {
+    expect((await deploy(lambda({ Ref: 'Code' }, { Code: { Type: 'AWS::S3::Bucket' } }))).status).toBe('CREATE_COMPLETE');
   });
 
   it('accepts an HTTPS listener whose certificate was seeded into the account and region, or made by a stack; not one seeded elsewhere', async () => {
