@@ -164,7 +164,7 @@ function checkParameterValue(key: string, definition: CfnParameter, value: strin
 export function resolveSsmParameters(template: CfnTemplate, parameters: Record<string, string>, region: string): Record<string, string> {
   const resolved: Record<string, string> = {};
   for (const [key, definition] of Object.entries(template.Parameters ?? {})) {
-    if (!/^AWS::SSM::Parameter::Value<(.*)>$/.test(definition.Type)) continue;
+    if (!definition.Type.startsWith('AWS::SSM::Parameter::Value<')) continue;
     const names = (parameters[key] ?? '').split(',').map((name) => name.trim());
     const missing = names.filter((name) => publicParameterValue(region, name) === undefined);
     if (missing.length > 0) throw new ValidationError(`Unable to fetch parameters [${missing.join(',')}] from parameter store for this account.`);
