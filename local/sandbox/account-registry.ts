@@ -3,7 +3,7 @@ import { arns, SERVICE_ACCOUNT } from '../config';
 import { assertValidPattern } from '../services/event-pattern';
 import { TemplateResolutionError, ValidationError } from './errors';
 import { nameClaim, type NameClaim } from './resource-names';
-import type { AccountRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
+import type { AccountRecord, CertificateRecord, KeyPairRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
 import type { PrincipalPolicies } from '../iam/evaluate-policies';
 import type { TemplateEvaluator } from './template-evaluator';
 import { trustPolicyAllows } from './trust-policy';
@@ -225,6 +225,13 @@ export class AccountRegistry {
     return undefined;
   }
 
+  /** Whether a live resource of that type and physical id exists in any account and region (an S3 bucket, whose names are global). */
+  liveAnywhere(type: string, physicalId: string): boolean {
+    return Object.values(this.state.accounts).some((account) =>
+      account.stacks.some((stack) => stack.status !== 'DELETE_COMPLETE' && stack.resources.some((resource) => resource.type === type && resource.physicalId === physicalId && resource.exists === true && !GONE.has(resource.status ?? ''))),
+    );
+  }
+
   /** The live resource of that type and physical id in the account and region (of any stack), if there is one. */
   liveResourceOfType(account: string, region: string, type: string, physicalId: string): ResourceRecord | undefined {
     const found = this.liveResource(account, region, physicalId)?.resource;
@@ -235,6 +242,32 @@ export class AccountRegistry {
   liveIdsOfParameterType(accountId: string, region: string, parameterType: string): string[] {
     const type = PARAMETER_RESOURCE_TYPES[parameterType];
     return type === undefined ? [] : [...this.liveResources(accountId, region)].flatMap(({ resource }) => (resource.type === type && resource.physicalId !== undefined ? [resource.physicalId] : []));
+  }
+
+  /** The key pairs made in the account with EC2's CreateKeyPair or ImportKeyPair (every region). */
+  keyPairs(accountId: string): readonly KeyPairRecord[] {
+    return this.state.accounts[accountId]?.keyPairs ?? [];
+  }
+
+  addKeyPair(accountId: string, pair: KeyPairRecord): void {
+    (this.account(accountId).keyPairs ??= []).push(pair);
+    this.changed();
+  }
+
+  removeKeyPair(accountId: string, pair: KeyPairRecord): void {
+    const account = this.account(accountId);
+    account.keyPairs = (account.keyPairs ?? []).filter((candidate) => candidate !== pair);
+    this.changed();
+  }
+
+  /** The ACM certificates seeded into the account (every region; the region is in each ARN). */
+  certificates(accountId: string): readonly CertificateRecord[] {
+    return this.state.accounts[accountId]?.certificates ?? [];
+  }
+
+  addCertificate(accountId: string, certificate: CertificateRecord): void {
+    (this.account(accountId).certificates ??= []).push(certificate);
+    this.changed();
   }
 
   /** Refuses outputs whose export name another stack of the region already exports. */

@@ -2,14 +2,18 @@ import type { AwsRequest, AwsResponse, AwsService } from '../contracts';
 import { identifyCaller } from './caller-identity';
 import { KNOWN_INSTANCE_TYPES, zonesOffering } from './data/ec2-regions';
 import { AwsApiError } from './errors';
+import { createKeyPair, describeKeyPairs, importKeyPair, keyPairItem, keyPairToDelete } from './key-pairs';
+import { keyPairNames } from './reference-checks';
 import { QueryParameters, escapeXml, renderXml, xmlHeaders, type XmlValue } from './query-protocol';
 import { describeZones, type ZoneDescription } from './region-offerings';
 import type { AccountApiOptions } from './sts-service';
 
 /**
  * The sandbox's EC2 (EC2 query protocol, 2016-11-15): DescribeAvailabilityZones and
- * DescribeInstanceTypeOfferings, answered from the dated region data (data/ec2-regions.ts). A role
- * session's call is evaluated against its role's policies, as in AWS (UnauthorizedOperation).
+ * DescribeInstanceTypeOfferings, answered from the dated region data (data/ec2-regions.ts); and the
+ * account's key pairs (CreateKeyPair, ImportKeyPair, DescribeKeyPairs, DeleteKeyPair: key-pairs.ts),
+ * which instances and parameters of type AWS::EC2::KeyPair::KeyName name. A role session's call is
+ * evaluated against its role's policies, as in AWS (UnauthorizedOperation).
  *
  * The EC2 protocol differs from the query protocol of CloudFormation and STS: lists are `<item>`s,
  * elements are lowerCamelCase, there is no `<ActionResult>` wrapper, and errors are
@@ -21,7 +25,7 @@ const NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 export function createEc2Service(options: AccountApiOptions): AwsService {
   const { engine, now, log } = options;
 
-  const actions: Record<string, (params: QueryParameters, region: string) => { [name: string]: XmlValue }> = {
+  const actions: Record<string, (params: QueryParameters, region: string, account: string) => { [name: string]: XmlValue }> = {
     DescribeAvailabilityZones(params, region) {
       const names = indexed(params, 'ZoneName');
       const ids = indexed(params, 'ZoneId');
@@ -72,7 +76,33 @@ export function createEc2Service(options: AccountApiOptions): AwsService {
         ...(start + size < matching.length ? { nextToken: String(start + size) } : {}),
       };
     },
+
+    CreateKeyPair(params, region, account) {
+      const { record, keyMaterial } = createKeyPair(keyPairNames(engine.accounts, account, region), region, newKeyPair(params), keyPairId(), now());
+      engine.accounts.addKeyPair(account, record);
+      return { keyName: record.keyName, keyFingerprint: record.keyFingerprint, keyMaterial, keyPairId: record.keyPairId, tagSet: keyPairItem(record, false)['tagSet'] };
+    },
+
+    ImportKeyPair(params, region, account) {
+      const record = importKeyPair(keyPairNames(engine.accounts, account, region), region, { ...newKeyPair(params), publicKeyMaterial: params.string('PublicKeyMaterial') }, keyPairId(), now());
+      engine.accounts.addKeyPair(account, record);
+      return { keyFingerprint: record.keyFingerprint, keyName: record.keyName, keyPairId: record.keyPairId, tagSet: keyPairItem(record, false)['tagSet'] };
+    },
+
+    DescribeKeyPairs(params, region, account) {
+      const pairs = describeKeyPairs(engine.accounts.keyPairs(account), region, { names: indexed(params, 'KeyName'), ids: indexed(params, 'KeyPairId'), filters: filters(params) }, globsMatch);
+      return { keySet: pairs.map((pair) => keyPairItem(pair, params.boolean('IncludePublicKey') === true)) };
+    },
+
+    DeleteKeyPair(params, region, account) {
+      const pair = keyPairToDelete(engine.accounts.keyPairs(account), region, { keyName: params.string('KeyName'), keyPairId: params.string('KeyPairId') });
+      if (pair !== undefined) engine.accounts.removeKeyPair(account, pair);
+      return { return: true, ...(pair === undefined ? {} : { keyPairId: pair.keyPairId }) };
+    },
   };
+
+  /** `key-` and 17 hexadecimal digits, as EC2 names key pairs. */
+  const keyPairId = () => `key-0${engine.uuid('key-pair').replaceAll('-', '').slice(0, 16)}`;
 
   return {
     signingNames: ['ec2'],
@@ -82,11 +112,11 @@ export function createEc2Service(options: AccountApiOptions): AwsService {
       try {
         const caller = identifyCaller(request, engine.state.secret, now());
         const action = Object.hasOwn(actions, params.action) ? actions[params.action] : undefined;
-        if (!action) throw new AwsApiError('InvalidAction', `The action ${params.action} is not valid for this web service (the sandbox's EC2 implements ${Object.keys(actions).join(' and ')}).`);
+        if (!action) throw new AwsApiError('InvalidAction', `The action ${params.action} is not valid for this web service (the sandbox's EC2 implements ${Object.keys(actions).join(', ')}).`);
         const denial = engine.permissions.callDenial(caller, `ec2:${params.action}`, { 'ec2:Region': request.region, 'aws:RequestedRegion': request.region });
-        // EC2's words for a refused call (no resource named: these actions take none).
+        // EC2's words for a refused call, evaluated on `*` (the key-pair actions' key-pair/<name> resource is not named).
         if (denial !== undefined) throw new AwsApiError('UnauthorizedOperation', `You are not authorized to perform this operation. ${denial.replace(' on resource: *', '')}`, 403);
-        const result = action(params, request.region);
+        const result = action(params, request.region, caller.account);
         const body = `<${params.action}Response xmlns="${NAMESPACE}"><requestId>${requestId}</requestId>${renderXml(result, 'item')}</${params.action}Response>`;
         return { status: 200, headers: xmlHeaders(requestId), body };
       } catch (error) {
@@ -99,6 +129,18 @@ export function createEc2Service(options: AccountApiOptions): AwsService {
       }
     },
   };
+}
+
+/** A CreateKeyPair or ImportKeyPair request's name, type and the tags of its `key-pair` TagSpecification. */
+function newKeyPair(params: QueryParameters): { keyName: string; keyType: string | undefined; tags: Array<{ Key: string; Value: string }> } {
+  const tags: Array<{ Key: string; Value: string }> = [];
+  for (let index = 1; params.string(`TagSpecification.${index}.ResourceType`) !== undefined; index += 1) {
+    if (params.string(`TagSpecification.${index}.ResourceType`) !== 'key-pair') continue;
+    for (let tag = 1; params.string(`TagSpecification.${index}.Tag.${tag}.Key`) !== undefined; tag += 1) {
+      tags.push({ Key: params.string(`TagSpecification.${index}.Tag.${tag}.Key`) ?? '', Value: params.string(`TagSpecification.${index}.Tag.${tag}.Value`) ?? '' });
+    }
+  }
+  return { keyName: params.string('KeyName') ?? '', keyType: params.string('KeyType'), tags };
 }
 
 /** `Name.1=…&Name.2=…`: EC2's flattened lists. */

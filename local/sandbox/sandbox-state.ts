@@ -176,6 +176,30 @@ export interface AccountRecord {
   exports: ExportRecord[];
   /** Customer managed policies (AWS::IAM::ManagedPolicy); absent in state files written before. */
   managedPolicies?: ManagedPolicyRecord[];
+  /** EC2 key pairs made with CreateKeyPair or ImportKeyPair (not by stacks); absent in state files written before. */
+  keyPairs?: KeyPairRecord[];
+  /** ACM certificates seeded through `/_sandbox/certificates` (not by stacks); absent in state files written before. */
+  certificates?: CertificateRecord[];
+}
+
+/** An ACM certificate of one region that exists outside the account's stacks (seeded). */
+export interface CertificateRecord {
+  arn: string;
+  domainName: string;
+  createdAt: number;
+}
+
+/** An EC2 key pair of one region, as DescribeKeyPairs answers it. */
+export interface KeyPairRecord {
+  region: string;
+  keyName: string;
+  keyPairId: string;
+  keyType: 'rsa' | 'ed25519';
+  keyFingerprint: string;
+  /** The public key, OpenSSH format. */
+  publicKey: string;
+  createTime: number;
+  tags: Array<{ Key: string; Value: string }>;
 }
 
 export interface ManagedPolicyRecord {

@@ -10,6 +10,7 @@ import { DEFAULT_SPEED, scaledMilliseconds } from './sandbox-clock';
 import { FaultRegistry, type SandboxFaults } from './sandbox-faults';
 import { loadState, StateWriter } from './sandbox-state';
 import { StackEngine } from './stack-engine';
+import { seedCertificate } from './seeded-certificates';
 import { createStsService } from './sts-service';
 
 /**
@@ -24,6 +25,7 @@ import { createStsService } from './sts-service';
  *   GET  /_sandbox/faults              the injected faults, as JSON; PUT replaces them, DELETE clears
  *   GET  /_sandbox/stacks[?account=…]  the live stacks of every (or one) account, as JSON
  *   GET  /_sandbox/calls[?account=…]   the CloudFormation, STS, EC2 and RDS calls answered (call-log.ts); DELETE clears
+ *   POST /_sandbox/certificates        seeds an ACM certificate ({account, region, domainName}); GET lists them (?account=…)
  */
 
 export interface SandboxOptions {
@@ -148,6 +150,20 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       }
       if (method !== 'GET') return json(405, { message: 'GET or DELETE the calls' });
       return json(200, { calls: callLog.list(url.searchParams.get('account') ?? undefined) });
+    }
+    if (url.pathname === '/_sandbox/certificates') {
+      if (method === 'GET') {
+        const account = url.searchParams.get('account');
+        const holders = account === null ? Object.keys(state.accounts) : [account];
+        return json(200, { certificates: holders.flatMap((holder) => engine.accounts.certificates(holder)) });
+      }
+      if (method !== 'POST') return json(405, { message: 'POST a certificate, or GET them' });
+      try {
+        return json(200, seedCertificate(engine.accounts, request.body, () => engine.uuid('certificate'), now()));
+      } catch (error) {
+        if (error instanceof AwsApiError) return json(400, { message: error.message });
+        throw error;
+      }
     }
     if (url.pathname === '/_sandbox/stacks') {
       if (method !== 'GET') return json(405, { message: 'GET the stacks' });

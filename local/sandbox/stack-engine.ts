@@ -8,6 +8,7 @@ import { NESTED_STACK_TYPE, NestedStacks, type Nesting } from './nested-stacks';
 import type { Caller } from './caller-identity';
 import { AwsApiError, TemplateResolutionError, ValidationError } from './errors';
 import { accessLogRefusal } from './log-delivery';
+import { parameterRefusal, referenceRefusal } from './reference-checks';
 import { regionRefusal } from './region-checks';
 import { valueRefusal } from './value-checks';
 import { nameClaim } from './resource-names';
@@ -151,6 +152,12 @@ export class StackEngine {
     this.templates.remember(stackId, template, graph);
     account.stacks.push(stack);
     this.events.stackEvent(stack, 'CREATE_IN_PROGRESS', 'User Initiated');
+    // An AWS-specific parameter that names nothing in the account: the stack fails before any resource starts.
+    const missing = parameterRefusal(template, parameters, stack, this.accounts);
+    if (missing !== undefined) {
+      this.failCreate(stack, false, `${missing} `);
+      return stack;
+    }
     if (stack.deadline !== undefined) this.timers.schedule(`${stackId}#deadline`, stack.deadline, () => this.advance(stack));
     // The answer to CreateStack goes out before the first resource starts, as in CloudFormation.
     this.timers.schedule(`${stackId}#advance`, now, () => this.advance(stack));
@@ -267,6 +274,7 @@ export class StackEngine {
       this.permissions.handlerDenial(stack, resource, physicalId, 'create') ??
       // Then the service itself: what the region does not offer (its AZs, instance types, RDS versions).
       valueRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
+      referenceRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
       regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
       // And the calls a service makes as the stack's role besides the handler's (API Gateway's log delivery).
       accessLogRefusal(stack, resource.type, properties, this.accounts, this.permissions, (purpose) => this.uuid(purpose));
@@ -346,7 +354,7 @@ export class StackEngine {
   }
 
   /** A resource failed (or the stack timed out): cancel what is in flight, then roll back. */
-  private failCreate(stack: StackRecord, timedOut: boolean): void {
+  private failCreate(stack: StackRecord, timedOut: boolean, reason?: string): void {
     const failed = stack.resources.filter((resource) => resource.status === 'CREATE_FAILED').map((resource) => resource.logicalId);
     for (const resource of stack.resources) {
       if (resource.status !== 'CREATE_IN_PROGRESS') continue;
@@ -365,7 +373,7 @@ export class StackEngine {
     this.timers.clear(`${stack.stackId}#deadline`);
     delete stack.deadline;
     const list = `The following resource(s) failed to create: [${failed.join(', ')}]. `;
-    const cause = timedOut ? 'Stack creation time exceeded the specified timeout. ' : list;
+    const cause = reason ?? (timedOut ? 'Stack creation time exceeded the specified timeout. ' : list);
     if (stack.onFailure === 'DO_NOTHING') {
       delete stack.operation;
       this.events.stackEvent(stack, 'CREATE_FAILED', cause.trimEnd());

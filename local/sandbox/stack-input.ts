@@ -3,7 +3,8 @@ import type { CfnParameter, CfnTemplate } from '../../src/cfn/template-types';
 import { validateTemplate, type ValidateOptions } from '../../src/cfn/validate-template';
 import { AwsApiError, ValidationError } from './errors';
 import { regionZones } from './data/ec2-regions';
-import { isListParameterType, sha256 } from './template-evaluator';
+import { publicParameterValue } from './data/ssm-public-parameters';
+import { isListParameterType } from './template-evaluator';
 
 /**
  * What CloudFormation checks in a CreateStack request before it creates anything: the stack name,
@@ -185,25 +186,20 @@ function checkParameterValue(key: string, definition: CfnParameter, value: strin
 
 /**
  * Values of `AWS::SSM::Parameter::Value<…>` parameters, as CloudFormation reads them from Parameter
- * Store. The sandbox's Parameter Store holds AWS's public parameters (`/aws/service/…`: AMI ids and
- * the like), each with a stable made-up value; any other name does not exist there.
+ * Store. The sandbox's Parameter Store holds the AWS public parameters of its dated data
+ * (data/ssm-public-parameters.ts: AMI ids); any other name does not exist there, and CloudFormation
+ * refuses the request ("Unable to fetch parameters [kms_arn] from parameter store for this account.",
+ * a ValidationError of CreateChangeSet quoted in awslabs/aws-deployment-framework#339; the same for
+ * CreateStack in awslabs/landing-zone-accelerator-on-aws#177).
  */
 export function resolveSsmParameters(template: CfnTemplate, parameters: Record<string, string>, region: string): Record<string, string> {
   const resolved: Record<string, string> = {};
   for (const [key, definition] of Object.entries(template.Parameters ?? {})) {
-    const type = /^AWS::SSM::Parameter::Value<(.*)>$/.exec(definition.Type)?.[1];
-    if (type === undefined) continue;
+    if (!definition.Type.startsWith('AWS::SSM::Parameter::Value<')) continue;
     const names = (parameters[key] ?? '').split(',').map((name) => name.trim());
-    const missing = names.filter((name) => !name.startsWith('/aws/service/'));
-    if (missing.length > 0) {
-      throw new ValidationError(`Parameter validation failed: Unable to fetch parameters [${missing.join(',')}] from parameter store for this account.`);
-    }
-    resolved[key] = names
-      .map((name) => {
-        const hex = sha256(`${region}:${name}`);
-        return type.includes('AWS::EC2::Image::Id') || /ami|image/i.test(name) ? `ami-0${hex.slice(0, 17)}` : hex.slice(0, 12);
-      })
-      .join(',');
+    const missing = names.filter((name) => publicParameterValue(region, name) === undefined);
+    if (missing.length > 0) throw new ValidationError(`Unable to fetch parameters [${missing.join(',')}] from parameter store for this account.`);
+    resolved[key] = names.map((name) => publicParameterValue(region, name) ?? '').join(',');
   }
   return resolved;
 }

@@ -108,6 +108,7 @@ const NAME_PROPERTIES: Record<string, string> = {
   'AWS::DocDB::DBInstance': 'DBInstanceIdentifier',
   'AWS::Neptune::DBCluster': 'DBClusterIdentifier',
   'AWS::ElastiCache::ReplicationGroup': 'ReplicationGroupId',
+  'AWS::EC2::KeyPair': 'KeyName',
 };
 
 export function isCustomResourceType(type: string): boolean {

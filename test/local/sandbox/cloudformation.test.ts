@@ -241,11 +241,13 @@ describe('the sandbox CloudFormation endpoint', () => {
   });
 
   it('deletes a stack asked to go while it is still creating, and one left failed by OnFailure DO_NOTHING', async () => {
-    // Prepare: a NAT gateway takes ~100 s; the topic waits for it.
+    // Prepare: a NAT gateway takes ~100 s; the topic waits for it. Its subnet is another stack's.
     const cfn = edge.cloudFormation(ACCOUNT);
+    await cfn.send(new CreateStackCommand({ StackName: 'nat-subnet', TemplateBody: networkBody }));
+    const { StackResources: subnets } = await cfn.send(new DescribeStackResourcesCommand({ StackName: (await waitForStack(cfn, 'nat-subnet')).StackId ?? '', LogicalResourceId: 'SubnetA' }));
     const slow = JSON.stringify({
       Resources: {
-        Nat: { Type: 'AWS::EC2::NatGateway', Properties: { SubnetId: 'subnet-0123456789abcdef0' } },
+        Nat: { Type: 'AWS::EC2::NatGateway', Properties: { SubnetId: subnets?.[0]?.PhysicalResourceId ?? '' } },
         Topic: { Type: 'AWS::SNS::Topic', DependsOn: 'Nat' },
       },
     });

@@ -1,4 +1,5 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CreateKeyPairCommand } from '@aws-sdk/client-ec2';
 import { ListServicesCommand } from '@aws-sdk/client-ecs';
 import { ListInstancesCommand } from '@aws-sdk/client-servicediscovery';
 import { readFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ let accessCredentials: { accessKeyId: string; secretAccessKey: string; sessionTo
 beforeAll(async () => {
   edge = await startSandboxEdge({ hooks: answeringOnboardingHooks(GROUNDWORK_ACCOUNT_ID) });
   ({ root, access, accessIn, executionRoleArn, accessCredentials } = await onboardAccount(edge, { account: ACCOUNT, groundworkAccountId: GROUNDWORK_ACCOUNT_ID, externalId: EXTERNAL_ID, template: onboardingTemplate, regions: ['us-east-1', 'eu-central-1'] }));
+  // The customer's own key pair, which the bastions of the 3-AZ combinations name (keyName 'ops').
+  await edge.ec2(ACCOUNT).send(new CreateKeyPairCommand({ KeyName: 'ops' }));
 });
 
 afterAll(async () => {
@@ -245,9 +248,14 @@ describe('IAM in the sandbox accounts', () => {
     const combinations = allCombinations().filter(({ label }) => (label.startsWith('az2 ') && label.endsWith(' db bastion compute endpoints')) || widest.includes(label));
     expect(combinations).toHaveLength(18);
     const failures: string[] = [];
+    // The customer's certificate for the HTTPS listeners, in the account and region (ACM certificates are regional).
+    const seeded = await fetch(`${edge.url}/_sandbox/certificates`, { method: 'POST', body: JSON.stringify({ account: ACCOUNT, region: 'us-east-1', domainName: 'shop.example.com' }) });
+    const certificateArn = ((await seeded.json()) as { arn: string }).arn;
 
-    for (const { label, input } of combinations) {
+    for (const { label, input: fixture } of combinations) {
       // Act
+      const frontend = fixture.request.frontend;
+      const input = frontend.type === 'alb' && frontend.certificateArn !== undefined ? { ...fixture, request: { ...fixture.request, frontend: { ...frontend, certificateArn } } } : fixture;
       const templates = buildStackTemplates(input);
       const stacks = await deployComponents(access, ACCOUNT, templates, executionRoleArn).catch(async (error: Error) => {
         // A component that failed leaves its dependents without parameters: report why it failed.

@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import type { SandboxHooks } from '../../../local/contracts';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, stackEvents, waitForStack } from './stack-waits';
+import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
+
+/** An AMI that exists in us-east-1: Amazon Linux 2023, as the sandbox's public parameter names it. */
+const AMAZON_AMI = publicParameterValue('us-east-1', '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64') ?? '';
 
 /**
  * The sandbox keeps its accounts in the state file: a restarted sandbox still has every stack,
@@ -39,12 +43,18 @@ const signalledTemplate = JSON.stringify({
     Server: {
       Type: 'AWS::EC2::Instance',
       CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT15M' } },
-      Properties: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't4g.nano', UserData: { 'Fn::Base64': '#!/bin/bash\ncfn-signal --success true --stack x --resource Server\n' } },
+      Properties: { ImageId: AMAZON_AMI, InstanceType: 't4g.nano', UserData: { 'Fn::Base64': '#!/bin/bash\ncfn-signal --success true --stack x --resource Server\n' } },
     },
   },
 });
 /** A NAT gateway takes ~100 s: still creating when the first sandbox stops. */
-const slowTemplate = JSON.stringify({ Resources: { Nat: { Type: 'AWS::EC2::NatGateway', Properties: { SubnetId: 'subnet-0123456789abcdef0' } } } });
+const slowTemplate = JSON.stringify({
+  Resources: {
+    Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.5.0.0/16' } },
+    Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.5.0.0/24' } },
+    Nat: { Type: 'AWS::EC2::NatGateway', Properties: { SubnetId: { Ref: 'Subnet' } } },
+  },
+});
 
 let directory: string;
 let stateFile: string;

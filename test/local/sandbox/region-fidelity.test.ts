@@ -19,6 +19,10 @@ import { deployComponents } from './deploy-components';
 import { answeringOnboardingHooks, onboardAccount } from './onboard-account';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { rejectionOf, stackEvents, waitForStack } from './stack-waits';
+import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
+
+/** An AMI that exists in us-east-1: Amazon Linux 2023, as the sandbox's public parameter names it. */
+const AMAZON_AMI = publicParameterValue('us-east-1', '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64') ?? '';
 
 /**
  * The sandbox fails where AWS fails, from dated data (local/sandbox/data/): the AZs a region has and
@@ -144,12 +148,12 @@ describe('CloudFormation in a sandbox region fails where AWS fails', () => {
   it('fails an instance, and an auto-scaling group\'s launch, of a type its AZ does not offer; builds them where it is offered', async () => {
     const cfn = edge.cloudFormation(ACCOUNT);
     const instance = (zone: string): CfnTemplate => ({
-      Resources: { ...vpcWithSubnet(zone), Instance: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't4g.nano', SubnetId: { Ref: 'Subnet' } } } },
+      Resources: { ...vpcWithSubnet(zone), Instance: { Type: 'AWS::EC2::Instance', Properties: { ImageId: AMAZON_AMI, InstanceType: 't4g.nano', SubnetId: { Ref: 'Subnet' } } } },
     });
     const group = (zone: string): CfnTemplate => ({
       Resources: {
         ...vpcWithSubnet(zone),
-        LaunchTemplate: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.small' } } },
+        LaunchTemplate: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { ImageId: AMAZON_AMI, InstanceType: 't3.small' } } },
         Group: {
           Type: 'AWS::AutoScaling::AutoScalingGroup',
           Properties: {

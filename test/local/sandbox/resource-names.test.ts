@@ -73,13 +73,16 @@ const serviceInTemplate = (name: string): CfnTemplate => ({
 });
 
 /** Regional resources with the names our templates give (or could give) them. */
+/** A VPC for the target group: it must name one of the account and region. */
+const vpc: CfnTemplate['Resources'] = { Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } } };
 const regionalTemplate: CfnTemplate = {
   Resources: {
+    ...vpc,
     LogGroup: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/ecs/containerinsights/shared/performance' } },
     Cluster: { Type: 'AWS::ECS::Cluster', Properties: { ClusterName: 'shared' } },
     Database: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceIdentifier: 'shared-db', Engine: 'postgres', DBInstanceClass: 'db.t4g.micro', AllocatedStorage: '20' } },
     Secret: { Type: 'AWS::SecretsManager::Secret', Properties: { Name: 'shared/database' } },
-    TargetGroup: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { Name: 'shared-tg', Port: 8080, Protocol: 'HTTP', TargetType: 'ip', VpcId: 'vpc-0123456789abcdef0' } },
+    TargetGroup: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { Name: 'shared-tg', Port: 8080, Protocol: 'HTTP', TargetType: 'ip', VpcId: { Ref: 'Vpc' } } },
   },
 };
 
@@ -183,8 +186,8 @@ describe('names of the resources stacks create', () => {
     const inOtherAccount = await createAndWait(otherAccount, 'regional-first', regionalTemplate);
     // One stack per resource: the first refusal would cancel the others.
     const again = await Promise.all(
-      Object.entries(regionalTemplate.Resources).map(async ([logicalId, resource]) => {
-        const stack = await createAndWait(cfn, `regional-again-${logicalId.toLowerCase()}`, { Resources: { [logicalId]: resource } });
+      Object.entries(regionalTemplate.Resources).filter(([logicalId]) => logicalId !== 'Vpc').map(async ([logicalId, resource]) => {
+        const stack = await createAndWait(cfn, `regional-again-${logicalId.toLowerCase()}`, { Resources: { ...(logicalId === 'TargetGroup' ? vpc : {}), [logicalId]: resource } });
         return [stack.StackStatus, ...(await createFailures(cfn, stack.StackName ?? ''))];
       }),
     );

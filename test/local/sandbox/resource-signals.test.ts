@@ -3,6 +3,10 @@ import type { CfnResource, CfnTemplate } from '../../../src/cfn/template-types';
 import { INSTANCE_SIGNAL_SECONDS } from '../../../src/cfn/resource-timing';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { rejectionOf, stackEvents, waitForStack } from './stack-waits';
+import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
+
+/** An AMI that exists in us-east-1: Amazon Linux 2023, as the sandbox's public parameter names it. */
+const AMAZON_AMI = publicParameterValue('us-east-1', '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64') ?? '';
 
 /**
  * CreationPolicy signals in the sandbox account: a resource waits for its signals, which come from
@@ -35,7 +39,7 @@ function groupTemplate(userData: CfnResource['Properties'] | object, profile?: s
       Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.3.0.0/24' } },
       Launch: {
         Type: 'AWS::EC2::LaunchTemplate',
-        Properties: { LaunchTemplateData: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't4g.nano', UserData: userData, ...(profile === undefined ? {} : { IamInstanceProfile: { Arn: profile } }) } },
+        Properties: { LaunchTemplateData: { ImageId: AMAZON_AMI, InstanceType: 't4g.nano', UserData: userData, ...(profile === undefined ? {} : { IamInstanceProfile: { Arn: profile } }) } },
       },
       Group: {
         Type: 'AWS::AutoScaling::AutoScalingGroup',
@@ -48,7 +52,7 @@ function groupTemplate(userData: CfnResource['Properties'] | object, profile?: s
 
 /** A lone instance waiting for one signal, with user data that does not signal. */
 const instanceTemplate: CfnTemplate = {
-  Resources: { Server: { Type: 'AWS::EC2::Instance', CreationPolicy: creationPolicy, Properties: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't4g.nano', UserData: base64('#!/bin/bash\necho hello\n') } } },
+  Resources: { Server: { Type: 'AWS::EC2::Instance', CreationPolicy: creationPolicy, Properties: { ImageId: AMAZON_AMI, InstanceType: 't4g.nano', UserData: base64('#!/bin/bash\necho hello\n') } } },
 };
 
 async function create(name: string, template: CfnTemplate): Promise<void> {
