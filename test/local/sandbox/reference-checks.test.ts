@@ -71,7 +71,7 @@ const lambda = (bucket: CfnValue, extra: CfnTemplate['Resources'] = {}): CfnTemp
     ...extra,
     Function: {
       Type: 'AWS::Lambda::Function',
-      Properties: { Runtime: 'nodejs20.x', Handler: 'index.handler', Role: `arn:aws:iam::${ACCOUNT}:role/function`, Code: { S3Bucket: bucket, S3Key: 'function.zip' } },
+      Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler', Role: `arn:aws:iam::${ACCOUNT}:role/function`, Code: { S3Bucket: bucket, S3Key: 'function.zip' } },
     },
   },
 });
