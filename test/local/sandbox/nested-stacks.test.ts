@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import type { CfnTemplate } from '../../../src/cfn/template-types';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, stackEvents, waitForStack } from './stack-waits';
+import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
+
+/** An AMI the sandbox knows: what AWS's public parameter for Amazon Linux 2023 (arm64) names in us-east-1. */
+const AMAZON_AMI = publicParameterValue('us-east-1', '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64') ?? '';
 
 /**
  * Nested stacks (AWS::CloudFormation::Stack) in the sandbox account, driven by the SDK client as a
@@ -44,7 +48,7 @@ function parent(templateUrl: string, parameters: Record<string, unknown> = { Pre
 /** A child whose instance waits for a signal nobody sends (up to 12 h): it stays CREATE_IN_PROGRESS. */
 const waitingChild: CfnTemplate = {
   Resources: {
-    Server: { Type: 'AWS::EC2::Instance', CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT12H' } }, Properties: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't4g.nano' } },
+    Server: { Type: 'AWS::EC2::Instance', CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT12H' } }, Properties: { ImageId: AMAZON_AMI, InstanceType: 't4g.nano' } },
   },
   Outputs: { ServerId: { Value: { Ref: 'Server' } } },
 };

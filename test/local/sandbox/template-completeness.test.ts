@@ -6,6 +6,10 @@ import { TemplateResolutionError } from '../../../local/sandbox/errors';
 import { TemplateEvaluator } from '../../../local/sandbox/template-evaluator';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
+import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
+
+/** An AMI the sandbox knows: what AWS's public parameter for Amazon Linux 2023 (arm64) names in us-east-1. */
+const AMAZON_AMI = publicParameterValue('us-east-1', '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64') ?? '';
 
 /**
  * What users' templates need of the sandbox (issue 12, gaps G1–G9 of the fidelity review): each
@@ -139,7 +143,7 @@ describe('G9: Fn::GetAtt and Ref have the shapes AWS gives them', () => {
         NextVersion: { Type: 'AWS::Lambda::Version', DependsOn: 'Version', Properties: { FunctionName: { Ref: 'Function' } } },
         Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.20.0.0/16' } },
         Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.20.7.0/24', AvailabilityZone: 'us-east-1a' } },
-        Instance: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.micro', SubnetId: { Ref: 'Subnet' } } },
+        Instance: { Type: 'AWS::EC2::Instance', Properties: { ImageId: AMAZON_AMI, InstanceType: 't3.micro', SubnetId: { Ref: 'Subnet' } } },
       },
       Outputs: {
         ZoneId: { Value: { Ref: 'Zone' } },
