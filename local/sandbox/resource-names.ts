@@ -34,8 +34,8 @@ type Scope =
 
 interface NameRule {
   scope: Scope;
-  /** The property that holds the name, where the physical id is not the name. */
-  property?: string;
+  /** The property that holds the name, where the physical id is not the name (a list: the first given). */
+  property?: string | readonly string[];
   ignoreCase?: boolean;
 }
 
@@ -59,6 +59,10 @@ const RULES: Readonly<Record<string, NameRule | null>> = {
   'AWS::ECS::Service': { scope: { kind: 'parent', property: 'Cluster', absent: 'default' }, property: 'ServiceName' },
   'AWS::Events::Rule': { scope: { kind: 'parent', property: 'EventBusName', absent: 'default' }, property: 'Name' },
   'AWS::EC2::SecurityGroup': { scope: { kind: 'parent', property: 'VpcId' }, property: 'GroupName' },
+  // A route is identified by its destination within its route table (EC2 CreateRoute refuses a second
+  // with RouteAlreadyExists, "The route identified by 0.0.0.0/0 already exists"); its physical id is the
+  // table's, which an IPv4 and an IPv6 default route share.
+  'AWS::EC2::Route': { scope: { kind: 'parent', property: 'RouteTableId' }, property: ['DestinationCidrBlock', 'DestinationIpv6CidrBlock', 'DestinationPrefixListId'] },
   // Physical ids that are ARNs or generated ids, while the name is unique per account and region.
   'AWS::ElasticLoadBalancingV2::LoadBalancer': { scope: { kind: 'region' }, property: 'Name' },
   'AWS::ElasticLoadBalancingV2::TargetGroup': { scope: { kind: 'region' }, property: 'Name' },
@@ -75,7 +79,7 @@ export function nameClaim(
   const listed = RULES[resource.type];
   if (listed === null) return undefined;
   const rule = listed ?? REGIONAL;
-  const given = rule.property === undefined ? undefined : resource.properties[rule.property];
+  const given = [rule.property ?? []].flat().map((property) => resource.properties[property]).find((value) => value !== undefined);
   const name = typeof given === 'string' && given !== '' ? given : resource.physicalId;
   return {
     scope: `${resource.type} ${scopeOf(rule.scope, resource.properties, where)}`,

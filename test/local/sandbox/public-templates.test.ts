@@ -1,5 +1,5 @@
 import { DeleteStackCommand, DescribeStackResourcesCommand, DescribeStacksCommand, ListStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { PUBLIC_TEMPLATES, createPublicStack } from './public-templates';
+import { PUBLIC_TEMPLATES, REFUSED_PUBLIC_TEMPLATES, createPublicStack } from './public-templates';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, stackEvents, waitForStack } from './stack-waits';
 
@@ -7,7 +7,9 @@ import { outputsOf, stackEvents, waitForStack } from './stack-waits';
  * The public-template corpus (test/fixtures/public-templates): CloudFormation templates nobody on
  * the project wrote, deployed through the SDK's CloudFormation client as their users would (parents
  * first, parameters as given by hand), each to CREATE_COMPLETE with outputs of the shape AWS gives,
- * then all deleted, children first, to DELETE_COMPLETE — nested stacks included.
+ * then all deleted, children first, to DELETE_COMPLETE — nested stacks included. Templates AWS
+ * would refuse (a retired database version, a retired Lambda runtime) are refused alike: the stack
+ * rolls back with the service's words on the resource AWS fails, and deletes.
  */
 
 const ACCOUNT = '222233334444';
@@ -36,6 +38,16 @@ describe('public CloudFormation templates in the sandbox account', () => {
     const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: entry.stack }));
     const physicalIds = Object.fromEntries((StackResources ?? []).map((resource) => [resource.LogicalResourceId, resource.PhysicalResourceId]));
     for (const [logicalId, shape] of Object.entries(entry.resources ?? {})) expect({ [logicalId]: physicalIds[logicalId] }).toEqual({ [logicalId]: expect.stringMatching(shape) });
+  });
+
+  test.each(REFUSED_PUBLIC_TEMPLATES.map((entry) => [entry.stack, entry.file, entry] as const))('%s (%s) is refused as AWS refuses it', async (_name, _file, entry) => {
+    await createPublicStack(edge, cfn, entry);
+    const stack = await waitForStack(cfn, entry.stack);
+    const failed = (await stackEvents(cfn, entry.stack)).filter((event) => event.ResourceStatus === 'CREATE_FAILED' && event.LogicalResourceId === entry.refused.resource);
+    expect({ status: stack.StackStatus, reasons: failed.map((event) => event.ResourceStatusReason) }).toEqual({ status: 'ROLLBACK_COMPLETE', reasons: [expect.stringMatching(entry.refused.reason)] });
+
+    await cfn.send(new DeleteStackCommand({ StackName: stack.StackId }));
+    expect((await waitForStack(cfn, stack.StackId ?? entry.stack)).StackStatus).toBe('DELETE_COMPLETE');
   });
 
   test('every stack deletes to DELETE_COMPLETE, children before their parents, nested stacks with them', async () => {
