@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AwsRequest, SandboxHooks } from '../../../local/contracts';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../../local/sandbox/sandbox';
+import { keepConnectionsAlive } from '../../../local/edge/edge-server';
 
 /**
  * A small edge for the sandbox tests: an HTTP server on 127.0.0.1 that turns each request into an
@@ -78,6 +79,7 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
       }
     });
   });
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const created = createSandbox({ hooks: silentHooks, speed: 0.001, log: () => undefined, ...options, edgeUrl: url });
