@@ -194,6 +194,8 @@ export const PARENT_REFERENCES: Readonly<Record<string, ReadonlyArray<{ path: st
     { path: 'GroupSet.*', service: 'ec2', type: 'security-group' },
   ],
   'AWS::ElasticLoadBalancingV2::Listener': [{ path: 'LoadBalancerArn', service: 'elasticloadbalancing', type: 'loadbalancer/app/' }],
+  // A rule is authorized on its listener (ELB's CreateRule names listener/app): a service's rule on the frontend's.
+  'AWS::ElasticLoadBalancingV2::ListenerRule': [{ path: 'ListenerArn', service: 'elasticloadbalancing', type: 'listener/app' }],
   'AWS::ECS::ClusterCapacityProviderAssociations': [
     { path: 'Cluster', service: 'ecs', type: 'cluster' },
     { path: 'CapacityProviders.*', service: 'ecs', type: 'capacity-provider' },
