@@ -110,6 +110,9 @@ export const EXCLUDED_ACTIONS: Record<string, string> = {
 export const SERVICE_LINKED_ROLE_SERVICES = [
   'autoscaling.amazonaws.com',
   'ecs.amazonaws.com',
+  // A service's ScalableTarget with no RoleARN: AWSServiceRoleForApplicationAutoScaling_ECSService
+  // (Application Auto Scaling User Guide, "Service-linked roles for Application Auto Scaling").
+  'ecs.application-autoscaling.amazonaws.com',
   'elasticloadbalancing.amazonaws.com',
   'ops.apigateway.amazonaws.com',
   'rds.amazonaws.com',

@@ -243,7 +243,7 @@ export function serviceRequestSchemaFor(stack: StackRequest) {
       if (frontend === 'apigateway' && pathPattern !== DEFAULT_ROUTE) {
         issue(['route', 'pathPattern'], `must be ${DEFAULT_ROUTE}: an apigateway frontend sends every path to the one service registered in its Cloud Map service`);
       }
-      if (frontend === 'alb' && pathPattern !== DEFAULT_ROUTE && priority === undefined) {
+      if (frontend === 'alb' && pathPattern !== DEFAULT_ROUTE && PATH_PATTERN.test(pathPattern) && priority === undefined) {
         issue(['route', 'priority'], 'is required for a path other than /*: the load balancer evaluates its rules lowest priority first');
       }
       if (pathPattern === DEFAULT_ROUTE && priority !== undefined) issue(['route', 'priority'], `the default route ${DEFAULT_ROUTE} always takes the last priority`);
