@@ -182,7 +182,9 @@ export function buildServiceTemplate(input: StackTemplateInput, service: Service
         Actions: [{ Type: 'forward', TargetGroupArn: targetGroup }],
       },
     });
-    // ECS refuses a target group no load balancer forwards to yet: the rule comes first.
+    // ECS refuses a target group no load balancer forwards to yet ("The target group with
+    // targetGroupArn … does not have an associated load balancer.", InvalidParameterException, as
+    // CloudFormation reported it in aws/aws-cdk#1160): the rule comes first.
     dependsOn.push('ListenerRule');
     registration['LoadBalancers'] = [{ ContainerName: service.name, ContainerPort: port, TargetGroupArn: targetGroup }];
     registration['HealthCheckGracePeriodSeconds'] = healthCheck.gracePeriodSeconds;
