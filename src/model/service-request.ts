@@ -123,14 +123,14 @@ export const serviceRequestSchema = z
     /** Tasks to run; DEFAULT_DESIRED_COUNT unless autoscaling is given (then autoscaling.min to start). */
     desiredCount: z.optional(wholeNumber(0, 100)),
     autoscaling: z.optional(autoscalingSchema),
-    environment: z._default(z.record(pattern(VARIABLE_NAME, 'must be a variable name (letters, digits, underscores, not starting with a digit)'), z.string()), {}),
-    secrets: z._default(
-      z.record(
-        pattern(VARIABLE_NAME, 'must be a variable name (letters, digits, underscores, not starting with a digit)'),
-        pattern(SECRET_REFERENCE, 'must be a Secrets Manager secret ARN, optionally followed by :<json key>'),
-      ),
-      {},
-    ),
+    /** NAME → value. Names are checked below, so that a bad one is named in the error. */
+    environment: z._default(z.record(z.string(), z.string()), {}),
+    /**
+     * NAME → `<secret ARN>[:<json key>]`, read by ECS with the task execution role when a task starts.
+     * That role reads only secrets tagged `groundwork:stack` (cfn/onboarding-role.yaml), so a secret
+     * of the customer's must carry that tag for its tasks to start.
+     */
+    secrets: z._default(z.record(z.string(), pattern(SECRET_REFERENCE, 'must be a Secrets Manager secret ARN, optionally followed by :<json key>')), {}),
     /** Wire in the stack's database (PG_* variables); by default when the stack has one. */
     database: z.optional(z.boolean()),
     healthCheck: z.prefault(healthCheckSchema, {}),
@@ -144,6 +144,11 @@ export const serviceRequestSchema = z
       if (autoscaling !== undefined && request.desiredCount !== undefined) issue(['desiredCount'], 'give either desiredCount or autoscaling, not both');
       if (autoscaling !== undefined && autoscaling.min > autoscaling.max) issue(['autoscaling', 'min'], 'must not exceed max');
       for (const name of Object.keys(secrets)) if (name in environment) issue(['secrets', name], 'is also set in environment');
+      for (const field of ['environment', 'secrets'] as const) {
+        for (const name of Object.keys(request[field])) {
+          if (!VARIABLE_NAME.test(name)) issue([field, name], 'must be a variable name (letters, digits, underscores, not starting with a digit)');
+        }
+      }
     }),
   );
 

@@ -92,6 +92,14 @@ describe('service request', () => {
     expect(unwired).toEqual([]);
   });
 
+  it('names a bad variable name in the error', () => {
+    expect(errorsOf({ name: 'web', image: 'nginx', environment: { '1BAD': 'x', 'A-B': 'y', GOOD_1: 'z' }, secrets: { 'x y': SECRET } })).toEqual([
+      { field: 'environment.1BAD', message: 'must be a variable name (letters, digits, underscores, not starting with a digit)' },
+      { field: 'environment.A-B', message: 'must be a variable name (letters, digits, underscores, not starting with a digit)' },
+      { field: 'secrets.x y', message: 'must be a variable name (letters, digits, underscores, not starting with a digit)' },
+    ]);
+  });
+
   it('refuses database: true on a stack without a database', () => {
     expect(errorsOf({ name: 'web', image: 'nginx', database: true }, stackRequest({ database: null }))).toEqual([{ field: 'database', message: 'the stack has no database' }]);
   });
