@@ -106,6 +106,27 @@ describe('a service stack in the sandbox', () => {
     120_000,
   );
 
+  it('refuses the service stack an ECS service in a cluster that is not a Groundwork stack\'s (ecs:cluster), in IAM\'s words, and rolls back', async () => {
+    // Prepare: a Groundwork stack with no frontend, and the customer's own cluster.
+    const input = { ...templateInput({ network: { azCount: 2, nat: 'gateway' }, frontend: { type: 'none' }, database: null }), stackId: 'svccluster' };
+    const stacks = await deployComponents(access, ACCOUNT, buildStackTemplates(input), executionRoleArn);
+    const root = edge.cloudFormation(ACCOUNT);
+    await root.send(new CreateStackCommand({ StackName: 'prod-cluster', TemplateBody: JSON.stringify({ Resources: { Cluster: { Type: 'AWS::ECS::Cluster', Properties: { ClusterName: 'prod' } } } }) }));
+    expect((await waitForStack(root, 'prod-cluster')).StackStatus).toBe('CREATE_COMPLETE');
+    const cluster = stacks.get('cluster');
+    const aimed = new Map(stacks).set('cluster', { ...cluster, Outputs: [...(cluster?.Outputs ?? []).filter((o) => o.OutputKey !== 'ClusterName'), { OutputKey: 'ClusterName', OutputValue: 'prod' }] } as Stack);
+    const service = buildServiceTemplate(input, serviceRequestSchemaFor(input.request).parse({ name: 'worker', image: 'nginx', desiredCount: 1 }));
+
+    // Act
+    const stack = await deployService(service, aimed);
+
+    // Assess
+    expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(await failures(stack, 'CREATE_FAILED')).toMatch(
+      new RegExp(`Service: Resource handler returned message: "User: arn:aws:sts::${ACCOUNT}:assumed-role/GroundworkExecution-${GROUNDWORK_ACCOUNT_ID}/AWSCloudFormation is not authorized to perform: ecs:CreateService on resource: arn:aws:ecs:us-east-1:${ACCOUNT}:service/`),
+    );
+  }, 120_000);
+
   it('refuses the service stack a listener rule on a listener that is not a Groundwork stack\'s, in IAM\'s words, and rolls back', async () => {
     // Prepare: the same Groundwork stack, but the rule aimed at the customer's own load balancer's listener.
     const input = { ...templateInput({ network: { azCount: 2, nat: 'gateway' }, database: null }), stackId: 'svcattack' };
