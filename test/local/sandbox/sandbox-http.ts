@@ -163,3 +163,30 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('error', reject);
   });
 }
+
+/**
+ * A sandbox edge for one test file, started before its tests and closed after them, with a
+ * CloudFormation client of the given account (its own keys: the account's root).
+ */
+export function sandboxForFile(account: string, options: Partial<Omit<SandboxOptions, 'edgeUrl'>> = {}): { readonly edge: SandboxEdge; readonly cfn: CloudFormationClient } {
+  let started: { edge: SandboxEdge; cfn: CloudFormationClient } | undefined;
+  beforeAll(async () => {
+    const edge = await startSandboxEdge(options);
+    started = { edge, cfn: edge.cloudFormation(account) };
+  });
+  afterAll(async () => {
+    await started?.edge.close();
+  });
+  const running = () => {
+    if (started === undefined) throw new Error('the sandbox starts before the tests (beforeAll)');
+    return started;
+  };
+  return {
+    get edge() {
+      return running().edge;
+    },
+    get cfn() {
+      return running().cfn;
+    },
+  };
+}
