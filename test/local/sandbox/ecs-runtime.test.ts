@@ -1,0 +1,236 @@
+import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
+import { createHash } from 'node:crypto';
+import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
+import { circuitBreakerThreshold } from '../../../local/sandbox/ecs/ecs-runtime';
+import { REGION, startSandboxEdge, type SandboxEdge } from './sandbox-http';
+import { stackEvents, waitForStack } from './stack-waits';
+
+/**
+ * The sandbox runs ECS services: a service's tasks are placed on its cluster's container instances
+ * (the auto-scaling group whose user data joins the cluster), go PROVISIONING → PENDING → RUNNING,
+ * become healthy by their target group's health check, and the AWS::ECS::Service completes at
+ * steady state. Tasks that do not fit stay pending until CloudFormation's wait runs out; image faults
+ * stop tasks with ECS's reasons and trip the circuit breaker, which rolls back to the last completed
+ * deployment. Everything is read through the AWS SDK's ECS and CloudWatch Logs clients.
+ */
+
+const ACCOUNT = '454545454545';
+const SPEED = 0.001;
+/** CloudFormation's wait for a service, capped (20 sandbox minutes: 1.2 s at this speed). */
+const WAIT_SECONDS = 1200;
+const ECS_AMI = publicParameterValue(REGION, '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id') ?? '';
+const CIRCUIT_BREAKER = /^Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'\." \(RequestToken: [0-9a-f-]+, HandlerErrorCode: GeneralServiceException\)$/;
+
+let edge: SandboxEdge;
+let cfn: CloudFormationClient;
+let ecs: ECSClient;
+let logs: CloudWatchLogsClient;
+
+beforeAll(async () => {
+  edge = await startSandboxEdge({ speed: SPEED, ecsWaitSeconds: WAIT_SECONDS });
+  cfn = edge.cloudFormation(ACCOUNT);
+  ecs = edge.ecs(ACCOUNT);
+  logs = new CloudWatchLogsClient({ region: REGION, endpoint: edge.url, maxAttempts: 1, credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'sandbox' } });
+});
+afterAll(async () => {
+  logs.destroy();
+  await edge.close();
+});
+afterEach(() => edge.sandbox.faults.clear());
+
+interface ServiceOptions {
+  cluster: string;
+  instanceType?: string;
+  instances?: number;
+  desired?: number;
+  networkMode?: 'awsvpc' | 'bridge';
+  cpu?: number;
+  memory?: number;
+  hostPort?: number;
+  image?: string;
+  /** The image of a second task definition, for updates. */
+  nextImage?: string;
+  targetGroup?: boolean;
+  containerHealthCheck?: boolean;
+  breaker?: boolean;
+}
+
+/** A cluster of `instances` container instances, a log group, a task definition or two, and a service (of the first). */
+function serviceTemplate(options: ServiceOptions): string {
+  const { cluster, instanceType = 't4g.medium', instances = 1, desired = 2, networkMode = 'awsvpc', cpu = 256, memory = 512, image = 'public.ecr.aws/shop/web:1.0' } = options;
+  const octet = createHash('sha256').update(cluster).digest()[0] ?? 0;
+  const taskDefinition = (containerImage: string) => ({
+    Type: 'AWS::ECS::TaskDefinition',
+    Properties: {
+      Family: `${cluster}-web`,
+      NetworkMode: networkMode,
+      RequiresCompatibilities: ['EC2'],
+      ContainerDefinitions: [
+        {
+          Name: 'web',
+          Image: containerImage,
+          Cpu: cpu,
+          Memory: memory,
+          Essential: true,
+          PortMappings: [{ ContainerPort: 8080, ...(options.hostPort === undefined ? {} : { HostPort: options.hostPort }) }],
+          Environment: [{ Name: 'STAGE', Value: 'test' }],
+          LogConfiguration: { LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: 'Logs' }, 'awslogs-region': REGION, 'awslogs-stream-prefix': 'shop' } },
+          ...(options.containerHealthCheck ? { HealthCheck: { Command: ['CMD-SHELL', 'curl -f http://localhost:8080/ || exit 1'], Interval: 10, Retries: 3, StartPeriod: 5 } } : {}),
+        },
+      ],
+    },
+  });
+  return JSON.stringify({
+    Resources: {
+      Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: `10.${octet}.0.0/16` } },
+      Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: `10.${octet}.0.0/24` } },
+      Cluster: { Type: 'AWS::ECS::Cluster', Properties: { ClusterName: cluster } },
+      Logs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/shop/${cluster}` } },
+      Launch: {
+        Type: 'AWS::EC2::LaunchTemplate',
+        Properties: { LaunchTemplateData: { ImageId: ECS_AMI, InstanceType: instanceType, UserData: { 'Fn::Base64': { 'Fn::Sub': "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'EOF'\nECS_CLUSTER=${Cluster}\nEOF\n" } } } },
+      },
+      Group: {
+        Type: 'AWS::AutoScaling::AutoScalingGroup',
+        DependsOn: 'Cluster',
+        Properties: { MinSize: String(instances), MaxSize: String(instances), DesiredCapacity: String(instances), VPCZoneIdentifier: [{ Ref: 'Subnet' }], LaunchTemplate: { LaunchTemplateId: { Ref: 'Launch' }, Version: { 'Fn::GetAtt': ['Launch', 'LatestVersionNumber'] } } },
+      },
+      Task: taskDefinition(image),
+      ...(options.nextImage === undefined ? {} : { NextTask: taskDefinition(options.nextImage) }),
+      ...(options.targetGroup
+        ? { Targets: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { VpcId: { Ref: 'Vpc' }, Port: 8080, Protocol: 'HTTP', TargetType: networkMode === 'awsvpc' ? 'ip' : 'instance', HealthCheckIntervalSeconds: 10, HealthyThresholdCount: 3, TargetGroupAttributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }] } } }
+        : {}),
+      Service: {
+        Type: 'AWS::ECS::Service',
+        DependsOn: 'Group',
+        Properties: {
+          Cluster: { Ref: 'Cluster' },
+          ServiceName: 'web',
+          TaskDefinition: { Ref: 'Task' },
+          DesiredCount: desired,
+          LaunchType: 'EC2',
+          DeploymentConfiguration: { MinimumHealthyPercent: 100, MaximumPercent: 200, ...(options.breaker === false ? {} : { DeploymentCircuitBreaker: { Enable: true, Rollback: true } }) },
+          ...(networkMode === 'awsvpc' ? { NetworkConfiguration: { AwsvpcConfiguration: { Subnets: [{ Ref: 'Subnet' }] } } } : {}),
+          ...(options.targetGroup ? { LoadBalancers: [{ TargetGroupArn: { Ref: 'Targets' }, ContainerName: 'web', ContainerPort: 8080 }] } : {}),
+        },
+      },
+    },
+  });
+}
+
+async function deploy(name: string, options: ServiceOptions) {
+  await cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: serviceTemplate(options) }));
+  return waitForStack(cfn, name);
+}
+
+async function describeService(cluster: string): Promise<Service> {
+  const { services } = await ecs.send(new DescribeServicesCommand({ cluster, services: ['web'] }));
+  const service = services?.[0];
+  if (service === undefined) throw new Error(`no service web in ${cluster}`);
+  return service;
+}
+
+async function tasks(cluster: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<Task[]> {
+  const { taskArns = [] } = await ecs.send(new ListTasksCommand({ cluster, serviceName: 'web', desiredStatus }));
+  if (taskArns.length === 0) return [];
+  return (await ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns }))).tasks ?? [];
+}
+
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms: ${JSON.stringify(value).slice(0, 600)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function physicalId(stackName: string, logicalId: string): Promise<string> {
+  const { StackResources = [] } = await cfn.send(new DescribeStackResourcesCommand({ StackName: stackName, LogicalResourceId: logicalId }));
+  return StackResources[0]?.PhysicalResourceId ?? '';
+}
+
+/** UpdateStack's call: the service's TaskDefinition becomes the stack's NextTask; resolves with the failure, if any. */
+function updateToNextTask(stackName: string, nextTaskArn: string): Promise<string | undefined> {
+  const { engine } = edge.sandbox;
+  const stack = engine.findStack(ACCOUNT, REGION, stackName);
+  const resource = stack?.resources.find((candidate) => candidate.logicalId === 'Service');
+  if (stack === undefined || resource === undefined) throw new Error(`no service in ${stackName}`);
+  const before = resource.properties ?? {};
+  const after = { ...before, TaskDefinition: nextTaskArn };
+  return new Promise((resolve) => {
+    const started = engine.ecs.updateService(stack, resource, before, after, (failure) => resolve(failure));
+    if (!started) throw new Error('the sandbox does not run this service');
+  });
+}
+
+const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+describe('ECS services in the sandbox account', () => {
+  it('places a service on its container instances and completes the resource at steady state, with tasks, digests and logs to read', async () => {
+    // Prepare
+    const pinned = `public.ecr.aws/shop/web@sha256:${'ab'.repeat(32)}`;
+
+    // Act
+    const stack = await deploy('ecs-steady', { cluster: 'steady', instances: 2, desired: 3, targetGroup: true });
+    const pinnedStack = await deploy('ecs-pinned', { cluster: 'pinned', desired: 1, image: pinned, networkMode: 'bridge' });
+
+    // Assess
+    expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+    expect(pinnedStack.StackStatus).toBe('CREATE_COMPLETE');
+    const service = await describeService('steady');
+    expect(service).toMatchObject({ status: 'ACTIVE', desiredCount: 3, runningCount: 3, pendingCount: 0, launchType: 'EC2' });
+    expect(service.deployments).toEqual([expect.objectContaining({ status: 'PRIMARY', rolloutState: 'COMPLETED', runningCount: 3, failedTasks: 0 })]);
+    expect(service.events?.[0]?.message).toBe('(service web) has reached a steady state.');
+    const running = await tasks('steady', 'RUNNING');
+    expect(running).toHaveLength(3);
+    expect(running.every((task) => task.lastStatus === 'RUNNING' && task.containers?.[0]?.imageDigest === sha256('public.ecr.aws/shop/web:1.0'))).toBe(true);
+    // Three awsvpc tasks on two t4g.medium (3 interfaces each: 2 for tasks), spread over both.
+    expect(new Set(running.map((task) => task.containerInstanceArn)).size).toBe(2);
+    const [pinnedTask] = await tasks('pinned', 'RUNNING');
+    expect(pinnedTask?.containers?.[0]?.imageDigest).toBe(`sha256:${'ab'.repeat(32)}`);
+    const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: await physicalId('ecs-steady', 'Task') }));
+    expect(taskDefinition).toMatchObject({ family: 'steady-web', revision: 1, networkMode: 'awsvpc' });
+    expect(taskDefinition?.containerDefinitions?.[0]).toMatchObject({ name: 'web', image: 'public.ecr.aws/shop/web:1.0', environment: [{ name: 'STAGE', value: 'test' }] });
+
+    const taskId = running[0]?.taskArn?.split('/').at(-1) ?? '';
+    const { events = [] } = await logs.send(new GetLogEventsCommand({ logGroupName: '/shop/steady', logStreamName: `shop/web/${taskId}`, startFromHead: true }));
+    expect(events.map((event) => event.message)).toEqual([expect.stringContaining(`started from public.ecr.aws/shop/web:1.0 (${sha256('public.ecr.aws/shop/web:1.0')})`), expect.stringContaining('listening on port 8080')]);
+    const filtered = await logs.send(new FilterLogEventsCommand({ logGroupName: '/shop/steady', filterPattern: 'listening' }));
+    expect(filtered.events).toHaveLength(3);
+    const missing = await logs.send(new GetLogEventsCommand({ logGroupName: '/shop/nothing', logStreamName: 'x' })).catch((error: Error) => error);
+    expect(missing).toMatchObject({ name: 'ResourceNotFoundException', message: 'The specified log group does not exist.' });
+  });
+
+  it('leaves tasks pending when no instance has the memory, network interfaces or host port for them, and CloudFormation waits until its cap', async () => {
+    // Prepare: one t4g.small each (2 vCPU, 2 GiB, 3 network interfaces).
+    const cases = [
+      { name: 'ecs-eni', cluster: 'eni', reason: 'encountered error "RESOURCE:ENI"', options: { desired: 3, cpu: 128, memory: 128 } },
+      { name: 'ecs-memory', cluster: 'memory', reason: 'has insufficient memory available', options: { desired: 2, memory: 1536, networkMode: 'bridge' as const } },
+      { name: 'ecs-port', cluster: 'port', reason: 'is already using a port required by your task', options: { desired: 2, networkMode: 'bridge' as const, hostPort: 80 } },
+    ];
+
+    // Act
+    await Promise.all(cases.map(({ name, cluster, options }) => cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: serviceTemplate({ cluster, instanceType: 't4g.small', ...options }) }))));
+    const services = await Promise.all(
+      cases.map(({ cluster, reason }) => poll(() => describeService(cluster).catch(() => undefined), (service) => service !== undefined && service.runningCount === service.desiredCount! - 1 && (service.events ?? []).some((event) => event.message?.includes(reason)))),
+    );
+    const stacks = await Promise.all(cases.map(({ name }) => waitForStack(cfn, name)));
+
+    // Assess: one task of each waits for room (no circuit breaker counts it); CloudFormation gives up at its cap and rolls back.
+    for (const [index, { name, reason }] of cases.entries()) {
+      const service = services[index];
+      expect(service).toMatchObject({ pendingCount: 1 });
+      expect(service?.deployments?.[0]).toMatchObject({ rolloutState: 'IN_PROGRESS', failedTasks: 0, pendingCount: 1 });
+      expect(service?.events?.find((event) => event.message?.includes(reason))?.message).toMatch(
+        /^service web was unable to place a task because no container instance met all of its requirements\. The closest matching container-instance [0-9a-f]{32} .+\. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide\.$/,
+      );
+      expect(stacks[index]?.StackStatus).toBe('ROLLBACK_COMPLETE');
+      const failed = (await stackEvents(cfn, name)).find((event) => event.LogicalResourceId === 'Service' && event.ResourceStatus === 'CREATE_FAILED');
+      expect(failed?.ResourceStatusReason).toBe('Resource timed out waiting for completion');
+    }
+  });
+});
