@@ -185,6 +185,11 @@ describe('ECS services in the sandbox account', () => {
     expect(service).toMatchObject({ status: 'ACTIVE', desiredCount: 3, runningCount: 3, pendingCount: 0, launchType: 'EC2' });
     expect(service.deployments).toEqual([expect.objectContaining({ status: 'PRIMARY', rolloutState: 'COMPLETED', runningCount: 3, failedTasks: 0 })]);
     expect(service.events?.[0]?.message).toBe('(service web) has reached a steady state.');
+    // Not before a task could be attached, pulled, started and found healthy by the target group (3 × 10 s), scaled.
+    const serviceEvents = (await stackEvents(cfn, 'ecs-steady')).filter((event) => event.LogicalResourceId === 'Service');
+    const began = serviceEvents.find((event) => event.ResourceStatus === 'CREATE_IN_PROGRESS')?.Timestamp?.getTime() ?? 0;
+    const ended = serviceEvents.find((event) => event.ResourceStatus === 'CREATE_COMPLETE')?.Timestamp?.getTime() ?? 0;
+    expect(ended - began).toBeGreaterThanOrEqual((10 + 20 + 3 + 30) * 1000 * SPEED);
     const running = await tasks('steady', 'RUNNING');
     expect(running).toHaveLength(3);
     expect(running.every((task) => task.lastStatus === 'RUNNING' && task.containers?.[0]?.imageDigest === sha256('public.ecr.aws/shop/web:1.0'))).toBe(true);
@@ -232,5 +237,132 @@ describe('ECS services in the sandbox account', () => {
       const failed = (await stackEvents(cfn, name)).find((event) => event.LogicalResourceId === 'Service' && event.ResourceStatus === 'CREATE_FAILED');
       expect(failed?.ResourceStatusReason).toBe('Resource timed out waiting for completion');
     }
+  });
+
+  it('stops tasks of a faulty image with ECS’s reason, trips the circuit breaker and rolls back to the last completed deployment', async () => {
+    // Prepare: four services running 1.0; each will be updated to an image with a fault.
+    const cases = [
+      { cluster: 'pull', image: 'public.ecr.aws/shop/web:no-such-tag', fault: 'pull-error', options: {} },
+      { cluster: 'crash', image: 'public.ecr.aws/shop/web:crashes', fault: 'crash', options: {} },
+      { cluster: 'elb', image: 'public.ecr.aws/shop/web:unhealthy-elb', fault: 'unhealthy', options: { targetGroup: true } },
+      { cluster: 'check', image: 'public.ecr.aws/shop/web:unhealthy-check', fault: 'unhealthy', options: { containerHealthCheck: true } },
+    ];
+    await Promise.all(cases.map(({ cluster, image, options }) => deploy(`ecs-fault-${cluster}`, { cluster, nextImage: image, instances: 3, ...options })));
+    const response = await fetch(`${edge.url}/_sandbox/faults`, { method: 'PUT', body: JSON.stringify({ images: Object.fromEntries(cases.map(({ image, fault }) => [image, fault])) }) });
+    expect(response.status).toBe(200);
+    const targetGroup = await physicalId('ecs-fault-elb', 'Targets');
+    const reasons: Record<string, RegExp> = {
+      pull: /^CannotPullContainerError: pull image manifest has been retried 5 time\(s\): failed to resolve ref public\.ecr\.aws\/shop\/web:no-such-tag: .*not found$/,
+      crash: /^Essential container in task exited$/,
+      elb: new RegExp(`^Task failed ELB health checks in \\(target-group ${targetGroup.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)$`),
+      check: /^Task failed container health checks$/,
+    };
+
+    // Act
+    const failures = await Promise.all(cases.map(async ({ cluster }) => updateToNextTask(`ecs-fault-${cluster}`, await physicalId(`ecs-fault-${cluster}`, 'NextTask'))));
+
+    // Assess
+    for (const [index, { cluster, image }] of cases.entries()) {
+      expect(failures[index]).toMatch(CIRCUIT_BREAKER);
+      const service = await describeService(cluster);
+      const firstTask = await physicalId(`ecs-fault-${cluster}`, 'Task');
+      expect(service).toMatchObject({ runningCount: 2, pendingCount: 0, taskDefinition: firstTask });
+      expect(service.deployments).toEqual([expect.objectContaining({ taskDefinition: firstTask, rolloutState: 'COMPLETED' })]);
+      const messages = (service.events ?? []).map((event) => event.message ?? '');
+      expect(messages).toContainEqual(expect.stringMatching(/^\(service web\) \(deployment ecs-svc\/\d{19}\) deployment failed: tasks failed to start\.$/));
+      // The threshold's worth failed with the fault's reason; any still starting when the breaker tripped, the scheduler stopped.
+      const stopped = (await tasks(cluster, 'STOPPED')).filter((task) => task.containers?.[0]?.image === image);
+      const failed = stopped.filter((task) => (reasons[cluster] as RegExp).test(task.stoppedReason ?? ''));
+      expect(failed.length).toBeGreaterThanOrEqual(circuitBreakerThreshold(2));
+      for (const task of stopped.filter((candidate) => !failed.includes(candidate))) expect(task.stoppedReason).toMatch(/^Scaling activity initiated by \(deployment ecs-svc\/\d{19}\)$/);
+      const running = await tasks(cluster, 'RUNNING');
+      expect(running.map((task) => task.containers?.[0]?.image)).toEqual(['public.ecr.aws/shop/web:1.0', 'public.ecr.aws/shop/web:1.0']);
+    }
+    const crashed = (await tasks('crash', 'STOPPED')).filter((task) => task.stoppedReason === 'Essential container in task exited');
+    expect(crashed.length).toBeGreaterThanOrEqual(circuitBreakerThreshold(2));
+    expect(crashed.map((task) => task.containers?.[0]?.exitCode)).toEqual(crashed.map(() => 1));
+    const crashLog = await logs.send(new FilterLogEventsCommand({ logGroupName: '/shop/crash', filterPattern: 'fatal' }));
+    expect(crashLog.events?.map((event) => event.logStreamName).sort()).toEqual(crashed.map((task) => `shop/web/${task.taskArn?.split('/').at(-1) ?? ''}`).sort());
+    expect(crashLog.events?.[0]?.message).toContain('exiting with status 1');
+  });
+
+  it('fails a first deployment that trips the circuit breaker at once (nothing to roll back to); without the breaker it churns until CloudFormation gives up', async () => {
+    // Prepare
+    edge.sandbox.faults.failImage('public.ecr.aws/shop/web:first-crash', 'crash');
+
+    // Act
+    const [guarded, unguarded] = await Promise.all([
+      deploy('ecs-first-guarded', { cluster: 'guarded', image: 'public.ecr.aws/shop/web:first-crash' }),
+      (async () => {
+        await cfn.send(new CreateStackCommand({ StackName: 'ecs-first-unguarded', TemplateBody: serviceTemplate({ cluster: 'unguarded', image: 'public.ecr.aws/shop/web:first-crash', breaker: false }) }));
+        const churning = await poll(() => describeService('unguarded').catch(() => undefined), (service) => (service?.deployments?.[0]?.failedTasks ?? 0) > circuitBreakerThreshold(2));
+        return { churning, stack: await waitForStack(cfn, 'ecs-first-unguarded') };
+      })(),
+    ]);
+
+    // Assess
+    expect(guarded.StackStatus).toBe('ROLLBACK_COMPLETE');
+    const guardedFailure = (await stackEvents(cfn, 'ecs-first-guarded')).find((event) => event.LogicalResourceId === 'Service' && event.ResourceStatus === 'CREATE_FAILED');
+    expect(guardedFailure?.ResourceStatusReason).toMatch(CIRCUIT_BREAKER);
+    expect(unguarded.churning?.deployments?.[0]?.rolloutState).toBe('IN_PROGRESS');
+    expect(unguarded.stack.StackStatus).toBe('ROLLBACK_COMPLETE');
+    const unguardedFailure = (await stackEvents(cfn, 'ecs-first-unguarded')).find((event) => event.LogicalResourceId === 'Service' && event.ResourceStatus === 'CREATE_FAILED');
+    expect(unguardedFailure?.ResourceStatusReason).toBe('Resource timed out waiting for completion');
+  });
+
+  it('rolls out an update within minimum healthy and maximum percent, scales without a new deployment, and drains the service on delete', async () => {
+    // Prepare
+    const { StackId: stackId = '' } = await deploy('ecs-rolling', { cluster: 'rolling', instances: 2, nextImage: 'public.ecr.aws/shop/web:2.0', targetGroup: true });
+    const first = await describeService('rolling');
+    const nextTask = await physicalId('ecs-rolling', 'NextTask');
+
+    // Act
+    const rolled = updateToNextTask('ecs-rolling', nextTask);
+    const midway = await poll(() => describeService('rolling'), (service) => (service.deployments ?? []).length === 2);
+    const failure = await rolled;
+    const after = await describeService('rolling');
+    const stack = edge.sandbox.engine.findStack(ACCOUNT, REGION, 'ecs-rolling');
+    const resource = stack?.resources.find((candidate) => candidate.logicalId === 'Service');
+    const scaled = await new Promise<string | undefined>((resolve) => {
+      const before = { ...(resource?.properties ?? {}), TaskDefinition: nextTask };
+      edge.sandbox.engine.ecs.updateService(stack!, resource!, before, { ...before, DesiredCount: 3 }, resolve);
+    });
+    const grown = await describeService('rolling');
+    const running = await tasks('rolling', 'RUNNING');
+    const replaced = (await tasks('rolling', 'STOPPED')).filter((task) => task.containers?.[0]?.image === 'public.ecr.aws/shop/web:1.0');
+    await cfn.send(new DeleteStackCommand({ StackName: 'ecs-rolling' }));
+    const deleted = await waitForStack(cfn, stackId);
+
+    // Assess
+    expect(failure).toBeUndefined();
+    // Midway: the new deployment starts beside the old one, whose tasks all still run (100 % minimum healthy).
+    expect(midway.deployments?.map((deployment) => deployment.status)).toEqual(['PRIMARY', 'ACTIVE']);
+    expect(midway.deployments?.[1]).toMatchObject({ id: first.deployments?.[0]?.id, runningCount: 2 });
+    expect(after.deployments).toEqual([expect.objectContaining({ status: 'PRIMARY', taskDefinition: nextTask, rolloutState: 'COMPLETED', runningCount: 2 })]);
+    expect(running.map((task) => task.containers?.[0]?.image)).toEqual(Array.from({ length: 3 }, () => 'public.ecr.aws/shop/web:2.0'));
+    expect(replaced).toHaveLength(2);
+    for (const task of replaced) expect(task.stoppedReason).toBe(`Scaling activity initiated by (deployment ${after.deployments?.[0]?.id ?? ''})`);
+    expect(scaled).toBeUndefined();
+    expect(grown).toMatchObject({ desiredCount: 3, runningCount: 3 });
+    expect(grown.deployments?.map((deployment) => deployment.id)).toEqual([after.deployments?.[0]?.id]);
+    expect(deleted.StackStatus).toBe('DELETE_COMPLETE');
+    // The service's delete waits for its tasks to drain from the target group (30 s) and stop, scaled.
+    const serviceEvents = (await stackEvents(cfn, stackId)).filter((event) => event.LogicalResourceId === 'Service');
+    const began = serviceEvents.find((event) => event.ResourceStatus === 'DELETE_IN_PROGRESS')?.Timestamp?.getTime() ?? 0;
+    const ended = serviceEvents.find((event) => event.ResourceStatus === 'DELETE_COMPLETE')?.Timestamp?.getTime() ?? 0;
+    expect(ended - began).toBeGreaterThanOrEqual(30 * 1000 * SPEED);
+  });
+
+  it('takes image faults through PUT /_sandbox/faults and refuses one it does not know', async () => {
+    // Act
+    const put = await fetch(`${edge.url}/_sandbox/faults`, { method: 'PUT', body: JSON.stringify({ images: { 'nginx:1.27': 'crash' } }) });
+    const shown = (await (await fetch(`${edge.url}/_sandbox/faults`)).json()) as { images: Record<string, string> };
+    const refused = await fetch(`${edge.url}/_sandbox/faults`, { method: 'PUT', body: JSON.stringify({ images: { 'nginx:1.27': 'slow' } }) });
+
+    // Assess
+    expect(put.status).toBe(200);
+    expect(shown.images).toEqual({ 'nginx:1.27': 'crash' });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toBe('Invalid faults document: images["nginx:1.27"] is "pull-error", "crash" or "unhealthy"');
   });
 });
