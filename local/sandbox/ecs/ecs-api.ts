@@ -26,27 +26,30 @@ const seconds = (time: number | undefined) => (time === undefined ? undefined : 
 
 export function ecsReadOperations({ engine, caller, deny }: EcsApiContext): Record<string, JsonOperation> {
   const runtime = engine.ecs;
-  /** The cluster a call names (default: `default`), which must exist: else ClusterNotFoundException. */
+  /** The cluster a call names (default: `default`); `exists()` refuses one that does not exist, once IAM has allowed the call. */
   const cluster = (input: Record<string, unknown>, request: AwsRequest, account: string) => {
     const name = clusterNameOf(input['cluster']);
-    // ClusterNotFoundException: "Cluster not found." (as in reference-checks.ts; aws/aws-sdk-java#3093).
-    if (findCluster(engine.accounts.liveResources(account, request.region), name) === undefined) throw new AwsServiceError('ClusterNotFoundException', 'Cluster not found.', 400);
-    return { name, arn: `arn:aws:ecs:${request.region}:${account}:cluster/${name}` };
+    const exists = () => {
+      // ClusterNotFoundException: "Cluster not found." (as in reference-checks.ts; aws/aws-sdk-java#3093).
+      if (findCluster(engine.accounts.liveResources(account, request.region), name) === undefined) throw new AwsServiceError('ClusterNotFoundException', 'Cluster not found.', 400);
+    };
+    return { name, arn: `arn:aws:ecs:${request.region}:${account}:cluster/${name}`, exists };
   };
   const strings = (value: unknown) => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
 
   return {
     async DescribeServices(input, request) {
       const who = caller(request);
-      const { name, arn } = cluster(input, request, who.account);
+      const { name, arn, exists } = cluster(input, request, who.account);
+      const arnOf = (wanted: string) => (wanted.startsWith('arn:') ? wanted : `arn:aws:ecs:${request.region}:${who.account}:service/${name}/${wanted}`);
+      for (const wanted of strings(input['services'])) deny(engine.permissions.callDenial(who, 'ecs:DescribeServices', { 'aws:RequestedRegion': request.region, 'ecs:cluster': arn }, arnOf(wanted)));
+      exists();
       const services = runtime.servicesOf(who.account, request.region, name);
       const found: unknown[] = [];
       const failures: unknown[] = [];
       for (const wanted of strings(input['services'])) {
         const service = services.find((candidate) => candidate.name === wanted || candidate.arn === wanted);
-        const serviceArn = service?.arn ?? (wanted.startsWith('arn:') ? wanted : `arn:aws:ecs:${request.region}:${who.account}:service/${name}/${wanted}`);
-        deny(engine.permissions.callDenial(who, 'ecs:DescribeServices', { 'aws:RequestedRegion': request.region, 'ecs:cluster': arn }, serviceArn));
-        if (service === undefined) failures.push({ arn: serviceArn, reason: 'MISSING' });
+        if (service === undefined) failures.push({ arn: arnOf(wanted), reason: 'MISSING' });
         else found.push(serviceJson(service));
       }
       return { services: found, failures };
@@ -54,8 +57,9 @@ export function ecsReadOperations({ engine, caller, deny }: EcsApiContext): Reco
 
     async ListTasks(input, request) {
       const who = caller(request);
-      const { name, arn } = cluster(input, request, who.account);
+      const { name, arn, exists } = cluster(input, request, who.account);
       deny(engine.permissions.callDenial(who, 'ecs:ListTasks', { 'aws:RequestedRegion': request.region, 'ecs:cluster': arn }));
+      exists();
       const serviceName = typeof input['serviceName'] === 'string' ? input['serviceName'] : undefined;
       const services = runtime.servicesOf(who.account, request.region, name);
       // ServiceNotFoundException: "Service not found." (ECS API Reference, Common errors of ListTasks).
@@ -71,15 +75,16 @@ export function ecsReadOperations({ engine, caller, deny }: EcsApiContext): Reco
 
     async DescribeTasks(input, request) {
       const who = caller(request);
-      const { name, arn } = cluster(input, request, who.account);
+      const { name, arn, exists } = cluster(input, request, who.account);
+      const arnOf = (wanted: string) => (wanted.startsWith('arn:') ? wanted : `arn:aws:ecs:${request.region}:${who.account}:task/${name}/${wanted}`);
+      for (const wanted of strings(input['tasks'])) deny(engine.permissions.callDenial(who, 'ecs:DescribeTasks', { 'aws:RequestedRegion': request.region, 'ecs:cluster': arn }, arnOf(wanted)));
+      exists();
       const services = runtime.servicesOf(who.account, request.region, name);
       const found: unknown[] = [];
       const failures: unknown[] = [];
       for (const wanted of strings(input['tasks'])) {
         const located = services.flatMap((service) => service.tasks.map((task) => ({ service, task }))).find(({ task }) => task.arn === wanted || task.id === wanted);
-        const taskArn = located?.task.arn ?? (wanted.startsWith('arn:') ? wanted : `arn:aws:ecs:${request.region}:${who.account}:task/${name}/${wanted}`);
-        deny(engine.permissions.callDenial(who, 'ecs:DescribeTasks', { 'aws:RequestedRegion': request.region, 'ecs:cluster': arn }, taskArn));
-        if (located === undefined) failures.push({ arn: taskArn, reason: 'MISSING' });
+        if (located === undefined) failures.push({ arn: arnOf(wanted), reason: 'MISSING' });
         else found.push(taskJson(located.service, located.task));
       }
       return { tasks: found, failures };

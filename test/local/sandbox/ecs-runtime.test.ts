@@ -1,6 +1,7 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { createHash } from 'node:crypto';
 import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
 import { circuitBreakerThreshold } from '../../../local/sandbox/ecs/ecs-runtime';
@@ -364,5 +365,53 @@ describe('ECS services in the sandbox account', () => {
     expect(shown.images).toEqual({ 'nginx:1.27': 'crash' });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { message: string }).message).toBe('Invalid faults document: images["nginx:1.27"] is "pull-error", "crash" or "unhealthy"');
+  });
+
+  it('evaluates a role session’s ECS and Logs reads against its role’s policies', async () => {
+    // Prepare: a service, and a role that may describe its services and read its log streams, nothing else.
+    await deploy('ecs-iam', { cluster: 'iam', desired: 1 });
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['ecs:DescribeServices', 'ecs:ListTasks'], Resource: '*', Condition: { ArnEquals: { 'ecs:cluster': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/iam` } } },
+        { Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/shop/iam:log-stream:*` },
+      ],
+    };
+    const roleTemplate = {
+      Resources: {
+        Reader: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            RoleName: 'EcsReader',
+            AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] },
+            Policies: [{ PolicyName: 'read', PolicyDocument: policy }],
+          },
+        },
+      },
+    };
+    await cfn.send(new CreateStackCommand({ StackName: 'ecs-iam-role', TemplateBody: JSON.stringify(roleTemplate), Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+    expect((await waitForStack(cfn, 'ecs-iam-role')).StackStatus).toBe('CREATE_COMPLETE');
+    const { Credentials } = await edge.sts(ACCOUNT).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/EcsReader`, RoleSessionName: 'reader' }));
+    const credentials = { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' };
+    const readerEcs = edge.ecs(ACCOUNT, credentials);
+    const readerLogs = new CloudWatchLogsClient({ region: REGION, endpoint: edge.url, maxAttempts: 1, credentials });
+
+    // Act
+    const described = await readerEcs.send(new DescribeServicesCommand({ cluster: 'iam', services: ['web'] }));
+    const { taskArns = [] } = await readerEcs.send(new ListTasksCommand({ cluster: 'iam', serviceName: 'web' }));
+    const tasksRefused = await readerEcs.send(new DescribeTasksCommand({ cluster: 'iam', tasks: taskArns })).catch((error: Error) => error);
+    const otherCluster = await readerEcs.send(new DescribeServicesCommand({ cluster: 'steady', services: ['web'] })).catch((error: Error) => error);
+    const stream = `shop/web/${taskArns[0]?.split('/').at(-1) ?? ''}`;
+    const read = await readerLogs.send(new GetLogEventsCommand({ logGroupName: '/shop/iam', logStreamName: stream }));
+    const filterRefused = await readerLogs.send(new FilterLogEventsCommand({ logGroupName: '/shop/iam' })).catch((error: Error) => error);
+    readerLogs.destroy();
+
+    // Assess
+    expect(described.services?.[0]?.runningCount).toBe(1);
+    expect(taskArns).toHaveLength(1);
+    expect(tasksRefused).toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('is not authorized to perform: ecs:DescribeTasks') });
+    expect(otherCluster).toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('ecs:DescribeServices') });
+    expect(read.events?.length).toBe(2);
+    expect(filterRefused).toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('logs:FilterLogEvents') });
   });
 });
