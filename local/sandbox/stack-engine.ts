@@ -219,6 +219,10 @@ export class StackEngine {
     this.events.stackEvent(stack, 'DELETE_IN_PROGRESS', reason);
     // A resource that was only waiting for signals stops waiting (it is then deleted).
     for (const resource of stack.resources) if (resource.signals?.created && resource.status === 'CREATE_IN_PROGRESS') this.signals.stillWaiting(stack, resource);
+    // So does a service waiting for steady state (it is then deleted, its tasks drained).
+    for (const resource of stack.resources) {
+      if (resource.type === ECS_SERVICE && resource.status === 'CREATE_IN_PROGRESS' && this.ecs.stopWaiting(stack, resource)) this.events.resourceStatus(stack, resource, 'CREATE_FAILED', 'Resource creation cancelled');
+    }
     this.timers.schedule(`${stack.stackId}#advance`, this.now(), () => this.advance(stack));
   }
 

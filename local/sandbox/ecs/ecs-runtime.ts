@@ -219,12 +219,13 @@ export class EcsRuntime {
     return true;
   }
 
-  /** CloudFormation no longer waits (the create was cancelled); the service runs on until deleted. */
-  stopWaiting(stack: StackRecord, resource: ResourceRecord): void {
+  /** CloudFormation no longer waits (the create was cancelled); the service runs on until deleted. True if it was waiting. */
+  stopWaiting(stack: StackRecord, resource: ResourceRecord): boolean {
     const service = this.services.get(serviceKey(stack, resource));
-    if (service === undefined) return;
+    if (service?.waiter === undefined) return false;
     this.options.timers.clear(`${service.key}#ecs-wait`);
     delete service.waiter;
+    return true;
   }
 
   // ---- what the ECS API reads -----------------------------------------------------------------
@@ -346,9 +347,9 @@ export class EcsRuntime {
       const waiter = service.waiter;
       if (waiter === undefined || waiter.operation === 'delete') return;
       delete service.waiter;
-      // CloudFormation's words when a handler outlives its timeout (stack events quoted in
-      // aws/copilot-cli#1180 and #4266: the service "did not stabilize").
-      waiter.done('Resource timed out waiting for completion');
+      // CloudFormation's words when the service's handler outlives its timeout: "Resource timed out
+      // waiting for completion (RequestToken: …)" (AWS::ECS::Service events quoted in aws/aws-app-mesh-examples#419).
+      waiter.done(`Resource timed out waiting for completion (RequestToken: ${this.options.uuid('ecs-request')})`);
     });
   }
 

@@ -24,6 +24,8 @@ const WAIT_SECONDS = 1200;
 const ECS_AMI = publicParameterValue(REGION, '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id') ?? '';
 const CIRCUIT_BREAKER = /^Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'\." \(RequestToken: [0-9a-f-]+, HandlerErrorCode: GeneralServiceException\)$/;
 
+const TIMED_OUT = /^Resource timed out waiting for completion \(RequestToken: [0-9a-f-]+\)$/;
+
 let edge: SandboxEdge;
 let cfn: CloudFormationClient;
 let ecs: ECSClient;
@@ -236,8 +238,25 @@ describe('ECS services in the sandbox account', () => {
       );
       expect(stacks[index]?.StackStatus).toBe('ROLLBACK_COMPLETE');
       const failed = (await stackEvents(cfn, name)).find((event) => event.LogicalResourceId === 'Service' && event.ResourceStatus === 'CREATE_FAILED');
-      expect(failed?.ResourceStatusReason).toBe('Resource timed out waiting for completion');
+      expect(failed?.ResourceStatusReason).toMatch(TIMED_OUT);
     }
+  });
+
+  it('cancels a service still waiting for steady state when the stack is deleted, and deletes it', async () => {
+    // Prepare: three awsvpc tasks for one t4g.small (room for two): the service never stabilises.
+    const { StackId: stackId = '' } = await cfn.send(new CreateStackCommand({ StackName: 'ecs-cancelled', TemplateBody: serviceTemplate({ cluster: 'cancelled', instanceType: 't4g.small', desired: 3, cpu: 128, memory: 128 }) }));
+    await poll(() => describeService('cancelled').catch(() => undefined), (service) => service?.runningCount === 2);
+
+    // Act
+    const asked = Date.now();
+    await cfn.send(new DeleteStackCommand({ StackName: 'ecs-cancelled' }));
+    const deleted = await waitForStack(cfn, stackId);
+
+    // Assess: gone well before CloudFormation's wait would have ended (1.2 s here).
+    expect(deleted.StackStatus).toBe('DELETE_COMPLETE');
+    expect(Date.now() - asked).toBeLessThan(WAIT_SECONDS * 1000 * SPEED);
+    const service = (await stackEvents(cfn, stackId)).filter((event) => event.LogicalResourceId === 'Service').map((event) => `${event.ResourceStatus ?? ''} ${event.ResourceStatusReason ?? ''}`.trim());
+    expect(service.slice(-3)).toEqual(['CREATE_FAILED Resource creation cancelled', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
   });
 
   it('stops tasks of a faulty image with ECS’s reason, trips the circuit breaker and rolls back to the last completed deployment', async () => {
@@ -308,7 +327,7 @@ describe('ECS services in the sandbox account', () => {
     expect(unguarded.churning?.deployments?.[0]?.rolloutState).toBe('IN_PROGRESS');
     expect(unguarded.stack.StackStatus).toBe('ROLLBACK_COMPLETE');
     const unguardedFailure = (await stackEvents(cfn, 'ecs-first-unguarded')).find((event) => event.LogicalResourceId === 'Service' && event.ResourceStatus === 'CREATE_FAILED');
-    expect(unguardedFailure?.ResourceStatusReason).toBe('Resource timed out waiting for completion');
+    expect(unguardedFailure?.ResourceStatusReason).toMatch(TIMED_OUT);
   });
 
   it('rolls out an update within minimum healthy and maximum percent, scales without a new deployment, and drains the service on delete', async () => {
