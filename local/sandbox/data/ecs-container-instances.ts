@@ -4,11 +4,14 @@
  * the types Groundwork prices (src/cost/price-table.ts) and the other sizes of their families.
  * Sources and dates: local/sandbox/data/README.md, "ECS container instances".
  *
- * ECS registers `1024 × vCPU` CPU units ("Amazon ECS reserves 1,024 CPU units per vCPU", task
- * definition parameters, `cpu`). Memory is the type's nominal memory; AWS registers a little less
- * (what the operating system and the agent keep), so a task sized to the last MiB may be placed
- * here where AWS would refuse it. The network interfaces are EC2's "Maximum network interfaces"
- * per type; an awsvpc task takes one, the instance's primary interface is its own, and none of these
+ * ECS counts 1,024 CPU units per vCPU ("You can determine the number of CPU units that are available
+ * per EC2 instance type by multiplying the vCPUs listed for that instance type … by 1,024", ECS API
+ * Reference, ContainerDefinition `cpu`). Memory is the type's installed memory; the agent registers
+ * less ("Because of platform memory overhead and memory occupied by the system kernel, this number is
+ * different than the installed memory amount", ECS Developer Guide, "Reserving Amazon ECS Linux
+ * container instance memory"), by an amount AWS does not give per type, so a task sized to the last
+ * MiB may be placed here where AWS would refuse it. The network interfaces are EC2's "maximum network
+ * interfaces" per type; an awsvpc task takes one, the instance's primary interface is its own, and none of these
  * families is counted with ENI trunking (t4g and t3 are not eligible; aws/containers-roadmap#1094).
  */
 export const ECS_CONTAINER_INSTANCES_AS_OF = '2026-12-06';
