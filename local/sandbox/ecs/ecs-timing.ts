@@ -18,8 +18,8 @@ export const ECS_TIMING = {
   /** The `crash` fault: the essential container exits this long after it started. The sandbox's choice. */
   crashAfterSeconds: 5,
   /**
-   * Stopping a task: SIGTERM, then SIGKILL after the stop timeout, 30 s by default
-   * ("ECS_CONTAINER_STOP_TIMEOUT … Default value on Linux: 30s", ECS container agent configuration,
+   * Stopping a task: SIGTERM, then SIGKILL after the stop timeout (`ECS_CONTAINER_STOP_TIMEOUT`,
+   * 30 s by default on Linux; ECS container agent configuration,
    * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html). The sandbox's
    * containers stop at SIGTERM, in a typical 2 s.
    */
