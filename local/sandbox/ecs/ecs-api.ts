@@ -48,7 +48,7 @@ export function ecsReadOperations({ engine, caller, deny }: EcsApiContext): Reco
       const found: unknown[] = [];
       const failures: unknown[] = [];
       for (const wanted of strings(input['services'])) {
-        const service = services.find((candidate) => candidate.name === wanted || candidate.arn === wanted);
+        const service = services.find((candidate) => candidate.name === wanted || candidate.arn === wanted || candidate.physicalId === wanted);
         if (service === undefined) failures.push({ arn: arnOf(wanted), reason: 'MISSING' });
         else found.push(serviceJson(service));
       }

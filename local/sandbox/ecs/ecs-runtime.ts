@@ -126,6 +126,8 @@ export interface EcsService {
   logicalId: string;
   name: string;
   arn: string;
+  /** The resource's physical id (its Ref), which ListServices answers; DescribeServices takes it as well as the ARN. */
+  physicalId: string;
   clusterName: string;
   clusterArn: string;
   launchType: 'EC2' | 'FARGATE';
@@ -283,6 +285,7 @@ export class EcsRuntime {
       logicalId: resource.logicalId,
       name,
       arn: `arn:aws:ecs:${stack.region}:${stack.account}:service/${clusterName}/${name}`,
+      physicalId: resource.physicalId ?? '',
       clusterName,
       clusterArn: cluster?.resource.physicalId?.startsWith('arn:') ? cluster.resource.physicalId : `arn:aws:ecs:${stack.region}:${stack.account}:cluster/${clusterName}`,
       launchType: fargate ? 'FARGATE' : 'EC2',

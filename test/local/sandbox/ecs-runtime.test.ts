@@ -1,6 +1,6 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListServicesCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { createHash } from 'node:crypto';
 import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
@@ -193,6 +193,9 @@ describe('ECS services in the sandbox account', () => {
     const began = serviceEvents.find((event) => event.ResourceStatus === 'CREATE_IN_PROGRESS')?.Timestamp?.getTime() ?? 0;
     const ended = serviceEvents.find((event) => event.ResourceStatus === 'CREATE_COMPLETE')?.Timestamp?.getTime() ?? 0;
     expect(ended - began).toBeGreaterThanOrEqual((10 + 20 + 3 + 30) * 1000 * SPEED);
+    const { serviceArns = [] } = await ecs.send(new ListServicesCommand({ cluster: 'steady' }));
+    const listed = await ecs.send(new DescribeServicesCommand({ cluster: 'steady', services: serviceArns }));
+    expect(listed.services?.map((candidate) => candidate.serviceArn)).toEqual([`arn:aws:ecs:${REGION}:${ACCOUNT}:service/steady/web`]);
     const running = await tasks('steady', 'RUNNING');
     expect(running).toHaveLength(3);
     expect(running.every((task) => task.lastStatus === 'RUNNING' && task.containers?.[0]?.imageDigest === sha256('public.ecr.aws/shop/web:1.0'))).toBe(true);
