@@ -100,7 +100,6 @@ export interface Task {
   /** Healthy by every check it has (or has none): counts towards the deployment. */
   healthy: boolean;
   containerInstance?: ContainerInstance;
-  availabilityZone?: string;
   createdAt: number;
   pullStartedAt?: number;
   pullStoppedAt?: number;

@@ -58,6 +58,7 @@ interface ServiceOptions {
   targetGroup?: boolean;
   containerHealthCheck?: boolean;
   breaker?: boolean;
+  minimumHealthyPercent?: number;
 }
 
 /** A cluster of `instances` container instances, a log group, a task definition or two, and a service (of the first). */
@@ -114,7 +115,7 @@ function serviceTemplate(options: ServiceOptions): string {
           TaskDefinition: { Ref: 'Task' },
           DesiredCount: desired,
           LaunchType: 'EC2',
-          DeploymentConfiguration: { MinimumHealthyPercent: 100, MaximumPercent: 200, ...(options.breaker === false ? {} : { DeploymentCircuitBreaker: { Enable: true, Rollback: true } }) },
+          DeploymentConfiguration: { MinimumHealthyPercent: options.minimumHealthyPercent ?? 100, MaximumPercent: 200, ...(options.breaker === false ? {} : { DeploymentCircuitBreaker: { Enable: true, Rollback: true } }) },
           ...(networkMode === 'awsvpc' ? { NetworkConfiguration: { AwsvpcConfiguration: { Subnets: [{ Ref: 'Subnet' }] } } } : {}),
           ...(options.targetGroup ? { LoadBalancers: [{ TargetGroupArn: { Ref: 'Targets' }, ContainerName: 'web', ContainerPort: 8080 }] } : {}),
         },
@@ -435,5 +436,29 @@ describe('ECS services in the sandbox account', () => {
     expect(otherCluster).toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('ecs:DescribeServices') });
     expect(read.events?.length).toBe(2);
     expect(filterRefused).toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('logs:FilterLogEvents') });
+  });
+
+  it('holds a rolling update of awsvpc tasks on an instance with no spare network interface until the cap, unless old tasks may stop first', async () => {
+    // Prepare: one t4g.small (room for two awsvpc tasks) running two; the update needs a third and fourth interface.
+    await deploy('ecs-surge', { cluster: 'surge', instanceType: 't4g.small', desired: 2, nextImage: 'public.ecr.aws/shop/web:2.0' });
+    await deploy('ecs-surge-half', { cluster: 'surge-half', instanceType: 't4g.small', desired: 2, nextImage: 'public.ecr.aws/shop/web:2.0', minimumHealthyPercent: 50 });
+
+    // Act
+    const [held, rolled] = await Promise.all([
+      updateToNextTask('ecs-surge', await physicalId('ecs-surge', 'NextTask')),
+      updateToNextTask('ecs-surge-half', await physicalId('ecs-surge-half', 'NextTask')),
+    ]);
+    const stuck = await describeService('surge');
+    const done = await describeService('surge-half');
+
+    // Assess
+    expect(held).toMatch(TIMED_OUT);
+    expect(stuck.deployments?.map((deployment) => [deployment.status, deployment.runningCount, deployment.pendingCount])).toEqual([
+      ['PRIMARY', 0, 2],
+      ['ACTIVE', 2, 0],
+    ]);
+    expect(stuck.events?.some((event) => event.message?.includes('encountered error "RESOURCE:ENI"'))).toBe(true);
+    expect(rolled).toBeUndefined();
+    expect(done.deployments).toEqual([expect.objectContaining({ rolloutState: 'COMPLETED', runningCount: 2, taskDefinition: await physicalId('ecs-surge-half', 'NextTask') })]);
   });
 });
