@@ -4,7 +4,7 @@ import { AwsServiceError } from '../../edge/errors';
 import type { Caller } from '../caller-identity';
 import type { StackEngine } from '../stack-engine';
 import { clusterNameOf, findCluster, type TaskDefinition } from './ecs-model';
-import type { Deployment, EcsService, Task } from './ecs-runtime';
+import type { Deployment, EcsService, Task } from './ecs-state';
 import type { LogEvent } from './task-logs';
 
 /**
