@@ -154,11 +154,6 @@ export class EcsRuntime {
     return services;
   }
 
-  /** Every task of the services of a cluster. */
-  tasksOf(account: string, region: string, cluster: string): Task[] {
-    return this.servicesOf(account, region, cluster).flatMap((service) => service.tasks);
-  }
-
   taskDefinition(account: string, region: string, reference: string): TaskDefinition | undefined {
     return findTaskDefinition(this.live(account, region), reference);
   }
