@@ -39,6 +39,7 @@ export class TaskLifecycle {
     private readonly host: TaskLifecycleHost,
   ) {}
 
+  /** A new task of the deployment, PROVISIONING: placed at once if there is room, else waiting for it. */
   launch(service: EcsService, deployment: Deployment): Task {
     const id = hexId(`task:${this.options.uuid('ecs-task')}`);
     const definition = deployment.taskDefinition;
@@ -67,6 +68,7 @@ export class TaskLifecycle {
     return task;
   }
 
+  /** Whether the task has its place (Fargate always has). */
   placed(task: Task): boolean {
     return task.launchType === 'FARGATE' || task.containerInstance !== undefined;
   }

@@ -3,6 +3,9 @@ import { CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand } fro
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListServicesCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
 import { circuitBreakerThreshold } from '../../../local/sandbox/ecs/ecs-runtime';
 import { REGION, startSandboxEdge, type SandboxEdge } from './sandbox-http';
@@ -460,5 +463,32 @@ describe('ECS services in the sandbox account', () => {
     expect(stuck.events?.some((event) => event.message?.includes('encountered error "RESOURCE:ENI"'))).toBe(true);
     expect(rolled).toBeUndefined();
     expect(done.deployments).toEqual([expect.objectContaining({ rolloutState: 'COMPLETED', runningCount: 2, taskDefinition: await physicalId('ecs-surge-half', 'NextTask') })]);
+  });
+
+  it('starts a live service’s tasks anew after a restart, and resumes a create still waiting for steady state', async () => {
+    // Prepare: a steady service, and one that cannot stabilise, when the sandbox stops.
+    const directory = mkdtempSync(join(tmpdir(), 'groundwork-ecs-'));
+    const stateFile = join(directory, 'sandbox.json');
+    const first = await startSandboxEdge({ stateFile, speed: SPEED, ecsWaitSeconds: WAIT_SECONDS });
+    const firstCfn = first.cloudFormation(ACCOUNT);
+    await firstCfn.send(new CreateStackCommand({ StackName: 'ecs-restart', TemplateBody: serviceTemplate({ cluster: 'restart' }) }));
+    expect((await waitForStack(firstCfn, 'ecs-restart')).StackStatus).toBe('CREATE_COMPLETE');
+    await firstCfn.send(new CreateStackCommand({ StackName: 'ecs-restart-waiting', TemplateBody: serviceTemplate({ cluster: 'restart-waiting', instanceType: 't4g.small', desired: 3, cpu: 128, memory: 128 }) }));
+    await poll(() => first.ecs(ACCOUNT).send(new DescribeServicesCommand({ cluster: 'restart-waiting', services: ['web'] })).catch(() => undefined), (answer) => answer?.services?.[0]?.runningCount === 2);
+    await first.close();
+
+    // Act
+    const second = await startSandboxEdge({ stateFile, speed: SPEED, ecsWaitSeconds: WAIT_SECONDS });
+    const secondEcs = second.ecs(ACCOUNT);
+    const restarted = await poll(() => secondEcs.send(new DescribeServicesCommand({ cluster: 'restart', services: ['web'] })), (answer) => answer.services?.[0]?.deployments?.[0]?.rolloutState === 'COMPLETED');
+    const waited = await waitForStack(second.cloudFormation(ACCOUNT), 'ecs-restart-waiting');
+    const failure = (await stackEvents(second.cloudFormation(ACCOUNT), 'ecs-restart-waiting')).find((event) => event.LogicalResourceId === 'Service' && event.ResourceStatus === 'CREATE_FAILED');
+    await second.close();
+    rmSync(directory, { recursive: true, force: true });
+
+    // Assess
+    expect(restarted.services?.[0]).toMatchObject({ runningCount: 2, desiredCount: 2 });
+    expect(waited.StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(failure?.ResourceStatusReason).toMatch(TIMED_OUT);
   });
 });
