@@ -8,6 +8,8 @@ import { ValidationError } from './errors';
  * - a share of CloudFormation calls is throttled (HTTP 400 Throttling, "Rate exceeded");
  * - the instances the sandbox plays for a resource whose CreationPolicy waits for signals never
  *   signal (the resource times out), or signal FAILURE: e.g. a NAT instance that never gets egress.
+ * - an image ECS pulls for a task cannot be pulled, its container crashes, or its health check never
+ *   passes (`images`: by exact image reference; local/sandbox/ecs/).
  * Patterns are globs over the stack name (`groundwork-*-database`; `*` any run, `?` one character)
  * or, programmatically, regular expressions. Faults last until cleared; they are not kept across
  * restarts.
@@ -38,6 +40,10 @@ export interface SignalFault {
   signal: SignalFailure;
 }
 
+/** What an image does when ECS runs it (local/sandbox/ecs/): any image not named pulls and runs. */
+export type ImageFault = 'pull-error' | 'crash' | 'unhealthy';
+const IMAGE_FAULTS: readonly string[] = ['pull-error', 'crash', 'unhealthy'];
+
 /** The faults as JSON (GET/PUT /_sandbox/faults): patterns as glob strings. */
 export interface FaultsDocument {
   createFailures: Array<{ resourceType: string; stackName?: string; reason?: string }>;
@@ -46,6 +52,8 @@ export interface FaultsDocument {
   throttle: number;
   /** Instances that never signal, or signal FAILURE (absent in a PUT: none). */
   signalFailures: Array<{ stackName: string; logicalId?: string; signal: SignalFailure }>;
+  /** Images that fail when ECS runs them, by image reference (absent in a PUT: none). */
+  images: Record<string, ImageFault>;
 }
 
 export interface SandboxFaults {
@@ -55,6 +63,8 @@ export interface SandboxFaults {
   throttle(share: number): void;
   /** The instances of matching stacks' signalled resources never signal, or signal FAILURE. */
   failSignals(stackName: StackNamePattern, options: { signal: SignalFailure; logicalId?: string }): void;
+  /** Tasks running this image (the exact reference of the container definition) fail this way. */
+  failImage(image: string, fault: ImageFault): void;
   clear(): void;
   /** The faults in force, as JSON. */
   describe(): FaultsDocument;
@@ -83,6 +93,7 @@ export class FaultRegistry implements SandboxFaults {
   private createFailures: CreateFailureFault[] = [];
   private deleteFailures: Array<DeleteFailureFault & { spent: Map<string, number> }> = [];
   private signalFailures: SignalFault[] = [];
+  private images = new Map<string, ImageFault>();
   private throttleShare = 0;
   private throttleDebt = 0;
 
@@ -98,6 +109,16 @@ export class FaultRegistry implements SandboxFaults {
     this.signalFailures.push({ stackName, ...options });
   }
 
+  failImage(image: string, fault: ImageFault): void {
+    if (!IMAGE_FAULTS.includes(fault)) throw new RangeError(`an image fault is one of ${IMAGE_FAULTS.join(', ')}, not ${fault}`);
+    this.images.set(image, fault);
+  }
+
+  /** How a task running this image fails, if it is to. */
+  imageFault(image: string): ImageFault | undefined {
+    return this.images.get(image);
+  }
+
   throttle(share: number): void {
     if (!(share >= 0 && share <= 1)) throw new RangeError(`throttle takes a share between 0 and 1, not ${share}`);
     this.throttleShare = share;
@@ -108,6 +129,7 @@ export class FaultRegistry implements SandboxFaults {
     this.createFailures = [];
     this.deleteFailures = [];
     this.signalFailures = [];
+    this.images.clear();
     this.throttle(0);
   }
 
@@ -125,6 +147,7 @@ export class FaultRegistry implements SandboxFaults {
       })),
       throttle: this.throttleShare,
       signalFailures: this.signalFailures.map(({ stackName, logicalId, signal }) => ({ stackName: patternText(stackName), ...(logicalId === undefined ? {} : { logicalId }), signal })),
+      images: Object.fromEntries(this.images),
     };
   }
 
@@ -134,6 +157,7 @@ export class FaultRegistry implements SandboxFaults {
     for (const fault of parsed.createFailures) this.failCreate(fault.resourceType, fault);
     for (const fault of parsed.deleteFailures) this.failDelete(fault.stackName, fault);
     for (const fault of parsed.signalFailures) this.failSignals(fault.stackName, fault);
+    for (const [image, fault] of Object.entries(parsed.images)) this.failImage(image, fault);
     this.throttle(parsed.throttle);
   }
 
@@ -175,7 +199,11 @@ function parseFaults(document: unknown): FaultsDocument {
     throw new ValidationError(`Invalid faults document: ${message}`);
   };
   if (typeof document !== 'object' || document === null || Array.isArray(document)) return fail('expected an object');
-  const { createFailures = [], deleteFailures = [], throttle = 0, signalFailures = [] } = document as Record<string, unknown>;
+  const { createFailures = [], deleteFailures = [], throttle = 0, signalFailures = [], images = {} } = document as Record<string, unknown>;
+  if (typeof images !== 'object' || images === null || Array.isArray(images)) return fail('images maps image references to "pull-error", "crash" or "unhealthy"');
+  for (const [image, fault] of Object.entries(images)) {
+    if (image === '' || typeof fault !== 'string' || !IMAGE_FAULTS.includes(fault)) fail(`images["${image}"] is "pull-error", "crash" or "unhealthy"`);
+  }
   if (!Array.isArray(createFailures) || !Array.isArray(deleteFailures) || !Array.isArray(signalFailures)) return fail('createFailures, deleteFailures and signalFailures are lists');
   if (typeof throttle !== 'number' || throttle < 0 || throttle > 1) return fail('throttle is a number between 0 and 1');
   const text = (value: unknown, name: string, optional: boolean): string | undefined => {
@@ -202,5 +230,6 @@ function parseFaults(document: unknown): FaultsDocument {
       const logicalId = text(fault['logicalId'], 'signalFailures[].logicalId', true);
       return { stackName: text(fault['stackName'], 'signalFailures[].stackName', false) ?? '', ...(logicalId ? { logicalId } : {}), signal: signal as SignalFailure };
     }),
+    images: images as Record<string, ImageFault>,
   };
 }

@@ -39,6 +39,8 @@ export interface SandboxOptions {
   now?: () => number;
   /** Where the sandbox reports what it could not do (an event it could not deliver); default stderr. */
   log?: (message: string) => void;
+  /** How long (unscaled seconds, then scaled by speed) CloudFormation waits for an ECS service to stabilise; default 180 minutes. */
+  ecsWaitSeconds?: number;
 }
 
 export interface LiveStack {
@@ -71,6 +73,8 @@ export interface Sandbox {
   /** The CloudFormation, STS, EC2 and RDS calls answered so far, oldest first (the newest 100,000). */
   calls(account?: string): SandboxCall[];
   timing: SandboxTiming;
+  /** The accounts' CloudFormation in-process: the stacks (findStack) and the ECS services they run (engine.ecs), for the update workflow and tests. */
+  engine: StackEngine;
   /** Stops every timer, waits for event deliveries under way and writes the state file. */
   stop(): Promise<void>;
 }
@@ -84,7 +88,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const writer = new StateWriter(options.stateFile, state);
   const faults = new FaultRegistry();
   const callLog = new CallLog(now);
-  const engine = new StackEngine({ state, writer, hooks: options.hooks, faults, edgeUrl: options.edgeUrl.replace(/\/+$/, ''), speed, now, log });
+  const ecsWait = options.ecsWaitSeconds === undefined ? {} : { ecsWaitSeconds: options.ecsWaitSeconds };
+  const engine = new StackEngine({ state, writer, hooks: options.hooks, faults, edgeUrl: options.edgeUrl.replace(/\/+$/, ''), speed, now, log, ...ecsWait });
   engine.resume();
   let stopped = false;
 
@@ -184,6 +189,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     faults,
     liveStacks,
     calls: (account) => callLog.list(account),
+    engine,
     timing: {
       asOf: TIMING_AS_OF,
       speed,

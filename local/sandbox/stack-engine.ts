@@ -4,6 +4,7 @@ import type { SandboxHooks } from '../contracts';
 import { AccountRegistry, GONE, refusedProperties } from './account-registry';
 import { CloudFormationEvents } from './cloudformation-events';
 import { CustomResources } from './custom-resources';
+import { EcsRuntime } from './ecs/ecs-runtime';
 import { NESTED_STACK_TYPE, NestedStacks, type Nesting } from './nested-stacks';
 import type { Caller } from './caller-identity';
 import { AwsApiError, TemplateResolutionError, ValidationError } from './errors';
@@ -47,7 +48,11 @@ export interface StackEngineOptions {
   speed: number;
   now: () => number;
   log: (message: string) => void;
+  /** How long (unscaled seconds) CloudFormation waits for an ECS service to stabilise; default 180 minutes (ecs/ecs-timing.ts). */
+  ecsWaitSeconds?: number;
 }
+
+const ECS_SERVICE = 'AWS::ECS::Service';
 
 export class StackEngine {
   private readonly timers: SandboxTimers;
@@ -61,6 +66,8 @@ export class StackEngine {
   private readonly signals: ResourceSignals;
   private readonly handles: WaitConditionHandles;
   private readonly nested: NestedStacks;
+  /** The services the stacks create, running their tasks (ecs/). */
+  readonly ecs: EcsRuntime;
 
   constructor(private readonly options: StackEngineOptions) {
     this.timers = new SandboxTimers(options.now, options.log);
@@ -80,6 +87,8 @@ export class StackEngine {
       uuid,
     });
     this.handles = new WaitConditionHandles(options, this.signals, uuid);
+    const { faults, speed, now, ecsWaitSeconds } = options;
+    this.ecs = new EcsRuntime({ accounts: this.accounts, timers: this.timers, faults, speed, now, uuid, ...(ecsWaitSeconds === undefined ? {} : { waitSeconds: ecsWaitSeconds }) });
     this.nested = new NestedStacks(
       {
         createStack: (accountId, region, request, caller, nesting) => this.createStack(accountId, region, request, caller, nesting),
@@ -212,6 +221,10 @@ export class StackEngine {
     this.events.stackEvent(stack, 'DELETE_IN_PROGRESS', reason);
     // A resource that was only waiting for signals stops waiting (it is then deleted).
     for (const resource of stack.resources) if (resource.signals?.created && resource.status === 'CREATE_IN_PROGRESS') this.signals.stillWaiting(stack, resource);
+    // So does a service waiting for steady state (it is then deleted, its tasks drained).
+    for (const resource of stack.resources) {
+      if (resource.type === ECS_SERVICE && resource.status === 'CREATE_IN_PROGRESS' && this.ecs.stopWaiting(stack, resource)) this.events.resourceStatus(stack, resource, 'CREATE_FAILED', 'Resource creation cancelled');
+    }
     this.timers.schedule(`${stack.stackId}#advance`, this.now(), () => this.advance(stack));
   }
 
@@ -285,6 +298,8 @@ export class StackEngine {
     this.events.resourceStatus(stack, resource, 'CREATE_IN_PROGRESS', 'Resource creation Initiated');
     const failure = refused ?? this.options.faults.createFailure(resource.type, stack.stackName);
     if (failure !== undefined) resource.failure = failure;
+    // An ECS service the sandbox can run completes at steady state (or fails as ECS fails it).
+    if (failure === undefined && resource.type === ECS_SERVICE && this.ecs.startService(stack, resource, (reason) => this.serviceSettled(stack, resource, reason))) return;
     // What the service refuses fails at once; an injected failure part-way, as a service error would.
     const seconds = refused !== undefined ? 0.5 : resourceSeconds(resource.type, 'create', properties) * (failure === undefined ? 1 : 0.5);
     resource.dueAt = this.now() + scaledMilliseconds(seconds, this.options.speed);
@@ -325,6 +340,14 @@ export class StackEngine {
     this.advance(stack);
   }
 
+  /** An ECS service the sandbox runs reached steady state, or failed to. */
+  private serviceSettled(stack: StackRecord, resource: ResourceRecord, failure?: string): void {
+    if (resource.status !== 'CREATE_IN_PROGRESS') return;
+    if (failure !== undefined) this.events.resourceStatus(stack, resource, 'CREATE_FAILED', failure);
+    else this.completeResource(stack, resource);
+    this.advance(stack);
+  }
+
   private completeResource(stack: StackRecord, resource: ResourceRecord): void {
     this.events.resourceStatus(stack, resource, 'CREATE_COMPLETE');
     this.accounts.registerCreated(stack, resource, this.templates.evaluator(stack));
@@ -362,6 +385,7 @@ export class StackEngine {
       if (resource.status !== 'CREATE_IN_PROGRESS') continue;
       this.timers.clear(resourceTimerKey(stack, resource));
       this.signals.cancel(stack, resource);
+      this.ecs.stopWaiting(stack, resource);
       delete resource.dueAt;
       delete resource.failure;
       // A custom resource that never answered has nothing CloudFormation knows of to delete.
@@ -450,6 +474,8 @@ export class StackEngine {
       stack.deleteFaultSpent = true;
       if (failure !== undefined) resource.failure = failure;
     }
+    // A service the sandbox runs is deleted once its tasks have drained and stopped.
+    if (resource.failure === undefined && resource.type === ECS_SERVICE && this.ecs.deleteService(stack, resource, () => this.finishResource(stack, resource, 'DELETE'))) return;
     const seconds = resourceSeconds(resource.type, 'delete', resource.properties) * (resource.failure === undefined ? 1 : 0.5);
     resource.dueAt = this.now() + scaledMilliseconds(seconds, this.options.speed);
     this.timers.schedule(resourceTimerKey(stack, resource), resource.dueAt, () => this.finishResource(stack, resource, 'DELETE'));
@@ -472,6 +498,11 @@ export class StackEngine {
             this.timers.schedule(key, resource.dueAt, () => this.finishResource(stack, resource, 'CREATE'));
           } else if (resource.dueAt !== undefined && resource.status === 'DELETE_IN_PROGRESS') {
             this.timers.schedule(key, resource.dueAt, () => this.finishResource(stack, resource, 'DELETE'));
+          } else if (resource.type === ECS_SERVICE && resource.status === 'CREATE_IN_PROGRESS') {
+            // Its tasks were not kept: the deployment starts anew.
+            if (!this.ecs.startService(stack, resource, (reason) => this.serviceSettled(stack, resource, reason))) this.completeResource(stack, resource);
+          } else if (resource.type === ECS_SERVICE && resource.status === 'DELETE_IN_PROGRESS') {
+            if (!this.ecs.deleteService(stack, resource, () => this.finishResource(stack, resource, 'DELETE'))) this.finishResource(stack, resource, 'DELETE');
           }
           this.signals.resume(stack, resource);
         }

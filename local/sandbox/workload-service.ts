@@ -3,6 +3,7 @@ import type { AwsRequest, AwsService } from '../contracts';
 import { jsonProtocolService } from '../edge/aws-protocols';
 import { AwsServiceError } from '../edge/errors';
 import { identifyCaller } from './caller-identity';
+import { createLogsService, ecsReadOperations } from './ecs/ecs-api';
 import { AwsApiError } from './errors';
 import { resourceTags } from './stack-permissions';
 import type { AccountApiOptions } from './sts-service';
@@ -18,6 +19,8 @@ import type { AccountApiOptions } from './sts-service';
  *   instance per desired task (ECS registers each task, with the task id as instance id; AWS Cloud
  *   Map Developer Guide, "Service discovery" in the ECS guide). Authorized on the service's ARN, with
  *   its tags as `aws:ResourceTag/…`.
+ * - ECS DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition and CloudWatch Logs
+ *   GetLogEvents, FilterLogEvents: the services the stacks run (ecs/ecs-api.ts).
  * A role session's call is evaluated against its role's policies.
  */
 export function createWorkloadServices(options: AccountApiOptions): AwsService[] {
@@ -51,6 +54,7 @@ export function createWorkloadServices(options: AccountApiOptions): AwsService[]
         });
         return { serviceArns: services.map(({ resource }) => resource.physicalId ?? '') };
       },
+      ...ecsReadOperations({ engine, caller, deny }),
     },
   });
 
@@ -86,5 +90,5 @@ export function createWorkloadServices(options: AccountApiOptions): AwsService[]
     },
   });
 
-  return [ecs, cloudMap];
+  return [ecs, cloudMap, createLogsService({ engine, caller, deny })];
 }
