@@ -21,6 +21,7 @@ import { assertAcyclic, checkAvailabilityZoneParameters, checkConditionalResourc
 import { StackPermissions } from './stack-permissions';
 import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
+import { StackUpdates } from './stack-update';
 import { checkLanguageExtensions } from './language-extensions';
 import { enforceRules } from './template-rules';
 import { WAIT_CONDITION_HANDLE, WaitConditionHandles } from './wait-conditions';
@@ -61,6 +62,8 @@ export class StackEngine {
   private readonly signals: ResourceSignals;
   private readonly handles: WaitConditionHandles;
   private readonly nested: NestedStacks;
+  /** UpdateStack, CancelUpdateStack, ContinueUpdateRollback (stack-update.ts). */
+  readonly updates: StackUpdates;
 
   constructor(private readonly options: StackEngineOptions) {
     this.timers = new SandboxTimers(options.now, options.log);
@@ -93,6 +96,23 @@ export class StackEngine {
       this.timers,
       this.permissions,
     );
+    this.updates = new StackUpdates({
+      events: this.events,
+      timers: this.timers,
+      templates: this.templates,
+      accounts: this.accounts,
+      permissions: this.permissions,
+      faults: options.faults,
+      speed: options.speed,
+      hooks: {
+        startCreate: (stack, resource) => this.startCreate(stack, resource),
+        startDelete: (stack, resource) => this.startDelete(stack, resource, true),
+        advance: (stack) => this.advance(stack),
+        outputs: (stack) => this.stackOutputs(stack),
+        uuid,
+        now: () => this.now(),
+      },
+    });
   }
 
   get state(): SandboxState {
@@ -179,7 +199,7 @@ export class StackEngine {
     // answers during a rollback; for the other operations in progress it refuses in these words
     // (e.g. "Stack [name] cannot be deleted while in status UPDATE_IN_PROGRESS"), and the sandbox
     // takes that stricter reading here, so that a client that does not wait is caught (decision 0015).
-    if (stack.status === 'ROLLBACK_IN_PROGRESS') {
+    if (stack.status === 'ROLLBACK_IN_PROGRESS' || (stack.status.startsWith('UPDATE_') && stack.status.endsWith('_IN_PROGRESS'))) {
       throw new ValidationError(`Stack [${stack.stackName}] cannot be deleted while in status ${stack.status}`);
     }
     const unknown = retain.filter((logicalId) => !stack.resources.some((resource) => resource.logicalId === logicalId));
@@ -219,6 +239,7 @@ export class StackEngine {
     if (this.timers.stopped) return;
     if (stack.operation === 'CREATE') this.advanceCreate(stack);
     else if (stack.operation === 'ROLLBACK' || stack.operation === 'DELETE') this.advanceDelete(stack);
+    else if (this.updates.handles(stack)) this.updates.advance(stack);
     if (stack.parentId !== undefined) this.nested.childProgressed(stack);
     this.changed();
   }
@@ -328,18 +349,24 @@ export class StackEngine {
     this.accounts.registerCreated(stack, resource, this.templates.evaluator(stack));
   }
 
-  private completeCreate(stack: StackRecord): void {
+  /** The outputs as the template resolves them now, their export names free (TemplateResolutionError if not). */
+  private stackOutputs(stack: StackRecord): StackRecord['outputs'] {
     const template = this.templates.template(stack);
     const evaluator = this.templates.evaluator(stack);
+    const values = evaluator.outputs({ strict: true });
+    const outputs = Object.entries(values).map(([key, value]) => {
+      const definition = template.Outputs?.[key];
+      const exportName = definition?.Export === undefined ? undefined : String(evaluator.value(definition.Export.Name));
+      return { key, value, ...(definition?.Description === undefined ? {} : { description: definition.Description }), ...(exportName === undefined ? {} : { exportName }) };
+    });
+    this.accounts.checkExportsFree(stack, outputs);
+    return outputs;
+  }
+
+  private completeCreate(stack: StackRecord): void {
     let outputs: StackRecord['outputs'];
     try {
-      const values = evaluator.outputs({ strict: true });
-      outputs = Object.entries(values).map(([key, value]) => {
-        const definition = template.Outputs?.[key];
-        const exportName = definition?.Export === undefined ? undefined : String(evaluator.value(definition.Export.Name));
-        return { key, value, ...(definition?.Description === undefined ? {} : { description: definition.Description }), ...(exportName === undefined ? {} : { exportName }) };
-      });
-      this.accounts.checkExportsFree(stack, outputs);
+      outputs = this.stackOutputs(stack);
     } catch (error) {
       if (!(error instanceof TemplateResolutionError)) throw error;
       this.beginRollback(stack, `${error.message}. Rollback requested by user.`);
@@ -472,6 +499,7 @@ export class StackEngine {
             this.timers.schedule(key, resource.dueAt, () => this.finishResource(stack, resource, 'DELETE'));
           }
           this.signals.resume(stack, resource);
+          if (this.updates.handles(stack)) this.updates.resume(stack, resource);
         }
         if (stack.deadline !== undefined) this.timers.schedule(`${stack.stackId}#deadline`, stack.deadline, () => this.advance(stack));
         this.timers.schedule(`${stack.stackId}#advance`, this.now(), () => this.advance(stack));
