@@ -1,4 +1,3 @@
-import { dependencyGraph } from '../../src/cfn/resource-graph';
 import { resourceSeconds } from '../../src/cfn/resource-timing';
 import type { SandboxHooks } from '../contracts';
 import { AccountRegistry, GONE, refusedProperties } from './account-registry';
@@ -17,7 +16,7 @@ import { resourceTimerKey, SandboxTimers } from './sandbox-timers';
 import { ResourceSignals, signalTarget, type SignalStatus } from './resource-signals';
 import type { FaultRegistry } from './sandbox-faults';
 import type { ResourceRecord, SandboxState, StackRecord, StateWriter } from './sandbox-state';
-import { assertAcyclic, checkAvailabilityZoneParameters, checkConditionalResources, checkCreateStackRequest, resolveSsmParameters, type CreateStackRequest } from './stack-input';
+import { checkAvailabilityZoneParameters, checkCreateStackRequest, plannedResources, resolveSsmParameters, type CreateStackRequest } from './stack-input';
 import { StackPermissions } from './stack-permissions';
 import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
@@ -25,7 +24,7 @@ import { StackUpdates } from './stack-update';
 import { checkLanguageExtensions } from './language-extensions';
 import { enforceRules } from './template-rules';
 import { WAIT_CONDITION_HANDLE, WaitConditionHandles } from './wait-conditions';
-import { isCustomResourceType, sha256, TemplateEvaluator } from './template-evaluator';
+import { isCustomResourceType, sha256 } from './template-evaluator';
 
 /**
  * The CloudFormation of the sandbox accounts: creates a stack's resources in dependency order
@@ -154,16 +153,7 @@ export class StackEngine {
     if (request.roleArn !== undefined) this.accounts.checkStackRole(accountId, request.roleArn);
 
     const identity = { stackId, stackName: request.stackName, account: accountId, region, parameters: { ...parameters, ...resolvedParameters } };
-    let present: string[];
-    try {
-      present = new TemplateEvaluator(template, identity).resourcesToCreate();
-    } catch (error) {
-      if (error instanceof TemplateResolutionError) throw new ValidationError(error.message);
-      throw error;
-    }
-    checkConditionalResources(template, present);
-    const graph = dependencyGraph(template, present);
-    assertAcyclic(graph);
+    const { present, graph } = plannedResources(template, identity);
 
     const now = this.now();
     const stack = newStackRecord({ request, template, parameters, resolvedParameters, tags, onFailure, stackId, accountId, region, present, caller, now });

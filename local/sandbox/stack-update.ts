@@ -10,20 +10,12 @@ import { scaledMilliseconds } from './sandbox-clock';
 import type { FaultRegistry } from './sandbox-faults';
 import type { OutputRecord, ResourceRecord, StackRecord, UpdateOperation, UpdateRecord } from './sandbox-state';
 import { resourceTimerKey, type SandboxTimers } from './sandbox-timers';
-import {
-  assertAcyclic,
-  checkAvailabilityZoneParameters,
-  checkConditionalResources,
-  checkCreateStackRequest,
-  parseTemplateBody,
-  resolveSsmParameters,
-  type GivenParameter,
-  type GivenTag,
-} from './stack-input';
+import { checkAvailabilityZoneParameters, checkCreateStackRequest, parseTemplateBody, plannedResources, resolveSsmParameters, type GivenParameter, type GivenTag } from './stack-input';
 import type { StackPermissions } from './stack-permissions';
 import type { StackTemplates } from './stack-templates';
 import { enforceRules } from './template-rules';
-import { TemplateEvaluator } from './template-evaluator';
+import { isCustomResourceType, TemplateEvaluator } from './template-evaluator';
+import { NESTED_STACK_TYPE } from './nested-stacks';
 import { customName, replacingChanges, sameValue, stackPolicyDenial } from './update-plan';
 import type { AccountRegistry } from './account-registry';
 
@@ -154,20 +146,15 @@ export class StackUpdates {
       stackName: stack.stackName,
       idsOfType: (type) => accounts.liveIdsOfParameterType(stack.account, stack.region, type),
     });
-    if (caller) permissions.checkUpdateStack(caller, stack.region, stack, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type));
+    if (caller) {
+      permissions.checkUpdateStack(caller, stack.region, stack, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type));
+      // As at CreateStack, SSM-typed parameters are read with the caller's own credentials.
+      permissions.checkParameterReads(caller, stack.region, Object.keys(resolvedParameters).flatMap((key) => (parameters[key] ?? '').split(',').map((name) => name.trim())));
+    }
     if (request.roleArn !== undefined) accounts.checkStackRole(stack.account, request.roleArn);
 
     const identity = { stackId: stack.stackId, stackName: stack.stackName, account: stack.account, region: stack.region, parameters: { ...parameters, ...resolvedParameters } };
-    let present: string[];
-    try {
-      present = new TemplateEvaluator(template, identity).resourcesToCreate();
-    } catch (error) {
-      if (error instanceof TemplateResolutionError) throw new ValidationError(error.message);
-      throw error;
-    }
-    checkConditionalResources(template, present);
-    const graph = dependencyGraph(template, present);
-    assertAcyclic(graph);
+    const { present } = plannedResources(template, identity);
     // "Update of resource type is not permitted. The new template modifies resource type of the
     // following resources: [X]" (CloudFormation's refusal; a type change is a new logical id in AWS's advice).
     const retyped = present.filter((logicalId) => {
@@ -322,6 +309,13 @@ export class StackUpdates {
     const before = update.before[resource.logicalId]?.properties ?? {};
     if (sameValue(before, after)) {
       update.done.push(resource.logicalId);
+      return;
+    }
+    // Not run here yet: an Update request to a custom resource's ServiceToken, an update of a nested
+    // stack. Failing says so, where passing would pretend the handler or the child had changed.
+    const unsupported = isCustomResourceType(resource.type) || resource.type === NESTED_STACK_TYPE;
+    if (unsupported) {
+      events.resourceStatus(stack, resource, 'UPDATE_FAILED', `The sandbox does not update ${resource.type} resources in place (no Update request is sent); change its logical id to replace it.`);
       return;
     }
     const replacing = replacingChanges(resource.type, before, after).length > 0;
