@@ -9,6 +9,7 @@ import {
   type Parameter,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -283,6 +284,37 @@ describe('UpdateStack', () => {
     expect((await updateEvents('upd-policy')).find((event) => event.ResourceStatus === 'UPDATE_FAILED')?.ResourceStatusReason).toMatch(/^Action not allowed by stack policy/);
   });
 
+  it('refuses by stack policy the removal (Update:Delete) and the replacement (Update:Replace) of protected resources', async () => {
+    const policy = JSON.stringify({
+      Statement: [
+        { Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: '*' },
+        { Effect: 'Deny', Action: ['Update:Replace', 'Update:Delete'], Principal: '*', Resource: '*', Condition: { StringEquals: { ResourceType: ['AWS::EC2::Subnet'] } } },
+      ],
+    });
+    const twoSubnets = network('10.7.1.0/24');
+    twoSubnets.Resources['Spare'] = { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.7.9.0/24' } };
+    delete twoSubnets.Resources['Sg'];
+    await created('upd-protected', twoSubnets, {}, { StackPolicyBody: policy });
+
+    const withoutSpare = network('10.7.1.0/24');
+    delete withoutSpare.Resources['Sg'];
+    await cfn.send(new UpdateStackCommand({ StackName: 'upd-protected', TemplateBody: body(withoutSpare) }));
+    expect((await waitForStack(cfn, 'upd-protected')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect((await updateEvents('upd-protected')).find((event) => event.ResourceStatus === 'UPDATE_FAILED')).toMatchObject({
+      LogicalResourceId: 'Spare',
+      ResourceStatusReason: 'Action denied by stack policy: Statement [#1] does not allow [Update:Delete] for resource [LogicalResourceId/Spare]',
+    });
+
+    twoSubnets.Resources['Subnet'] = { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.7.2.0/24' } };
+    await cfn.send(new UpdateStackCommand({ StackName: 'upd-protected', TemplateBody: body(twoSubnets) }));
+    expect((await waitForStack(cfn, 'upd-protected')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect((await updateEvents('upd-protected')).find((event) => event.ResourceStatus === 'UPDATE_FAILED')?.ResourceStatusReason).toBe(
+      'Action denied by stack policy: Statement [#1] does not allow [Update:Replace] for resource [LogicalResourceId/Subnet]',
+    );
+    const { StackResourceSummaries } = await cfn.send(new ListStackResourcesCommand({ StackName: 'upd-protected' }));
+    expect(StackResourceSummaries?.map((resource) => resource.LogicalResourceId).sort()).toEqual(['Spare', 'Subnet', 'Vpc']);
+  });
+
   it("fails a resource whose update handler's action the stack role may not call", async () => {
     await cfn.send(new CreateStackCommand({ StackName: 'upd-role', TemplateBody: allButOneRoleTemplate('upd-no-delete-retention', 'logs:DeleteRetentionPolicy'), Capabilities: ['CAPABILITY_NAMED_IAM'] }));
     const roleArn = outputsOf(await waitForStack(cfn, 'upd-role'))['RoleArn'];
@@ -291,6 +323,36 @@ describe('UpdateStack', () => {
     expect((await waitForStack(cfn, 'upd-iam')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     const failed = (await updateEvents('upd-iam')).find((event) => event.ResourceStatus === 'UPDATE_FAILED');
     expect(failed?.ResourceStatusReason).toMatch(/is not authorized to perform: logs:DeleteRetentionPolicy on resource: arn:aws:logs:us-east-1:141414141414:log-group:/);
+  });
+
+  it('evaluates a role session\'s UpdateStack against its role, as CreateStack', async () => {
+    const deployer = {
+      Resources: {
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            RoleName: 'upd-deployer',
+            AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' }] },
+            Policies: [{ PolicyName: 'create-only', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', NotAction: 'cloudformation:UpdateStack', Resource: '*' }] } }],
+          },
+        },
+      },
+      Outputs: { RoleArn: { Value: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+    } as CfnTemplate;
+    await created('upd-deployer', deployer, {}, { Capabilities: ['CAPABILITY_NAMED_IAM'] });
+    const roleArn = outputsOf((await cfn.send(new DescribeStacksCommand({ StackName: 'upd-deployer' }))).Stacks?.[0])['RoleArn'];
+    const { Credentials } = await edge.sts(ACCOUNT).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ci' }));
+    const session = edge.cloudFormation(ACCOUNT, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
+    await session.send(new CreateStackCommand({ StackName: 'upd-session', TemplateBody: body(logsTemplate) }));
+    expect((await waitForStack(session, 'upd-session')).StackStatus).toBe('CREATE_COMPLETE');
+
+    const refused = await rejectionOf(session.send(new UpdateStackCommand({ StackName: 'upd-session', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) })));
+    expect(refused.name).toBe('AccessDenied');
+    expect(refused.$metadata?.httpStatusCode).toBe(403);
+    expect(refused.message).toMatch(
+      new RegExp(`^User: arn:aws:sts::${ACCOUNT}:assumed-role/upd-deployer/ci is not authorized to perform: cloudformation:UpdateStack on resource: arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/upd-session/`),
+    );
+    expect((await waitForStack(session, 'upd-session')).StackStatus).toBe('CREATE_COMPLETE');
   });
 
   it('rolls back an update that changes an export another stack imports', async () => {
