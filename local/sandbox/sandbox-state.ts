@@ -22,7 +22,7 @@ export interface UpdateRecord {
   /** The stack as it was before the update. */
   previous: Pick<StackRecord, 'templateBody' | 'parameters' | 'resolvedParameters' | 'capabilities' | 'tags' | 'outputs' | 'description'> & { roleArn?: string };
   /** Each resource's properties and physical id before the update (absent: added by it). */
-  before: Record<string, { physicalId?: string; properties?: Record<string, unknown> }>;
+  before: Record<string, { physicalId?: string; properties?: Record<string, unknown>; data?: Record<string, string> }>;
   /** The logical ids the new template leaves out (deleted in the cleanup). */
   removed: string[];
   /** The stack policy this update is held to: StackPolicyDuringUpdateBody, or the stack's as the update began. */
@@ -49,7 +49,7 @@ export interface ReplacedResource {
 export interface PendingCustomRequest {
   /** The id in the ResponseURL, /_sandbox/cfn-responses/<responseId>. */
   responseId: string;
-  requestType: 'Create' | 'Delete';
+  requestType: 'Create' | 'Update' | 'Delete';
   /** The request as published, republished when the sandbox restarts while waiting. */
   message: string;
   topicArn: string;

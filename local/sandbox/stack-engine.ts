@@ -75,7 +75,11 @@ export class StackEngine {
       resource.type === 'AWS::EC2::EIP' ? [String(this.templates.evaluator(stack).attribute(resource.logicalId, 'AllocationId'))] : [],
     );
     this.events = new CloudFormationEvents({ state: options.state, hooks: options.hooks, now: options.now, log: options.log, uuid, changed });
-    this.custom = new CustomResources(options, this.events, this.timers, { advance: (stack) => this.advance(stack), uuid });
+    this.custom = new CustomResources(options, this.events, this.timers, {
+      advance: (stack) => this.advance(stack),
+      uuid,
+      updated: (stack, resource, outcome) => this.updates.customAnswered(stack, resource, outcome),
+    });
     this.signals = new ResourceSignals(options, this.events, this.timers, this.templates, this.permissions, {
       advance: (stack) => this.advance(stack),
       complete: (stack, resource) => this.completeResource(stack, resource),
@@ -106,6 +110,8 @@ export class StackEngine {
       hooks: {
         startCreate: (stack, resource) => this.startCreate(stack, resource),
         startDelete: (stack, resource) => this.startDelete(stack, resource, true),
+        startCustomUpdate: (stack, resource, update) => this.custom.start(stack, resource, 'Update', update),
+        deleteCustomReplaced: (stack, resource, physicalId, properties) => this.custom.deleteReplaced(stack, resource, physicalId, properties),
         advance: (stack) => this.advance(stack),
         outputs: (stack) => this.stackOutputs(stack),
         uuid,

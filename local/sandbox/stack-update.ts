@@ -4,6 +4,7 @@ import type { CfnTemplate } from '../../src/cfn/template-types';
 import { GONE } from './account-registry';
 import type { Caller } from './caller-identity';
 import type { CloudFormationEvents } from './cloudformation-events';
+import type { CustomUpdate } from './custom-resources';
 import { TemplateResolutionError, ValidationError } from './errors';
 import { checkLanguageExtensions } from './language-extensions';
 import { scaledMilliseconds } from './sandbox-clock';
@@ -80,6 +81,10 @@ export interface StackUpdateHooks {
   startCreate(stack: StackRecord, resource: ResourceRecord): void;
   /** The engine's delete of one resource (rollback: no injected delete failure); it ends in `advance`. */
   startDelete(stack: StackRecord, resource: ResourceRecord): void;
+  /** An Update request to a custom resource's handler; its answer comes back as `customAnswered`. */
+  startCustomUpdate(stack: StackRecord, resource: ResourceRecord, update: CustomUpdate): void;
+  /** The Delete request for the physical resource a custom resource's Update replaced. */
+  deleteCustomReplaced(stack: StackRecord, resource: ResourceRecord, physicalId: string, properties: Record<string, unknown>): void;
   advance(stack: StackRecord): void;
   /** The stack's outputs as the template now resolves them (TemplateResolutionError if one cannot be). */
   outputs(stack: StackRecord): OutputRecord[];
@@ -179,7 +184,14 @@ export class StackUpdates {
         ...(stack.roleArn === undefined ? {} : { roleArn: stack.roleArn }),
       },
       before: Object.fromEntries(
-        stack.resources.map((resource) => [resource.logicalId, { ...(resource.physicalId === undefined ? {} : { physicalId: resource.physicalId }), ...(resource.properties === undefined ? {} : { properties: resource.properties }) }]),
+        stack.resources.map((resource) => [
+          resource.logicalId,
+          {
+            ...(resource.physicalId === undefined ? {} : { physicalId: resource.physicalId }),
+            ...(resource.properties === undefined ? {} : { properties: resource.properties }),
+            ...(resource.data === undefined ? {} : { data: resource.data }),
+          },
+        ]),
       ),
       removed: stack.resources.map((resource) => resource.logicalId).filter((logicalId) => !present.includes(logicalId)),
       done: [],
@@ -311,10 +323,8 @@ export class StackUpdates {
       update.done.push(resource.logicalId);
       return;
     }
-    // Not run here yet: an Update request to a custom resource's ServiceToken, an update of a nested
-    // stack. Failing says so, where passing would pretend the handler or the child had changed.
-    const unsupported = isCustomResourceType(resource.type) || resource.type === NESTED_STACK_TYPE;
-    if (unsupported) {
+    // Not run here yet: an update of a nested stack. Failing says so, where passing would pretend the child had changed.
+    if (resource.type === NESTED_STACK_TYPE) {
       events.resourceStatus(stack, resource, 'UPDATE_FAILED', `The sandbox does not update ${resource.type} resources in place (no Update request is sent); change its logical id to replace it.`);
       return;
     }
@@ -337,6 +347,13 @@ export class StackUpdates {
       return;
     }
     resource.target = after;
+    if (isCustomResourceType(resource.type)) {
+      events.resourceStatus(stack, resource, 'UPDATE_IN_PROGRESS');
+      const failure = faults.updateFailure(resource.type, stack.stackName, resource.logicalId);
+      if (failure !== undefined) this.schedule(stack, resource, resourceSeconds(resource.type, 'update'), failure);
+      else this.options.hooks.startCustomUpdate(stack, resource, { properties: after, oldProperties: before });
+      return;
+    }
     if (replacing) {
       events.resourceStatus(stack, resource, 'UPDATE_IN_PROGRESS', REPLACING);
       resource.replaced = { physicalId: resource.physicalId ?? '', properties: before };
@@ -356,6 +373,24 @@ export class StackUpdates {
     this.options.timers.schedule(resourceTimerKey(stack, resource), resource.dueAt, () => this.finishStep(stack, resource));
   }
 
+  /**
+   * A custom resource's handler answered an Update (or it failed). A new PhysicalResourceId replaces
+   * the resource: "If the value returned is different, AWS CloudFormation recognizes the update as a
+   * replacement and sends a delete request to the old resource" (User Guide, Delete request,
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html;
+   * the Update request, crpg-ref-requesttypes-update.html). The Delete goes out in the cleanup.
+   */
+  customAnswered(stack: StackRecord, resource: ResourceRecord, outcome: { failure?: string; physicalId?: string }): void {
+    const update = stack.update;
+    if (resource.status !== 'UPDATE_IN_PROGRESS' || update === undefined) return;
+    if (outcome.failure !== undefined) resource.failure = outcome.failure;
+    else if (stack.operation === 'UPDATE' && outcome.physicalId !== undefined && outcome.physicalId !== resource.physicalId) {
+      resource.replaced = { physicalId: resource.physicalId ?? '', properties: update.before[resource.logicalId]?.properties ?? {} };
+      resource.physicalId = outcome.physicalId;
+    }
+    this.finishStep(stack, resource);
+  }
+
   /** An update step (forward or back) ends. */
   private finishStep(stack: StackRecord, resource: ResourceRecord): void {
     const update = stack.update;
@@ -366,7 +401,7 @@ export class StackUpdates {
     if (resource.failure !== undefined) {
       const reason = resource.failure;
       delete resource.failure;
-      delete resource.target;
+      // `target` stays: what the update attempted, which the rollback's request names as the old properties.
       events.resourceStatus(stack, resource, 'UPDATE_FAILED', reason);
       if (rollback) update.rollbackFailed.push(resource.logicalId);
     } else {
@@ -448,6 +483,7 @@ export class StackUpdates {
     }
     replaced.status = 'DELETE_IN_PROGRESS';
     this.replacedEvent(stack, resource, 'DELETE_IN_PROGRESS');
+    if (isCustomResourceType(resource.type)) this.options.hooks.deleteCustomReplaced(stack, resource, replaced.physicalId, replaced.properties);
     replaced.dueAt = this.options.hooks.now() + scaledMilliseconds(resourceSeconds(resource.type, 'delete', replaced.properties), this.options.speed);
     this.options.timers.schedule(`${resourceTimerKey(stack, resource)}#replaced`, replaced.dueAt, () => this.finishReplacedDelete(stack, resource));
   }
@@ -477,6 +513,11 @@ export class StackUpdates {
     for (const resource of stack.resources) {
       if (resource.status !== 'UPDATE_IN_PROGRESS' && resource.status !== 'CREATE_IN_PROGRESS') continue;
       timers.clear(resourceTimerKey(stack, resource));
+      // A custom resource's request still awaited is no longer (a late answer is ignored).
+      timers.clear(`${resourceTimerKey(stack, resource)}#publish`);
+      // One never answered that was being created: CloudFormation knows of nothing to delete.
+      if (resource.pending !== undefined && resource.status === 'CREATE_IN_PROGRESS') resource.exists = false;
+      delete resource.pending;
       delete resource.dueAt;
       delete resource.failure;
       delete resource.target;
@@ -536,7 +577,7 @@ export class StackUpdates {
   private startPutBack(stack: StackRecord, update: UpdateRecord, resource: ResourceRecord): void {
     const before = update.before[resource.logicalId];
     const previous = before?.properties ?? {};
-    const current = resource.properties ?? {};
+    const current = resource.target ?? resource.properties ?? {};
     this.options.events.resourceStatus(stack, resource, 'UPDATE_IN_PROGRESS');
     resource.target = previous;
     let seconds: number;
@@ -545,9 +586,18 @@ export class StackUpdates {
       // one (if it was made) is deleted in the rollback's cleanup.
       const made = resource.physicalId;
       resource.physicalId = resource.replaced.physicalId;
+      if (before?.data !== undefined) resource.data = before.data;
       if (made !== undefined && resource.status === 'UPDATE_COMPLETE' && resource.exists !== false) resource.replaced = { physicalId: made, properties: current };
       else delete resource.replaced;
       seconds = 1;
+    } else if (isCustomResourceType(resource.type)) {
+      // The handler is asked to put its old properties back, as CloudFormation asks it.
+      const failure = update.rollbackFaultSpent ? undefined : this.options.faults.takeRollbackFailure(resource, stack.stackName, stack.stackId);
+      if (failure !== undefined) {
+        update.rollbackFaultSpent = true;
+        this.schedule(stack, resource, resourceSeconds(resource.type, 'update'), failure);
+      } else this.options.hooks.startCustomUpdate(stack, resource, { properties: previous, oldProperties: current });
+      return;
     } else {
       const outcome = this.resourceUpdater({ stack, resource, before: current, after: previous, rollback: true });
       seconds = outcome.seconds;

@@ -368,6 +368,75 @@ describe('UpdateStack', () => {
   });
 });
 
+describe('custom resources in an update', () => {
+  const TOPIC = 'arn:aws:sns:us-east-1:000000000000:things';
+  const requests: Array<{ RequestType: string; PhysicalResourceId?: string; ResourceProperties: Record<string, string>; OldResourceProperties?: Record<string, string> }> = [];
+  let customEdge: SandboxEdge;
+  let client: CloudFormationClient;
+  beforeAll(async () => {
+    // The handler: its physical id follows Name, it answers Colour as Data, and it refuses red.
+    customEdge = await startSandboxEdge({
+      speed: 0.01,
+      hooks: {
+        putEvent: async () => undefined,
+        async publishToTopic(_topic, message) {
+          const request = JSON.parse(message) as (typeof requests)[number] & { ResponseURL: string; StackId: string; RequestId: string; LogicalResourceId: string };
+          requests.push(request);
+          const refused = request.ResourceProperties['Colour'] === 'red' && request.RequestType !== 'Delete';
+          setTimeout(() => {
+            void fetch(request.ResponseURL, {
+              method: 'PUT',
+              body: JSON.stringify({
+                Status: refused ? 'FAILED' : 'SUCCESS',
+                Reason: refused ? 'red is not a colour we paint' : undefined,
+                PhysicalResourceId: `thing-${request.ResourceProperties['Name'] ?? ''}`,
+                StackId: request.StackId,
+                RequestId: request.RequestId,
+                LogicalResourceId: request.LogicalResourceId,
+                Data: { Colour: request.ResourceProperties['Colour'] },
+              }),
+            });
+          }, 5);
+        },
+      },
+    });
+    client = customEdge.cloudFormation(ACCOUNT);
+  });
+  afterAll(async () => customEdge.close());
+
+  const thing = (colour: string, name: string) =>
+    body({
+      Resources: { Thing: { Type: 'Custom::Thing', Properties: { ServiceToken: TOPIC, Colour: colour, Name: name } } },
+      Outputs: { Colour: { Value: { 'Fn::GetAtt': ['Thing', 'Colour'] } }, Id: { Value: { Ref: 'Thing' } } },
+    } as CfnTemplate);
+
+  it('sends the handler an Update with the old properties; a new physical id replaces it, and the old one gets its Delete', async () => {
+    await client.send(new CreateStackCommand({ StackName: 'upd-custom', TemplateBody: thing('blue', 'a') }));
+    expect((await waitForStack(client, 'upd-custom')).StackStatus).toBe('CREATE_COMPLETE');
+
+    await client.send(new UpdateStackCommand({ StackName: 'upd-custom', TemplateBody: thing('green', 'a') }));
+    const painted = await waitForStack(client, 'upd-custom');
+    expect(painted.StackStatus).toBe('UPDATE_COMPLETE');
+    expect(outputsOf(painted)).toEqual({ Colour: 'green', Id: 'thing-a' });
+    expect(requests.at(-1)).toMatchObject({ RequestType: 'Update', PhysicalResourceId: 'thing-a', ResourceProperties: { Colour: 'green' }, OldResourceProperties: { Colour: 'blue' } });
+
+    await client.send(new UpdateStackCommand({ StackName: 'upd-custom', TemplateBody: thing('green', 'b') }));
+    const renamed = await waitForStack(client, 'upd-custom');
+    expect(outputsOf(renamed)).toEqual({ Colour: 'green', Id: 'thing-b' });
+    expect(requests.slice(-2).map((request) => `${request.RequestType} ${request.PhysicalResourceId ?? ''}`)).toEqual(['Update thing-a', 'Delete thing-a']);
+  });
+
+  it('fails the update on a FAILED answer and asks the handler to put the old properties back', async () => {
+    await client.send(new UpdateStackCommand({ StackName: 'upd-custom', TemplateBody: thing('red', 'b') }));
+    const after = await waitForStack(client, 'upd-custom');
+    expect(after.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(outputsOf(after)).toEqual({ Colour: 'green', Id: 'thing-b' });
+    const failed = (await stackEvents(client, 'upd-custom')).filter((event) => event.ResourceStatus === 'UPDATE_FAILED').at(-1);
+    expect(failed?.ResourceStatusReason).toMatch(/^Received response status \[FAILED\] from custom resource\. Message returned: red is not a colour we paint \(RequestId: [0-9a-f-]+\)$/);
+    expect(requests.at(-1)).toMatchObject({ RequestType: 'Update', ResourceProperties: { Colour: 'green' }, OldResourceProperties: { Colour: 'red' } });
+  });
+});
+
 describe('an update across a restart', () => {
   let directory: string;
   beforeAll(() => {
