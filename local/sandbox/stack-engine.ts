@@ -110,6 +110,7 @@ export class StackEngine {
       hooks: {
         startCreate: (stack, resource) => this.startCreate(stack, resource),
         startDelete: (stack, resource) => this.startDelete(stack, resource, true),
+        createRefusal: (stack, resource, physicalId, properties) => this.createRefusal(stack, resource, physicalId, properties),
         startCustomUpdate: (stack, resource, update) => this.custom.start(stack, resource, 'Update', update),
         deleteCustomReplaced: (stack, resource, physicalId, properties) => this.custom.deleteReplaced(stack, resource, physicalId, properties),
         advance: (stack) => this.advance(stack),
@@ -283,18 +284,7 @@ export class StackEngine {
     }
     // A wait condition handle is a presigned URL, here one the sandbox serves.
     const physicalId = resource.type === WAIT_CONDITION_HANDLE ? this.handles.url() : evaluator.generatedPhysicalId(resource.logicalId);
-    const claim = nameClaim({ type: resource.type, physicalId, properties }, stack);
-    const taken = claim !== undefined && this.accounts.nameHolder(stack, resource, claim) !== undefined;
-    const refused =
-      (taken ? `Resource of type '${resource.type}' with identifier '${claim.name}' already exists.` : refusedProperties(resource.type, properties)) ??
-      // A handler call IAM refuses fails the resource before anything exists.
-      this.permissions.handlerDenial(stack, resource, physicalId, 'create') ??
-      // Then the service itself: what the region does not offer (its AZs, instance types, RDS versions).
-      valueRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
-      referenceRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
-      regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
-      // And the calls a service makes as the stack's role besides the handler's (API Gateway's log delivery).
-      accessLogRefusal(stack, resource.type, properties, this.accounts, this.permissions, (purpose) => this.uuid(purpose));
+    const refused = this.createRefusal(stack, resource, physicalId, properties);
     resource.physicalId = physicalId;
     resource.exists = refused === undefined;
     this.events.resourceStatus(stack, resource, 'CREATE_IN_PROGRESS', 'Resource creation Initiated');
@@ -305,6 +295,23 @@ export class StackEngine {
     resource.dueAt = this.now() + scaledMilliseconds(seconds, this.options.speed);
     this.timers.schedule(resourceTimerKey(stack, resource), resource.dueAt, () => this.finishResource(stack, resource, 'CREATE'));
     if (failure === undefined) this.signals.start(stack, resource);
+  }
+
+  /** Why a new physical resource with these properties cannot be made (a create, or an update's replacement), in the services' words. */
+  private createRefusal(stack: StackRecord, resource: ResourceRecord, physicalId: string, properties: Record<string, unknown>): string | undefined {
+    const claim = nameClaim({ type: resource.type, physicalId, properties }, stack);
+    const taken = claim !== undefined && this.accounts.nameHolder(stack, resource, claim) !== undefined;
+    return (
+      (taken ? `Resource of type '${resource.type}' with identifier '${claim.name}' already exists.` : refusedProperties(resource.type, properties)) ??
+      // A handler call IAM refuses fails the resource before anything exists.
+      this.permissions.handlerDenial(stack, { ...resource, properties }, physicalId, 'create') ??
+      // Then the service itself: what the region does not offer (its AZs, instance types, RDS versions).
+      valueRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
+      referenceRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
+      regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
+      // And the calls a service makes as the stack's role besides the handler's (API Gateway's log delivery).
+      accessLogRefusal(stack, resource.type, properties, this.accounts, this.permissions, (purpose) => this.uuid(purpose))
+    );
   }
 
   /** SignalResource: a signal for a resource whose CreationPolicy waits for signals. */

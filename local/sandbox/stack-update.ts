@@ -81,6 +81,8 @@ export interface StackUpdateHooks {
   startCreate(stack: StackRecord, resource: ResourceRecord): void;
   /** The engine's delete of one resource (rollback: no injected delete failure); it ends in `advance`. */
   startDelete(stack: StackRecord, resource: ResourceRecord): void;
+  /** Why a new physical resource cannot be made, as a create is checked (names, values, IAM, references, region). */
+  createRefusal(stack: StackRecord, resource: ResourceRecord, physicalId: string, properties: Record<string, unknown>): string | undefined;
   /** An Update request to a custom resource's handler; its answer comes back as `customAnswered`. */
   startCustomUpdate(stack: StackRecord, resource: ResourceRecord, update: CustomUpdate): void;
   /** The Delete request for the physical resource a custom resource's Update replaced. */
@@ -339,9 +341,9 @@ export class StackUpdates {
       events.resourceStatus(stack, resource, 'UPDATE_FAILED', `CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename ${name} and update the stack again.`);
       return;
     }
-    // The handler's calls, as the stack's role: a replacement is a create; an update, the schema's update handler.
+    // A replacement is a create, checked as one; an in-place update asks the stack's role for the schema's update handler.
     const physicalId = replacing ? this.replacementId(stack, resource) : (resource.physicalId ?? '');
-    const refused = permissions.handlerDenial(stack, { ...resource, properties: after }, physicalId, replacing ? 'create' : 'update');
+    const refused = replacing ? this.options.hooks.createRefusal(stack, resource, physicalId, after) : permissions.handlerDenial(stack, { ...resource, properties: after }, physicalId, 'update');
     if (refused !== undefined) {
       events.resourceStatus(stack, resource, 'UPDATE_FAILED', refused);
       return;

@@ -159,6 +159,20 @@ describe('UpdateStack', () => {
     expect(StackResourceSummaries?.find((resource) => resource.LogicalResourceId === 'Subnet')).toMatchObject({ PhysicalResourceId: newSubnet, ResourceStatus: 'UPDATE_COMPLETE' });
   });
 
+  it('checks a replacement as a create: the new subnet may not overlap a live one', async () => {
+    const withOther = (cidr: string) => {
+      const template = network(cidr);
+      delete template.Resources['Sg'];
+      template.Resources['Other'] = { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.7.3.0/24' } };
+      return template;
+    };
+    await created('upd-overlap', withOther('10.7.1.0/24'));
+    await cfn.send(new UpdateStackCommand({ StackName: 'upd-overlap', TemplateBody: body(withOther('10.7.3.0/25')) }));
+    expect((await waitForStack(cfn, 'upd-overlap')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const failed = (await updateEvents('upd-overlap')).find((event) => event.ResourceStatus === 'UPDATE_FAILED');
+    expect(failed).toMatchObject({ LogicalResourceId: 'Subnet', ResourceStatusReason: expect.stringContaining("The CIDR '10.7.3.0/25' conflicts with another subnet") });
+  });
+
   it('refuses to replace a custom-named resource, and rolls back', async () => {
     await created('upd-named', network('10.7.1.0/24'));
     await cfn.send(new UpdateStackCommand({ StackName: 'upd-named', TemplateBody: body(network('10.7.1.0/24', 'web servers')) }));
