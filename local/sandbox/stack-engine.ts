@@ -110,6 +110,7 @@ export class StackEngine {
       hooks: {
         startCreate: (stack, resource) => this.startCreate(stack, resource),
         startDelete: (stack, resource) => this.startDelete(stack, resource, true),
+        cancelCreate: (stack, resource) => this.cancelCreate(stack, resource),
         createRefusal: (stack, resource, physicalId, properties) => this.createRefusal(stack, resource, physicalId, properties),
         startCustomUpdate: (stack, resource, update) => this.custom.start(stack, resource, 'Update', update),
         deleteCustomReplaced: (stack, resource, physicalId, properties) => this.custom.deleteReplaced(stack, resource, physicalId, properties),
@@ -388,16 +389,7 @@ export class StackEngine {
     const failed = stack.resources.filter((resource) => resource.status === 'CREATE_FAILED').map((resource) => resource.logicalId);
     for (const resource of stack.resources) {
       if (resource.status !== 'CREATE_IN_PROGRESS') continue;
-      this.timers.clear(resourceTimerKey(stack, resource));
-      this.signals.cancel(stack, resource);
-      delete resource.dueAt;
-      delete resource.failure;
-      // A custom resource that never answered has nothing CloudFormation knows of to delete.
-      if (resource.pending) {
-        delete resource.pending;
-        resource.exists = false;
-      }
-      this.events.resourceStatus(stack, resource, 'CREATE_FAILED', 'Resource creation cancelled');
+      this.cancelCreate(stack, resource);
       if (timedOut) failed.push(resource.logicalId);
     }
     this.timers.clear(`${stack.stackId}#deadline`);
@@ -414,6 +406,20 @@ export class StackEngine {
       return;
     }
     this.beginRollback(stack, `${cause}Rollback requested by user.`);
+  }
+
+  /** A create in flight stops (another resource failed): CREATE_FAILED, "Resource creation cancelled". */
+  private cancelCreate(stack: StackRecord, resource: ResourceRecord): void {
+    this.timers.clear(resourceTimerKey(stack, resource));
+    this.signals.cancel(stack, resource);
+    delete resource.dueAt;
+    delete resource.failure;
+    // A custom resource that never answered has nothing CloudFormation knows of to delete.
+    if (resource.pending) {
+      delete resource.pending;
+      resource.exists = false;
+    }
+    this.events.resourceStatus(stack, resource, 'CREATE_FAILED', 'Resource creation cancelled');
   }
 
   private beginRollback(stack: StackRecord, reason: string): void {

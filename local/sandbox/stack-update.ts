@@ -79,6 +79,8 @@ export interface UpdateStackRequest {
 export interface StackUpdateHooks {
   /** The engine's create of one resource (its checks, IAM, names, timing); it ends in `advance`. */
   startCreate(stack: StackRecord, resource: ResourceRecord): void;
+  /** The engine's cancelling of a create in flight (its timers, signals, custom request). */
+  cancelCreate(stack: StackRecord, resource: ResourceRecord): void;
   /** The engine's delete of one resource (rollback: no injected delete failure); it ends in `advance`. */
   startDelete(stack: StackRecord, resource: ResourceRecord): void;
   /** Why a new physical resource cannot be made, as a create is checked (names, values, IAM, references, region). */
@@ -513,18 +515,15 @@ export class StackUpdates {
     const failedUpdates = stack.resources.filter((resource) => resource.status === 'UPDATE_FAILED').map((resource) => resource.logicalId);
     const failedCreates = stack.resources.filter((resource) => resource.status === 'CREATE_FAILED').map((resource) => resource.logicalId);
     for (const resource of stack.resources) {
-      if (resource.status !== 'UPDATE_IN_PROGRESS' && resource.status !== 'CREATE_IN_PROGRESS') continue;
+      if (resource.status === 'CREATE_IN_PROGRESS') this.options.hooks.cancelCreate(stack, resource);
+      if (resource.status !== 'UPDATE_IN_PROGRESS') continue;
       timers.clear(resourceTimerKey(stack, resource));
       // A custom resource's request still awaited is no longer (a late answer is ignored).
       timers.clear(`${resourceTimerKey(stack, resource)}#publish`);
-      // One never answered that was being created: CloudFormation knows of nothing to delete.
-      if (resource.pending !== undefined && resource.status === 'CREATE_IN_PROGRESS') resource.exists = false;
       delete resource.pending;
       delete resource.dueAt;
       delete resource.failure;
-      delete resource.target;
-      if (resource.status === 'UPDATE_IN_PROGRESS') events.resourceStatus(stack, resource, 'UPDATE_FAILED', 'Resource update cancelled');
-      else events.resourceStatus(stack, resource, 'CREATE_FAILED', 'Resource creation cancelled');
+      events.resourceStatus(stack, resource, 'UPDATE_FAILED', 'Resource update cancelled');
     }
     const cause =
       reason ??
