@@ -2,6 +2,7 @@ import {
   CancelUpdateStackCommand,
   ContinueUpdateRollbackCommand,
   CreateStackCommand,
+  DeleteStackCommand,
   DescribeStacksCommand,
   ListStackResourcesCommand,
   UpdateStackCommand,
@@ -97,11 +98,13 @@ describe('UpdateStack', () => {
     expect(unknown.message).toBe('Invalid input for parameter key Nope. Cannot specify usePreviousValue as true for a parameter key not in the previous template');
   });
 
-  it('refuses an update while one is in progress, in CloudFormation words', async () => {
+  it('refuses an update, and DeleteStack, while an update is in progress, in CloudFormation words', async () => {
     const stack = await created('upd-busy', logsTemplate);
     await cfn.send(new UpdateStackCommand({ StackName: 'upd-busy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
     const refused = await rejectionOf(cfn.send(new UpdateStackCommand({ StackName: 'upd-busy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '30' }) })));
     expect(refused).toMatchObject({ name: 'ValidationError', message: `Stack:${stack.StackId} is in UPDATE_IN_PROGRESS state and can not be updated.` });
+    const deleteRefused = await rejectionOf(cfn.send(new DeleteStackCommand({ StackName: 'upd-busy' })));
+    expect(deleteRefused).toMatchObject({ name: 'ValidationError', message: 'Stack [upd-busy] cannot be deleted while in status UPDATE_IN_PROGRESS' });
     expect((await waitForStack(cfn, 'upd-busy')).StackStatus).toBe('UPDATE_COMPLETE');
   });
 
