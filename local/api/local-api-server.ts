@@ -10,6 +10,7 @@ import { readServiceDefinition } from '../runtime/service-definition';
 export { PortInUseError } from '../runtime/ports';
 import { answerFromResult, buildHttpApiEvent, type HttpAnswer } from './api-gateway-event';
 import { createRouteTable, type RouteDefinition } from './route-table';
+import { keepConnectionsAlive } from '../edge/edge-server';
 
 /**
  * Groundwork's HTTP API on 127.0.0.1, standing in for API Gateway: the routes of serverless.yml,
@@ -166,6 +167,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   }
 
   const server = createServer((request, response) => void serve(request, response));
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port, 'the local HTTP API', { cause: error }) : error),

@@ -1,10 +1,23 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../src/log/logger';
 import { LOCAL_HOST } from '../config';
 import type { AwsRequest, AwsResponse, AwsService } from '../contracts';
 import { errorResponseFor, newRequestId, parseCredentialScope, REQUEST_ID_HEADER } from './aws-protocols';
 import { AwsServiceError, EdgeConfigurationError } from './errors';
+
+const KEEP_ALIVE_MS = 60_000;
+
+/**
+ * SDK clients and fetch keep sockets alive between calls (a workflow polls every few seconds). With
+ * Node's 5 s default the server may close an idle socket just as a client sends on it, which the
+ * client sees as ECONNRESET: keep idle connections open longer than any poll interval, as AWS's
+ * endpoints do. Whoever closes the server closes its connections (closeAllConnections).
+ */
+export function keepConnectionsAlive(server: Server): void {
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+}
 
 /**
  * One HTTP endpoint for every local AWS API, as `AWS_ENDPOINT_URL` expects: the SigV4 credential
@@ -126,6 +139,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       outgoing.end();
     });
   });
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => {

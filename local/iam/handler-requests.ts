@@ -64,6 +64,9 @@ const IAM_RESOURCE_TYPES: Readonly<Record<string, readonly [string, string]>> = 
   'AWS::RDS::DBSubnetGroup': ['rds', 'subgrp'],
   'AWS::ECS::Cluster': ['ecs', 'cluster'],
   'AWS::ECS::CapacityProvider': ['ecs', 'capacity-provider'],
+  'AWS::ECS::Service': ['ecs', 'service'],
+  'AWS::ECS::TaskDefinition': ['ecs', 'task-definition'],
+  'AWS::ApplicationAutoScaling::ScalableTarget': ['application-autoscaling', 'ScalableTarget'],
   'AWS::ElasticLoadBalancingV2::LoadBalancer': ['elasticloadbalancing', 'loadbalancer/app/'],
   'AWS::ElasticLoadBalancingV2::TargetGroup': ['elasticloadbalancing', 'targetgroup'],
   'AWS::ElasticLoadBalancingV2::Listener': ['elasticloadbalancing', 'listener/app'],
@@ -198,6 +201,8 @@ export const PARENT_REFERENCES: Readonly<Record<string, ReadonlyArray<{ path: st
     { path: 'GroupSet.*', service: 'ec2', type: 'security-group' },
   ],
   'AWS::ElasticLoadBalancingV2::Listener': [{ path: 'LoadBalancerArn', service: 'elasticloadbalancing', type: 'loadbalancer/app/' }],
+  // A rule is authorized on its listener (ELB's CreateRule names listener/app): a service's rule on the frontend's.
+  'AWS::ElasticLoadBalancingV2::ListenerRule': [{ path: 'ListenerArn', service: 'elasticloadbalancing', type: 'listener/app' }],
   'AWS::ECS::ClusterCapacityProviderAssociations': [
     { path: 'Cluster', service: 'ecs', type: 'cluster' },
     { path: 'CapacityProviders.*', service: 'ecs', type: 'capacity-provider' },

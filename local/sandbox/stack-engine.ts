@@ -150,14 +150,16 @@ export class StackEngine {
     }
     const resolvedParameters = resolveSsmParameters(template, parameters, region);
     checkAvailabilityZoneParameters(template, parameters, region);
-    checkLanguageExtensions(template);
-    enforceRules(template, { parameters: { ...parameters, ...resolvedParameters }, account: accountId, region, stackName: request.stackName, idsOfType: (type) => this.accounts.liveIdsOfParameterType(accountId, region, type) });
     const stackId = nesting?.stackId ?? `arn:aws:cloudformation:${region}:${accountId}:stack/${request.stackName}/${this.uuid(`stack:${accountId}:${request.stackName}`)}`;
     if (caller) {
       this.permissions.checkCreateStack(caller, region, stackId, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), tags);
       // CloudFormation reads SSM-typed parameters with the caller's own credentials, not the stack role's.
       this.permissions.checkParameterReads(caller, region, Object.keys(resolvedParameters).flatMap((key) => (parameters[key] ?? '').split(',').map((name) => name.trim())));
     }
+    // After the caller is authorized: a rule's Fn::RefAll reads the account's ids, which an
+    // unauthorized caller must not learn from an assertion's answer.
+    checkLanguageExtensions(template);
+    enforceRules(template, { parameters: { ...parameters, ...resolvedParameters }, account: accountId, region, stackName: request.stackName, idsOfType: (type) => this.accounts.liveIdsOfParameterType(accountId, region, type) });
     if (request.roleArn !== undefined) this.accounts.checkStackRole(accountId, request.roleArn);
 
     const identity = { stackId, stackName: request.stackName, account: accountId, region, parameters: { ...parameters, ...resolvedParameters } };

@@ -45,6 +45,7 @@ export class StackPermissions {
         account: stack.account,
         tags: resourceTags(stack, resource),
         ...(resource.type === 'AWS::IAM::Role' && typeof boundary === 'string' ? { serviceContext: { 'iam:PermissionsBoundary': boundary } } : {}),
+        ...(resource.type === 'AWS::ECS::Service' ? { serviceContext: { 'ecs:cluster': ecsClusterArn(properties['Cluster'], stack.region, stack.account) } } : {}),
         parents: this.parentsOf(stack, resource.type, properties),
       },
       operation,
@@ -245,4 +246,14 @@ export function resourceTags(stack: StackRecord, resource: ResourceRecord): Reco
   tags['aws:cloudformation:stack-id'] = stack.stackId;
   tags['aws:cloudformation:logical-id'] = resource.logicalId;
   return tags;
+}
+
+/**
+ * The cluster an ECS service names, as the ecs:cluster condition key carries it (an ARN): its
+ * Cluster property (a name or an ARN), or the account's `default` cluster when it names none
+ * (ECS API Reference, CreateService, `cluster`).
+ */
+function ecsClusterArn(cluster: unknown, region: string, account: string): string {
+  const named = typeof cluster === 'string' && cluster !== '' ? cluster : 'default';
+  return named.startsWith('arn:') ? named : `arn:aws:ecs:${region}:${account}:cluster/${named}`;
 }

@@ -4,7 +4,7 @@
  * TemplateVersion), the registration records it on the account, and the account's API view says
  * when the account runs an older one (decision 0009).
  */
-export const ONBOARDING_TEMPLATE_VERSION = 4;
+export const ONBOARDING_TEMPLATE_VERSION = 5;
 
 /** What an account registered before versions existed runs: the first template. */
 export const UNVERSIONED_TEMPLATE = 1;

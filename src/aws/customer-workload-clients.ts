@@ -27,6 +27,11 @@ export interface StackWorkloads {
   ecsServices: string[];
   /** Ids of the instances registered in the Cloud Map service. */
   cloudMapInstances: string[];
+  /**
+   * The reads that failed (an onboarding stack older than the permission, a throttled call), each with
+   * the error: what could be read still counts.
+   */
+  unreadable: Array<{ site: keyof StackWorkloadSites; error: unknown }>;
 }
 
 export type StackWorkloadsOf = (access: CustomerAccess, region: string, sites: StackWorkloadSites) => Promise<StackWorkloads>;
@@ -50,7 +55,8 @@ export function stackWorkloadsFactory(serviceRoleSts: STSClient, now: () => numb
   );
   return async (access, region, { clusterName, cloudMapServiceId }) => {
     const { ecs, cloudMap } = await clients(access, region);
-    const [ecsServices, cloudMapInstances] = await Promise.all([
+    // Each read on its own: an account whose onboarding stack predates one permission keeps the other check.
+    const [services, instances] = await Promise.allSettled([
       clusterName === undefined ? [] : pages(async (nextToken) => {
         const page = await ecs.send(new ListServicesCommand({ cluster: clusterName, maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
         return { items: page.serviceArns ?? [], nextToken: page.nextToken };
@@ -60,7 +66,14 @@ export function stackWorkloadsFactory(serviceRoleSts: STSClient, now: () => numb
         return { items: (page.Instances ?? []).map((instance) => instance.Id ?? ''), nextToken: page.NextToken };
       }),
     ]);
-    return { ecsServices, cloudMapInstances };
+    const unreadable: StackWorkloads['unreadable'] = [];
+    if (services.status === 'rejected') unreadable.push({ site: 'clusterName', error: services.reason });
+    if (instances.status === 'rejected') unreadable.push({ site: 'cloudMapServiceId', error: instances.reason });
+    return {
+      ecsServices: services.status === 'fulfilled' ? services.value : [],
+      cloudMapInstances: instances.status === 'fulfilled' ? instances.value : [],
+      unreadable,
+    };
   };
 }
 

@@ -44,3 +44,18 @@ export function componentsFor(request: StackRequest): ComponentName[] {
 export function componentStackName(stackId: string, component: ComponentName): string {
   return `groundwork-${stackId}-${component}`;
 }
+
+/**
+ * What a service stack takes outputs from (src/templates/service.ts): where its tasks run
+ * (network, security, cluster), how traffic reaches them (frontend) and the database it is wired to
+ * (secrets, database). Services are deployed once the Groundwork stack is complete.
+ */
+export const SERVICE_DEPENDENCIES: readonly ComponentName[] = ['network', 'security', 'secrets', 'database', 'cluster', 'frontend'];
+
+/** The CloudFormation stack name of one service of one Groundwork stack (issue 13). */
+export function serviceStackName(stackId: string, service: string): string {
+  return `groundwork-${stackId}-svc-${service}`;
+}
+
+/** The value of a service stack's resources' `groundwork:component` tag. */
+export const serviceTagComponent = (service: string): `svc-${string}` => `svc-${service}`;

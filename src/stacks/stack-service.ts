@@ -237,8 +237,12 @@ export class StackService {
     try {
       found = await this.deps.workloads({ accessRoleArn: account.accessRoleArn, externalId: account.externalId, sessionName: 'groundwork-delete-stack' }, stack.region, sites);
     } catch (error) {
+      // The access role itself could not be assumed: the teardown meets the services' own answers.
       this.deps.logger.warn('stack workloads unreadable before teardown; deleting without the check', { tenantId, stackId: stack.id, error: error instanceof Error ? error.name : String(error) });
       return;
+    }
+    for (const { site, error } of found.unreadable) {
+      this.deps.logger.warn('stack workloads partly unreadable before teardown; checking what could be read', { tenantId, stackId: stack.id, site, error: error instanceof Error ? error.name : String(error) });
     }
     if (found.ecsServices.length > 0 || found.cloudMapInstances.length > 0) throw new StackHasWorkloadsError(stack.id, found.ecsServices, found.cloudMapInstances);
   }

@@ -22,6 +22,8 @@ export const FrontendOutputs = {
   LoadBalancerArn: 'LoadBalancerArn',
   LoadBalancerDnsName: 'LoadBalancerDnsName',
   TargetGroupArn: 'TargetGroupArn',
+  /** The listener that forwards (HTTPS with a certificate, else HTTP): services add their rules to it. */
+  ListenerArn: 'ListenerArn',
   ApiId: 'ApiId',
   CloudMapNamespaceId: 'CloudMapNamespaceId',
   CloudMapServiceArn: 'CloudMapServiceArn',
@@ -143,6 +145,7 @@ function buildLoadBalancer(input: StackTemplateInput, containerPort: number, cer
   b.output(FrontendOutputs.LoadBalancerDnsName, getAtt('LoadBalancer', 'DNSName'), 'DNS name of the load balancer (CNAME your domain to it)');
   b.output(FrontendOutputs.LoadBalancerArn, loadBalancer, 'ARN of the load balancer');
   b.output(FrontendOutputs.TargetGroupArn, targetGroup, 'Target group the ECS service registers its tasks in');
+  b.output(FrontendOutputs.ListenerArn, ref(certificateArn === undefined ? 'HttpListener' : 'HttpsListener'), 'Listener that forwards requests: services add their rules to it');
   return b.build();
 }
 

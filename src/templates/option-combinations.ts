@@ -6,6 +6,7 @@
  */
 import type { NetworkPlan } from '../model/network-plan';
 import { NAT_MODES, stackRequestSchema, type NatMode, type StackRequest, type StackRequestInput } from '../model/stack-request';
+import { serviceRequestSchemaFor, type ServiceRequest, type ServiceRequestInput } from '../model/service-request';
 import type { StackTemplateInput } from './component-template';
 
 /** Hand-written address plans (independent of the CIDR planner), for 2 and 3 AZs of 10.20.0.0/16. */
@@ -120,5 +121,24 @@ export function allCombinations(): Combination[] {
       bastion: bastion ? { enabled: true, allowedCidr: OPERATORS_CIDR, ...(azCount === 3 ? { keyName: 'ops' } : {}) } : {},
     };
     return { label, input: templateInput(overrides) };
+  });
+}
+
+/**
+ * The service options the service template must handle (issue 13), on every stack combination that
+ * has a cluster: with and without autoscaling, with and without the stack's database, a default
+ * route and a path route (on an alb frontend), and a secret of the customer's with a JSON key.
+ */
+export function serviceCombinations(): Array<{ label: string; input: StackTemplateInput; service: ServiceRequest }> {
+  const services: Array<{ label: string; service: ServiceRequestInput }> = [
+    { label: 'fixed', service: { name: 'web', image: 'public.ecr.aws/nginx/nginx:1.27', database: false } },
+    { label: 'autoscaling', service: { name: 'api', image: 'public.ecr.aws/nginx/nginx:1.27', autoscaling: { min: 1, max: 2 }, secrets: { API_KEY: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/api-AbCdEf:key' } } },
+  ];
+  return allCombinations().flatMap(({ label, input }) => {
+    if (input.request.compute === null) return [];
+    return services.map((service) => {
+      const routed = input.request.frontend.type === 'alb' && service.label === 'autoscaling' ? { route: { pathPattern: '/api/*', priority: 10 } } : {};
+      return { label: `${label} svc-${service.label}`, input, service: serviceRequestSchemaFor(input.request).parse({ ...service.service, ...routed }) };
+    });
   });
 }

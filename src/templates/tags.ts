@@ -9,7 +9,8 @@ import type { ComponentName } from '../model/components';
 export interface TagContext {
   tenantId: string;
   stackId: string;
-  component: ComponentName;
+  /** The component, or `svc-<name>` for a service's stack (serviceTagComponent). */
+  component: ComponentName | `svc-${string}`;
 }
 
 export const TAG_KEYS = {
@@ -68,6 +69,14 @@ const TAG_STYLE: Record<string, TagStyle> = {
   'AWS::ECS::Cluster': 'list',
   'AWS::ECS::CapacityProvider': 'list',
   'AWS::ECS::ClusterCapacityProviderAssociations': 'none',
+  'AWS::ECS::TaskDefinition': 'list',
+  'AWS::ECS::Service': 'list',
+  'AWS::ElasticLoadBalancingV2::ListenerRule': 'list',
+  // Tagged so that RegisterScalableTarget is allowed by the request's tag (a new target has none of
+  // its own). The vendored resource schema (src/cfn/data/) still marks the type not taggable; the
+  // specification lists its Tags property.
+  'AWS::ApplicationAutoScaling::ScalableTarget': 'list',
+  'AWS::ApplicationAutoScaling::ScalingPolicy': 'none',
   'AWS::ElasticLoadBalancingV2::LoadBalancer': 'list',
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'list',
   'AWS::ElasticLoadBalancingV2::Listener': 'list',

@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { startSandboxEdge, type SandboxEdge } from '../local/sandbox/sandbox-htt
  */
 
 const require = createRequire(import.meta.url);
-const plugins = require('../../scripts/esbuild-plugins.cjs') as Array<import('esbuild').Plugin> & { inlineSchemaKeys(text: string): string };
+const plugins = require('../../scripts/esbuild-plugins.cjs') as Array<import('esbuild').Plugin> & { inlineSchemaKeys(text: string, path?: string): string; SCHEMA_MODULE: RegExp };
 const ROOT = new URL('../..', import.meta.url).pathname;
 const ACCOUNT = '121212121212';
 
@@ -76,6 +76,32 @@ async function bundleAndRun(name: string, withPlugin: boolean): Promise<{ kb: nu
 it('rewrites only computed keys that name a string constant of the module', () => {
   const text = ['const _a = "xmlName";', 'const _b = "with \\"quote\\"";', 'let _c = "not const";', 'export var S$ = [3, { [_a]: 1, [_b]: 2, [_c]: 3, [_d]: 4 }];'].join('\n');
   expect(plugins.inlineSchemaKeys(text).split('\n').at(-1)).toBe('export var S$ = [3, { "xmlName": 1, "with \\"quote\\"": 2, [_c]: 3, [_d]: 4 }];');
+});
+
+it('refuses what it could change the meaning of: a computed key out of key position, a "__proto__" constant', () => {
+  expect(() => plugins.inlineSchemaKeys('const _a = "x";\nvar o = c ? [_a]: 2;')).toThrow('is not an object key (after "?")');
+  expect(() => plugins.inlineSchemaKeys('const _p = "__proto__";\nvar o = { [_p]: 2 };')).toThrow('_p is "__proto__"');
+});
+
+it('rewrites every installed SDK client\'s schema modules without refusing one (so a bundle build cannot fail on them)', () => {
+  const sdk = join(ROOT, 'node_modules/@aws-sdk');
+  const modules = readdirSync(sdk)
+    .filter((name) => name.startsWith('client-'))
+    .flatMap((client) => {
+      const dir = join(sdk, client, 'dist-es/schemas');
+      try {
+        return readdirSync(dir).map((file) => join(dir, file)).filter((path) => plugins.SCHEMA_MODULE.test(path));
+      } catch {
+        return [];
+      }
+    });
+  expect(modules.length).toBeGreaterThanOrEqual(10);
+  for (const path of modules) {
+    const text = readFileSync(path, 'utf8');
+    const rewritten = plugins.inlineSchemaKeys(text, path);
+    // Only keys change: the text differs by quotes around the same keys, never by the values.
+    expect(rewritten.replace(/"[^"\n]*":/g, 'K:')).toBe(text.replace(/\[_\w+\]:/g, 'K:').replace(/"[^"\n]*":/g, 'K:'));
+  }
 });
 
 it('leaves what the EC2 and RDS clients send and read unchanged, and drops the shapes they never use', async () => {

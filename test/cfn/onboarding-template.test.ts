@@ -179,6 +179,17 @@ function customerCallsSent(): string[] {
 }
 
 describe('cfn/onboarding-role.yaml', () => {
+  it('makes the same access-log delivery policy as cfn/api-access-log-delivery.yaml, on Groundwork\'s vended log groups only (decision 0018)', () => {
+    const regional = readTemplate(readFileSync(new URL('../../cfn/api-access-log-delivery.yaml', import.meta.url), 'utf8'));
+    const here = original.Resources['GroundworkApiAccessLogDelivery'];
+    const there = regional.Resources['GroundworkApiAccessLogDelivery'];
+    expect(here?.Type).toBe('AWS::Logs::ResourcePolicy');
+    expect(there).toEqual(here);
+    const document = JSON.parse(String((here?.Properties?.['PolicyDocument'] as { 'Fn::Sub': string })['Fn::Sub'])) as { Statement: Array<Record<string, unknown>> };
+    expect(document.Statement.map((statement) => statement['Resource'])).toEqual(['arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/vendedlogs/groundwork-*:log-stream:*']);
+    expect(document.Statement.map((statement) => statement['Principal'])).toEqual([{ Service: 'delivery.logs.amazonaws.com' }]);
+  });
+
   it('is valid against the CloudFormation specification (types, properties, required, Ref/GetAtt/Sub, parameters used)', () => {
     expect(validateTemplate(original)).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { AccountNotFoundError } from '../../src/accounts/errors';
 import { TenantLimitError, ValidationError } from '../../src/errors';
 import { RegionUnreadableError } from '../../src/region/errors';
 import { StackService } from '../../src/stacks/stack-service';
+import type { StackWorkloads } from '../../src/aws/customer-workload-clients';
 import { AccountNotConnectedError, IdempotencyKeyReusedError, StackBusyError, StackHasWorkloadsError, StackNameTakenError, StackNotFoundError } from '../../src/stacks/errors';
 import { DELETE_ARN, PROVISION_ARN, stackServiceFixture } from '../support/stack-service-fixture';
 
@@ -240,13 +241,13 @@ describe('StackService', () => {
 
     describe('of a stack carrying workloads Groundwork did not create (real-AWS review D9)', () => {
       /** A complete stack with a built cluster and an apigateway frontend, and what the workload reads would answer. */
-      async function withWorkloads(found: () => Promise<{ ecsServices: string[]; cloudMapInstances: string[] }>) {
+      async function withWorkloads(found: () => Promise<Omit<StackWorkloads, 'unreadable'> & Partial<Pick<StackWorkloads, 'unreadable'>>>) {
         const asked: Array<{ region: string; sites: object; sessionName: string }> = [];
         const service = new StackService({
           ...f.deps,
           workloads: async (access, region, sites) => {
             asked.push({ region, sites, sessionName: access.sessionName });
-            return found();
+            return { unreadable: [], ...(await found()) };
           },
         });
         const account = await f.connectedAccount();
@@ -279,6 +280,14 @@ describe('StackService', () => {
         const { service, account, created } = await withWorkloads(async () => ({ ecsServices: [], cloudMapInstances: ['manual-1'] }));
 
         await expect(service.delete(account.tenantId, created.id)).rejects.toThrow('still has workloads Groundwork did not create: instances in its Cloud Map service: manual-1.');
+      });
+
+      it('still answers 409 for the ECS services when the Cloud Map service cannot be read (an onboarding stack older than that permission)', async () => {
+        const denied = Object.assign(new Error('not authorized to perform: servicediscovery:ListInstances'), { name: 'AccessDeniedException' });
+        const { service, account, created } = await withWorkloads(async () => ({ ecsServices: ['arn:aws:ecs:us-east-1:123456789012:service/groundwork-x-cluster/api'], cloudMapInstances: [], unreadable: [{ site: 'cloudMapServiceId', error: denied }] }));
+
+        await expect(service.delete(account.tenantId, created.id)).rejects.toThrow('ECS services in its cluster: api.');
+        expect(f.logged.some((entry) => entry.message === 'stack workloads partly unreadable before teardown; checking what could be read' && (entry as { site?: string }).site === 'cloudMapServiceId')).toBe(true);
       });
 
       it('tears it down once the cluster and the Cloud Map service are empty', async () => {

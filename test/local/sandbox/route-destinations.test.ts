@@ -1,6 +1,6 @@
-import { CreateStackCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { nameClaim } from '../../../local/sandbox/resource-names';
-import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
+import { sandboxForFile } from './sandbox-http';
 import { stackEvents, waitForStack } from './stack-waits';
 
 /**
@@ -12,17 +12,7 @@ import { stackEvents, waitForStack } from './stack-waits';
 
 const ACCOUNT = '555566667777';
 
-let edge: SandboxEdge;
-let cfn: CloudFormationClient;
-
-beforeAll(async () => {
-  edge = await startSandboxEdge();
-  cfn = edge.cloudFormation(ACCOUNT);
-});
-
-afterAll(async () => {
-  await edge.close();
-});
+const sandbox = sandboxForFile(ACCOUNT);
 
 /** A dual-stack VPC with an internet gateway and one route table holding the given routes (destination properties). */
 function routesTemplate(destinations: Array<Record<string, string>>): string {
@@ -45,9 +35,9 @@ function routesTemplate(destinations: Array<Record<string, string>>): string {
 }
 
 async function deploy(stackName: string, destinations: Array<Record<string, string>>): Promise<{ status: string | undefined; failures: string[] }> {
-  await cfn.send(new CreateStackCommand({ StackName: stackName, TemplateBody: routesTemplate(destinations) }));
-  const stack = await waitForStack(cfn, stackName);
-  const failures = (await stackEvents(cfn, stackName)).filter((event) => event.ResourceStatus === 'CREATE_FAILED').map((event) => `${event.LogicalResourceId}: ${event.ResourceStatusReason ?? ''}`);
+  await sandbox.cfn.send(new CreateStackCommand({ StackName: stackName, TemplateBody: routesTemplate(destinations) }));
+  const stack = await waitForStack(sandbox.cfn, stackName);
+  const failures = (await stackEvents(sandbox.cfn, stackName)).filter((event) => event.ResourceStatus === 'CREATE_FAILED').map((event) => `${event.LogicalResourceId}: ${event.ResourceStatusReason ?? ''}`);
   return { status: stack.StackStatus, failures };
 }
 

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AwsRequest, SandboxHooks } from '../../../local/contracts';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../../local/sandbox/sandbox';
+import { keepConnectionsAlive } from '../../../local/edge/edge-server';
 
 /**
  * A small edge for the sandbox tests: an HTTP server on 127.0.0.1 that turns each request into an
@@ -78,6 +79,7 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
       }
     });
   });
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const created = createSandbox({ hooks: silentHooks, speed: 0.001, log: () => undefined, ...options, edgeUrl: url });
@@ -160,4 +162,31 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
+}
+
+/**
+ * A sandbox edge for one test file, started before its tests and closed after them, with a
+ * CloudFormation client of the given account (its own keys: the account's root).
+ */
+export function sandboxForFile(account: string, options: Partial<Omit<SandboxOptions, 'edgeUrl'>> = {}): { readonly edge: SandboxEdge; readonly cfn: CloudFormationClient } {
+  let started: { edge: SandboxEdge; cfn: CloudFormationClient } | undefined;
+  beforeAll(async () => {
+    const edge = await startSandboxEdge(options);
+    started = { edge, cfn: edge.cloudFormation(account) };
+  });
+  afterAll(async () => {
+    await started?.edge.close();
+  });
+  const running = () => {
+    if (started === undefined) throw new Error('the sandbox starts before the tests (beforeAll)');
+    return started;
+  };
+  return {
+    get edge() {
+      return running().edge;
+    },
+    get cfn() {
+      return running().cfn;
+    },
+  };
 }

@@ -1,9 +1,9 @@
-import { CreateStackCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { _InstanceType } from '@aws-sdk/client-ec2';
 import { EC2_INSTANCE_TYPES } from '../../../local/sandbox/data/ec2-instance-types';
 import { CREATE_BLOCKED_RUNTIMES, LAMBDA_RUNTIMES } from '../../../local/sandbox/data/lambda-runtimes';
 import type { CfnTemplate, CfnValue } from '../../../src/cfn/template-types';
-import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
+import { sandboxForFile } from './sandbox-http';
 import { stackEvents, waitForStack } from './stack-waits';
 
 /**
@@ -12,15 +12,7 @@ import { stackEvents, waitForStack } from './stack-waits';
  */
 const ACCOUNT = '515151515151';
 
-let edge: SandboxEdge;
-let cfn: CloudFormationClient;
-beforeAll(async () => {
-  edge = await startSandboxEdge();
-  cfn = edge.cloudFormation(ACCOUNT);
-});
-afterAll(async () => {
-  await edge.close();
-});
+const sandbox = sandboxForFile(ACCOUNT);
 
 let stackCount = 0;
 
@@ -28,11 +20,11 @@ let stackCount = 0;
 async function deploy(resources: CfnTemplate['Resources'], parameters: CfnTemplate['Parameters'] = {}) {
   stackCount += 1;
   const stackName = `values-${stackCount}`;
-  await cfn.send(
+  await sandbox.cfn.send(
     new CreateStackCommand({ StackName: stackName, TemplateBody: JSON.stringify({ Parameters: parameters, Resources: resources }), Capabilities: ['CAPABILITY_NAMED_IAM'] }),
   );
-  const stack = await waitForStack(cfn, stackName);
-  const failures = (await stackEvents(cfn, stackName))
+  const stack = await waitForStack(sandbox.cfn, stackName);
+  const failures = (await stackEvents(sandbox.cfn, stackName))
     .filter((event) => event.ResourceStatus === 'CREATE_FAILED' && event.ResourceStatusReason !== 'Resource creation cancelled' && event.LogicalResourceId !== stackName)
     .map((event) => `${event.LogicalResourceId ?? ''}: ${event.ResourceStatusReason ?? ''}`);
   return { status: stack.StackStatus, failures };
