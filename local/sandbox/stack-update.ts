@@ -696,6 +696,11 @@ export class StackUpdates {
 
   /** A new physical id for a replacement, different from the resource's current one. */
   private replacementId(stack: StackRecord, resource: ResourceRecord): string {
+    // A task definition is replaced by the next revision of its family: "Each time that you register a
+    // new revision of a task definition in the same family, the revision value always increases by one"
+    // (ECS API Reference, TaskDefinition.revision).
+    const revision = resource.type === 'AWS::ECS::TaskDefinition' ? /^(arn:[^:]+:ecs:[^:]*:\d*:task-definition\/.+):(\d+)$/.exec(resource.physicalId ?? '') : null;
+    if (revision !== null) return `${revision[1]}:${Number(revision[2]) + 1}`;
     const template = this.options.templates.template(stack);
     const identity = { stackId: `${stack.stackId}#${this.options.hooks.uuid(`replacement:${resource.logicalId}`)}`, stackName: stack.stackName, account: stack.account, region: stack.region, parameters: { ...stack.parameters, ...stack.resolvedParameters } };
     const evaluator = new TemplateEvaluator(template, identity, { physicalId: (logicalId) => this.resource(stack, logicalId).physicalId });
