@@ -29,8 +29,9 @@ import type { AccountRegistry } from './account-registry';
  *   is created (CREATE_IN_PROGRESS → CREATE_COMPLETE, as in a create); each whose resolved
  *   properties change is updated in place (UPDATE_IN_PROGRESS → UPDATE_COMPLETE), or replaced when a
  *   create-only property changes (update-plan.ts): the new physical resource is created first.
- *   Unchanged resources are not touched. The stack policy (or StackPolicyDuringUpdateBody) and the
- *   stack role's IAM policies are asked for each; the outputs and exports are worked out again.
+ *   Unchanged resources are not touched. A custom resource gets an Update request at its topic.
+ *   The stack policy (or StackPolicyDuringUpdateBody) and the stack role's IAM policies are asked for
+ *   each; the outputs and exports are worked out again.
  * - UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: the resources the template dropped are deleted (their
  *   DeletionPolicy honoured) and the old physical resources of replaced ones (UpdateReplacePolicy).
  * - A failure: UPDATE_ROLLBACK_IN_PROGRESS puts every resource the update touched back to its
@@ -38,8 +39,10 @@ import type { AccountRegistry } from './account-registry';
  *   what the update created; UPDATE_ROLLBACK_COMPLETE. A resource that cannot be put back leaves the
  *   stack UPDATE_ROLLBACK_FAILED until ContinueUpdateRollback (ResourcesToSkip).
  *
- * The update of one resource in place is one step, `resourceUpdater`, replaceable per type (an ECS
- * service's rollout): by default it takes the dated table's update time and succeeds.
+ * The update of one resource in place is one step, `resourceUpdater`, replaceable (an ECS service's
+ * rollout, which may fail by its circuit breaker): by default it takes the dated table's update time
+ * and succeeds. Its outcome (how long, whether it fails) is decided when the step starts and kept in
+ * the state, so a restarted sandbox ends the step the same way.
  */
 
 /** One resource's in-place update (or, in a rollback, back to `after` = its previous properties). */
