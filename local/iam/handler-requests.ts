@@ -22,7 +22,11 @@ import type { IamRequest } from './evaluate-policies';
  * them whether or not it will call them; they are left out rather than guessed (decision 0010).
  */
 
-export type HandlerOperation = 'create' | 'delete';
+/**
+ * An update acts on the resource that exists (its ARN, its tags as aws:ResourceTag); its tagging
+ * calls are made only when the tags change, which the schema does not say, so they are not asked.
+ */
+export type HandlerOperation = 'create' | 'update' | 'delete';
 
 interface ResourceSchema {
   handlers?: Partial<Record<'create' | 'update' | 'delete' | 'read' | 'list', string[]>>;

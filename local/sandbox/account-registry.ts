@@ -3,7 +3,7 @@ import { arns, SERVICE_ACCOUNT } from '../config';
 import { assertValidPattern } from '../services/event-pattern';
 import { TemplateResolutionError, ValidationError } from './errors';
 import { nameClaim, type NameClaim } from './resource-names';
-import type { AccountRecord, CertificateRecord, KeyPairRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
+import type { AccountRecord, CertificateRecord, ExportRecord, KeyPairRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
 import type { PrincipalPolicies } from '../iam/evaluate-policies';
 import type { TemplateEvaluator } from './template-evaluator';
 import { trustPolicyAllows } from './trust-policy';
@@ -274,7 +274,8 @@ export class AccountRegistry {
   checkExportsFree(stack: StackRecord, outputs: readonly OutputRecord[]): void {
     const account = this.account(stack.account);
     for (const output of outputs) {
-      const taken = account.exports.find((existing) => existing.name === output.exportName && existing.region === stack.region);
+      // The stack's own exports (an update keeping one) are not taken.
+      const taken = account.exports.find((existing) => existing.name === output.exportName && existing.region === stack.region && existing.stackId !== stack.stackId);
       if (taken) throw new TemplateResolutionError(`Export with name ${output.exportName} is already exported by stack ${taken.stackId.split('/')[1] ?? taken.stackId}`);
     }
   }
@@ -292,16 +293,24 @@ export class AccountRegistry {
    * seen in aws/aws-cdk#604 and rlister/stax#40; the Fn::ImportValue docs: "You can't delete a
    * stack if another stack references one of its outputs",
    * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html).
-   * A stack rolled back holds nothing, so it imports nothing.
+   * A stack rolled back holds nothing, so it imports nothing. With `change` (an update): only the
+   * exports it changes or drops count, in the update's words.
    */
-  exportInUse(stack: StackRecord, importedNames: (other: StackRecord) => readonly string[]): string | undefined {
+  exportInUse(stack: StackRecord, importedNames: (other: StackRecord) => readonly string[], change?: (exported: ExportRecord) => 'update' | 'delete' | undefined): string | undefined {
     const account = this.account(stack.account);
     const importers = account.stacks.filter((other) => other.stackId !== stack.stackId && other.region === stack.region && other.status !== 'DELETE_COMPLETE' && other.status !== 'ROLLBACK_COMPLETE');
     for (const exported of account.exports.filter((candidate) => candidate.stackId === stack.stackId)) {
+      const changing = change === undefined ? 'delete' : change(exported);
+      if (changing === undefined) continue;
       const users = importers.filter((other) => importedNames(other).includes(exported.name)).map((other) => other.stackName);
       if (users.length === 0) continue;
       const named = users.length === 1 ? users[0] : `${users.slice(0, -1).join(', ')} and ${users.at(-1)}`;
-      return `Export ${exported.name} cannot be deleted as it is in use by ${named}`;
+      if (change === undefined) return `Export ${exported.name} cannot be deleted as it is in use by ${named}`;
+      // An update that changes or drops an export another stack imports rolls back (stack-update.ts):
+      // "Cannot update export <name> as it is in use by <stack>." and "Cannot delete export …" (AWS
+      // re:Post, https://repost.aws/articles/ARrtwG71pqTYi3bGme27_3bg; Knowledge Center,
+      // https://aws.amazon.com/premiumsupport/knowledge-center/cloudformation-stack-export-name-error/).
+      return `Cannot ${changing} export ${exported.name} as it is in use by ${named}.`;
     }
     return undefined;
   }

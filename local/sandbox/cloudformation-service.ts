@@ -15,7 +15,7 @@ import { readTemplateUrl } from './template-url';
 
 /**
  * The sandbox's CloudFormation endpoint (query protocol, API version 2010-05-15): CreateStack,
- * DescribeStacks, DeleteStack, DescribeStackEvents, DescribeStackResources, DescribeStackResource,
+ * UpdateStack, CancelUpdateStack, ContinueUpdateRollback (stack-update.ts), DescribeStacks, DeleteStack, DescribeStackEvents, DescribeStackResources, DescribeStackResource,
  * ListStackResources, ListStacks, GetTemplate, ValidateTemplate, SignalResource, GetStackPolicy,
  * SetStackPolicy and UpdateTerminationProtection, answered as
  * CloudFormation answers them. The access key id names the account; the SigV4 scope's region, the region.
@@ -68,6 +68,41 @@ export function createCloudFormationService(options: CloudFormationServiceOption
         ...optional('stackPolicyBody', stackPolicy),
       }, caller);
       return { StackId: stack.stackId };
+    },
+
+    async UpdateStack(params, account, region, caller) {
+      const stack = requireStack(params, account, region, 'describe');
+      const usePreviousTemplate = params.boolean('UsePreviousTemplate') ?? false;
+      const template = usePreviousTemplate && params.string('TemplateBody') === undefined && params.string('TemplateURL') === undefined ? undefined : await templateBodyOf(params);
+      const stackPolicy = await stackPolicyOf(params);
+      const duringUpdate = await stackPolicyOf(params, 'StackPolicyDuringUpdate');
+      engine.updates.updateStack(stack, {
+        ...optional('templateBody', template?.body),
+        ...optional('templateFromUrl', template?.fromUrl),
+        usePreviousTemplate,
+        parameters: params.structures('Parameters'),
+        capabilities: params.list('Capabilities'),
+        tags: params.structures('Tags'),
+        ...optional('roleArn', params.string('RoleARN')),
+        ...optional('clientRequestToken', params.string('ClientRequestToken')),
+        ...optional('stackPolicyBody', stackPolicy),
+        ...optional('stackPolicyDuringUpdateBody', duringUpdate),
+      }, caller);
+      return { StackId: stack.stackId };
+    },
+
+    async CancelUpdateStack(params, account, region, caller) {
+      const stack = requireStack(params, account, region, 'describe');
+      engine.permissions.checkStackAction(caller, stack, 'cloudformation:CancelUpdateStack');
+      engine.updates.cancelUpdate(stack);
+      return undefined;
+    },
+
+    async ContinueUpdateRollback(params, account, region, caller) {
+      const stack = requireStack(params, account, region, 'describe');
+      engine.permissions.checkStackAction(caller, stack, 'cloudformation:ContinueUpdateRollback');
+      engine.updates.continueRollback(stack, params.list('ResourcesToSkip'));
+      return undefined;
     },
 
     async DescribeStacks(params, account, region) {
@@ -266,6 +301,8 @@ function renderStack(engine: StackEngine, stack: StackRecord): XmlValue {
     })),
     CreationTime: new Date(stack.createdAt),
     DeletionTime: stack.deletedAt === undefined ? undefined : new Date(stack.deletedAt),
+    // "This field will only be returned if the stack has been updated at least once." (API Reference, Stack)
+    LastUpdatedTime: stack.lastUpdatedTime === undefined ? undefined : new Date(stack.lastUpdatedTime),
     StackStatus: stack.status,
     StackStatusReason: stack.statusReason,
     DisableRollback: stack.onFailure === 'DO_NOTHING',
@@ -321,12 +358,12 @@ async function templateBodyOf(params: QueryParameters): Promise<{ body: string; 
 }
 
 /** A request's stack policy: its StackPolicyBody, or what its StackPolicyURL serves (only from this machine), checked. */
-async function stackPolicyOf(params: QueryParameters): Promise<string | undefined> {
-  const body = params.string('StackPolicyBody');
-  const url = params.string('StackPolicyURL');
+async function stackPolicyOf(params: QueryParameters, name = 'StackPolicy'): Promise<string | undefined> {
+  const body = params.string(`${name}Body`);
+  const url = params.string(`${name}URL`);
   // AWS documents "either … but not both" (API Reference, SetStackPolicy); its words for the refusal are not documented.
-  if (body !== undefined && url !== undefined) throw new ValidationError('You cannot specify both StackPolicyBody and StackPolicyURL.');
-  const policy = url === undefined ? body : await readLocalObject(url, 'StackPolicyURL', 'stack policies');
+  if (body !== undefined && url !== undefined) throw new ValidationError(`You cannot specify both ${name}Body and ${name}URL.`);
+  const policy = url === undefined ? body : await readLocalObject(url, `${name}URL`, 'stack policies');
   if (policy !== undefined) checkStackPolicy(policy);
   return policy;
 }

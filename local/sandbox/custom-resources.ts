@@ -18,6 +18,14 @@ export interface CustomResourceHost {
   /** Moves the stack on after a resource changed. */
   advance(stack: StackRecord): void;
   uuid(purpose: string): string;
+  /** An Update request was answered (or failed): the update moves on (stack-update.ts). */
+  updated(stack: StackRecord, resource: ResourceRecord, outcome: { failure?: string; physicalId?: string }): void;
+}
+
+/** An Update request's properties: the new ones, and those the resource had (OldResourceProperties). */
+export interface CustomUpdate {
+  properties: Record<string, unknown>;
+  oldProperties: Record<string, unknown>;
 }
 
 export interface CustomResourcesOptions {
@@ -40,25 +48,23 @@ export class CustomResources {
     private readonly host: CustomResourceHost,
   ) {}
 
-  start(stack: StackRecord, resource: ResourceRecord, requestType: 'Create' | 'Delete'): void {
-    const properties = stringValues(resource.properties ?? {}) as Record<string, unknown>;
+  /**
+   * A request to the resource's handler. An Update (UpdateStack, or its rollback putting the old
+   * properties back) carries the new properties, the old ones (OldResourceProperties) and the
+   * physical id (User Guide, "Update request for CloudFormation custom resources",
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-update.html).
+   */
+  start(stack: StackRecord, resource: ResourceRecord, requestType: 'Create' | 'Update' | 'Delete', update?: CustomUpdate): void {
+    const properties = stringValues(update?.properties ?? resource.properties ?? {}) as Record<string, unknown>;
     const topicArn = String(properties['ServiceToken'] ?? '');
     const requestId = this.host.uuid('custom-resource-request');
     const responseId = `${requestId}.${this.sign(requestId)}`;
-    const message = JSON.stringify({
-      RequestType: requestType,
-      ServiceToken: topicArn,
-      ResponseURL: this.responseUrl(responseId),
-      StackId: stack.stackId,
-      RequestId: requestId,
-      ResourceType: resource.type,
-      LogicalResourceId: resource.logicalId,
-      ...(requestType === 'Delete' && resource.physicalId !== undefined ? { PhysicalResourceId: resource.physicalId } : {}),
-      ResourceProperties: properties,
-    });
-    if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:.+$/.test(topicArn)) {
+    const message = requestMessage(stack, resource, { requestType, topicArn, requestId, responseUrl: this.responseUrl(responseId), properties, ...(resource.physicalId === undefined ? {} : { physicalId: resource.physicalId }) }, update);
+    if (!SNS_TOPIC.test(topicArn)) {
       const reason = `Invalid service token ${topicArn}: the sandbox delivers custom resource requests to SNS topics (arn:aws:sns:…) only`;
-      if (requestType === 'Create') {
+      if (requestType === 'Update') {
+        this.host.updated(stack, resource, { failure: reason });
+      } else if (requestType === 'Create') {
         this.events.resourceStatus(stack, resource, 'CREATE_FAILED', reason);
       } else {
         // Nothing was ever delivered to it, so there is nothing to delete.
@@ -73,8 +79,22 @@ export class CustomResources {
     resource.pending = { responseId, requestType, message, topicArn, deadline };
     const key = resourceTimerKey(stack, resource);
     this.timers.schedule(key, deadline, () => this.timedOut(stack, resource, responseId));
-    const delay = scaledMilliseconds(resourceSeconds(resource.type, requestType === 'Create' ? 'create' : 'delete'), this.options.speed);
+    const delay = scaledMilliseconds(resourceSeconds(resource.type, requestType === 'Create' ? 'create' : requestType === 'Update' ? 'update' : 'delete'), this.options.speed);
     this.timers.schedule(`${key}#publish`, this.options.now() + delay, () => this.publish(stack, resource, responseId));
+  }
+
+  /**
+   * The Delete request for the physical resource an Update replaced (a new PhysicalResourceId
+   * answered), sent in the update's cleanup. The sandbox does not wait for its answer (see README).
+   */
+  deleteReplaced(stack: StackRecord, resource: ResourceRecord, physicalId: string, oldProperties: Record<string, unknown>): void {
+    const properties = stringValues(oldProperties) as Record<string, unknown>;
+    const topicArn = String(properties['ServiceToken'] ?? '');
+    if (!SNS_TOPIC.test(topicArn)) return;
+    const requestId = this.host.uuid('custom-resource-request');
+    const responseUrl = this.responseUrl(`${requestId}.${this.sign(requestId)}`);
+    const message = requestMessage(stack, resource, { requestType: 'Delete', topicArn, requestId, responseUrl, properties, physicalId });
+    this.options.hooks.publishToTopic(topicArn, message).catch(() => undefined);
   }
 
   /** After a restart: wait on for the answer, and deliver the request again (SNS is at-least-once too). */
@@ -157,6 +177,15 @@ export class CustomResources {
     this.timers.clear(key);
     this.timers.clear(`${key}#publish`);
 
+    if (pending.requestType === 'Update') {
+      if (resource.status !== 'UPDATE_IN_PROGRESS') return;
+      if (status === 'SUCCESS') {
+        const data = answer['Data'];
+        resource.data = typeof data === 'object' && data !== null ? (stringValues(data) as Record<string, string>) : {};
+        this.host.updated(stack, resource, physicalId === undefined ? {} : { physicalId });
+      } else this.host.updated(stack, resource, { failure: reason });
+      return;
+    }
     if (pending.requestType === 'Create') {
       if (resource.status !== 'CREATE_IN_PROGRESS') return;
       // A failed Create still gets its Delete in the rollback, with the id it answered (or one made up).
@@ -187,7 +216,7 @@ export class CustomResources {
 }
 
 /** What is wrong with a custom resource's answer, if anything, in CloudFormation's words. */
-function invalidResponse(answer: Record<string, unknown>, stack: StackRecord, resource: ResourceRecord, requestId: string, requestType: 'Create' | 'Delete'): string | undefined {
+function invalidResponse(answer: Record<string, unknown>, stack: StackRecord, resource: ResourceRecord, requestId: string, requestType: 'Create' | 'Update' | 'Delete'): string | undefined {
   if (Object.keys(answer).length === 0) return 'Invalid response object: the response is not a JSON object';
   const status = answer['Status'];
   if (status !== 'SUCCESS' && status !== 'FAILED') return `Invalid response object: Value of property Status must be one of [SUCCESS, FAILED]`;
@@ -201,6 +230,29 @@ function invalidResponse(answer: Record<string, unknown>, stack: StackRecord, re
   const data = answer['Data'];
   if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) return 'Invalid response object: Value of property Data must be an object';
   return undefined;
+}
+
+const SNS_TOPIC = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:.+$/;
+
+/** The request CloudFormation publishes to a custom resource's topic. */
+function requestMessage(
+  stack: StackRecord,
+  resource: ResourceRecord,
+  request: { requestType: 'Create' | 'Update' | 'Delete'; topicArn: string; requestId: string; responseUrl: string; properties: Record<string, unknown>; physicalId?: string },
+  update?: CustomUpdate,
+): string {
+  return JSON.stringify({
+    RequestType: request.requestType,
+    ServiceToken: request.topicArn,
+    ResponseURL: request.responseUrl,
+    StackId: stack.stackId,
+    RequestId: request.requestId,
+    ResourceType: resource.type,
+    LogicalResourceId: resource.logicalId,
+    ...(request.requestType !== 'Create' && request.physicalId !== undefined ? { PhysicalResourceId: request.physicalId } : {}),
+    ResourceProperties: request.properties,
+    ...(update === undefined ? {} : { OldResourceProperties: stringValues(update.oldProperties) }),
+  });
 }
 
 /** CloudFormation hands custom resources every scalar as a string. */

@@ -12,12 +12,44 @@ import { StateFileError } from './errors';
 
 export const STATE_FORMAT = 'groundwork-sandbox/1';
 
-export type StackOperation = 'CREATE' | 'ROLLBACK' | 'DELETE';
+export type StackOperation = 'CREATE' | 'ROLLBACK' | 'DELETE' | UpdateOperation;
+
+/** The phases of an UpdateStack (local/sandbox/stack-update.ts). */
+export type UpdateOperation = 'UPDATE' | 'UPDATE_CLEANUP' | 'UPDATE_ROLLBACK' | 'UPDATE_ROLLBACK_CLEANUP';
+
+/** What an UpdateStack changes, kept until it ends so that a rollback can put the stack back. */
+export interface UpdateRecord {
+  /** The stack as it was before the update. */
+  previous: Pick<StackRecord, 'templateBody' | 'parameters' | 'resolvedParameters' | 'capabilities' | 'tags' | 'outputs' | 'description'> & { roleArn?: string };
+  /** Each resource's properties and physical id before the update (absent: added by it). */
+  before: Record<string, { physicalId?: string; properties?: Record<string, unknown>; data?: Record<string, string> }>;
+  /** The logical ids the new template leaves out (deleted in the cleanup). */
+  removed: string[];
+  /** The stack policy this update is held to: StackPolicyDuringUpdateBody, or the stack's as the update began. */
+  policy?: string;
+  /** The resources whose update step is over (unchanged, updated, replaced) or whose removal the policy allowed. */
+  done: string[];
+  /** In a rollback: the resources put back (or skipped by ContinueUpdateRollback). */
+  rolledBack: string[];
+  /** In a rollback: the resources that could not be put back (UPDATE_ROLLBACK_FAILED). */
+  rollbackFailed: string[];
+  /** An injected rollback failure has been spent on this rollback (ContinueUpdateRollback starts another). */
+  rollbackFaultSpent?: boolean;
+}
+
+/** The physical resource a replacement superseded, deleted in the cleanup (or kept, on rollback). */
+export interface ReplacedResource {
+  physicalId: string;
+  properties: Record<string, unknown>;
+  /** When its delete in the cleanup ends (sandbox clock, ms). */
+  dueAt?: number;
+  status?: string;
+}
 
 export interface PendingCustomRequest {
   /** The id in the ResponseURL, /_sandbox/cfn-responses/<responseId>. */
   responseId: string;
-  requestType: 'Create' | 'Delete';
+  requestType: 'Create' | 'Update' | 'Delete';
   /** The request as published, republished when the sandbox restarts while waiting. */
   message: string;
   topicArn: string;
@@ -72,6 +104,10 @@ export interface ResourceRecord {
   waitSignals?: WaitSignal[];
   /** A failed delete the current DeleteStack retries. */
   retryDelete?: boolean;
+  /** During an update: the resource was replaced; the old physical resource (stack-update.ts). */
+  replaced?: ReplacedResource;
+  /** During an update: the properties it is being updated to (or, in a rollback, back to). */
+  target?: Record<string, unknown>;
   updatedAt: number;
 }
 
@@ -120,6 +156,8 @@ export interface StackRecord {
   stackPolicy?: string;
   createdAt: number;
   lastUpdatedAt?: number;
+  /** When the last UpdateStack began: DescribeStacks' LastUpdatedTime, absent until one has. */
+  lastUpdatedTime?: number;
   deletedAt?: number;
   outputs: OutputRecord[];
   /** The resources the template creates (those whose Condition holds), in template order. */
@@ -130,6 +168,8 @@ export interface StackRecord {
   deadline?: number;
   /** An injected delete failure has been spent on the current delete. */
   deleteFaultSpent?: boolean;
+  /** The update in progress (or whose rollback failed): local/sandbox/stack-update.ts. */
+  update?: UpdateRecord;
   /** A nested stack's parent and root stack ids (local/sandbox/nested-stacks.ts). */
   parentId?: string;
   rootId?: string;

@@ -1,4 +1,4 @@
-import { RESOURCE_TIMING, resourceSeconds, TIMING_AS_OF, type ResourceTiming } from '../../src/cfn/resource-timing';
+import { RESOURCE_TIMING, resourceSeconds, TIMING_AS_OF, type ResourceOperation, type ResourceTiming } from '../../src/cfn/resource-timing';
 import type { AwsResponse, AwsService, SandboxHooks } from '../contracts';
 import { CallLog, type SandboxCall } from './call-log';
 import { createCloudFormationService } from './cloudformation-service';
@@ -60,9 +60,9 @@ export interface SandboxTiming {
   /** Typical seconds per resource type, unscaled (resource-timing.ts). */
   table: Readonly<Record<string, ResourceTiming>>;
   /** Unscaled seconds for one resource (the table, its property variants, or the default). */
-  seconds(type: string, operation: 'create' | 'delete', properties?: Record<string, unknown>): number;
+  seconds(type: string, operation: ResourceOperation, properties?: Record<string, unknown>): number;
   /** What the sandbox waits, in milliseconds, for that resource. */
-  milliseconds(type: string, operation: 'create' | 'delete', properties?: Record<string, unknown>): number;
+  milliseconds(type: string, operation: ResourceOperation, properties?: Record<string, unknown>): number;
 }
 
 export interface Sandbox {

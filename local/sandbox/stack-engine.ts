@@ -1,4 +1,3 @@
-import { dependencyGraph } from '../../src/cfn/resource-graph';
 import { resourceSeconds } from '../../src/cfn/resource-timing';
 import type { SandboxHooks } from '../contracts';
 import { AccountRegistry, GONE, refusedProperties } from './account-registry';
@@ -18,14 +17,15 @@ import { resourceTimerKey, SandboxTimers } from './sandbox-timers';
 import { ResourceSignals, signalTarget, type SignalStatus } from './resource-signals';
 import type { FaultRegistry } from './sandbox-faults';
 import type { ResourceRecord, SandboxState, StackRecord, StateWriter } from './sandbox-state';
-import { assertAcyclic, checkAvailabilityZoneParameters, checkConditionalResources, checkCreateStackRequest, resolveSsmParameters, type CreateStackRequest } from './stack-input';
+import { checkAvailabilityZoneParameters, checkCreateStackRequest, plannedResources, resolveSsmParameters, type CreateStackRequest } from './stack-input';
 import { StackPermissions } from './stack-permissions';
 import { newStackRecord } from './stack-record';
 import { resourceOf, StackTemplates } from './stack-templates';
+import { StackUpdates } from './stack-update';
 import { checkLanguageExtensions } from './language-extensions';
 import { enforceRules } from './template-rules';
 import { WAIT_CONDITION_HANDLE, WaitConditionHandles } from './wait-conditions';
-import { isCustomResourceType, sha256, TemplateEvaluator } from './template-evaluator';
+import { isCustomResourceType, sha256 } from './template-evaluator';
 
 /**
  * The CloudFormation of the sandbox accounts: creates a stack's resources in dependency order
@@ -68,6 +68,8 @@ export class StackEngine {
   private readonly nested: NestedStacks;
   /** The services the stacks create, running their tasks (ecs/). */
   readonly ecs: EcsRuntime;
+  /** UpdateStack, CancelUpdateStack, ContinueUpdateRollback (stack-update.ts). */
+  readonly updates: StackUpdates;
 
   constructor(private readonly options: StackEngineOptions) {
     this.timers = new SandboxTimers(options.now, options.log);
@@ -80,7 +82,11 @@ export class StackEngine {
       resource.type === 'AWS::EC2::EIP' ? [String(this.templates.evaluator(stack).attribute(resource.logicalId, 'AllocationId'))] : [],
     );
     this.events = new CloudFormationEvents({ state: options.state, hooks: options.hooks, now: options.now, log: options.log, uuid, changed });
-    this.custom = new CustomResources(options, this.events, this.timers, { advance: (stack) => this.advance(stack), uuid });
+    this.custom = new CustomResources(options, this.events, this.timers, {
+      advance: (stack) => this.advance(stack),
+      uuid,
+      updated: (stack, resource, outcome) => this.updates.customAnswered(stack, resource, outcome),
+    });
     this.signals = new ResourceSignals(options, this.events, this.timers, this.templates, this.permissions, {
       advance: (stack) => this.advance(stack),
       complete: (stack, resource) => this.completeResource(stack, resource),
@@ -102,6 +108,27 @@ export class StackEngine {
       this.timers,
       this.permissions,
     );
+    this.updates = new StackUpdates({
+      events: this.events,
+      timers: this.timers,
+      templates: this.templates,
+      accounts: this.accounts,
+      permissions: this.permissions,
+      faults: options.faults,
+      speed: options.speed,
+      hooks: {
+        startCreate: (stack, resource) => this.startCreate(stack, resource),
+        startDelete: (stack, resource) => this.startDelete(stack, resource, true),
+        cancelCreate: (stack, resource) => this.cancelCreate(stack, resource),
+        createRefusal: (stack, resource, physicalId, properties) => this.createRefusal(stack, resource, physicalId, properties),
+        startCustomUpdate: (stack, resource, update) => this.custom.start(stack, resource, 'Update', update),
+        deleteCustomReplaced: (stack, resource, physicalId, properties) => this.custom.deleteReplaced(stack, resource, physicalId, properties),
+        advance: (stack) => this.advance(stack),
+        outputs: (stack) => this.stackOutputs(stack),
+        uuid,
+        now: () => this.now(),
+      },
+    });
   }
 
   get state(): SandboxState {
@@ -145,16 +172,7 @@ export class StackEngine {
     if (request.roleArn !== undefined) this.accounts.checkStackRole(accountId, request.roleArn);
 
     const identity = { stackId, stackName: request.stackName, account: accountId, region, parameters: { ...parameters, ...resolvedParameters } };
-    let present: string[];
-    try {
-      present = new TemplateEvaluator(template, identity).resourcesToCreate();
-    } catch (error) {
-      if (error instanceof TemplateResolutionError) throw new ValidationError(error.message);
-      throw error;
-    }
-    checkConditionalResources(template, present);
-    const graph = dependencyGraph(template, present);
-    assertAcyclic(graph);
+    const { present, graph } = plannedResources(template, identity);
 
     const now = this.now();
     const stack = newStackRecord({ request, template, parameters, resolvedParameters, tags, onFailure, stackId, accountId, region, present, caller, now });
@@ -190,7 +208,7 @@ export class StackEngine {
     // answers during a rollback; for the other operations in progress it refuses in these words
     // (e.g. "Stack [name] cannot be deleted while in status UPDATE_IN_PROGRESS"), and the sandbox
     // takes that stricter reading here, so that a client that does not wait is caught (decision 0015).
-    if (stack.status === 'ROLLBACK_IN_PROGRESS') {
+    if (stack.status === 'ROLLBACK_IN_PROGRESS' || (stack.status.startsWith('UPDATE_') && stack.status.endsWith('_IN_PROGRESS'))) {
       throw new ValidationError(`Stack [${stack.stackName}] cannot be deleted while in status ${stack.status}`);
     }
     const unknown = retain.filter((logicalId) => !stack.resources.some((resource) => resource.logicalId === logicalId));
@@ -234,6 +252,7 @@ export class StackEngine {
     if (this.timers.stopped) return;
     if (stack.operation === 'CREATE') this.advanceCreate(stack);
     else if (stack.operation === 'ROLLBACK' || stack.operation === 'DELETE') this.advanceDelete(stack);
+    else if (this.updates.handles(stack)) this.updates.advance(stack);
     if (stack.parentId !== undefined) this.nested.childProgressed(stack);
     this.changed();
   }
@@ -281,18 +300,7 @@ export class StackEngine {
     }
     // A wait condition handle is a presigned URL, here one the sandbox serves.
     const physicalId = resource.type === WAIT_CONDITION_HANDLE ? this.handles.url() : evaluator.generatedPhysicalId(resource.logicalId);
-    const claim = nameClaim({ type: resource.type, physicalId, properties }, stack);
-    const taken = claim !== undefined && this.accounts.nameHolder(stack, resource, claim) !== undefined;
-    const refused =
-      (taken ? `Resource of type '${resource.type}' with identifier '${claim.name}' already exists.` : refusedProperties(resource.type, properties)) ??
-      // A handler call IAM refuses fails the resource before anything exists.
-      this.permissions.handlerDenial(stack, resource, physicalId, 'create') ??
-      // Then the service itself: what the region does not offer (its AZs, instance types, RDS versions).
-      valueRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
-      referenceRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
-      regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
-      // And the calls a service makes as the stack's role besides the handler's (API Gateway's log delivery).
-      accessLogRefusal(stack, resource.type, properties, this.accounts, this.permissions, (purpose) => this.uuid(purpose));
+    const refused = this.createRefusal(stack, resource, physicalId, properties);
     resource.physicalId = physicalId;
     resource.exists = refused === undefined;
     this.events.resourceStatus(stack, resource, 'CREATE_IN_PROGRESS', 'Resource creation Initiated');
@@ -305,6 +313,23 @@ export class StackEngine {
     resource.dueAt = this.now() + scaledMilliseconds(seconds, this.options.speed);
     this.timers.schedule(resourceTimerKey(stack, resource), resource.dueAt, () => this.finishResource(stack, resource, 'CREATE'));
     if (failure === undefined) this.signals.start(stack, resource);
+  }
+
+  /** Why a new physical resource with these properties cannot be made (a create, or an update's replacement), in the services' words. */
+  private createRefusal(stack: StackRecord, resource: ResourceRecord, physicalId: string, properties: Record<string, unknown>): string | undefined {
+    const claim = nameClaim({ type: resource.type, physicalId, properties }, stack);
+    const taken = claim !== undefined && this.accounts.nameHolder(stack, resource, claim) !== undefined;
+    return (
+      (taken ? `Resource of type '${resource.type}' with identifier '${claim.name}' already exists.` : refusedProperties(resource.type, properties)) ??
+      // A handler call IAM refuses fails the resource before anything exists.
+      this.permissions.handlerDenial(stack, { ...resource, properties }, physicalId, 'create') ??
+      // Then the service itself: what the region does not offer (its AZs, instance types, RDS versions).
+      valueRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
+      referenceRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
+      regionRefusal(stack, resource.type, properties, this.accounts, (purpose) => this.uuid(purpose)) ??
+      // And the calls a service makes as the stack's role besides the handler's (API Gateway's log delivery).
+      accessLogRefusal(stack, resource.type, properties, this.accounts, this.permissions, (purpose) => this.uuid(purpose))
+    );
   }
 
   /** SignalResource: a signal for a resource whose CreationPolicy waits for signals. */
@@ -353,18 +378,24 @@ export class StackEngine {
     this.accounts.registerCreated(stack, resource, this.templates.evaluator(stack));
   }
 
-  private completeCreate(stack: StackRecord): void {
+  /** The outputs as the template resolves them now, their export names free (TemplateResolutionError if not). */
+  private stackOutputs(stack: StackRecord): StackRecord['outputs'] {
     const template = this.templates.template(stack);
     const evaluator = this.templates.evaluator(stack);
+    const values = evaluator.outputs({ strict: true });
+    const outputs = Object.entries(values).map(([key, value]) => {
+      const definition = template.Outputs?.[key];
+      const exportName = definition?.Export === undefined ? undefined : String(evaluator.value(definition.Export.Name));
+      return { key, value, ...(definition?.Description === undefined ? {} : { description: definition.Description }), ...(exportName === undefined ? {} : { exportName }) };
+    });
+    this.accounts.checkExportsFree(stack, outputs);
+    return outputs;
+  }
+
+  private completeCreate(stack: StackRecord): void {
     let outputs: StackRecord['outputs'];
     try {
-      const values = evaluator.outputs({ strict: true });
-      outputs = Object.entries(values).map(([key, value]) => {
-        const definition = template.Outputs?.[key];
-        const exportName = definition?.Export === undefined ? undefined : String(evaluator.value(definition.Export.Name));
-        return { key, value, ...(definition?.Description === undefined ? {} : { description: definition.Description }), ...(exportName === undefined ? {} : { exportName }) };
-      });
-      this.accounts.checkExportsFree(stack, outputs);
+      outputs = this.stackOutputs(stack);
     } catch (error) {
       if (!(error instanceof TemplateResolutionError)) throw error;
       this.beginRollback(stack, `${error.message}. Rollback requested by user.`);
@@ -383,17 +414,7 @@ export class StackEngine {
     const failed = stack.resources.filter((resource) => resource.status === 'CREATE_FAILED').map((resource) => resource.logicalId);
     for (const resource of stack.resources) {
       if (resource.status !== 'CREATE_IN_PROGRESS') continue;
-      this.timers.clear(resourceTimerKey(stack, resource));
-      this.signals.cancel(stack, resource);
-      this.ecs.stopWaiting(stack, resource);
-      delete resource.dueAt;
-      delete resource.failure;
-      // A custom resource that never answered has nothing CloudFormation knows of to delete.
-      if (resource.pending) {
-        delete resource.pending;
-        resource.exists = false;
-      }
-      this.events.resourceStatus(stack, resource, 'CREATE_FAILED', 'Resource creation cancelled');
+      this.cancelCreate(stack, resource);
       if (timedOut) failed.push(resource.logicalId);
     }
     this.timers.clear(`${stack.stackId}#deadline`);
@@ -410,6 +431,21 @@ export class StackEngine {
       return;
     }
     this.beginRollback(stack, `${cause}Rollback requested by user.`);
+  }
+
+  /** A create in flight stops (another resource failed): CREATE_FAILED, "Resource creation cancelled". */
+  private cancelCreate(stack: StackRecord, resource: ResourceRecord): void {
+    this.timers.clear(resourceTimerKey(stack, resource));
+    this.signals.cancel(stack, resource);
+    this.ecs.stopWaiting(stack, resource);
+    delete resource.dueAt;
+    delete resource.failure;
+    // A custom resource that never answered has nothing CloudFormation knows of to delete.
+    if (resource.pending) {
+      delete resource.pending;
+      resource.exists = false;
+    }
+    this.events.resourceStatus(stack, resource, 'CREATE_FAILED', 'Resource creation cancelled');
   }
 
   private beginRollback(stack: StackRecord, reason: string): void {
@@ -505,6 +541,7 @@ export class StackEngine {
             if (!this.ecs.deleteService(stack, resource, () => this.finishResource(stack, resource, 'DELETE'))) this.finishResource(stack, resource, 'DELETE');
           }
           this.signals.resume(stack, resource);
+          if (this.updates.handles(stack)) this.updates.resume(stack, resource);
         }
         if (stack.deadline !== undefined) this.timers.schedule(`${stack.stackId}#deadline`, stack.deadline, () => this.advance(stack));
         this.timers.schedule(`${stack.stackId}#advance`, this.now(), () => this.advance(stack));

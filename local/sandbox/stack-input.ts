@@ -4,7 +4,9 @@ import { validateTemplate, type ValidateOptions } from '../../src/cfn/validate-t
 import { AwsApiError, ValidationError } from './errors';
 import { regionZones } from './data/ec2-regions';
 import { publicParameterValue } from './data/ssm-public-parameters';
-import { isListParameterType } from './template-evaluator';
+import { dependencyGraph } from '../../src/cfn/resource-graph';
+import { TemplateResolutionError } from './errors';
+import { isListParameterType, TemplateEvaluator, type StackIdentity } from './template-evaluator';
 
 /**
  * What CloudFormation checks in a CreateStack request before it creates anything: the stack name,
@@ -75,6 +77,24 @@ export function checkCreateStackRequest(request: CreateStackRequest): { template
     throw new ValidationError(`1 validation error detected: Value '${onFailure}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [ROLLBACK, DELETE, DO_NOTHING]`);
   }
   return { template, parameters, tags, onFailure };
+}
+
+/**
+ * The resources a template's conditions leave in for these parameters, checked (their properties,
+ * no dependency cycle), with their dependency graph: what CreateStack and UpdateStack will run.
+ */
+export function plannedResources(template: CfnTemplate, identity: StackIdentity): { present: string[]; graph: Map<string, string[]> } {
+  let present: string[];
+  try {
+    present = new TemplateEvaluator(template, identity).resourcesToCreate();
+  } catch (error) {
+    if (error instanceof TemplateResolutionError) throw new ValidationError(error.message);
+    throw error;
+  }
+  checkConditionalResources(template, present);
+  const graph = dependencyGraph(template, present);
+  assertAcyclic(graph);
+  return { present, graph };
 }
 
 export function checkStackName(name: string): void {

@@ -135,6 +135,24 @@ export class StackPermissions {
     if (roleArn !== undefined) this.requirePassRole(actor, caller, region, roleArn);
   }
 
+  /**
+   * UpdateStack by the caller: the stack (its tags as aws:ResourceTag, the resource types of the new
+   * template, the RoleARN given) and passing that role, as CreateStack's (IAM Service Authorization
+   * Reference, AWS CloudFormation: UpdateStack takes cloudformation:ResourceTypes, RoleArn and the tag keys).
+   */
+  checkUpdateStack(caller: Caller, region: string, stack: StackRecord, roleArn: string | undefined, resourceTypes: readonly string[]): void {
+    const actor = this.callerActor(caller);
+    if (!actor) return;
+    const context: Record<string, string | string[]> = {
+      'aws:RequestedRegion': region,
+      'cloudformation:ResourceTypes': [...new Set(resourceTypes)],
+      ...Object.fromEntries(stack.tags.map(({ Key, Value }) => [`aws:ResourceTag/${Key}`, Value])),
+    };
+    if (roleArn !== undefined) context['cloudformation:RoleArn'] = roleArn;
+    this.require(actor, { action: 'cloudformation:UpdateStack', resource: stack.stackId, account: caller.account, context });
+    if (roleArn !== undefined) this.requirePassRole(actor, caller, region, roleArn);
+  }
+
   /** The iam:PassRole of a stack's RoleARN, within the caller's CloudFormation request. */
   private requirePassRole(actor: Actor, caller: Caller, region: string, roleArn: string): void {
     this.require(actor, { action: 'iam:PassRole', resource: roleArn, account: caller.account, context: { 'aws:RequestedRegion': region, 'iam:PassedToService': 'cloudformation.amazonaws.com' } });

@@ -10,7 +10,7 @@ import { ValidationError } from './errors';
  * Update:Replace, Update:Delete and Update:*, a `Principal` (only `*`), a `Resource` or
  * `NotResource` (`LogicalResourceId/<id>`, wildcards allowed) and optionally a `Condition` on the
  * `ResourceType` (StringEquals, StringLike). The sandbox keeps the body as given (GetStackPolicy
- * answers it); it is enforced by updates, which the sandbox does not run yet.
+ * answers it); updates are held to it (update-plan.ts, stackPolicyDenial).
  *
  * The length refusal is the API's constraint message. AWS does not document the words it refuses
  * a malformed policy with; the sandbox says what is wrong in the User Guide's terms.

@@ -148,10 +148,40 @@ function isCustom(type: string): boolean {
 }
 
 /**
+ * How long CloudFormation usually takes to update a resource in place, in seconds, as of 2026-12.
+ * Most in-place updates are one modify call and CloudFormation's stabilisation wait: a few seconds
+ * (public `terraform apply` logs of the same calls, e.g. aws_sqs_queue and aws_ssm_parameter
+ * "Modifications complete after 1s–3s"), so a type not listed takes its create time, at most
+ * MAX_DEFAULT_UPDATE_SECONDS. The types listed wait for something slower than the call:
+ * - an ECS service's update is a deployment: new tasks start, pass health checks and the old ones
+ *   drain (ECS Developer Guide, "Rolling update"; the deployment circuit breaker waits for it), about
+ *   as long as the service's create;
+ * - an RDS instance's modify applied immediately (a class or storage change) runs for minutes
+ *   (RDS User Guide, "Modifying an Amazon RDS DB instance"; terraform aws_db_instance
+ *   "Modifications complete after 5m–10m");
+ * - an auto-scaling group's rolling replacement (UpdatePolicy) launches new instances; a CloudFront
+ *   distribution redeploys to every edge location ("Deployed" status, CloudFront Developer Guide);
+ *   an ElastiCache replication group's modify applies node by node.
+ */
+export const UPDATE_TIMING: Readonly<Record<string, number>> = {
+  'AWS::ECS::Service': 120,
+  'AWS::RDS::DBInstance': 360,
+  'AWS::RDS::DBCluster': 240,
+  'AWS::AutoScaling::AutoScalingGroup': 70,
+  'AWS::CloudFront::Distribution': 300,
+  'AWS::ElastiCache::ReplicationGroup': 400,
+  'AWS::EKS::Cluster': 600,
+};
+export const MAX_DEFAULT_UPDATE_SECONDS = 10;
+
+export type ResourceOperation = 'create' | 'update' | 'delete';
+
+/**
  * Typical seconds CloudFormation takes for one resource, unscaled. With its (resolved) properties,
  * the variants that depend on them are told apart (a gateway VPC endpoint, a Multi-AZ database).
  */
-export function resourceSeconds(type: string, operation: 'create' | 'delete', properties?: Record<string, unknown>): number {
+export function resourceSeconds(type: string, operation: ResourceOperation, properties?: Record<string, unknown>): number {
   const timing = variant(type, properties) ?? (isCustom(type) ? CUSTOM_RESOURCE_TIMING : RESOURCE_TIMING[type]) ?? DEFAULT_TIMING;
+  if (operation === 'update') return UPDATE_TIMING[type] ?? Math.min(timing.create, MAX_DEFAULT_UPDATE_SECONDS);
   return timing[operation];
 }
