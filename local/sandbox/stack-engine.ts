@@ -122,6 +122,8 @@ export class StackEngine {
         cancelCreate: (stack, resource) => this.cancelCreate(stack, resource),
         createRefusal: (stack, resource, physicalId, properties) => this.createRefusal(stack, resource, physicalId, properties),
         startCustomUpdate: (stack, resource, update) => this.custom.start(stack, resource, 'Update', update),
+        startServiceUpdate: (stack, resource, before, after) =>
+          resource.type === 'AWS::ECS::Service' && this.ecs.updateService(stack, resource, before, after, (failure) => this.updates.serviceAnswered(stack, resource, failure)),
         deleteCustomReplaced: (stack, resource, physicalId, properties) => this.custom.deleteReplaced(stack, resource, physicalId, properties),
         advance: (stack) => this.advance(stack),
         outputs: (stack) => this.stackOutputs(stack),

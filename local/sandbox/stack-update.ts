@@ -90,6 +90,12 @@ export interface StackUpdateHooks {
   createRefusal(stack: StackRecord, resource: ResourceRecord, physicalId: string, properties: Record<string, unknown>): string | undefined;
   /** An Update request to a custom resource's handler; its answer comes back as `customAnswered`. */
   startCustomUpdate(stack: StackRecord, resource: ResourceRecord, update: CustomUpdate): void;
+  /**
+   * A resource whose service carries out the update itself, over time (an ECS service's rollout, which
+   * its circuit breaker may fail): true when it started, and its end comes back as `serviceAnswered`.
+   * False: the update is the table's time (resourceUpdater).
+   */
+  startServiceUpdate(stack: StackRecord, resource: ResourceRecord, before: Record<string, unknown>, after: Record<string, unknown>): boolean;
   /** The Delete request for the physical resource a custom resource's Update replaced. */
   deleteCustomReplaced(stack: StackRecord, resource: ResourceRecord, physicalId: string, properties: Record<string, unknown>): void;
   advance(stack: StackRecord): void;
@@ -367,9 +373,18 @@ export class StackUpdates {
       resource.physicalId = physicalId;
       events.resourceStatus(stack, resource, 'UPDATE_IN_PROGRESS', 'Resource creation Initiated');
     } else events.resourceStatus(stack, resource, 'UPDATE_IN_PROGRESS');
+    const injected = faults.updateFailure(resource.type, stack.stackName, resource.logicalId);
+    if (!replacing && injected === undefined && this.options.hooks.startServiceUpdate(stack, resource, before, after)) return;
     const outcome = replacing ? { seconds: resourceSeconds(resource.type, 'create', after) } : this.resourceUpdater({ stack, resource, before, after, rollback: false });
-    const failure = outcome.failure ?? faults.updateFailure(resource.type, stack.stackName, resource.logicalId);
-    this.schedule(stack, resource, outcome.seconds, failure);
+    this.schedule(stack, resource, outcome.seconds, outcome.failure ?? injected);
+  }
+
+  /** The service carrying out a resource's update (startServiceUpdate) is done, or failed. */
+  serviceAnswered(stack: StackRecord, resource: ResourceRecord, failure: string | undefined): void {
+    if (resource.status !== 'UPDATE_IN_PROGRESS' || stack.update === undefined) return;
+    if (failure !== undefined) resource.failure = failure;
+    else delete resource.failure;
+    this.finishStep(stack, resource);
   }
 
   private schedule(stack: StackRecord, resource: ResourceRecord, seconds: number, failure: string | undefined): void {
@@ -596,23 +611,26 @@ export class StackUpdates {
       seconds = 1;
     } else if (isCustomResourceType(resource.type)) {
       // The handler is asked to put its old properties back, as CloudFormation asks it.
-      const failure = update.rollbackFaultSpent ? undefined : this.options.faults.takeRollbackFailure(resource, stack.stackName, stack.stackId);
-      if (failure !== undefined) {
-        update.rollbackFaultSpent = true;
-        this.schedule(stack, resource, resourceSeconds(resource.type, 'update'), failure);
-      } else this.options.hooks.startCustomUpdate(stack, resource, { properties: previous, oldProperties: current });
+      const failure = this.takeRollbackFault(stack, update, resource);
+      if (failure !== undefined) this.schedule(stack, resource, resourceSeconds(resource.type, 'update'), failure);
+      else this.options.hooks.startCustomUpdate(stack, resource, { properties: previous, oldProperties: current });
       return;
     } else {
+      const fault = this.takeRollbackFault(stack, update, resource);
+      // A service that rolls itself out (an ECS service back to its previous task definition) ends in serviceAnswered.
+      if (fault === undefined && this.options.hooks.startServiceUpdate(stack, resource, current, previous)) return;
       const outcome = this.resourceUpdater({ stack, resource, before: current, after: previous, rollback: true });
-      seconds = outcome.seconds;
-      if (outcome.failure !== undefined) {
-        this.schedule(stack, resource, seconds, outcome.failure);
-        return;
-      }
+      this.schedule(stack, resource, outcome.seconds, outcome.failure ?? fault);
+      return;
     }
+    this.schedule(stack, resource, seconds, this.takeRollbackFault(stack, update, resource));
+  }
+
+  /** The injected rollback failure for this resource, once per rollback. */
+  private takeRollbackFault(stack: StackRecord, update: UpdateRecord, resource: ResourceRecord): string | undefined {
     const failure = update.rollbackFaultSpent ? undefined : this.options.faults.takeRollbackFailure(resource, stack.stackName, stack.stackId);
     if (failure !== undefined) update.rollbackFaultSpent = true;
-    this.schedule(stack, resource, seconds, failure);
+    return failure;
   }
 
   private advanceRollbackCleanup(stack: StackRecord, update: UpdateRecord): void {

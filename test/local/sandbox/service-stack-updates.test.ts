@@ -1,4 +1,5 @@
 import { CreateStackCommand, UpdateStackCommand, type CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { readFileSync } from 'node:fs';
 import { serviceRequestSchemaFor } from '../../../src/model/service-request';
 import { buildStackTemplates } from '../../../src/templates/build-stack-templates';
@@ -76,4 +77,24 @@ it('rolls a service out to a new image as CloudFormation updates its stack', asy
   expect(deleted).toMatch(/:task-definition\/[\w-]+:1$/);
   // The next revision of the same family, as ECS numbers them.
   expect(current).toBe(deleted?.replace(/:1$/, ':2'));
-}, 120_000);
+  const ecs = edge.ecs(ACCOUNT);
+  const serviceArn = outputsOf(updated)['ServiceArn'] ?? (await stackEvents(root, v2.stackName)).find((event) => event.LogicalResourceId === 'Service' && event.PhysicalResourceId)?.PhysicalResourceId ?? '';
+  const cluster = outputsOf(stacks.get('cluster') as Stack)['ClusterName'];
+  const running = async () => (await ecs.send(new DescribeServicesCommand({ cluster, services: [serviceArn] }))).services?.[0];
+  expect((await running())?.taskDefinition).toBe(current);
+
+  // Act: a version whose container crashes. ECS's circuit breaker fails the rollout, CloudFormation
+  // rolls the stack back, and ECS is asked to run the previous task definition again.
+  edge.sandbox.faults.failImage('public.ecr.aws/nginx/nginx:1.29-broken', 'crash');
+  const v3 = build('public.ecr.aws/nginx/nginx:1.29-broken');
+  await root.send(new UpdateStackCommand({ StackName: v3.stackName, TemplateBody: JSON.stringify(v3.template), Parameters: parameters(v3), RoleARN: executionRoleArn }));
+  const rolledBack = await waitForStack(root, v3.stackName);
+
+  // Assess: the old version serves again, and the reason names the breaker
+  expect(rolledBack.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+  const failed = (await stackEvents(root, v3.stackName)).find((event) => event.LogicalResourceId === 'Service' && event.ResourceStatus === 'UPDATE_FAILED');
+  expect(failed?.ResourceStatusReason).toContain('ECS Deployment Circuit Breaker was triggered');
+  const after = await running();
+  expect(after?.taskDefinition).toBe(current);
+  expect(after?.runningCount).toBe(after?.desiredCount);
+}, 180_000);
