@@ -3,6 +3,7 @@ import type { SandboxHooks } from '../contracts';
 import { AccountRegistry, GONE, refusedProperties } from './account-registry';
 import { CloudFormationEvents } from './cloudformation-events';
 import { CustomResources } from './custom-resources';
+import { deleteRefusal as cloudMapDeleteRefusal } from './ecs/cloud-map-registrations';
 import { EcsRuntime } from './ecs/ecs-runtime';
 import { NESTED_STACK_TYPE, NestedStacks, type Nesting } from './nested-stacks';
 import type { Caller } from './caller-identity';
@@ -506,7 +507,9 @@ export class StackEngine {
       return;
     }
     const denied = resource.physicalId === undefined ? undefined : this.permissions.handlerDenial(stack, resource, resource.physicalId, 'delete');
-    if (denied !== undefined) resource.failure = denied;
+    // Then the service itself: Cloud Map refuses to delete a service that still has instances.
+    const refused = denied ?? cloudMapDeleteRefusal(this.accounts, this.ecs, stack, resource, (purpose) => this.uuid(purpose));
+    if (refused !== undefined) resource.failure = refused;
     else if (!rollback && !stack.deleteFaultSpent) {
       const failure = this.options.faults.takeDeleteFailure(stack.stackName, stack.stackId);
       stack.deleteFaultSpent = true;

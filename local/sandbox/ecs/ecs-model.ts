@@ -18,6 +18,8 @@ export interface ContainerInstance {
   ec2InstanceId: string;
   instanceType: string;
   cluster: string;
+  /** The subnet it was launched in (an auto-scaling group's VPCZoneIdentifier, in turn; an instance's SubnetId). */
+  subnetId?: string;
   cpu: number;
   memory: number;
   networkInterfaces: number;
@@ -108,7 +110,9 @@ export function containerInstances(live: readonly LiveResource[], cluster: strin
     const instanceType = String(data?.['InstanceType'] ?? '');
     const capacity = containerInstanceCapacity(instanceType);
     if (joined !== cluster || capacity === undefined) continue;
+    const subnets = resource.type === 'AWS::AutoScaling::AutoScalingGroup' ? asArray(properties['VPCZoneIdentifier']).map(String) : typeof properties['SubnetId'] === 'string' ? [properties['SubnetId']] : [];
     for (let index = 0; index < count; index += 1) {
+      const subnetId = subnets[index % Math.max(subnets.length, 1)];
       const seed = `${stack.stackId}/${resource.logicalId}/${index}`;
       const id = hexId(`container-instance:${seed}`);
       instances.push({
@@ -117,6 +121,7 @@ export function containerInstances(live: readonly LiveResource[], cluster: strin
         ec2InstanceId: `i-0${hexId(`instance:${seed}`, 16)}`,
         instanceType,
         cluster,
+        ...(subnetId === undefined ? {} : { subnetId }),
         ...capacity,
       });
     }

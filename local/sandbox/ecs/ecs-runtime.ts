@@ -154,6 +154,11 @@ export class EcsRuntime {
     return services;
   }
 
+  /** The service the sandbox runs for a live AWS::ECS::Service resource (started anew if the sandbox restarted since), if it runs one. */
+  running(stack: StackRecord, resource: ResourceRecord): EcsService | undefined {
+    return this.serviceOf(stack, resource);
+  }
+
   taskDefinition(account: string, region: string, reference: string): TaskDefinition | undefined {
     return findTaskDefinition(this.live(account, region), reference);
   }

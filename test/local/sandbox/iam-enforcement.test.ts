@@ -1,6 +1,6 @@
 import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyPairCommand } from '@aws-sdk/client-ec2';
-import { ListServicesCommand } from '@aws-sdk/client-ecs';
+import { ListServicesCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { ListInstancesCommand } from '@aws-sdk/client-servicediscovery';
 import { readFileSync } from 'node:fs';
 import { componentsFor } from '../../../src/model/components';
@@ -218,8 +218,24 @@ describe('IAM in the sandbox accounts', () => {
         Ours: { Type: 'AWS::ServiceDiscovery::Service', Properties: { Name: 'app', NamespaceId: { 'Fn::GetAtt': ['Namespace', 'Id'] }, Tags: tagged } },
         Theirs: { Type: 'AWS::ServiceDiscovery::Service', Properties: { Name: 'billing', NamespaceId: { 'Fn::GetAtt': ['Namespace', 'Id'] } } },
         ByHand: { Type: 'AWS::ServiceDiscovery::Instance', Properties: { ServiceId: { 'Fn::GetAtt': ['Ours', 'Id'] }, InstanceId: 'by-hand-1', InstanceAttributes: { AWS_INSTANCE_IPV4: '10.77.0.9' } } },
+        Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.77.1.0/24' } },
         Cluster: { Type: 'AWS::ECS::Cluster', Properties: { ClusterName: 'customer-d9' } },
-        Registering: { Type: 'AWS::ECS::Service', Properties: { Cluster: { Ref: 'Cluster' }, ServiceName: 'web', DesiredCount: 2, ServiceRegistries: [{ RegistryArn: { 'Fn::GetAtt': ['Ours', 'Arn'] } }] } },
+        Task: {
+          Type: 'AWS::ECS::TaskDefinition',
+          Properties: { Family: 'web', NetworkMode: 'awsvpc', RequiresCompatibilities: ['FARGATE'], Cpu: '256', Memory: '512', ContainerDefinitions: [{ Name: 'web', Image: 'public.ecr.aws/shop/web:1.0', PortMappings: [{ ContainerPort: 8080 }] }] },
+        },
+        Registering: {
+          Type: 'AWS::ECS::Service',
+          Properties: {
+            Cluster: { Ref: 'Cluster' },
+            ServiceName: 'web',
+            TaskDefinition: { Ref: 'Task' },
+            LaunchType: 'FARGATE',
+            DesiredCount: 2,
+            NetworkConfiguration: { AwsvpcConfiguration: { Subnets: [{ Ref: 'Subnet' }] } },
+            ServiceRegistries: [{ RegistryArn: { 'Fn::GetAtt': ['Ours', 'Arn'] } }],
+          },
+        },
       },
       Outputs: { OursId: { Value: { 'Fn::GetAtt': ['Ours', 'Id'] } }, TheirsId: { Value: { 'Fn::GetAtt': ['Theirs', 'Id'] } } },
     });
@@ -235,7 +251,10 @@ describe('IAM in the sandbox accounts', () => {
     const missing = await rejectionOf(cloudMap.send(new ListInstancesCommand({ ServiceId: 'srv-0000000000000000' })));
 
     // Assess
-    expect(listed.Instances?.map((instance) => instance.Id)).toEqual(['by-hand-1', expect.stringMatching(/^[0-9a-f]{32}$/), expect.stringMatching(/^[0-9a-f]{32}$/)]);
+    // ECS registers each running task with its task id (cloud-map-registration.test.ts).
+    const { taskArns = [] } = await edge.ecs(ACCOUNT).send(new ListTasksCommand({ cluster: 'customer-d9', serviceName: 'web' }));
+    expect(taskArns).toHaveLength(2);
+    expect(listed.Instances?.map((instance) => instance.Id)).toEqual(['by-hand-1', ...taskArns.map((arn) => arn.split('/').at(-1))]);
     expect(refused.name).toBe('AccessDeniedException');
     expect(refused.message).toContain('is not authorized to perform: servicediscovery:ListInstances');
     expect(missing.name).toBe('ServiceNotFound');
