@@ -4,6 +4,7 @@ import { DiscoverInstancesCommand, GetInstancesHealthStatusCommand, ListInstance
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';
 import { arns, SERVICE_ACCOUNT } from '../../../local/config';
+import { publicParameterValue } from '../../../local/sandbox/data/ssm-public-parameters';
 import { stackWorkloadsFactory } from '../../../src/aws/customer-workload-clients';
 import { answeringOnboardingHooks, onboardAccount } from './onboard-account';
 import { REGION, startSandboxEdge, type SandboxEdge } from './sandbox-http';
@@ -72,6 +73,36 @@ const WORKLOAD = JSON.stringify({
           { RegistryArn: { Ref: 'OtherRegistry' } },
         ],
       },
+    },
+  },
+});
+
+const ECS_AMI = publicParameterValue(REGION, '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id') ?? '';
+
+/** An EC2 service in bridge mode on one container instance (a t4g.medium of an auto-scaling group in 10.62.3.0/24), registering SRV records for container web's port 8080 (a dynamic host port). */
+const BRIDGE = JSON.stringify({
+  Parameters: { Registry: { Type: 'String' } },
+  Resources: {
+    Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.62.0.0/16' } },
+    Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.62.3.0/24', AvailabilityZone: 'us-east-1d' } },
+    Cluster: { Type: 'AWS::ECS::Cluster', Properties: { ClusterName: 'groundwork-bridge' } },
+    Launch: {
+      Type: 'AWS::EC2::LaunchTemplate',
+      Properties: { LaunchTemplateData: { ImageId: ECS_AMI, InstanceType: 't4g.medium', UserData: { 'Fn::Base64': { 'Fn::Sub': '#!/bin/bash\necho ECS_CLUSTER=${Cluster} >> /etc/ecs/ecs.config\n' } } } },
+    },
+    Group: {
+      Type: 'AWS::AutoScaling::AutoScalingGroup',
+      DependsOn: 'Cluster',
+      Properties: { MinSize: '1', MaxSize: '1', DesiredCapacity: '1', VPCZoneIdentifier: [{ Ref: 'Subnet' }], LaunchTemplate: { LaunchTemplateId: { Ref: 'Launch' }, Version: { 'Fn::GetAtt': ['Launch', 'LatestVersionNumber'] } } },
+    },
+    Task: {
+      Type: 'AWS::ECS::TaskDefinition',
+      Properties: { Family: 'shop-bridge', NetworkMode: 'bridge', RequiresCompatibilities: ['EC2'], ContainerDefinitions: [{ Name: 'web', Image: 'public.ecr.aws/shop/web:1.0', Cpu: 256, Memory: 256, PortMappings: [{ ContainerPort: 8080, HostPort: 0 }] }] },
+    },
+    Service: {
+      Type: 'AWS::ECS::Service',
+      DependsOn: 'Group',
+      Properties: { Cluster: { Ref: 'Cluster' }, ServiceName: 'web', TaskDefinition: { Ref: 'Task' }, DesiredCount: 2, LaunchType: 'EC2', ServiceRegistries: [{ RegistryArn: { Ref: 'Registry' }, ContainerName: 'web', ContainerPort: 8080 }] },
     },
   },
 });
@@ -222,5 +253,41 @@ describe('ECS registers its tasks in Cloud Map', () => {
     expect(deleted.StackStatus).toBe('DELETE_COMPLETE');
     expect(afterDelete).toEqual([]);
     expect(registryDeleted.StackStatus).toBe('DELETE_COMPLETE');
+  });
+
+  it('registers bridge-mode tasks at their container instance: its address in its subnet, its instance id, and a host port of the ephemeral range', async () => {
+    // Prepare
+    const { StackId } = await root.send(new CreateStackCommand({ StackName: 'cloudmap-bridge-registry', TemplateBody: REGISTRY.replace('shop-cloudmap', 'shop-bridge') }));
+    const bridgeRegistry = outputsOf(await waitForStack(root, StackId ?? ''));
+
+    // Act
+    await root.send(new CreateStackCommand({ StackName: 'cloudmap-bridge', TemplateBody: BRIDGE, Parameters: [{ ParameterKey: 'Registry', ParameterValue: bridgeRegistry['WebArn'] ?? '' }] }));
+    const created = await waitForStack(root, 'cloudmap-bridge');
+    const { Instances = [] } = await cloudMap.send(new ListInstancesCommand({ ServiceId: bridgeRegistry['WebId'] }));
+    const { taskArns = [] } = await ecs.send(new ListTasksCommand({ cluster: 'groundwork-bridge', serviceName: 'web' }));
+
+    // Assess
+    expect(created.StackStatus).toBe('CREATE_COMPLETE');
+    expect(Instances.map((instance) => instance.Id).sort()).toEqual(taskArns.map((arn) => arn.split('/').at(-1)).sort());
+    expect(Instances).toHaveLength(2);
+    const [first, second] = Instances.map((instance) => instance.Attributes ?? {});
+    for (const attributes of [first, second]) {
+      expect(attributes).toEqual({
+        AWS_INSTANCE_IPV4: expect.stringMatching(/^10\.62\.3\.\d+$/),
+        AWS_INSTANCE_PORT: expect.stringMatching(/^\d+$/),
+        AVAILABILITY_ZONE: 'us-east-1d',
+        REGION: 'us-east-1',
+        ECS_SERVICE_NAME: 'web',
+        ECS_CLUSTER_NAME: 'groundwork-bridge',
+        EC2_INSTANCE_ID: expect.stringMatching(/^i-0[0-9a-f]{16}$/),
+        ECS_TASK_DEFINITION_FAMILY: 'shop-bridge',
+      });
+      const port = Number(attributes?.['AWS_INSTANCE_PORT']);
+      expect(port).toBeGreaterThanOrEqual(32768);
+      expect(port).toBeLessThanOrEqual(60999);
+    }
+    // One container instance: the same address and instance for both tasks.
+    expect(first?.['AWS_INSTANCE_IPV4']).toBe(second?.['AWS_INSTANCE_IPV4']);
+    expect(first?.['EC2_INSTANCE_ID']).toBe(second?.['EC2_INSTANCE_ID']);
   });
 });
