@@ -1,5 +1,5 @@
 import { CreateStackCommand, DeleteStackCommand, UpdateStackCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, type DBSnapshot } from '@aws-sdk/client-rds';
+import { DeleteDBSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, type DBSnapshot } from '@aws-sdk/client-rds';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +131,21 @@ describe('final DB snapshots', () => {
     expect((await waitForStack(cfn, 'shop-unknown')).StackStatus).toBe('ROLLBACK_COMPLETE');
     const failure = (await stackEvents(cfn, 'shop-unknown')).find((event) => event.ResourceStatus === 'CREATE_FAILED');
     expect(failure?.ResourceStatusReason).toContain('DBSnapshot not found: no-such-snapshot (Service: Rds, Status Code: 404');
+  });
+
+  it('leaves a cluster snapshot when a stack deletes an Aurora cluster with no DeletionPolicy (its default is Snapshot)', async () => {
+    // Prepare
+    const template = JSON.stringify({
+      Resources: { Cluster: { Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql', MasterUsername: 'app', MasterUserPassword: 'correct-horse-9' } } },
+    });
+    const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'shop-aurora', TemplateBody: template }));
+    expect((await waitForStack(cfn, 'shop-aurora')).StackStatus).toBe('CREATE_COMPLETE');
+    // Act
+    await cfn.send(new DeleteStackCommand({ StackName: 'shop-aurora' }));
+    // Assert
+    expect((await waitForStack(cfn, StackId ?? '')).StackStatus).toBe('DELETE_COMPLETE');
+    const { DBClusterSnapshots } = await edge.rds(ACCOUNT).send(new DescribeDBClusterSnapshotsCommand({}));
+    expect(DBClusterSnapshots?.map((snapshot) => [snapshot.DBClusterSnapshotIdentifier?.replace(/[a-z0-9]{12}$/, '…'), snapshot.Engine, snapshot.SnapshotType])).toEqual([['shop-aurora-snapshot-cluster-…', 'aurora-postgresql', 'manual']]);
   });
 
   it('pages and filters DescribeDBSnapshots, and answers DBSnapshotNotFound for one that does not exist', async () => {
