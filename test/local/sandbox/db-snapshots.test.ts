@@ -1,5 +1,6 @@
 import { CreateStackCommand, DeleteStackCommand, UpdateStackCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DeleteDBSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, type DBSnapshot } from '@aws-sdk/client-rds';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +161,36 @@ describe('final DB snapshots', () => {
     const missing = await rejectionOf(rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'nothing-here' })));
     expect(missing.name).toBe('DBSnapshotNotFoundFault');
     expect(missing.message).toBe('DBSnapshot not found: nothing-here');
+  });
+
+  it('holds a role session to its policy: it may list the snapshots but not delete one its role does not allow', async () => {
+    // Prepare: a role of the account that may describe snapshots only
+    const readerTemplate = JSON.stringify({
+      Resources: {
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            RoleName: 'snapshot-reader',
+            AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' }] },
+            Policies: [{ PolicyName: 'read-snapshots', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds:DescribeDBSnapshots', Resource: '*' }] } }],
+          },
+        },
+      },
+      Outputs: { RoleArn: { Value: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+    });
+    await cfn.send(new CreateStackCommand({ StackName: 'snapshot-reader', TemplateBody: readerTemplate, Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+    const roleArn = outputsOf(await waitForStack(cfn, 'snapshot-reader'))['RoleArn'] ?? '';
+    const { Credentials } = await edge.sts(ACCOUNT).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'reader' }));
+    const reader = edge.rds(ACCOUNT, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
+    // Act
+    const listed = (await reader.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots ?? [];
+    const target = listed[0]?.DBSnapshotIdentifier ?? '';
+    const refused = await rejectionOf(reader.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: target })));
+    // Assert
+    expect(listed.length).toBeGreaterThan(0);
+    expect(refused.$metadata?.httpStatusCode).toBe(403);
+    expect(refused.message).toContain(`is not authorized to perform: rds:DeleteDBSnapshot on resource: arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:${target}`);
+    expect((await snapshotsOf(listed[0]?.DBInstanceIdentifier ?? '')).map((snapshot) => snapshot.DBSnapshotIdentifier)).toContain(target);
   });
 
   it('deletes a snapshot with DeleteDBSnapshot; the others survive a restart', async () => {
