@@ -147,6 +147,13 @@ const PROPERTY_GATED_ACTIONS: Readonly<Record<string, Readonly<Record<string, re
   },
 };
 
+/**
+ * A delete handler's final snapshot (DeleteDBInstance's FinalDBSnapshotIdentifier) is taken only when
+ * the stack's policy asks for one: those calls are evaluated by the sandbox's DbSnapshots then, on the
+ * database and the snapshot (local/sandbox/db-snapshots.ts), not on every delete.
+ */
+const FINAL_SNAPSHOT_ACTIONS = new Set(['rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot']);
+
 const TAGGING_ACTION = /:(CreateTags|DeleteTags|TagResource|UntagResource|AddTagsToResource|RemoveTagsFromResource|AddTags|RemoveTags|CreateOrUpdateTags|TagLogGroup|UntagLogGroup)$/;
 const addsTags = (action: string) => ADDS_TAGS_ACTION_NAME.test(action.split(':')[1] ?? '');
 
@@ -299,6 +306,7 @@ export function handlerRequests(resource: HandledResource, operation: HandlerOpe
       }
       continue;
     }
+    if (operation === 'delete' && FINAL_SNAPSHOT_ACTIONS.has(action)) continue;
     const gate = gated[action];
     if (gate !== undefined && gate.every((property) => resource.properties?.[property] === undefined)) continue;
     const [service = '', name = ''] = action.split(':');

@@ -3,7 +3,7 @@ import { arns, SERVICE_ACCOUNT } from '../config';
 import { assertValidPattern } from '../services/event-pattern';
 import { TemplateResolutionError, ValidationError } from './errors';
 import { nameClaim, type NameClaim } from './resource-names';
-import type { AccountRecord, CertificateRecord, ExportRecord, KeyPairRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
+import type { AccountRecord, CertificateRecord, DbSnapshotRecord, ExportRecord, KeyPairRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
 import type { PrincipalPolicies } from '../iam/evaluate-policies';
 import type { TemplateEvaluator } from './template-evaluator';
 import { trustPolicyAllows } from './trust-policy';
@@ -257,6 +257,22 @@ export class AccountRegistry {
   removeKeyPair(accountId: string, pair: KeyPairRecord): void {
     const account = this.account(accountId);
     account.keyPairs = (account.keyPairs ?? []).filter((candidate) => candidate !== pair);
+    this.changed();
+  }
+
+  /** The account's RDS snapshots (every region), oldest first. */
+  dbSnapshots(accountId: string): readonly DbSnapshotRecord[] {
+    return this.state.accounts[accountId]?.dbSnapshots ?? [];
+  }
+
+  addDbSnapshot(accountId: string, snapshot: DbSnapshotRecord): void {
+    (this.account(accountId).dbSnapshots ??= []).push(snapshot);
+    this.changed();
+  }
+
+  removeDbSnapshot(accountId: string, snapshot: DbSnapshotRecord): void {
+    const account = this.account(accountId);
+    account.dbSnapshots = (account.dbSnapshots ?? []).filter((candidate) => candidate !== snapshot);
     this.changed();
   }
 

@@ -32,7 +32,7 @@ import { isListParameterType, TemplateEvaluator } from './template-evaluator';
 
 /** What EC2 itself looks up. */
 type Ec2Kind = 'vpc' | 'subnet' | 'security-group' | 'image' | 'key-pair';
-type Kind = Ec2Kind | 'ecs-cluster' | 'certificate' | 'bucket';
+type Kind = Ec2Kind | 'ecs-cluster' | 'certificate' | 'bucket' | 'db-snapshot';
 
 interface Reference {
   path: string;
@@ -68,6 +68,8 @@ const REFERENCES: Readonly<Record<string, readonly Reference[]>> = {
   'AWS::ElasticLoadBalancingV2::Listener': [ref('Certificates.*.CertificateArn', 'certificate')],
   'AWS::ElasticLoadBalancingV2::ListenerCertificate': [ref('Certificates.*.CertificateArn', 'certificate')],
   'AWS::RDS::DBSubnetGroup': [ref('SubnetIds.*', 'subnet')],
+  // A DB instance restored from a snapshot (RestoreDBInstanceFromDBSnapshot): the snapshot must exist.
+  'AWS::RDS::DBInstance': [ref('DBSnapshotIdentifier', 'db-snapshot')],
   'AWS::ECS::Service': [ref('Cluster', 'ecs-cluster')],
   'AWS::ECS::ClusterCapacityProviderAssociations': [ref('Cluster', 'ecs-cluster')],
   'AWS::Lambda::Function': [ref('Code.S3Bucket', 'bucket'), ref('VpcConfig.SubnetIds.*', 'subnet'), ref('VpcConfig.SecurityGroupIds.*', 'security-group')],
@@ -100,6 +102,8 @@ export function referenceRefusal(stack: StackRecord, type: string, properties: R
     if (kind === 'ecs-cluster') return failed('Cluster not found.', 'ecs');
     if (kind === 'certificate') return failed(`Certificate '${first}' not found`, 'elasticloadbalancing');
     if (kind === 'bucket') return failed('Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist', 'lambda');
+    // RDS's DBSnapshotNotFound (404), worded as RDS answered it in aws/aws-cli#8296 (2023).
+    if (kind === 'db-snapshot') return handlerReturnedMessage(`DBSnapshot not found: ${first}`, 'rds', { status: 404, requestId: uuid('request'), requestToken: uuid('request-token'), handlerErrorCode: 'NotFound' });
     if (type === 'AWS::RDS::DBSubnetGroup') return failed(`Some input subnets in :[${values.join(', ')}] are invalid.`, 'rds');
     if (type === 'AWS::Lambda::Function') return failed(`Error occurred while ${LAMBDA_DESCRIBE[kind] ?? ''}. EC2 Error Message: ${EC2_NOT_FOUND[kind](first)}`, 'lambda');
     if (type === 'AWS::AutoScaling::LaunchConfiguration' && kind === 'image') return failed(`AMI ${first} is invalid: ${EC2_NOT_FOUND.image(first)}`, 'autoscaling');
@@ -204,6 +208,9 @@ function existence(stack: Pick<StackRecord, 'account' | 'region'>, accounts: Acc
         // ACM certificates are regional: one seeded in another region is not there.
         return liveOfType('AWS::CertificateManager::Certificate', id) || accounts.certificates(account).some((certificate) => certificate.arn === id && id.split(':')[3] === region);
       }
+      case 'db-snapshot':
+        // By identifier (RDS keeps them lower case) or ARN, in the stack's account and region.
+        return accounts.dbSnapshots(account).some((snapshot) => snapshot.kind === 'instance' && snapshot.region === region && (snapshot.identifier === id.toLowerCase() || snapshot.arn === id));
       case 'bucket':
         // Bucket names are global: a bucket of any account counts (its region and the object are not checked).
         return accounts.liveAnywhere('AWS::S3::Bucket', id);

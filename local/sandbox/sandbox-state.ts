@@ -220,6 +220,30 @@ export interface AccountRecord {
   keyPairs?: KeyPairRecord[];
   /** ACM certificates seeded through `/_sandbox/certificates` (not by stacks); absent in state files written before. */
   certificates?: CertificateRecord[];
+  /** RDS snapshots (the final snapshots of deleted databases, db-snapshots.ts); absent in state files written before. */
+  dbSnapshots?: DbSnapshotRecord[];
+}
+
+/** A manual RDS snapshot of one region: of a DB instance, or of a DB cluster. */
+export interface DbSnapshotRecord {
+  kind: 'instance' | 'cluster';
+  region: string;
+  /** DBSnapshotIdentifier (DBClusterSnapshotIdentifier), lower case as RDS keeps it. */
+  identifier: string;
+  arn: string;
+  /** The DBInstanceIdentifier (DBClusterIdentifier) it was taken of. */
+  sourceId: string;
+  engine: string;
+  engineVersion?: string;
+  allocatedStorage?: number;
+  storageType?: string;
+  instanceClass?: string;
+  masterUsername?: string;
+  encrypted: boolean;
+  tags: Array<{ Key: string; Value: string }>;
+  createdAt: number;
+  /** When it stops being `creating` (sandbox clock, ms). */
+  availableAt: number;
 }
 
 /** An ACM certificate of one region that exists outside the account's stacks (seeded). */

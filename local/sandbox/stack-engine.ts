@@ -4,6 +4,7 @@ import { AccountRegistry, GONE, refusedProperties } from './account-registry';
 import { CloudFormationEvents } from './cloudformation-events';
 import { CustomResources } from './custom-resources';
 import { deleteRefusal as cloudMapDeleteRefusal } from './ecs/cloud-map-registrations';
+import { DbSnapshots, snapshotRequested } from './db-snapshots';
 import { EcsRuntime } from './ecs/ecs-runtime';
 import { NESTED_STACK_TYPE, NestedStacks, type Nesting } from './nested-stacks';
 import type { Caller } from './caller-identity';
@@ -71,6 +72,8 @@ export class StackEngine {
   readonly ecs: EcsRuntime;
   /** UpdateStack, CancelUpdateStack, ContinueUpdateRollback (stack-update.ts). */
   readonly updates: StackUpdates;
+  /** The final DB snapshots deletes leave (db-snapshots.ts). */
+  readonly snapshots: DbSnapshots;
 
   constructor(private readonly options: StackEngineOptions) {
     this.timers = new SandboxTimers(options.now, options.log);
@@ -82,6 +85,7 @@ export class StackEngine {
     this.permissions = new StackPermissions(this.accounts, () => this.uuid('request'), (stack, resource) =>
       resource.type === 'AWS::EC2::EIP' ? [String(this.templates.evaluator(stack).attribute(resource.logicalId, 'AllocationId'))] : [],
     );
+    this.snapshots = new DbSnapshots(this.accounts, this.permissions, uuid, options.now);
     this.events = new CloudFormationEvents({ state: options.state, hooks: options.hooks, now: options.now, log: options.log, uuid, changed });
     this.custom = new CustomResources(options, this.events, this.timers, {
       advance: (stack) => this.advance(stack),
@@ -119,7 +123,8 @@ export class StackEngine {
       speed: options.speed,
       hooks: {
         startCreate: (stack, resource) => this.startCreate(stack, resource),
-        startDelete: (stack, resource) => this.startDelete(stack, resource, true),
+        startDelete: (stack, resource, finalSnapshot) => this.startDelete(stack, resource, true, finalSnapshot),
+        finalSnapshot: (stack, source) => this.snapshots.take(stack, source, (seconds) => scaledMilliseconds(seconds, this.options.speed)),
         cancelCreate: (stack, resource) => this.cancelCreate(stack, resource),
         createRefusal: (stack, resource, physicalId, properties) => this.createRefusal(stack, resource, physicalId, properties),
         startCustomUpdate: (stack, resource, update) => this.custom.start(stack, resource, 'Update', update),
@@ -490,7 +495,8 @@ export class StackEngine {
     this.events.stackEvent(stack, 'DELETE_COMPLETE');
   }
 
-  private startDelete(stack: StackRecord, resource: ResourceRecord, rollback: boolean): void {
+  /** `finalSnapshot`: whether a database's delete takes a final snapshot (else: a stack delete's DeletionPolicy says). */
+  private startDelete(stack: StackRecord, resource: ResourceRecord, rollback: boolean, finalSnapshot?: boolean): void {
     const policy = this.templates.template(stack).Resources[resource.logicalId]?.DeletionPolicy;
     delete resource.retryDelete;
     if (policy === 'Retain' || (policy === 'RetainExceptOnCreate' && !rollback)) {
@@ -515,9 +521,16 @@ export class StackEngine {
       stack.deleteFaultSpent = true;
       if (failure !== undefined) resource.failure = failure;
     }
+    // A database's final snapshot is made first; the delete takes its time too (or fails in IAM's words).
+    let snapshotSeconds = 0;
+    if (resource.failure === undefined && resource.physicalId !== undefined && (finalSnapshot ?? (!rollback && snapshotRequested(resource.type, resource.properties ?? {}, policy, 'delete')))) {
+      const taken = this.snapshots.take(stack, { logicalId: resource.logicalId, type: resource.type, physicalId: resource.physicalId, properties: resource.properties ?? {} }, (seconds) => scaledMilliseconds(seconds, this.options.speed));
+      if ('denial' in taken) resource.failure = taken.denial;
+      else snapshotSeconds = taken.seconds;
+    }
     // A service the sandbox runs is deleted once its tasks have drained and stopped.
     if (resource.failure === undefined && resource.type === ECS_SERVICE && this.ecs.deleteService(stack, resource, () => this.finishResource(stack, resource, 'DELETE'))) return;
-    const seconds = resourceSeconds(resource.type, 'delete', resource.properties) * (resource.failure === undefined ? 1 : 0.5);
+    const seconds = resourceSeconds(resource.type, 'delete', resource.properties) * (resource.failure === undefined ? 1 : 0.5) + snapshotSeconds;
     resource.dueAt = this.now() + scaledMilliseconds(seconds, this.options.speed);
     this.timers.schedule(resourceTimerKey(stack, resource), resource.dueAt, () => this.finishResource(stack, resource, 'DELETE'));
   }

@@ -179,6 +179,31 @@ export class StackPermissions {
     return accessDenial(actor.policies, { principal: actor.principal, action, resource, account: stack.account, context: { 'aws:RequestedRegion': stack.region } });
   }
 
+  /**
+   * The calls a final snapshot takes, as the stack's role: the snapshot action on the database and on
+   * the new snapshot (IAM Service Authorization Reference, Amazon RDS: CreateDBSnapshot requires both
+   * the db and the snapshot resource types; CreateDBClusterSnapshot the cluster and cluster-snapshot),
+   * and rds:AddTagsToResource on the snapshot when the database's tags are copied to it (a delete with
+   * a final snapshot refused "is not authorized to perform: rds:AddTagsToResource on resource:
+   * arn:aws:rds:…:cluster-snapshot:…", YaleSpinup/rds-api v0.19.2 release notes, 2025-09-04). Why IAM
+   * refuses one, as CloudFormation reports it, or undefined when it allows them.
+   */
+  finalSnapshotDenial(stack: StackRecord, request: { action: string; database: string; databaseTags: Record<string, string>; snapshot: string; copiedTags: Record<string, string> | undefined }): string | undefined {
+    const actor = this.stackActor(stack);
+    if (!actor) return undefined;
+    const base = { principal: actor.principal, account: stack.account };
+    const requests = [
+      { ...base, action: request.action, resource: request.database, context: Object.fromEntries(Object.entries(request.databaseTags).map(([key, value]) => [`aws:ResourceTag/${key}`, value])) },
+      { ...base, action: request.action, resource: request.snapshot, context: request.copiedTags === undefined ? {} : requestTagContext(request.copiedTags) },
+      ...(request.copiedTags === undefined ? [] : [{ ...base, action: 'rds:AddTagsToResource', resource: request.snapshot, context: requestTagContext(request.copiedTags) }]),
+    ];
+    for (const iamRequest of requests) {
+      const denial = accessDenial(actor.policies, iamRequest);
+      if (denial !== undefined) return handlerAccessDenied(denial, iamRequest.action, this.requestId());
+    }
+    return undefined;
+  }
+
   /** A call of the caller's on the stack that names nothing else (SignalResource, SetStackPolicy…; the stack resource type has no condition keys). */
   checkStackAction(caller: Caller, stack: StackRecord, action: string): void {
     const actor = this.callerActor(caller);

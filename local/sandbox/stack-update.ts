@@ -17,6 +17,7 @@ import type { StackTemplates } from './stack-templates';
 import { enforceRules } from './template-rules';
 import { isCustomResourceType, TemplateEvaluator } from './template-evaluator';
 import { NESTED_STACK_TYPE } from './nested-stacks';
+import { snapshotRequested, type SnapshotSource } from './db-snapshots';
 import { customName, replacingChanges, sameValue, stackPolicyDenial } from './update-plan';
 import type { AccountRegistry } from './account-registry';
 
@@ -84,8 +85,10 @@ export interface StackUpdateHooks {
   startCreate(stack: StackRecord, resource: ResourceRecord): void;
   /** The engine's cancelling of a create in flight (its timers, signals, custom request). */
   cancelCreate(stack: StackRecord, resource: ResourceRecord): void;
-  /** The engine's delete of one resource (rollback: no injected delete failure); it ends in `advance`. */
-  startDelete(stack: StackRecord, resource: ResourceRecord): void;
+  /** The engine's delete of one resource (no injected delete failure), with a database's final snapshot or not; it ends in `advance`. */
+  startDelete(stack: StackRecord, resource: ResourceRecord, finalSnapshot: boolean): void;
+  /** A database's final snapshot before its old physical resource goes: IAM's refusal, or how long it takes (db-snapshots.ts). */
+  finalSnapshot(stack: StackRecord, source: SnapshotSource): { denial: string } | { seconds: number };
   /** Why a new physical resource cannot be made, as a create is checked (names, values, IAM, references, region). */
   createRefusal(stack: StackRecord, resource: ResourceRecord, physicalId: string, properties: Record<string, unknown>): string | undefined;
   /** An Update request to a custom resource's handler; its answer comes back as `customAnswered`. */
@@ -480,14 +483,14 @@ export class StackUpdates {
       const dependents = removed.filter((other) => (oldGraph.get(other.logicalId) ?? []).includes(resource.logicalId));
       if (!dependents.every(gone)) continue;
       const policy = previous.Resources[resource.logicalId]?.DeletionPolicy;
-      // Snapshot: the snapshot is not modelled; the resource is deleted.
+      // The DeletionPolicy applies to a resource the update removes (Template Reference, "DeletionPolicy attribute").
       if (policy === 'Retain' || policy === 'RetainExceptOnCreate') this.options.events.resourceStatus(stack, resource, 'DELETE_SKIPPED');
-      else this.options.hooks.startDelete(stack, resource);
+      else this.options.hooks.startDelete(stack, resource, snapshotRequested(resource.type, resource.properties ?? {}, policy, 'delete'));
     }
     for (const resource of stack.resources) {
       if (resource.replaced === undefined || resource.replaced.status !== undefined) continue;
       const policy = this.options.templates.template(stack).Resources[resource.logicalId]?.UpdateReplacePolicy;
-      this.deleteReplaced(stack, resource, policy === 'Retain');
+      this.deleteReplaced(stack, resource, policy === 'Retain', snapshotRequested(resource.type, resource.replaced.properties, policy, 'replace'));
     }
     const busy = removed.some((resource) => resource.status === 'DELETE_IN_PROGRESS') || stack.resources.some((resource) => resource.replaced?.status === 'DELETE_IN_PROGRESS');
     if (busy || !removed.every(gone)) return;
@@ -495,7 +498,7 @@ export class StackUpdates {
   }
 
   /** The old physical resource of a replaced one: deleted (or kept), with events under the same logical id. */
-  private deleteReplaced(stack: StackRecord, resource: ResourceRecord, retain: boolean): void {
+  private deleteReplaced(stack: StackRecord, resource: ResourceRecord, retain: boolean, finalSnapshot = false): void {
     const replaced = resource.replaced;
     if (replaced === undefined) return;
     if (retain) {
@@ -506,7 +509,14 @@ export class StackUpdates {
     replaced.status = 'DELETE_IN_PROGRESS';
     this.replacedEvent(stack, resource, 'DELETE_IN_PROGRESS');
     if (isCustomResourceType(resource.type)) this.options.hooks.deleteCustomReplaced(stack, resource, replaced.physicalId, replaced.properties);
-    replaced.dueAt = this.options.hooks.now() + scaledMilliseconds(resourceSeconds(resource.type, 'delete', replaced.properties), this.options.speed);
+    // UpdateReplacePolicy Snapshot: the old database's final snapshot first (a refusal fails its delete).
+    const taken = finalSnapshot ? this.options.hooks.finalSnapshot(stack, { logicalId: resource.logicalId, type: resource.type, physicalId: replaced.physicalId, properties: replaced.properties }) : { seconds: 0 };
+    if ('denial' in taken) {
+      replaced.status = 'DELETE_FAILED';
+      this.replacedEvent(stack, resource, 'DELETE_FAILED', taken.denial);
+      return;
+    }
+    replaced.dueAt = this.options.hooks.now() + scaledMilliseconds(resourceSeconds(resource.type, 'delete', replaced.properties) + taken.seconds, this.options.speed);
     this.options.timers.schedule(`${resourceTimerKey(stack, resource)}#replaced`, replaced.dueAt, () => this.finishReplacedDelete(stack, resource));
   }
 
@@ -520,9 +530,9 @@ export class StackUpdates {
   }
 
   /** An event of the superseded physical resource; the stack resource keeps its own status. */
-  private replacedEvent(stack: StackRecord, resource: ResourceRecord, status: string): void {
+  private replacedEvent(stack: StackRecord, resource: ResourceRecord, status: string, reason?: string): void {
     const stand: ResourceRecord = { logicalId: resource.logicalId, type: resource.type, physicalId: resource.replaced?.physicalId ?? '', updatedAt: resource.updatedAt };
-    this.options.events.resourceStatus(stack, stand, status);
+    this.options.events.resourceStatus(stack, stand, status, reason);
   }
 
   // ---- rollback -------------------------------------------------------------------------------
@@ -640,7 +650,8 @@ export class StackUpdates {
     for (const resource of added) {
       if (gone(resource) || resource.status === 'DELETE_IN_PROGRESS') continue;
       const dependents = added.filter((other) => (graph.get(other.logicalId) ?? []).includes(resource.logicalId));
-      if (dependents.every(gone)) this.options.hooks.startDelete(stack, resource);
+      // What the update made has no data of the customer's yet: no final snapshot (a sandbox choice, see README).
+      if (dependents.every(gone)) this.options.hooks.startDelete(stack, resource, false);
     }
     for (const resource of stack.resources) if (resource.replaced !== undefined && resource.replaced.status === undefined) this.deleteReplaced(stack, resource, false);
     const busy = added.some((resource) => resource.status === 'DELETE_IN_PROGRESS') || stack.resources.some((resource) => resource.replaced?.status === 'DELETE_IN_PROGRESS');
