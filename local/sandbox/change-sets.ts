@@ -47,6 +47,13 @@ import { createOnlyProperty, sameValue, type PlannedResource } from './update-pl
  *   known only when the update runs).
  * A Remove carries PolicyAction Delete or Retain (DeletionPolicy), a replacement ReplaceAndDelete or
  * ReplaceAndRetain (UpdateReplacePolicy); Snapshot policies are the Snapshot forms.
+ *
+ * IAM: a role session's CreateChangeSet is evaluated as its UpdateStack is (stack-permissions.ts), as
+ * its own action; CreateChangeSet, DescribeChangeSet, ExecuteChangeSet and DeleteChangeSet carry
+ * `cloudformation:ChangeSetName`, the condition key the Service Authorization Reference lists for
+ * CloudFormation (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html).
+ * The project holds no copy of that table, so which actions AWS gives the key is not checked here
+ * against AWS's data; ListChangeSets is given none.
  */
 
 /** "The submitted information didn't contain changes. Submit different information to create a change set." (AWS's StatusReason, as ansible-collections/amazon.aws#507 quotes it.) */
@@ -208,7 +215,7 @@ export class ChangeSets {
 /** An update began (UpdateStack, or a change set's execution): the stack's change sets are OBSOLETE. */
 export function obsoleteChangeSets(stack: StackRecord): void {
   for (const changeSet of stack.changeSets ?? []) {
-    if (changeSet.executionStatus === 'AVAILABLE' || changeSet.status === 'FAILED') changeSet.executionStatus = 'OBSOLETE';
+    if (changeSet.executionStatus === 'AVAILABLE') changeSet.executionStatus = 'OBSOLETE';
   }
 }
 

@@ -14,6 +14,9 @@ import {
   type ResourceChange,
 } from '@aws-sdk/client-cloudformation';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CfnTemplate } from '../../../src/cfn/template-types';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
@@ -231,6 +234,37 @@ describe('ExecuteChangeSet, OBSOLETE and DeleteChangeSet', () => {
     expect(gone).toMatchObject({ name: 'ChangeSetNotFoundException', message: 'ChangeSet [drop] does not exist' });
     expect(gone.$metadata?.httpStatusCode).toBe(404);
     expect((await cfn.send(new ListChangeSetsCommand({ StackName: 'cs-delete' }))).Summaries).toEqual([]);
+  });
+});
+
+describe('change sets across a restart', () => {
+  it('keeps a change set in the state file: the restarted sandbox describes and executes it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'change-sets-'));
+    const stateFile = join(directory, 'sandbox.json');
+    try {
+      const first = await startSandboxEdge({ stateFile, speed: 0.01 });
+      const before = first.cloudFormation(ACCOUNT);
+      await created('cs-kept', network('10.8.1.0/24'), { Retention: '7' }, before);
+      await before.send(new CreateChangeSetCommand({ StackName: 'cs-kept', ChangeSetName: 'later', UsePreviousTemplate: true, Parameters: parameters({ Retention: '90' }) }));
+      const made = await waitForChangeSet(before, 'cs-kept', 'later');
+      await first.close();
+
+      const second = await startSandboxEdge({ stateFile, speed: 0.01 });
+      try {
+        const after = second.cloudFormation(ACCOUNT);
+        const again = await after.send(new DescribeChangeSetCommand({ StackName: 'cs-kept', ChangeSetName: 'later', IncludePropertyValues: true }));
+        expect(again).toMatchObject({ ChangeSetId: made.ChangeSetId, Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE' });
+        expect(change(again, 'Logs')?.Details?.[0]?.Target).toMatchObject({ BeforeValue: '7', AfterValue: '90' });
+        await after.send(new ExecuteChangeSetCommand({ StackName: 'cs-kept', ChangeSetName: 'later' }));
+        const stack = await waitForStack(after, 'cs-kept');
+        expect(stack.StackStatus).toBe('UPDATE_COMPLETE');
+        expect(outputsOf(stack)['Retention']).toBe('90');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
