@@ -295,6 +295,8 @@ export function describeChanges(stack: StackRecord, previous: CfnTemplate, next:
       const before = entry.before?.[name];
       const after = entry.after?.[name];
       if (entry.after !== undefined && sameValue(before, after)) continue;
+      // A value naming a resource the update adds is known only when it runs: the Dynamic pass below gives it.
+      if (referencesIn(definition(entry.logicalId)[name]).some((reference) => planned.get(reference.target)?.action === 'Add')) continue;
       const always = entry.replacing.some((path) => path === name || path.startsWith(`${name}/`));
       const causes = referencesIn(definition(entry.logicalId)[name]).filter((reference) => reference.kind === 'Ref' && changedParameters.has(reference.target));
       const target: ResourceChangeDetail['Target'] = {
@@ -312,7 +314,7 @@ export function describeChanges(stack: StackRecord, previous: CfnTemplate, next:
         for (const cause of causes) list.push({ Target: target, Evaluation: 'Static', ChangeSource: 'ParameterReference', CausingEntity: cause.target });
       } else list.push({ Target: target, Evaluation: 'Static', ChangeSource: 'DirectModification' });
     }
-    details.set(entry.logicalId, list);
+    if (list.length > 0) details.set(entry.logicalId, list);
   }
 
   // Dynamic details: references to what is replaced (True or Conditional) or added, to a fixed point.

@@ -143,17 +143,25 @@ describe('CreateChangeSet and DescribeChangeSet', () => {
     expect((await cfn.send(new DescribeStacksCommand({ StackName: 'cs-network' }))).Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
   });
 
-  it('describes what the template adds (Add) and drops (Remove, with its DeletionPolicy)', async () => {
-    const v1 = { Resources: { Keep: { Type: 'AWS::Logs::LogGroup' }, Gone: { Type: 'AWS::Logs::LogGroup' }, Kept: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain' } } } as CfnTemplate;
-    const v2 = { Resources: { Keep: { Type: 'AWS::Logs::LogGroup' }, Topic: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'alerts' } } } } as CfnTemplate;
+  it('describes what the template adds (Add), drops (Remove, with its DeletionPolicy), and a value naming an added resource (Dynamic)', async () => {
+    const param = (value: unknown) => ({ Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: value } });
+    const v1 = { Resources: { Keep: { Type: 'AWS::Logs::LogGroup' }, Gone: { Type: 'AWS::Logs::LogGroup' }, Kept: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain' }, Param: param('none') } } as CfnTemplate;
+    const v2 = { Resources: { Keep: { Type: 'AWS::Logs::LogGroup' }, Topic: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'alerts' } }, Param: param({ Ref: 'Topic' }) } } as CfnTemplate;
     await created('cs-addremove', v1);
     await cfn.send(new CreateChangeSetCommand({ StackName: 'cs-addremove', ChangeSetName: 'swap', TemplateBody: body(v2) }));
     const answer = await waitForChangeSet(cfn, 'cs-addremove', 'swap');
     expect(answer.Changes?.map((entry) => `${entry.ResourceChange?.Action} ${entry.ResourceChange?.LogicalResourceId} ${entry.ResourceChange?.PolicyAction ?? '-'}`)).toEqual([
       'Remove Gone Delete',
       'Remove Kept Retain',
+      'Modify Param -',
       'Add Topic -',
     ]);
+    // The topic's ARN is known only once it is made: no AfterValue, not a guess.
+    expect(change(answer, 'Param')).toMatchObject({
+      Replacement: 'False',
+      Details: [{ Target: { Attribute: 'Properties', Name: 'Value', Path: '/Properties/Value', RequiresRecreation: 'Never' }, Evaluation: 'Dynamic', ChangeSource: 'ResourceReference', CausingEntity: 'Topic' }],
+    });
+    expect(change(answer, 'Param')?.Details).toHaveLength(1);
     const added = change(answer, 'Topic');
     expect(added).toMatchObject({ ResourceType: 'AWS::SNS::Topic', Details: [], Scope: [] });
     expect(added?.PhysicalResourceId).toBeUndefined();
@@ -223,6 +231,19 @@ describe('ExecuteChangeSet, OBSOLETE and DeleteChangeSet', () => {
     const refused = await rejectionOf(cfn.send(new ExecuteChangeSetCommand({ StackName: 'cs-obsolete', ChangeSetName: 'stale' })));
     expect(refused).toMatchObject({ name: 'InvalidChangeSetStatusException', message: `ChangeSet [${stale.ChangeSetId}] cannot be executed in its current execution status of [OBSOLETE]` });
     expect(outputsOf((await cfn.send(new DescribeStacksCommand({ StackName: 'cs-obsolete' }))).Stacks?.[0])['Retention']).toBe('30');
+  });
+
+  it('holds the execution to the stack policy: an update it denies rolls back and the change set is EXECUTE_FAILED', async () => {
+    const policy = { Statement: [{ Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: '*' }, { Effect: 'Deny', Action: 'Update:Modify', Principal: '*', Resource: 'LogicalResourceId/Logs' }] };
+    await cfn.send(new CreateStackCommand({ StackName: 'cs-policy', TemplateBody: body(network('10.8.1.0/24')), StackPolicyBody: JSON.stringify(policy) }));
+    expect((await waitForStack(cfn, 'cs-policy')).StackStatus).toBe('CREATE_COMPLETE');
+    await cfn.send(new CreateChangeSetCommand({ StackName: 'cs-policy', ChangeSetName: 'denied', UsePreviousTemplate: true, Parameters: parameters({ Retention: '14' }) }));
+    await waitForChangeSet(cfn, 'cs-policy', 'denied');
+    await cfn.send(new ExecuteChangeSetCommand({ StackName: 'cs-policy', ChangeSetName: 'denied' }));
+    expect((await waitForStack(cfn, 'cs-policy')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const failed = (await stackEvents(cfn, 'cs-policy')).find((event) => event.ResourceStatus === 'UPDATE_FAILED');
+    expect(failed?.ResourceStatusReason).toBe('Action denied by stack policy: Statement [#1] does not allow [Update:Modify] for resource [LogicalResourceId/Logs]');
+    expect(await cfn.send(new DescribeChangeSetCommand({ StackName: 'cs-policy', ChangeSetName: 'denied' }))).toMatchObject({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'EXECUTE_FAILED' });
   });
 
   it('deletes a change set: it no longer exists (ChangeSetNotFound, 404)', async () => {
