@@ -5,7 +5,9 @@ import { identifyCaller, type Caller } from './caller-identity';
 import { AwsApiError, ValidationError } from './errors';
 import { answerQuery, QueryParameters, type XmlValue } from './query-protocol';
 import type { FaultRegistry } from './sandbox-faults';
-import type { EventRecord, ResourceRecord, StackRecord } from './sandbox-state';
+import type { ChangeSetRecord, EventRecord, ResourceRecord, StackRecord } from './sandbox-state';
+import { ChangeSets } from './change-sets';
+import type { UpdateStackRequest } from './stack-update';
 import type { StackEngine } from './stack-engine';
 import { assertAcyclic, parseTemplateBody, requiredCapabilities } from './stack-input';
 import { checkStackPolicy } from './stack-policy';
@@ -15,7 +17,8 @@ import { readTemplateUrl } from './template-url';
 
 /**
  * The sandbox's CloudFormation endpoint (query protocol, API version 2010-05-15): CreateStack,
- * UpdateStack, CancelUpdateStack, ContinueUpdateRollback (stack-update.ts), DescribeStacks, DeleteStack, DescribeStackEvents, DescribeStackResources, DescribeStackResource,
+ * UpdateStack, CancelUpdateStack, ContinueUpdateRollback (stack-update.ts), CreateChangeSet, DescribeChangeSet,
+ * ListChangeSets, ExecuteChangeSet, DeleteChangeSet (change-sets.ts), DescribeStacks, DeleteStack, DescribeStackEvents, DescribeStackResources, DescribeStackResource,
  * ListStackResources, ListStacks, GetTemplate, ValidateTemplate, SignalResource, GetStackPolicy,
  * SetStackPolicy and UpdateTerminationProtection, answered as
  * CloudFormation answers them. The access key id names the account; the SigV4 scope's region, the region.
@@ -42,10 +45,21 @@ export interface CloudFormationServiceOptions {
   faults: FaultRegistry;
   now: () => number;
   log: (message: string) => void;
+  /** The sandbox's speed: how fast a change set is worked out (change-sets.ts). */
+  speed: number;
 }
 
 export function createCloudFormationService(options: CloudFormationServiceOptions): AwsService {
   const { engine, faults, now, log } = options;
+  const changeSets = new ChangeSets({
+    updates: engine.updates,
+    permissions: engine.permissions,
+    templates: engine.templates,
+    uuid: (purpose) => engine.uuid(purpose),
+    now,
+    speed: options.speed,
+    changed: () => engine.changed(),
+  });
 
   const actions: Record<string, (params: QueryParameters, account: string, region: string, caller: Caller) => Promise<{ [name: string]: XmlValue } | undefined>> = {
     async CreateStack(params, account, region, caller) {
@@ -72,23 +86,50 @@ export function createCloudFormationService(options: CloudFormationServiceOption
 
     async UpdateStack(params, account, region, caller) {
       const stack = requireStack(params, account, region, 'describe');
-      const usePreviousTemplate = params.boolean('UsePreviousTemplate') ?? false;
-      const template = usePreviousTemplate && params.string('TemplateBody') === undefined && params.string('TemplateURL') === undefined ? undefined : await templateBodyOf(params);
       const stackPolicy = await stackPolicyOf(params);
       const duringUpdate = await stackPolicyOf(params, 'StackPolicyDuringUpdate');
       engine.updates.updateStack(stack, {
-        ...optional('templateBody', template?.body),
-        ...optional('templateFromUrl', template?.fromUrl),
-        usePreviousTemplate,
-        parameters: params.structures('Parameters'),
-        capabilities: params.list('Capabilities'),
-        tags: params.structures('Tags'),
-        ...optional('roleArn', params.string('RoleARN')),
+        ...(await updateRequestOf(params)),
         ...optional('clientRequestToken', params.string('ClientRequestToken')),
         ...optional('stackPolicyBody', stackPolicy),
         ...optional('stackPolicyDuringUpdateBody', duringUpdate),
       }, caller);
       return { StackId: stack.stackId };
+    },
+
+    async CreateChangeSet(params, account, region, caller) {
+      const stackName = params.required('StackName');
+      const changeSet = changeSets.create(engine.findStack(account, region, stackName), stackName, {
+        changeSetName: params.required('ChangeSetName'),
+        changeSetType: params.string('ChangeSetType') ?? 'UPDATE',
+        ...optional('description', params.string('Description')),
+        ...(await updateRequestOf(params)),
+      }, caller);
+      return { Id: changeSet.changeSetId, StackId: engine.findStack(account, region, stackName)?.stackId };
+    },
+
+    async DescribeChangeSet(params, account, region, caller) {
+      const { stack, changeSet } = findChangeSet(params, account, region);
+      engine.permissions.checkStackAction(caller, stack, 'cloudformation:DescribeChangeSet', { 'cloudformation:ChangeSetName': changeSet.changeSetName });
+      return changeSets.describe(stack, changeSet, params.boolean('IncludePropertyValues') ?? false);
+    },
+
+    async ListChangeSets(params, account, region, caller) {
+      const stack = requireStack(params, account, region, 'describe');
+      engine.permissions.checkStackAction(caller, stack, 'cloudformation:ListChangeSets');
+      return page(params, stack.changeSets ?? [], 'Summaries', (changeSet) => changeSets.summary(stack, changeSet));
+    },
+
+    async ExecuteChangeSet(params, account, region, caller) {
+      const { stack, changeSet } = findChangeSet(params, account, region);
+      changeSets.execute(stack, changeSet, caller);
+      return undefined;
+    },
+
+    async DeleteChangeSet(params, account, region, caller) {
+      const { stack, changeSet } = findChangeSet(params, account, region);
+      changeSets.delete(stack, changeSet, caller);
+      return undefined;
     },
 
     async CancelUpdateStack(params, account, region, caller) {
@@ -255,6 +296,11 @@ export function createCloudFormationService(options: CloudFormationServiceOption
     },
   };
 
+  function findChangeSet(params: QueryParameters, account: string, region: string): { stack: StackRecord; changeSet: ChangeSetRecord } {
+    const stacks = (engine.state.accounts[account]?.stacks ?? []).filter((stack) => stack.region === region);
+    return changeSets.find(stacks, params.string('StackName'), params.required('ChangeSetName'));
+  }
+
   function requireStack(params: QueryParameters, account: string, region: string, purpose: 'events' | 'describe'): StackRecord {
     const name = params.required('StackName');
     const stack = engine.findStack(account, region, name);
@@ -355,6 +401,21 @@ async function templateBodyOf(params: QueryParameters): Promise<{ body: string; 
   if (body !== undefined && url !== undefined) throw new ValidationError('Specify exactly one of TemplateBody or TemplateUrl.');
   if (url === undefined) return { body: body ?? '', fromUrl: false };
   return { body: await readLocalObject(url, 'TemplateURL', 'templates'), fromUrl: true };
+}
+
+/** What UpdateStack and CreateChangeSet both ask: the template (UsePreviousTemplate alone, or a body or URL), parameters, capabilities, tags, role. */
+async function updateRequestOf(params: QueryParameters): Promise<UpdateStackRequest> {
+  const usePreviousTemplate = params.boolean('UsePreviousTemplate') ?? false;
+  const template = usePreviousTemplate && params.string('TemplateBody') === undefined && params.string('TemplateURL') === undefined ? undefined : await templateBodyOf(params);
+  return {
+    ...optional('templateBody', template?.body),
+    ...optional('templateFromUrl', template?.fromUrl),
+    usePreviousTemplate,
+    parameters: params.structures('Parameters'),
+    capabilities: params.list('Capabilities'),
+    tags: params.structures('Tags'),
+    ...optional('roleArn', params.string('RoleARN')),
+  };
 }
 
 /** A request's stack policy: its StackPolicyBody, or what its StackPolicyURL serves (only from this machine), checked. */

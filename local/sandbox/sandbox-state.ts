@@ -173,6 +173,63 @@ export interface StackRecord {
   /** A nested stack's parent and root stack ids (local/sandbox/nested-stacks.ts). */
   parentId?: string;
   rootId?: string;
+  /** The stack's change sets (local/sandbox/change-sets.ts). */
+  changeSets?: ChangeSetRecord[];
+}
+
+/** A change set of a stack (local/sandbox/change-sets.ts): what it asks, and the changes worked out when it was made. */
+export interface ChangeSetRecord {
+  changeSetId: string;
+  changeSetName: string;
+  description?: string;
+  createdAt: number;
+  /** Until then it shows CREATE_PENDING, then CREATE_IN_PROGRESS (sandbox clock). */
+  readyAt: number;
+  status: 'CREATE_COMPLETE' | 'FAILED';
+  statusReason?: string;
+  executionStatus: 'AVAILABLE' | 'UNAVAILABLE' | 'EXECUTE_IN_PROGRESS' | 'EXECUTE_COMPLETE' | 'EXECUTE_FAILED' | 'OBSOLETE';
+  /** The UpdateStack request it stands for (template body, parameters as given, capabilities, tags, role). */
+  request: {
+    templateBody: string;
+    /** Read from a TemplateURL (its size limit is the URL's). */
+    templateFromUrl?: boolean;
+    parameters: Array<{ ParameterKey?: string | undefined; ParameterValue?: string | undefined }>;
+    capabilities: string[];
+    tags: Array<{ Key: string; Value: string }>;
+    roleArn?: string;
+  };
+  /** The parameters as they resolve (DescribeChangeSet's Parameters). */
+  parameters: Record<string, string>;
+  /** The ResourceChange structures, as DescribeChangeSet answers them with IncludePropertyValues. */
+  changes: ResourceChange[];
+}
+
+export interface ResourceChange {
+  Action: 'Add' | 'Modify' | 'Remove';
+  LogicalResourceId: string;
+  PhysicalResourceId?: string;
+  ResourceType: string;
+  Replacement?: 'True' | 'False' | 'Conditional';
+  PolicyAction?: string;
+  Scope: string[];
+  Details: ResourceChangeDetail[];
+  BeforeContext?: string;
+  AfterContext?: string;
+}
+
+export interface ResourceChangeDetail {
+  Target: {
+    Attribute: 'Properties' | 'Tags';
+    Name?: string;
+    Path?: string;
+    RequiresRecreation: 'Never' | 'Always' | 'Conditionally';
+    BeforeValue?: string;
+    AfterValue?: string;
+    AttributeChangeType?: 'Add' | 'Remove' | 'Modify';
+  };
+  Evaluation: 'Static' | 'Dynamic';
+  ChangeSource: 'ResourceReference' | 'ParameterReference' | 'ResourceAttribute' | 'DirectModification';
+  CausingEntity?: string;
 }
 
 export interface RoleRecord {

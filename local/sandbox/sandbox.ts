@@ -179,7 +179,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   return {
     services: [
-      createCloudFormationService({ engine, faults, now, log }),
+      createCloudFormationService({ engine, faults, now, log, speed }),
       createStsService({ engine, now, log }),
       createEc2Service({ engine, now, log }),
       createRdsService({ engine, now, log }),

@@ -606,7 +606,8 @@ export class StackEngine {
     return this.options.now();
   }
 
-  private changed(): void {
+  /** The state changed: it is written (soon) to the state file. */
+  changed(): void {
     this.options.writer.changed();
   }
 

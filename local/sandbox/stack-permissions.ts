@@ -139,17 +139,19 @@ export class StackPermissions {
    * UpdateStack by the caller: the stack (its tags as aws:ResourceTag, the resource types of the new
    * template, the RoleARN given) and passing that role, as CreateStack's (IAM Service Authorization
    * Reference, AWS CloudFormation: UpdateStack takes cloudformation:ResourceTypes, RoleArn and the tag keys).
+   * A change set's CreateChangeSet is evaluated the same way, as its own action with its ChangeSetName.
    */
-  checkUpdateStack(caller: Caller, region: string, stack: StackRecord, roleArn: string | undefined, resourceTypes: readonly string[]): void {
+  checkUpdateStack(caller: Caller, region: string, stack: StackRecord, roleArn: string | undefined, resourceTypes: readonly string[], as: { action: string; context?: Record<string, string> } = { action: 'cloudformation:UpdateStack' }): void {
     const actor = this.callerActor(caller);
     if (!actor) return;
     const context: Record<string, string | string[]> = {
       'aws:RequestedRegion': region,
       'cloudformation:ResourceTypes': [...new Set(resourceTypes)],
       ...Object.fromEntries(stack.tags.map(({ Key, Value }) => [`aws:ResourceTag/${Key}`, Value])),
+      ...as.context,
     };
     if (roleArn !== undefined) context['cloudformation:RoleArn'] = roleArn;
-    this.require(actor, { action: 'cloudformation:UpdateStack', resource: stack.stackId, account: caller.account, context });
+    this.require(actor, { action: as.action, resource: stack.stackId, account: caller.account, context });
     if (roleArn !== undefined) this.requirePassRole(actor, caller, region, roleArn);
   }
 
@@ -205,9 +207,9 @@ export class StackPermissions {
   }
 
   /** A call of the caller's on the stack that names nothing else (SignalResource, SetStackPolicy…; the stack resource type has no condition keys). */
-  checkStackAction(caller: Caller, stack: StackRecord, action: string): void {
+  checkStackAction(caller: Caller, stack: StackRecord, action: string, context: Record<string, string> = {}): void {
     const actor = this.callerActor(caller);
-    if (actor) this.require(actor, { action, resource: stack.stackId, account: caller.account, context: {} });
+    if (actor) this.require(actor, { action, resource: stack.stackId, account: caller.account, context });
   }
 
   /**

@@ -18,7 +18,8 @@ import { enforceRules } from './template-rules';
 import { isCustomResourceType, TemplateEvaluator } from './template-evaluator';
 import { NESTED_STACK_TYPE } from './nested-stacks';
 import { snapshotRequested, type SnapshotSource } from './db-snapshots';
-import { customName, replacingChanges, sameValue, stackPolicyDenial } from './update-plan';
+import { obsoleteChangeSets, settleChangeSets } from './change-sets';
+import { customName, planResources, replacingChanges, sameValue, stackPolicyDenial, type PlannedResource } from './update-plan';
 import type { AccountRegistry } from './account-registry';
 
 /**
@@ -78,6 +79,22 @@ export interface UpdateStackRequest {
   /** Checked already (stack-policy.ts). */
   stackPolicyBody?: string;
   stackPolicyDuringUpdateBody?: string;
+}
+
+/** An update checked and worked out, not yet started (UpdateStack's, or a change set's). */
+export interface PreparedUpdate {
+  template: CfnTemplate;
+  templateBody: string;
+  parameters: Record<string, string>;
+  resolvedParameters: Record<string, string>;
+  tags: StackRecord['tags'];
+  present: string[];
+}
+
+/** The caller's action an update is authorized as (UpdateStack, or CreateChangeSet with its name). */
+export interface CallerUpdateAction {
+  action: string;
+  context?: Record<string, string>;
 }
 
 export interface StackUpdateHooks {
@@ -141,6 +158,16 @@ export class StackUpdates {
   updateStack(stack: StackRecord, request: UpdateStackRequest, caller?: Caller): void {
     // A retry of the request that started the update is answered as the first time.
     if (request.clientRequestToken !== undefined && request.clientRequestToken === stack.clientRequestToken && stack.lastUpdatedTime !== undefined) return;
+    const next = this.prepareUpdate(stack, request, caller);
+    if (!this.planUpdate(stack, next).changes) throw new ValidationError('No updates are to be performed.');
+    this.startUpdate(stack, request, next);
+  }
+
+  /**
+   * The update a request asks for, checked as UpdateStack checks it (the stack's status, the
+   * template, parameters, rules, the caller's IAM as `action`, the role): what a change set records.
+   */
+  prepareUpdate(stack: StackRecord, request: UpdateStackRequest, caller?: Caller, action: CallerUpdateAction = { action: 'cloudformation:UpdateStack' }): PreparedUpdate {
     // As CloudFormation refuses it (e.g. "Stack:arn:aws:cloudformation:…:stack/acme-inc/… is in
     // UPDATE_IN_PROGRESS state and can not be updated.", remind101/empire#932).
     if (!UPDATABLE.has(stack.status)) throw new ValidationError(`Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
@@ -159,7 +186,7 @@ export class StackUpdates {
     const resolvedParameters = resolveSsmParameters(template, parameters, stack.region);
     checkAvailabilityZoneParameters(template, parameters, stack.region);
     checkLanguageExtensions(template);
-    const { accounts, permissions, templates } = this.options;
+    const { accounts, permissions } = this.options;
     enforceRules(template, {
       parameters: { ...parameters, ...resolvedParameters },
       account: stack.account,
@@ -168,7 +195,7 @@ export class StackUpdates {
       idsOfType: (type) => accounts.liveIdsOfParameterType(stack.account, stack.region, type),
     });
     if (caller) {
-      permissions.checkUpdateStack(caller, stack.region, stack, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type));
+      permissions.checkUpdateStack(caller, stack.region, stack, request.roleArn, Object.values(template.Resources).map((resource) => resource.Type), action);
       // As at CreateStack, SSM-typed parameters are read with the caller's own credentials.
       permissions.checkParameterReads(caller, stack.region, Object.keys(resolvedParameters).flatMap((key) => (parameters[key] ?? '').split(',').map((name) => name.trim())));
     }
@@ -184,9 +211,13 @@ export class StackUpdates {
     });
     if (retyped.length > 0) throw new ValidationError(`Update of resource type is not permitted. The new template modifies resource type of the following resources: [${retyped.join(', ')}]`);
 
-    const next = { template, templateBody, parameters, resolvedParameters, tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })), present };
-    if (!this.changes(stack, next)) throw new ValidationError('No updates are to be performed.');
+    return { template, templateBody, parameters, resolvedParameters, tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })), present };
+  }
 
+  /** Starts a prepared update (UpdateStack, or ExecuteChangeSet with the change set's): UPDATE_IN_PROGRESS. */
+  startUpdate(stack: StackRecord, request: UpdateStackRequest, next: PreparedUpdate): void {
+    const { templates } = this.options;
+    const { template, templateBody, parameters, resolvedParameters, present } = next;
     const previousPolicy = stack.stackPolicy;
     const update: UpdateRecord = {
       previous: {
@@ -234,6 +265,7 @@ export class StackUpdates {
     const added = present.filter((logicalId) => !stack.resources.some((resource) => resource.logicalId === logicalId));
     stack.resources.push(...added.map((logicalId) => ({ logicalId, type: template.Resources[logicalId]?.Type ?? '', updatedAt: now })));
     templates.remember(stack.stackId, template, dependencyGraph(template, stack.resources.map((resource) => resource.logicalId)));
+    obsoleteChangeSets(stack);
     this.begin(stack, 'UPDATE', 'UPDATE_IN_PROGRESS', 'User Initiated');
   }
 
@@ -595,6 +627,7 @@ export class StackUpdates {
     if (busy()) return;
     if (update.rollbackFailed.length > 0) {
       delete stack.operation;
+      settleChangeSets(stack, 'UPDATE_ROLLBACK_FAILED');
       this.options.events.stackEvent(stack, 'UPDATE_ROLLBACK_FAILED', `The following resource(s) failed to update: [${update.rollbackFailed.join(', ')}]. `);
       return;
     }
@@ -669,6 +702,7 @@ export class StackUpdates {
     delete stack.update;
     delete stack.operation;
     this.previousTemplates.delete(stack.stackId);
+    settleChangeSets(stack, status);
     const template = this.options.templates.template(stack);
     this.options.templates.remember(stack.stackId, template, dependencyGraph(template, stack.resources.map((resource) => resource.logicalId)));
     this.options.events.stackEvent(stack, status);
@@ -681,28 +715,36 @@ export class StackUpdates {
     this.options.timers.schedule(`${stack.stackId}#advance`, this.options.hooks.now(), () => this.options.hooks.advance(stack));
   }
 
-  /** Whether the update changes anything: resources added, dropped or resolving differently, outputs, tags. */
-  private changes(stack: StackRecord, next: { template: CfnTemplate; parameters: Record<string, string>; resolvedParameters: Record<string, string>; tags: StackRecord['tags']; present: string[] }): boolean {
-    const current = stack.resources.map((resource) => resource.logicalId);
-    if (next.present.length !== current.length || next.present.some((logicalId) => !current.includes(logicalId))) return true;
-    if (!sameValue(next.tags, stack.tags)) return true;
+  /**
+   * What the update does to each resource (update-plan.ts), and whether it changes anything at all
+   * (resources, outputs, tags): UpdateStack's "No updates are to be performed." and a change set's
+   * Changes come from this one plan.
+   */
+  planUpdate(stack: StackRecord, next: PreparedUpdate): { resources: PlannedResource[]; changes: boolean } {
     const evaluator = new TemplateEvaluator(
       next.template,
       { stackId: stack.stackId, stackName: stack.stackName, account: stack.account, region: stack.region, parameters: { ...next.parameters, ...next.resolvedParameters } },
       {
-        physicalId: (logicalId) => this.resource(stack, logicalId).physicalId,
-        customAttribute: (logicalId, attribute) => this.resource(stack, logicalId).data?.[attribute],
+        physicalId: (logicalId) => stack.resources.find((resource) => resource.logicalId === logicalId)?.physicalId,
+        customAttribute: (logicalId, attribute) => stack.resources.find((resource) => resource.logicalId === logicalId)?.data?.[attribute],
         exportValue: (name) => this.options.accounts.exportValue(stack, name),
       },
     );
+    const resources = planResources(stack.resources, next.present, (logicalId) => next.template.Resources[logicalId]?.Type ?? '', (logicalId) => {
+      try {
+        return (evaluator.resolve(next.template.Resources[logicalId]?.Properties ?? {}) ?? {}) as Record<string, unknown>;
+      } catch (error) {
+        // What cannot be worked out before the update runs will change as it runs.
+        if (error instanceof TemplateResolutionError) return undefined;
+        throw error;
+      }
+    });
+    if (resources.length > 0 || !sameValue(next.tags, stack.tags)) return { resources, changes: true };
     try {
-      const resourcesChange = stack.resources.some((resource) => !sameValue(evaluator.resolve(next.template.Resources[resource.logicalId]?.Properties ?? {}) ?? {}, resource.properties ?? {}));
-      if (resourcesChange) return true;
       const outputs = evaluator.outputs({ strict: true });
-      return !sameValue(outputs, Object.fromEntries(stack.outputs.map((output) => [output.key, output.value])));
+      return { resources, changes: !sameValue(outputs, Object.fromEntries(stack.outputs.map((output) => [output.key, output.value]))) };
     } catch (error) {
-      // What cannot be worked out before the update runs will change as it runs.
-      if (error instanceof TemplateResolutionError) return true;
+      if (error instanceof TemplateResolutionError) return { resources, changes: true };
       throw error;
     }
   }

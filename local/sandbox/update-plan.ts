@@ -127,3 +127,48 @@ function matches(statement: PolicyStatement, action: PolicyAction, resource: str
 function anyGlob(patterns: unknown, value: string): boolean {
   return [patterns ?? []].flat().some((pattern) => patternMatches(String(pattern), value));
 }
+
+/**
+ * What an update does to each resource, the one plan UpdateStack runs and a change set describes
+ * (change-sets.ts): Add (in the new template only), Remove (in the stack only), Modify (resolved
+ * properties differ, or cannot be worked out before the update runs: `after` undefined). `replacing`
+ * lists the create-only paths that change. Unchanged resources are not listed.
+ */
+export interface PlannedResource {
+  logicalId: string;
+  type: string;
+  action: 'Add' | 'Modify' | 'Remove';
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  replacing: string[];
+}
+
+export function planResources(
+  current: ReadonlyArray<{ logicalId: string; type: string; properties?: Record<string, unknown> }>,
+  present: readonly string[],
+  typeOf: (logicalId: string) => string,
+  /** The resource's properties under the new template, or undefined when they cannot be resolved yet. */
+  resolve: (logicalId: string) => Record<string, unknown> | undefined,
+): PlannedResource[] {
+  const plan: PlannedResource[] = [];
+  for (const logicalId of present) {
+    const existing = current.find((resource) => resource.logicalId === logicalId);
+    const after = resolve(logicalId);
+    if (existing === undefined) {
+      plan.push({ logicalId, type: typeOf(logicalId), action: 'Add', ...(after === undefined ? {} : { after }), replacing: [] });
+      continue;
+    }
+    const before = existing.properties ?? {};
+    if (after !== undefined && sameValue(before, after)) continue;
+    plan.push({ logicalId, type: existing.type, action: 'Modify', before, ...(after === undefined ? {} : { after }), replacing: after === undefined ? [] : replacingChanges(existing.type, before, after) });
+  }
+  for (const resource of current) {
+    if (!present.includes(resource.logicalId)) plan.push({ logicalId: resource.logicalId, type: resource.type, action: 'Remove', before: resource.properties ?? {}, replacing: [] });
+  }
+  return plan;
+}
+
+/** Whether a top-level property, or a path under it, is create-only in AWS's schema: a new value replaces the resource. */
+export function createOnlyProperty(type: string, name: string): boolean {
+  return createOnlyPaths(type).some((path) => path[0] === name);
+}

@@ -99,14 +99,23 @@ describe('UpdateStack', () => {
   });
 
   it('refuses an update, and DeleteStack, while an update is in progress, in CloudFormation words', async () => {
-    const stack = await created('upd-busy', logsTemplate);
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-busy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
-    const refused = await rejectionOf(cfn.send(new UpdateStackCommand({ StackName: 'upd-busy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '30' }) })));
-    expect(refused).toMatchObject({ name: 'ValidationError', message: `Stack:${stack.StackId} is in UPDATE_IN_PROGRESS state and can not be updated.` });
-    const deleteRefused = await rejectionOf(cfn.send(new DeleteStackCommand({ StackName: 'upd-busy' })));
-    expect(deleteRefused).toMatchObject({ name: 'ValidationError', message: 'Stack [upd-busy] cannot be deleted while in status UPDATE_IN_PROGRESS' });
-    expect((await waitForStack(cfn, 'upd-busy')).StackStatus).toBe('UPDATE_COMPLETE');
-  });
+    // In real time, so that the update (a log group's, about 3 s) is surely still running when the
+    // next calls arrive, however loaded the machine.
+    const realTime = await startSandboxEdge({ speed: 1 });
+    try {
+      const slow = realTime.cloudFormation(ACCOUNT);
+      await slow.send(new CreateStackCommand({ StackName: 'upd-busy', TemplateBody: body(logsTemplate), Parameters: parameters({}) }));
+      const stack = await waitForStack(slow, 'upd-busy');
+      await slow.send(new UpdateStackCommand({ StackName: 'upd-busy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
+      const refused = await rejectionOf(slow.send(new UpdateStackCommand({ StackName: 'upd-busy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '30' }) })));
+      expect(refused).toMatchObject({ name: 'ValidationError', message: `Stack:${stack.StackId} is in UPDATE_IN_PROGRESS state and can not be updated.` });
+      const deleteRefused = await rejectionOf(slow.send(new DeleteStackCommand({ StackName: 'upd-busy' })));
+      expect(deleteRefused).toMatchObject({ name: 'ValidationError', message: 'Stack [upd-busy] cannot be deleted while in status UPDATE_IN_PROGRESS' });
+      expect((await waitForStack(slow, 'upd-busy')).StackStatus).toBe('UPDATE_COMPLETE');
+    } finally {
+      await realTime.close();
+    }
+  }, 60_000);
 
   it('creates what the template adds and, in the cleanup, deletes what it drops (a Retain one is skipped)', async () => {
     const v1 = {
