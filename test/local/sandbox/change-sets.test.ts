@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CfnTemplate } from '../../../src/cfn/template-types';
-import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
+import { sandboxForFile, startSandboxEdge } from './sandbox-http';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
 
 /**
@@ -35,18 +35,12 @@ import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits
 const ACCOUNT = '151515151515';
 const NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set.";
 
-let edge: SandboxEdge;
-let cfn: CloudFormationClient;
-beforeAll(async () => {
-  edge = await startSandboxEdge({ speed: 0.01 });
-  cfn = edge.cloudFormation(ACCOUNT);
-});
-afterAll(async () => edge.close());
+const sandbox = sandboxForFile(ACCOUNT, { speed: 0.01 });
 
 const body = (template: CfnTemplate) => JSON.stringify(template);
 const parameters = (values: Record<string, string>): Parameter[] => Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 
-async function created(name: string, template: CfnTemplate, values: Record<string, string> = {}, client = cfn) {
+async function created(name: string, template: CfnTemplate, values: Record<string, string> = {}, client = sandbox.cfn) {
   await client.send(new CreateStackCommand({ StackName: name, TemplateBody: body(template), Parameters: parameters(values), Capabilities: ['CAPABILITY_NAMED_IAM'] }));
   const stack = await waitForStack(client, name);
   expect(stack.StackStatus).toBe('CREATE_COMPLETE');
@@ -86,15 +80,15 @@ const network = (cidr: string): CfnTemplate =>
 describe('CreateChangeSet and DescribeChangeSet', () => {
   it('describes an in-place Modify, a replacement (create-only property) with its values, and what refers to the replaced resource as Conditional', async () => {
     const stack = await created('cs-network', network('10.8.1.0/24'), { Retention: '7' });
-    const resources = (await cfn.send(new ListStackResourcesCommand({ StackName: 'cs-network' }))).StackResourceSummaries ?? [];
+    const resources = (await sandbox.cfn.send(new ListStackResourcesCommand({ StackName: 'cs-network' }))).StackResourceSummaries ?? [];
     const physical = (logicalId: string) => resources.find((resource) => resource.LogicalResourceId === logicalId)?.PhysicalResourceId;
 
-    const { Id, StackId } = await cfn.send(
+    const { Id, StackId } = await sandbox.cfn.send(
       new CreateChangeSetCommand({ StackName: 'cs-network', ChangeSetName: 'move-subnet', TemplateBody: body(network('10.8.2.0/24')), Parameters: parameters({ Retention: '30' }), Description: 'new subnet' }),
     );
     expect(StackId).toBe(stack.StackId);
     expect(Id).toMatch(new RegExp(`^arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/move-subnet/[0-9a-f-]{36}$`));
-    const answer = await waitForChangeSet(cfn, 'cs-network', 'move-subnet');
+    const answer = await waitForChangeSet(sandbox.cfn, 'cs-network', 'move-subnet');
     expect(answer).toMatchObject({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', ChangeSetId: Id, ChangeSetName: 'move-subnet', Description: 'new subnet', StackName: 'cs-network' });
     expect(answer.Parameters).toEqual([{ ParameterKey: 'Retention', ParameterValue: '30' }]);
     expect(answer.Changes?.map((entry) => `${entry.ResourceChange?.Action} ${entry.ResourceChange?.LogicalResourceId} ${entry.ResourceChange?.Replacement}`).sort()).toEqual([
@@ -136,11 +130,11 @@ describe('CreateChangeSet and DescribeChangeSet', () => {
     ]);
 
     // Without IncludePropertyValues: the same changes, no values.
-    const plain = await cfn.send(new DescribeChangeSetCommand({ StackName: 'cs-network', ChangeSetName: 'move-subnet' }));
+    const plain = await sandbox.cfn.send(new DescribeChangeSetCommand({ StackName: 'cs-network', ChangeSetName: 'move-subnet' }));
     expect(change(plain, 'Subnet')?.BeforeContext).toBeUndefined();
     expect(change(plain, 'Subnet')?.Details?.[0]?.Target).toEqual({ Attribute: 'Properties', Name: 'CidrBlock', Path: '/Properties/CidrBlock', RequiresRecreation: 'Always' });
     // The stack is untouched until the change set runs.
-    expect((await cfn.send(new DescribeStacksCommand({ StackName: 'cs-network' }))).Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
+    expect((await sandbox.cfn.send(new DescribeStacksCommand({ StackName: 'cs-network' }))).Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
   });
 
   it('describes what the template adds (Add), drops (Remove, with its DeletionPolicy), and a value naming an added resource (Dynamic)', async () => {
@@ -148,8 +142,8 @@ describe('CreateChangeSet and DescribeChangeSet', () => {
     const v1 = { Resources: { Keep: { Type: 'AWS::Logs::LogGroup' }, Gone: { Type: 'AWS::Logs::LogGroup' }, Kept: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain' }, Param: param('none') } } as CfnTemplate;
     const v2 = { Resources: { Keep: { Type: 'AWS::Logs::LogGroup' }, Topic: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'alerts' } }, Param: param({ Ref: 'Topic' }) } } as CfnTemplate;
     await created('cs-addremove', v1);
-    await cfn.send(new CreateChangeSetCommand({ StackName: 'cs-addremove', ChangeSetName: 'swap', TemplateBody: body(v2) }));
-    const answer = await waitForChangeSet(cfn, 'cs-addremove', 'swap');
+    await sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-addremove', ChangeSetName: 'swap', TemplateBody: body(v2) }));
+    const answer = await waitForChangeSet(sandbox.cfn, 'cs-addremove', 'swap');
     expect(answer.Changes?.map((entry) => `${entry.ResourceChange?.Action} ${entry.ResourceChange?.LogicalResourceId} ${entry.ResourceChange?.PolicyAction ?? '-'}`)).toEqual([
       'Remove Gone Delete',
       'Remove Kept Retain',
@@ -185,76 +179,76 @@ describe('CreateChangeSet and DescribeChangeSet', () => {
   });
 
   it('refuses a change set of a stack that does not exist, a name outside the pattern, and a name used twice', async () => {
-    const missing = await rejectionOf(cfn.send(new CreateChangeSetCommand({ StackName: 'cs-nowhere', ChangeSetName: 'a', TemplateBody: body(network('10.8.1.0/24')) })));
+    const missing = await rejectionOf(sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-nowhere', ChangeSetName: 'a', TemplateBody: body(network('10.8.1.0/24')) })));
     expect(missing).toMatchObject({ name: 'ValidationError', message: 'Stack [cs-nowhere] does not exist' });
     await created('cs-names', { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } } as CfnTemplate);
-    const badName = await rejectionOf(cfn.send(new CreateChangeSetCommand({ StackName: 'cs-names', ChangeSetName: '1st', UsePreviousTemplate: true })));
+    const badName = await rejectionOf(sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-names', ChangeSetName: '1st', UsePreviousTemplate: true })));
     expect(badName.message).toBe("1 validation error detected: Value '1st' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*");
-    await cfn.send(new CreateChangeSetCommand({ StackName: 'cs-names', ChangeSetName: 'twice', UsePreviousTemplate: true }));
-    expect((await rejectionOf(cfn.send(new CreateChangeSetCommand({ StackName: 'cs-names', ChangeSetName: 'twice', UsePreviousTemplate: true })))).name).toBe('AlreadyExistsException');
+    await sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-names', ChangeSetName: 'twice', UsePreviousTemplate: true }));
+    expect((await rejectionOf(sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-names', ChangeSetName: 'twice', UsePreviousTemplate: true })))).name).toBe('AlreadyExistsException');
   });
 });
 
 describe('ExecuteChangeSet, OBSOLETE and DeleteChangeSet', () => {
   it('runs the update the change set describes (the replaced subnet gets a new id), EXECUTE_COMPLETE, and deletes the stack\'s other change sets', async () => {
     const before = await created('cs-exec', network('10.8.1.0/24'), { Retention: '7' });
-    await cfn.send(new CreateChangeSetCommand({ StackName: 'cs-exec', ChangeSetName: 'go', TemplateBody: body(network('10.8.3.0/24')), Parameters: [{ ParameterKey: 'Retention', UsePreviousValue: true }] }));
-    await cfn.send(new CreateChangeSetCommand({ StackName: 'cs-exec', ChangeSetName: 'other', UsePreviousTemplate: true, Parameters: parameters({ Retention: '14' }) }));
-    const go = await waitForChangeSet(cfn, 'cs-exec', 'go');
-    await waitForChangeSet(cfn, 'cs-exec', 'other');
+    await sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-exec', ChangeSetName: 'go', TemplateBody: body(network('10.8.3.0/24')), Parameters: [{ ParameterKey: 'Retention', UsePreviousValue: true }] }));
+    await sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-exec', ChangeSetName: 'other', UsePreviousTemplate: true, Parameters: parameters({ Retention: '14' }) }));
+    const go = await waitForChangeSet(sandbox.cfn, 'cs-exec', 'go');
+    await waitForChangeSet(sandbox.cfn, 'cs-exec', 'other');
     expect(go.Parameters).toEqual([{ ParameterKey: 'Retention', ParameterValue: '7' }]);
 
-    await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: go.ChangeSetId }));
-    const after = await waitForStack(cfn, 'cs-exec');
+    await sandbox.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: go.ChangeSetId }));
+    const after = await waitForStack(sandbox.cfn, 'cs-exec');
     expect(after.StackStatus).toBe('UPDATE_COMPLETE');
     expect(outputsOf(after)['SubnetId']).not.toBe(outputsOf(before)['SubnetId']);
     expect(outputsOf(after)['Retention']).toBe('7');
-    const events = (await stackEvents(cfn, 'cs-exec')).map((event) => `${event.LogicalResourceId} ${event.ResourceStatus} ${event.ResourceStatusReason ?? ''}`.trim());
+    const events = (await stackEvents(sandbox.cfn, 'cs-exec')).map((event) => `${event.LogicalResourceId} ${event.ResourceStatus} ${event.ResourceStatusReason ?? ''}`.trim());
     expect(events).toContain('Subnet UPDATE_IN_PROGRESS Requested update requires the creation of a new physical resource; hence creating one.');
     expect(events).not.toContain('Logs UPDATE_IN_PROGRESS');
 
-    const executed = await cfn.send(new DescribeChangeSetCommand({ StackName: 'cs-exec', ChangeSetName: 'go' }));
+    const executed = await sandbox.cfn.send(new DescribeChangeSetCommand({ StackName: 'cs-exec', ChangeSetName: 'go' }));
     expect(executed).toMatchObject({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'EXECUTE_COMPLETE' });
-    const { Summaries } = await cfn.send(new ListChangeSetsCommand({ StackName: 'cs-exec' }));
+    const { Summaries } = await sandbox.cfn.send(new ListChangeSetsCommand({ StackName: 'cs-exec' }));
     expect(Summaries?.map((summary) => `${summary.ChangeSetName} ${summary.ExecutionStatus}`)).toEqual(['go EXECUTE_COMPLETE']);
   });
 
   it('makes a change set OBSOLETE when the stack is updated another way, and refuses to execute it in AWS words', async () => {
     await created('cs-obsolete', network('10.8.1.0/24'), { Retention: '7' });
-    await cfn.send(new CreateChangeSetCommand({ StackName: 'cs-obsolete', ChangeSetName: 'stale', UsePreviousTemplate: true, Parameters: parameters({ Retention: '14' }) }));
-    const stale = await waitForChangeSet(cfn, 'cs-obsolete', 'stale');
+    await sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-obsolete', ChangeSetName: 'stale', UsePreviousTemplate: true, Parameters: parameters({ Retention: '14' }) }));
+    const stale = await waitForChangeSet(sandbox.cfn, 'cs-obsolete', 'stale');
     expect(stale.ExecutionStatus).toBe('AVAILABLE');
-    await cfn.send(new UpdateStackCommand({ StackName: 'cs-obsolete', UsePreviousTemplate: true, Parameters: parameters({ Retention: '30' }) }));
-    expect((await waitForStack(cfn, 'cs-obsolete')).StackStatus).toBe('UPDATE_COMPLETE');
-    const { Summaries } = await cfn.send(new ListChangeSetsCommand({ StackName: 'cs-obsolete' }));
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'cs-obsolete', UsePreviousTemplate: true, Parameters: parameters({ Retention: '30' }) }));
+    expect((await waitForStack(sandbox.cfn, 'cs-obsolete')).StackStatus).toBe('UPDATE_COMPLETE');
+    const { Summaries } = await sandbox.cfn.send(new ListChangeSetsCommand({ StackName: 'cs-obsolete' }));
     expect(Summaries?.map((summary) => `${summary.ChangeSetName} ${summary.Status} ${summary.ExecutionStatus}`)).toEqual(['stale CREATE_COMPLETE OBSOLETE']);
-    const refused = await rejectionOf(cfn.send(new ExecuteChangeSetCommand({ StackName: 'cs-obsolete', ChangeSetName: 'stale' })));
+    const refused = await rejectionOf(sandbox.cfn.send(new ExecuteChangeSetCommand({ StackName: 'cs-obsolete', ChangeSetName: 'stale' })));
     expect(refused).toMatchObject({ name: 'InvalidChangeSetStatusException', message: `ChangeSet [${stale.ChangeSetId}] cannot be executed in its current execution status of [OBSOLETE]` });
-    expect(outputsOf((await cfn.send(new DescribeStacksCommand({ StackName: 'cs-obsolete' }))).Stacks?.[0])['Retention']).toBe('30');
+    expect(outputsOf((await sandbox.cfn.send(new DescribeStacksCommand({ StackName: 'cs-obsolete' }))).Stacks?.[0])['Retention']).toBe('30');
   });
 
   it('holds the execution to the stack policy: an update it denies rolls back and the change set is EXECUTE_FAILED', async () => {
     const policy = { Statement: [{ Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: '*' }, { Effect: 'Deny', Action: 'Update:Modify', Principal: '*', Resource: 'LogicalResourceId/Logs' }] };
-    await cfn.send(new CreateStackCommand({ StackName: 'cs-policy', TemplateBody: body(network('10.8.1.0/24')), StackPolicyBody: JSON.stringify(policy) }));
-    expect((await waitForStack(cfn, 'cs-policy')).StackStatus).toBe('CREATE_COMPLETE');
-    await cfn.send(new CreateChangeSetCommand({ StackName: 'cs-policy', ChangeSetName: 'denied', UsePreviousTemplate: true, Parameters: parameters({ Retention: '14' }) }));
-    await waitForChangeSet(cfn, 'cs-policy', 'denied');
-    await cfn.send(new ExecuteChangeSetCommand({ StackName: 'cs-policy', ChangeSetName: 'denied' }));
-    expect((await waitForStack(cfn, 'cs-policy')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
-    const failed = (await stackEvents(cfn, 'cs-policy')).find((event) => event.ResourceStatus === 'UPDATE_FAILED');
+    await sandbox.cfn.send(new CreateStackCommand({ StackName: 'cs-policy', TemplateBody: body(network('10.8.1.0/24')), StackPolicyBody: JSON.stringify(policy) }));
+    expect((await waitForStack(sandbox.cfn, 'cs-policy')).StackStatus).toBe('CREATE_COMPLETE');
+    await sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-policy', ChangeSetName: 'denied', UsePreviousTemplate: true, Parameters: parameters({ Retention: '14' }) }));
+    await waitForChangeSet(sandbox.cfn, 'cs-policy', 'denied');
+    await sandbox.cfn.send(new ExecuteChangeSetCommand({ StackName: 'cs-policy', ChangeSetName: 'denied' }));
+    expect((await waitForStack(sandbox.cfn, 'cs-policy')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const failed = (await stackEvents(sandbox.cfn, 'cs-policy')).find((event) => event.ResourceStatus === 'UPDATE_FAILED');
     expect(failed?.ResourceStatusReason).toBe('Action denied by stack policy: Statement [#1] does not allow [Update:Modify] for resource [LogicalResourceId/Logs]');
-    expect(await cfn.send(new DescribeChangeSetCommand({ StackName: 'cs-policy', ChangeSetName: 'denied' }))).toMatchObject({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'EXECUTE_FAILED' });
+    expect(await sandbox.cfn.send(new DescribeChangeSetCommand({ StackName: 'cs-policy', ChangeSetName: 'denied' }))).toMatchObject({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'EXECUTE_FAILED' });
   });
 
   it('deletes a change set: it no longer exists (ChangeSetNotFound, 404)', async () => {
     await created('cs-delete', network('10.8.1.0/24'));
-    await cfn.send(new CreateChangeSetCommand({ StackName: 'cs-delete', ChangeSetName: 'drop', UsePreviousTemplate: true, Parameters: parameters({ Retention: '14' }) }));
-    await waitForChangeSet(cfn, 'cs-delete', 'drop');
-    await cfn.send(new DeleteChangeSetCommand({ StackName: 'cs-delete', ChangeSetName: 'drop' }));
-    const gone = await rejectionOf(cfn.send(new DescribeChangeSetCommand({ StackName: 'cs-delete', ChangeSetName: 'drop' })));
+    await sandbox.cfn.send(new CreateChangeSetCommand({ StackName: 'cs-delete', ChangeSetName: 'drop', UsePreviousTemplate: true, Parameters: parameters({ Retention: '14' }) }));
+    await waitForChangeSet(sandbox.cfn, 'cs-delete', 'drop');
+    await sandbox.cfn.send(new DeleteChangeSetCommand({ StackName: 'cs-delete', ChangeSetName: 'drop' }));
+    const gone = await rejectionOf(sandbox.cfn.send(new DescribeChangeSetCommand({ StackName: 'cs-delete', ChangeSetName: 'drop' })));
     expect(gone).toMatchObject({ name: 'ChangeSetNotFoundException', message: 'ChangeSet [drop] does not exist' });
     expect(gone.$metadata?.httpStatusCode).toBe(404);
-    expect((await cfn.send(new ListChangeSetsCommand({ StackName: 'cs-delete' }))).Summaries).toEqual([]);
+    expect((await sandbox.cfn.send(new ListChangeSetsCommand({ StackName: 'cs-delete' }))).Summaries).toEqual([]);
   });
 });
 
@@ -316,8 +310,8 @@ describe('IAM of change sets', () => {
       Outputs: { RoleArn: { Value: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
     } as CfnTemplate;
     const roleArn = outputsOf(await created('cs-deployer', deployer))['RoleArn'] ?? '';
-    const { Credentials } = await edge.sts(ACCOUNT).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ci' }));
-    const session = edge.cloudFormation(ACCOUNT, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
+    const { Credentials } = await sandbox.edge.sts(ACCOUNT).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ci' }));
+    const session = sandbox.edge.cloudFormation(ACCOUNT, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
     await created('cs-session', network('10.8.1.0/24'), {}, session);
     const principal = `arn:aws:sts::${ACCOUNT}:assumed-role/cs-deployer/ci`;
     const stackArn = new RegExp(`on resource: arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/cs-session/`);
@@ -331,6 +325,6 @@ describe('IAM of change sets', () => {
     expect((await waitForChangeSet(session, 'cs-session', 'review-1')).ExecutionStatus).toBe('AVAILABLE');
     const notExecuted = await rejectionOf(session.send(new ExecuteChangeSetCommand({ StackName: 'cs-session', ChangeSetName: 'review-1' })));
     expect(notExecuted.message).toMatch(new RegExp(`^User: ${principal} is not authorized to perform: cloudformation:ExecuteChangeSet ${stackArn.source}`));
-    expect((await cfn.send(new DescribeStacksCommand({ StackName: 'cs-session' }))).Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
+    expect((await sandbox.cfn.send(new DescribeStacksCommand({ StackName: 'cs-session' }))).Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
   });
 });

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CfnTemplate } from '../../../src/cfn/template-types';
-import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
+import { sandboxForFile, startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { allButOneRoleTemplate } from './stack-role-template';
 import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits';
 
@@ -28,14 +28,8 @@ import { outputsOf, rejectionOf, stackEvents, waitForStack } from './stack-waits
 
 const ACCOUNT = '141414141414';
 
-let edge: SandboxEdge;
-let cfn: CloudFormationClient;
-beforeAll(async () => {
-  edge = await startSandboxEdge({ speed: 0.01 });
-  cfn = edge.cloudFormation(ACCOUNT);
-});
-afterAll(async () => edge.close());
-afterEach(() => edge.sandbox.faults.clear());
+const sandbox = sandboxForFile(ACCOUNT, { speed: 0.01 });
+afterEach(() => sandbox.edge.sandbox.faults.clear());
 
 const body = (template: CfnTemplate) => JSON.stringify(template);
 const parameters = (values: Record<string, string>): Parameter[] => Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
@@ -48,15 +42,15 @@ const logsTemplate: CfnTemplate = {
 } as CfnTemplate;
 
 async function created(name: string, template: CfnTemplate, values: Record<string, string> = {}, extra: Partial<ConstructorParameters<typeof CreateStackCommand>[0]> = {}) {
-  await cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: body(template), Parameters: parameters(values), ...extra }));
-  const stack = await waitForStack(cfn, name);
+  await sandbox.cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: body(template), Parameters: parameters(values), ...extra }));
+  const stack = await waitForStack(sandbox.cfn, name);
   expect(stack.StackStatus).toBe('CREATE_COMPLETE');
   return stack;
 }
 
 /** The events since the last UpdateStack began (oldest first), as `Logical STATUS` lines. */
 async function updateEvents(name: string): Promise<StackEvent[]> {
-  const events = await stackEvents(cfn, name);
+  const events = await stackEvents(sandbox.cfn, name);
   const start = events.map((event) => event.ResourceStatus === 'UPDATE_IN_PROGRESS' && event.ResourceType === 'AWS::CloudFormation::Stack').lastIndexOf(true);
   return events.slice(start);
 }
@@ -68,9 +62,9 @@ describe('UpdateStack', () => {
     expect(before.LastUpdatedTime).toBeUndefined();
     const physical = outputsOf(before)['Name'];
 
-    const answer = await cfn.send(new UpdateStackCommand({ StackName: 'upd-inplace', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
+    const answer = await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-inplace', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
     expect(answer.StackId).toBe(before.StackId);
-    const after = await waitForStack(cfn, 'upd-inplace');
+    const after = await waitForStack(sandbox.cfn, 'upd-inplace');
     expect(after.StackStatus).toBe('UPDATE_COMPLETE');
     expect(after.LastUpdatedTime).toBeInstanceOf(Date);
     expect(outputsOf(after)).toEqual({ Retention: '14', Owner: 'ops', Name: physical });
@@ -85,16 +79,16 @@ describe('UpdateStack', () => {
 
   it('takes the previous template and previous values (UsePreviousTemplate, UsePreviousValue), and refuses an update that changes nothing', async () => {
     await created('upd-params', logsTemplate, { Retention: '7', Owner: 'web' });
-    await cfn.send(
+    await sandbox.cfn.send(
       new UpdateStackCommand({ StackName: 'upd-params', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Retention', ParameterValue: '30' }, { ParameterKey: 'Owner', UsePreviousValue: true }] }),
     );
-    const after = await waitForStack(cfn, 'upd-params');
+    const after = await waitForStack(sandbox.cfn, 'upd-params');
     expect(after.StackStatus).toBe('UPDATE_COMPLETE');
     expect(outputsOf(after)).toMatchObject({ Retention: '30', Owner: 'web' });
 
     const same = { StackName: 'upd-params', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Retention', UsePreviousValue: true }, { ParameterKey: 'Owner', UsePreviousValue: true }] };
-    expect(await rejectionOf(cfn.send(new UpdateStackCommand(same)))).toMatchObject({ name: 'ValidationError', message: 'No updates are to be performed.' });
-    const unknown = await rejectionOf(cfn.send(new UpdateStackCommand({ ...same, Parameters: [{ ParameterKey: 'Nope', UsePreviousValue: true }] })));
+    expect(await rejectionOf(sandbox.cfn.send(new UpdateStackCommand(same)))).toMatchObject({ name: 'ValidationError', message: 'No updates are to be performed.' });
+    const unknown = await rejectionOf(sandbox.cfn.send(new UpdateStackCommand({ ...same, Parameters: [{ ParameterKey: 'Nope', UsePreviousValue: true }] })));
     expect(unknown.message).toBe('Invalid input for parameter key Nope. Cannot specify usePreviousValue as true for a parameter key not in the previous template');
   });
 
@@ -127,15 +121,15 @@ describe('UpdateStack', () => {
     } as CfnTemplate;
     const v2 = { Resources: { Keep: { Type: 'AWS::Logs::LogGroup' }, Topic: { Type: 'AWS::SNS::Topic' } } } as CfnTemplate;
     await created('upd-addremove', v1);
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-addremove', TemplateBody: body(v2) }));
-    expect((await waitForStack(cfn, 'upd-addremove')).StackStatus).toBe('UPDATE_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-addremove', TemplateBody: body(v2) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-addremove')).StackStatus).toBe('UPDATE_COMPLETE');
     const events = lines(await updateEvents('upd-addremove'));
     expect(events).toEqual(expect.arrayContaining(['Topic CREATE_IN_PROGRESS', 'Topic CREATE_COMPLETE', 'Gone DELETE_COMPLETE', 'Kept DELETE_SKIPPED']));
     // The dropped resources go only in the cleanup, after the new one is made.
     expect(events.indexOf('Gone DELETE_IN_PROGRESS')).toBeGreaterThan(events.indexOf('upd-addremove UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'));
     expect(events.indexOf('Topic CREATE_COMPLETE')).toBeLessThan(events.indexOf('upd-addremove UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'));
     expect(events).not.toContain('Keep UPDATE_IN_PROGRESS');
-    const { StackResourceSummaries } = await cfn.send(new ListStackResourcesCommand({ StackName: 'upd-addremove' }));
+    const { StackResourceSummaries } = await sandbox.cfn.send(new ListStackResourcesCommand({ StackName: 'upd-addremove' }));
     expect(StackResourceSummaries?.map((resource) => resource.LogicalResourceId).sort()).toEqual(['Keep', 'Topic']);
   });
 
@@ -152,8 +146,8 @@ describe('UpdateStack', () => {
   it('replaces a resource whose create-only property changes: the new one first, the old one deleted in the cleanup', async () => {
     const before = await created('upd-replace', network('10.7.1.0/24'));
     const oldSubnet = outputsOf(before)['SubnetId'];
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-replace', TemplateBody: body(network('10.7.2.0/24')) }));
-    const after = await waitForStack(cfn, 'upd-replace');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-replace', TemplateBody: body(network('10.7.2.0/24')) }));
+    const after = await waitForStack(sandbox.cfn, 'upd-replace');
     expect(after.StackStatus).toBe('UPDATE_COMPLETE');
     const newSubnet = outputsOf(after)['SubnetId'];
     expect(newSubnet).toMatch(/^subnet-0[0-9a-f]{16}$/);
@@ -167,7 +161,7 @@ describe('UpdateStack', () => {
       `DELETE_IN_PROGRESS ${oldSubnet}`,
       `DELETE_COMPLETE ${oldSubnet}`,
     ]);
-    const { StackResourceSummaries } = await cfn.send(new ListStackResourcesCommand({ StackName: 'upd-replace' }));
+    const { StackResourceSummaries } = await sandbox.cfn.send(new ListStackResourcesCommand({ StackName: 'upd-replace' }));
     expect(StackResourceSummaries?.find((resource) => resource.LogicalResourceId === 'Subnet')).toMatchObject({ PhysicalResourceId: newSubnet, ResourceStatus: 'UPDATE_COMPLETE' });
   });
 
@@ -179,16 +173,16 @@ describe('UpdateStack', () => {
       return template;
     };
     await created('upd-overlap', withOther('10.7.1.0/24'));
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-overlap', TemplateBody: body(withOther('10.7.3.0/25')) }));
-    expect((await waitForStack(cfn, 'upd-overlap')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-overlap', TemplateBody: body(withOther('10.7.3.0/25')) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-overlap')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     const failed = (await updateEvents('upd-overlap')).find((event) => event.ResourceStatus === 'UPDATE_FAILED');
     expect(failed).toMatchObject({ LogicalResourceId: 'Subnet', ResourceStatusReason: expect.stringContaining("The CIDR '10.7.3.0/25' conflicts with another subnet") });
   });
 
   it('refuses to replace a custom-named resource, and rolls back', async () => {
     await created('upd-named', network('10.7.1.0/24'));
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-named', TemplateBody: body(network('10.7.1.0/24', 'web servers')) }));
-    const after = await waitForStack(cfn, 'upd-named');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-named', TemplateBody: body(network('10.7.1.0/24', 'web servers')) }));
+    const after = await waitForStack(sandbox.cfn, 'upd-named');
     expect(after.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     const failed = (await updateEvents('upd-named')).find((event) => event.ResourceStatus === 'UPDATE_FAILED');
     expect(failed).toMatchObject({
@@ -201,9 +195,9 @@ describe('UpdateStack', () => {
 
   it('rolls a failed update back to the previous properties, parameters and outputs', async () => {
     await created('upd-fails', logsTemplate, { Retention: '7' });
-    edge.sandbox.faults.failUpdate('AWS::Logs::LogGroup', { stackName: 'upd-fails' });
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-fails', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14', Owner: 'web' }) }));
-    const after = await waitForStack(cfn, 'upd-fails');
+    sandbox.edge.sandbox.faults.failUpdate('AWS::Logs::LogGroup', { stackName: 'upd-fails' });
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-fails', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14', Owner: 'web' }) }));
+    const after = await waitForStack(sandbox.cfn, 'upd-fails');
     expect(after.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(outputsOf(after)).toMatchObject({ Retention: '7', Owner: 'ops' });
     expect(after.Parameters?.find((parameter) => parameter.ParameterKey === 'Retention')?.ParameterValue).toBe('7');
@@ -218,54 +212,54 @@ describe('UpdateStack', () => {
       'upd-fails UPDATE_ROLLBACK_COMPLETE',
     ]);
     // The log group is back as it was: the original template and values change nothing.
-    edge.sandbox.faults.clear();
-    const same = await rejectionOf(cfn.send(new UpdateStackCommand({ StackName: 'upd-fails', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '7' }) })));
+    sandbox.edge.sandbox.faults.clear();
+    const same = await rejectionOf(sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-fails', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '7' }) })));
     expect(same.message).toBe('No updates are to be performed.');
     // And UPDATE_ROLLBACK_COMPLETE may be updated again.
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-fails', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
-    expect((await waitForStack(cfn, 'upd-fails')).StackStatus).toBe('UPDATE_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-fails', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-fails')).StackStatus).toBe('UPDATE_COMPLETE');
   });
 
   it('deletes in the rollback what a failed update added', async () => {
     const v1 = { Resources: { Logs: { Type: 'AWS::Logs::LogGroup' } } } as CfnTemplate;
     const v2 = { Resources: { Logs: { Type: 'AWS::Logs::LogGroup' }, Topic: { Type: 'AWS::SNS::Topic' }, Queue: { Type: 'AWS::SQS::Queue' } } } as CfnTemplate;
     await created('upd-addfail', v1);
-    edge.sandbox.faults.failCreate('AWS::SQS::Queue', { stackName: 'upd-addfail' });
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-addfail', TemplateBody: body(v2) }));
-    expect((await waitForStack(cfn, 'upd-addfail')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    sandbox.edge.sandbox.faults.failCreate('AWS::SQS::Queue', { stackName: 'upd-addfail' });
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-addfail', TemplateBody: body(v2) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-addfail')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     const events = lines(await updateEvents('upd-addfail'));
     expect(events).toEqual(expect.arrayContaining(['Queue CREATE_FAILED', 'upd-addfail UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'Topic DELETE_COMPLETE']));
-    const { StackResourceSummaries } = await cfn.send(new ListStackResourcesCommand({ StackName: 'upd-addfail' }));
+    const { StackResourceSummaries } = await sandbox.cfn.send(new ListStackResourcesCommand({ StackName: 'upd-addfail' }));
     expect(StackResourceSummaries?.map((resource) => resource.LogicalResourceId)).toEqual(['Logs']);
   });
 
   it('stops in UPDATE_ROLLBACK_FAILED when a resource cannot be put back; ContinueUpdateRollback resumes it', async () => {
     await created('upd-stuck', logsTemplate);
-    edge.sandbox.faults.failUpdate('AWS::Logs::LogGroup', { stackName: 'upd-stuck' });
-    edge.sandbox.faults.failRollback('upd-stuck', { times: 1, reason: 'Log group was changed outside CloudFormation' });
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-stuck', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
-    const stuck = await waitForStack(cfn, 'upd-stuck');
+    sandbox.edge.sandbox.faults.failUpdate('AWS::Logs::LogGroup', { stackName: 'upd-stuck' });
+    sandbox.edge.sandbox.faults.failRollback('upd-stuck', { times: 1, reason: 'Log group was changed outside CloudFormation' });
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-stuck', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
+    const stuck = await waitForStack(sandbox.cfn, 'upd-stuck');
     expect(stuck).toMatchObject({ StackStatus: 'UPDATE_ROLLBACK_FAILED', StackStatusReason: 'The following resource(s) failed to update: [Logs]. ' });
-    expect(await rejectionOf(cfn.send(new UpdateStackCommand({ StackName: 'upd-stuck', UsePreviousTemplate: true })))).toMatchObject({
+    expect(await rejectionOf(sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-stuck', UsePreviousTemplate: true })))).toMatchObject({
       message: `Stack:${stuck.StackId} is in UPDATE_ROLLBACK_FAILED state and can not be updated.`,
     });
-    expect((await rejectionOf(cfn.send(new ContinueUpdateRollbackCommand({ StackName: 'upd-stuck', ResourcesToSkip: ['Nope'] })))).name).toBe('ValidationError');
+    expect((await rejectionOf(sandbox.cfn.send(new ContinueUpdateRollbackCommand({ StackName: 'upd-stuck', ResourcesToSkip: ['Nope'] })))).name).toBe('ValidationError');
 
-    await cfn.send(new ContinueUpdateRollbackCommand({ StackName: 'upd-stuck' }));
-    const resumed = await waitForStack(cfn, 'upd-stuck');
+    await sandbox.cfn.send(new ContinueUpdateRollbackCommand({ StackName: 'upd-stuck' }));
+    const resumed = await waitForStack(sandbox.cfn, 'upd-stuck');
     expect(resumed.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(outputsOf(resumed)['Retention']).toBe('7');
   });
 
   it('skips the resources named in ResourcesToSkip', async () => {
     await created('upd-skip', logsTemplate);
-    edge.sandbox.faults.failUpdate('AWS::Logs::LogGroup', { stackName: 'upd-skip' });
-    edge.sandbox.faults.failRollback('upd-skip');
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-skip', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
-    expect((await waitForStack(cfn, 'upd-skip')).StackStatus).toBe('UPDATE_ROLLBACK_FAILED');
-    await cfn.send(new ContinueUpdateRollbackCommand({ StackName: 'upd-skip', ResourcesToSkip: ['Logs'] }));
-    expect((await waitForStack(cfn, 'upd-skip')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
-    const { StackResourceSummaries } = await cfn.send(new ListStackResourcesCommand({ StackName: 'upd-skip' }));
+    sandbox.edge.sandbox.faults.failUpdate('AWS::Logs::LogGroup', { stackName: 'upd-skip' });
+    sandbox.edge.sandbox.faults.failRollback('upd-skip');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-skip', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-skip')).StackStatus).toBe('UPDATE_ROLLBACK_FAILED');
+    await sandbox.cfn.send(new ContinueUpdateRollbackCommand({ StackName: 'upd-skip', ResourcesToSkip: ['Logs'] }));
+    expect((await waitForStack(sandbox.cfn, 'upd-skip')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const { StackResourceSummaries } = await sandbox.cfn.send(new ListStackResourcesCommand({ StackName: 'upd-skip' }));
     expect(StackResourceSummaries?.[0]?.ResourceStatus).toBe('UPDATE_COMPLETE');
   });
 
@@ -275,12 +269,12 @@ describe('UpdateStack', () => {
       ({
         Resources: { Db: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'mysql', EngineVersion: '8.0', DBInstanceClass: instanceClass, AllocatedStorage: '20', MasterUsername: 'admin', MasterUserPassword: 'correct-horse-battery' } } },
       }) as CfnTemplate;
-    await cfn.send(new CreateStackCommand({ StackName: 'upd-cancel', TemplateBody: body(database('db.t4g.micro')) }));
-    expect((await waitForStack(cfn, 'upd-cancel', 90_000)).StackStatus).toBe('CREATE_COMPLETE');
-    expect(await rejectionOf(cfn.send(new CancelUpdateStackCommand({ StackName: 'upd-cancel' })))).toMatchObject({ message: 'CancelUpdateStack cannot be called from current stack status' });
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-cancel', TemplateBody: body(database('db.t4g.small')) }));
-    await cfn.send(new CancelUpdateStackCommand({ StackName: 'upd-cancel' }));
-    expect((await waitForStack(cfn, 'upd-cancel', 90_000)).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await sandbox.cfn.send(new CreateStackCommand({ StackName: 'upd-cancel', TemplateBody: body(database('db.t4g.micro')) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-cancel', 90_000)).StackStatus).toBe('CREATE_COMPLETE');
+    expect(await rejectionOf(sandbox.cfn.send(new CancelUpdateStackCommand({ StackName: 'upd-cancel' })))).toMatchObject({ message: 'CancelUpdateStack cannot be called from current stack status' });
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-cancel', TemplateBody: body(database('db.t4g.small')) }));
+    await sandbox.cfn.send(new CancelUpdateStackCommand({ StackName: 'upd-cancel' }));
+    expect((await waitForStack(sandbox.cfn, 'upd-cancel', 90_000)).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     const events = await updateEvents('upd-cancel');
     expect(events.find((event) => event.ResourceStatus === 'UPDATE_ROLLBACK_IN_PROGRESS')?.ResourceStatusReason).toBe('Stack update cancelled');
     expect(events.find((event) => event.ResourceStatus === 'UPDATE_FAILED')).toMatchObject({ LogicalResourceId: 'Db', ResourceStatusReason: 'Resource update cancelled' });
@@ -294,19 +288,19 @@ describe('UpdateStack', () => {
       ],
     });
     await created('upd-policy', logsTemplate, {}, { StackPolicyBody: policy });
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-policy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
-    expect((await waitForStack(cfn, 'upd-policy')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-policy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-policy')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect((await updateEvents('upd-policy')).find((event) => event.ResourceStatus === 'UPDATE_FAILED')?.ResourceStatusReason).toBe(
       'Action denied by stack policy: Statement [#1] does not allow [Update:Modify] for resource [LogicalResourceId/Logs]',
     );
 
     const allowAll = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: '*' }] });
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-policy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }), StackPolicyDuringUpdateBody: allowAll }));
-    expect((await waitForStack(cfn, 'upd-policy')).StackStatus).toBe('UPDATE_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-policy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }), StackPolicyDuringUpdateBody: allowAll }));
+    expect((await waitForStack(sandbox.cfn, 'upd-policy')).StackStatus).toBe('UPDATE_COMPLETE');
     // The stack's own policy still holds for the next update; a resource no statement allows is protected too.
     const onlyOthers = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'Update:*', Principal: '*', NotResource: 'LogicalResourceId/Logs' }] });
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-policy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '30' }), StackPolicyDuringUpdateBody: onlyOthers }));
-    expect((await waitForStack(cfn, 'upd-policy')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-policy', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '30' }), StackPolicyDuringUpdateBody: onlyOthers }));
+    expect((await waitForStack(sandbox.cfn, 'upd-policy')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect((await updateEvents('upd-policy')).find((event) => event.ResourceStatus === 'UPDATE_FAILED')?.ResourceStatusReason).toMatch(/^Action not allowed by stack policy/);
   });
 
@@ -324,29 +318,29 @@ describe('UpdateStack', () => {
 
     const withoutSpare = network('10.7.1.0/24');
     delete withoutSpare.Resources['Sg'];
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-protected', TemplateBody: body(withoutSpare) }));
-    expect((await waitForStack(cfn, 'upd-protected')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-protected', TemplateBody: body(withoutSpare) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-protected')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect((await updateEvents('upd-protected')).find((event) => event.ResourceStatus === 'UPDATE_FAILED')).toMatchObject({
       LogicalResourceId: 'Spare',
       ResourceStatusReason: 'Action denied by stack policy: Statement [#1] does not allow [Update:Delete] for resource [LogicalResourceId/Spare]',
     });
 
     twoSubnets.Resources['Subnet'] = { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.7.2.0/24' } };
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-protected', TemplateBody: body(twoSubnets) }));
-    expect((await waitForStack(cfn, 'upd-protected')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-protected', TemplateBody: body(twoSubnets) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-protected')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect((await updateEvents('upd-protected')).find((event) => event.ResourceStatus === 'UPDATE_FAILED')?.ResourceStatusReason).toBe(
       'Action denied by stack policy: Statement [#1] does not allow [Update:Replace] for resource [LogicalResourceId/Subnet]',
     );
-    const { StackResourceSummaries } = await cfn.send(new ListStackResourcesCommand({ StackName: 'upd-protected' }));
+    const { StackResourceSummaries } = await sandbox.cfn.send(new ListStackResourcesCommand({ StackName: 'upd-protected' }));
     expect(StackResourceSummaries?.map((resource) => resource.LogicalResourceId).sort()).toEqual(['Spare', 'Subnet', 'Vpc']);
   });
 
   it("fails a resource whose update handler's action the stack role may not call", async () => {
-    await cfn.send(new CreateStackCommand({ StackName: 'upd-role', TemplateBody: allButOneRoleTemplate('upd-no-delete-retention', 'logs:DeleteRetentionPolicy'), Capabilities: ['CAPABILITY_NAMED_IAM'] }));
-    const roleArn = outputsOf(await waitForStack(cfn, 'upd-role'))['RoleArn'];
+    await sandbox.cfn.send(new CreateStackCommand({ StackName: 'upd-role', TemplateBody: allButOneRoleTemplate('upd-no-delete-retention', 'logs:DeleteRetentionPolicy'), Capabilities: ['CAPABILITY_NAMED_IAM'] }));
+    const roleArn = outputsOf(await waitForStack(sandbox.cfn, 'upd-role'))['RoleArn'];
     await created('upd-iam', logsTemplate, {}, { RoleARN: roleArn });
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-iam', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
-    expect((await waitForStack(cfn, 'upd-iam')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-iam', TemplateBody: body(logsTemplate), Parameters: parameters({ Retention: '14' }) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-iam')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     const failed = (await updateEvents('upd-iam')).find((event) => event.ResourceStatus === 'UPDATE_FAILED');
     expect(failed?.ResourceStatusReason).toMatch(/is not authorized to perform: logs:DeleteRetentionPolicy on resource: arn:aws:logs:us-east-1:141414141414:log-group:/);
   });
@@ -366,9 +360,9 @@ describe('UpdateStack', () => {
       Outputs: { RoleArn: { Value: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
     } as CfnTemplate;
     await created('upd-deployer', deployer, {}, { Capabilities: ['CAPABILITY_NAMED_IAM'] });
-    const roleArn = outputsOf((await cfn.send(new DescribeStacksCommand({ StackName: 'upd-deployer' }))).Stacks?.[0])['RoleArn'];
-    const { Credentials } = await edge.sts(ACCOUNT).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ci' }));
-    const session = edge.cloudFormation(ACCOUNT, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
+    const roleArn = outputsOf((await sandbox.cfn.send(new DescribeStacksCommand({ StackName: 'upd-deployer' }))).Stacks?.[0])['RoleArn'];
+    const { Credentials } = await sandbox.edge.sts(ACCOUNT).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ci' }));
+    const session = sandbox.edge.cloudFormation(ACCOUNT, { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' });
     await session.send(new CreateStackCommand({ StackName: 'upd-session', TemplateBody: body(logsTemplate) }));
     expect((await waitForStack(session, 'upd-session')).StackStatus).toBe('CREATE_COMPLETE');
 
@@ -385,11 +379,11 @@ describe('UpdateStack', () => {
     const exporter = (value: string) => ({ Resources: { Logs: { Type: 'AWS::Logs::LogGroup' } }, Outputs: { Shared: { Value: value, Export: { Name: 'upd-shared' } } } }) as CfnTemplate;
     await created('upd-exporter', exporter('one'));
     await created('upd-importer', { Resources: { Param: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: { 'Fn::ImportValue': 'upd-shared' } } } } } as CfnTemplate);
-    await cfn.send(new UpdateStackCommand({ StackName: 'upd-exporter', TemplateBody: body(exporter('two')) }));
-    expect((await waitForStack(cfn, 'upd-exporter')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-exporter', TemplateBody: body(exporter('two')) }));
+    expect((await waitForStack(sandbox.cfn, 'upd-exporter')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     const rollback = (await updateEvents('upd-exporter')).find((event) => event.ResourceStatus === 'UPDATE_ROLLBACK_IN_PROGRESS');
     expect(rollback?.ResourceStatusReason).toBe('Cannot update export upd-shared as it is in use by upd-importer.');
-    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: 'upd-exporter' }));
+    const { Stacks } = await sandbox.cfn.send(new DescribeStacksCommand({ StackName: 'upd-exporter' }));
     expect(outputsOf(Stacks?.[0])['Shared']).toBe('one');
   });
 });
