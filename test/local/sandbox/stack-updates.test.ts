@@ -273,6 +273,12 @@ describe('UpdateStack', () => {
     expect((await waitForStack(sandbox.cfn, 'upd-cancel', 90_000)).StackStatus).toBe('CREATE_COMPLETE');
     expect(await rejectionOf(sandbox.cfn.send(new CancelUpdateStackCommand({ StackName: 'upd-cancel' })))).toMatchObject({ message: 'CancelUpdateStack cannot be called from current stack status' });
     await sandbox.cfn.send(new UpdateStackCommand({ StackName: 'upd-cancel', TemplateBody: body(database('db.t4g.small')) }));
+    // Cancelled once the database's modify has started (before it, there is nothing to cancel).
+    const deadline = Date.now() + 30_000;
+    while (!(await updateEvents('upd-cancel')).some((event) => event.LogicalResourceId === 'Db' && event.ResourceStatus === 'UPDATE_IN_PROGRESS')) {
+      if (Date.now() > deadline) throw new Error('the database never started updating');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await sandbox.cfn.send(new CancelUpdateStackCommand({ StackName: 'upd-cancel' }));
     expect((await waitForStack(sandbox.cfn, 'upd-cancel', 90_000)).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     const events = await updateEvents('upd-cancel');
