@@ -344,9 +344,7 @@ describe('ECS services in the sandbox account', () => {
     const nextTask = await physicalId('ecs-rolling', 'NextTask');
 
     // Act
-    const rolled = updateToNextTask('ecs-rolling', nextTask);
-    const midway = await poll(() => describeService('rolling'), (service) => (service.deployments ?? []).length === 2);
-    const failure = await rolled;
+    const failure = await updateToNextTask('ecs-rolling', nextTask);
     const after = await describeService('rolling');
     const stack = edge.sandbox.engine.findStack(ACCOUNT, REGION, 'ecs-rolling');
     const resource = stack?.resources.find((candidate) => candidate.logicalId === 'Service');
@@ -362,9 +360,14 @@ describe('ECS services in the sandbox account', () => {
 
     // Assess
     expect(failure).toBeUndefined();
-    // Midway: the new deployment starts beside the old one, whose tasks all still run (100 % minimum healthy).
-    expect(midway.deployments?.map((deployment) => deployment.status)).toEqual(['PRIMARY', 'ACTIVE']);
-    expect(midway.deployments?.[1]).toMatchObject({ id: first.deployments?.[0]?.id, runningCount: 2 });
+    // The new deployment's tasks started beside the old one's, which stopped only after (100 % minimum
+    // healthy): read from the service's events, oldest first, not from a moment caught mid-rollout.
+    const story = [...(after.events ?? [])].reverse().map((event) => event.message ?? '');
+    const started = story.flatMap((message, index) => (message.includes('has started 2 tasks') ? [index] : []));
+    const stopped = story.findIndex((message) => /has stopped \d+ running tasks/.test(message));
+    expect(started).toHaveLength(2);
+    expect(stopped).toBeGreaterThan(started[1] ?? Number.POSITIVE_INFINITY);
+    expect(first.deployments?.[0]?.id).not.toBe(after.deployments?.[0]?.id);
     expect(after.deployments).toEqual([expect.objectContaining({ status: 'PRIMARY', taskDefinition: nextTask, rolloutState: 'COMPLETED', runningCount: 2 })]);
     expect(running.map((task) => task.containers?.[0]?.image)).toEqual(Array.from({ length: 3 }, () => 'public.ecr.aws/shop/web:2.0'));
     expect(replaced).toHaveLength(2);
