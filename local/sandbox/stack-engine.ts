@@ -130,6 +130,9 @@ export class StackEngine {
         startCustomUpdate: (stack, resource, update) => this.custom.start(stack, resource, 'Update', update),
         startServiceUpdate: (stack, resource, before, after) =>
           resource.type === 'AWS::ECS::Service' && this.ecs.updateService(stack, resource, before, after, (failure) => this.updates.serviceAnswered(stack, resource, failure)),
+        stopServiceUpdate: (stack, resource) => {
+          if (resource.type === 'AWS::ECS::Service') this.ecs.stopWaiting(stack, resource);
+        },
         deleteCustomReplaced: (stack, resource, physicalId, properties) => this.custom.deleteReplaced(stack, resource, physicalId, properties),
         advance: (stack) => this.advance(stack),
         outputs: (stack) => this.stackOutputs(stack),

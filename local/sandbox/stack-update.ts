@@ -41,10 +41,11 @@ import type { AccountRegistry } from './account-registry';
  *   what the update created; UPDATE_ROLLBACK_COMPLETE. A resource that cannot be put back leaves the
  *   stack UPDATE_ROLLBACK_FAILED until ContinueUpdateRollback (ResourcesToSkip).
  *
- * The update of one resource in place is one step, `resourceUpdater`, replaceable (an ECS service's
- * rollout, which may fail by its circuit breaker): by default it takes the dated table's update time
- * and succeeds. Its outcome (how long, whether it fails) is decided when the step starts and kept in
- * the state, so a restarted sandbox ends the step the same way.
+ * The update of one resource in place is one step. A service that carries it out itself (an ECS
+ * service's rollout, which its circuit breaker may fail) is asked through `startServiceUpdate` and
+ * answers `serviceAnswered`; any other takes `resourceUpdater`'s time (by default the dated table's)
+ * and succeeds, an outcome decided when the step starts and kept in the state, so a restarted sandbox
+ * ends the step the same way (a service's rollout is started again).
  */
 
 /** One resource's in-place update (or, in a rollback, back to `after` = its previous properties). */
@@ -116,6 +117,8 @@ export interface StackUpdateHooks {
    * False: the update is the table's time (resourceUpdater).
    */
   startServiceUpdate(stack: StackRecord, resource: ResourceRecord, before: Record<string, unknown>, after: Record<string, unknown>): boolean;
+  /** The update stops waiting for the service (failed or cancelled): a late answer must not end a later step. */
+  stopServiceUpdate(stack: StackRecord, resource: ResourceRecord): void;
   /** The Delete request for the physical resource a custom resource's Update replaced. */
   deleteCustomReplaced(stack: StackRecord, resource: ResourceRecord, physicalId: string, properties: Record<string, unknown>): void;
   advance(stack: StackRecord): void;
@@ -316,6 +319,12 @@ export class StackUpdates {
   resume(stack: StackRecord, resource: ResourceRecord): void {
     if (resource.status === 'UPDATE_IN_PROGRESS' && resource.dueAt !== undefined) {
       this.options.timers.schedule(resourceTimerKey(stack, resource), resource.dueAt, () => this.finishStep(stack, resource));
+    } else if (resource.status === 'UPDATE_IN_PROGRESS' && !resource.pending && stack.update !== undefined && resource.target !== undefined) {
+      // A step the service carried out itself (an ECS rollout): what ran it was not kept, so it starts
+      // again toward the same properties, forward or back; without a service to ask, it ends now.
+      const from = stack.update.before[resource.logicalId]?.properties ?? resource.properties ?? {};
+      const forward = stack.operation === 'UPDATE';
+      if (!this.options.hooks.startServiceUpdate(stack, resource, forward ? from : resource.properties ?? {}, resource.target)) this.finishStep(stack, resource);
     }
     if (resource.replaced?.dueAt !== undefined) {
       this.options.timers.schedule(`${resourceTimerKey(stack, resource)}#replaced`, resource.replaced.dueAt, () => this.finishReplacedDelete(stack, resource));
@@ -578,8 +587,9 @@ export class StackUpdates {
       if (resource.status === 'CREATE_IN_PROGRESS') this.options.hooks.cancelCreate(stack, resource);
       if (resource.status !== 'UPDATE_IN_PROGRESS') continue;
       timers.clear(resourceTimerKey(stack, resource));
-      // A custom resource's request still awaited is no longer (a late answer is ignored).
+      // A custom resource's request still awaited is no longer (a late answer is ignored), nor a service's rollout.
       timers.clear(`${resourceTimerKey(stack, resource)}#publish`);
+      this.options.hooks.stopServiceUpdate(stack, resource);
       delete resource.pending;
       delete resource.dueAt;
       delete resource.failure;

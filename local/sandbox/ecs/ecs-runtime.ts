@@ -87,7 +87,7 @@ export class EcsRuntime {
    * the account made): the caller then creates it as any other resource.
    */
   startService(stack: StackRecord, resource: ResourceRecord, done: ServiceDone): boolean {
-    const service = this.newService(stack, resource);
+    const service = this.newService(stack, resource, resource.properties ?? {});
     if (service === undefined) return false;
     service.waiter = { done, operation: 'create' };
     this.scheduleWaitCap(service);
@@ -97,7 +97,7 @@ export class EcsRuntime {
 
   /** UpdateStack changed the TaskDefinition, DesiredCount or deployment settings of a service: a new deployment (or a new desired count) rolls out. */
   updateService(stack: StackRecord, resource: ResourceRecord, before: Record<string, unknown>, after: Record<string, unknown>, done: ServiceDone): boolean {
-    const service = this.serviceOf(stack, resource);
+    const service = this.serviceOf(stack, resource, after);
     if (service === undefined) return false;
     const live = this.live(service.account, service.region);
     const definition = findTaskDefinition(live, after['TaskDefinition']);
@@ -165,17 +165,21 @@ export class EcsRuntime {
 
   // ---- the scheduler --------------------------------------------------------------------------
 
-  private serviceOf(stack: StackRecord, resource: ResourceRecord): EcsService | undefined {
+  /**
+   * The service the runtime runs for this resource, built from its properties (or, for a service
+   * first met in an update after a restart, the properties the update goes to: the task definition
+   * it last ran may have been replaced since).
+   */
+  private serviceOf(stack: StackRecord, resource: ResourceRecord, properties: Record<string, unknown> = resource.properties ?? {}): EcsService | undefined {
     const existing = this.services.get(serviceKey(stack, resource));
     if (existing !== undefined) return existing;
     if (!resource.exists || resource.status === 'DELETE_COMPLETE' || resource.status === 'DELETE_IN_PROGRESS') return undefined;
-    const service = this.newService(stack, resource);
+    const service = this.newService(stack, resource, properties);
     if (service !== undefined) this.reconcile(service);
     return service;
   }
 
-  private newService(stack: StackRecord, resource: ResourceRecord): EcsService | undefined {
-    const properties = resource.properties ?? {};
+  private newService(stack: StackRecord, resource: ResourceRecord, properties: Record<string, unknown>): EcsService | undefined {
     const live = this.live(stack.account, stack.region);
     const definition = findTaskDefinition(live, properties['TaskDefinition']);
     if (definition === undefined) return undefined;

@@ -1,4 +1,4 @@
-import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, UpdateStackCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListServicesCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
@@ -494,4 +494,33 @@ describe('ECS services in the sandbox account', () => {
     expect(waited.StackStatus).toBe('ROLLBACK_COMPLETE');
     expect(failure?.ResourceStatusReason).toMatch(TIMED_OUT);
   });
+
+  it('starts an UpdateStack\'s rollout again after a restart in the middle of it, and completes the update', async () => {
+    // Prepare: slower than the other tests, so that the sandbox stops while the new tasks start.
+    const directory = mkdtempSync(join(tmpdir(), 'groundwork-ecs-update-'));
+    const stateFile = join(directory, 'sandbox.json');
+    const first = await startSandboxEdge({ stateFile, speed: 0.05, ecsWaitSeconds: WAIT_SECONDS });
+    const firstCfn = first.cloudFormation(ACCOUNT);
+    await firstCfn.send(new CreateStackCommand({ StackName: 'ecs-restart-update', TemplateBody: serviceTemplate({ cluster: 'restart-update' }) }));
+    expect((await waitForStack(firstCfn, 'ecs-restart-update', 120_000)).StackStatus).toBe('CREATE_COMPLETE');
+    await firstCfn.send(new UpdateStackCommand({ StackName: 'ecs-restart-update', TemplateBody: serviceTemplate({ cluster: 'restart-update', image: 'public.ecr.aws/shop/web:2.0' }) }));
+    await poll(() => stackEvents(firstCfn, 'ecs-restart-update'), (events) => events.some((event) => event.LogicalResourceId === 'Service' && event.ResourceStatus === 'UPDATE_IN_PROGRESS'));
+    await first.close();
+
+    // Act
+    const second = await startSandboxEdge({ stateFile, speed: 0.05, ecsWaitSeconds: WAIT_SECONDS });
+    try {
+      const updated = await waitForStack(second.cloudFormation(ACCOUNT), 'ecs-restart-update', 120_000);
+      const { services } = await second.ecs(ACCOUNT).send(new DescribeServicesCommand({ cluster: 'restart-update', services: ['web'] }));
+      const { taskDefinition } = await second.ecs(ACCOUNT).send(new DescribeTaskDefinitionCommand({ taskDefinition: services?.[0]?.taskDefinition ?? '' }));
+
+      // Assess
+      expect(updated.StackStatus).toBe('UPDATE_COMPLETE');
+      expect(services?.[0]).toMatchObject({ runningCount: 2, desiredCount: 2 });
+      expect(taskDefinition?.containerDefinitions?.[0]?.image).toBe('public.ecr.aws/shop/web:2.0');
+    } finally {
+      await second.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
