@@ -2,7 +2,7 @@ import { handlerReturnedMessage } from '../iam/access-denied';
 import type { AccountRegistry } from './account-registry';
 import type { StackPermissions } from './stack-permissions';
 import type { StackRecord } from './sandbox-state';
-import { trustPolicyAllows, wildcard } from './trust-policy';
+import { statementsOf, trustPolicyAllows, wildcard } from './trust-policy';
 
 /**
  * API Gateway's access logs as the stack's role meets them. With AccessLogSettings, API Gateway sets
@@ -51,10 +51,10 @@ function deliveryPolicyCovers(stack: StackRecord, destinationArn: string, accoun
   const groupArn = destinationArn.replace(/:\*$/, '');
   const streamArn = `${groupArn}:log-stream:delivery`;
   const context = { 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:logs:${region}:${account}:delivery-source:${stack.stackName}` };
+  const principal = { kind: 'service' as const, service: DELIVERY_SERVICE, arn: DELIVERY_SERVICE };
   for (const { resource } of accounts.liveResources(account, region)) {
     if (resource.type !== 'AWS::Logs::ResourcePolicy') continue;
     const statements = statementsOn(resource.properties?.['PolicyDocument'], streamArn);
-    const principal = { kind: 'service' as const, service: DELIVERY_SERVICE, arn: DELIVERY_SERVICE };
     if (trustPolicyAllows({ Statement: statements }, principal, 'logs:PutLogEvents', context)) return true;
   }
   return false;
@@ -62,18 +62,8 @@ function deliveryPolicyCovers(stack: StackRecord, destinationArn: string, accoun
 
 /** The statements of a policy document (JSON text or object) whose Resource names the ARN. */
 function statementsOn(document: unknown, arn: string): unknown[] {
-  let parsed = document;
-  if (typeof parsed === 'string') {
-    try {
-      parsed = JSON.parse(parsed) as unknown;
-    } catch {
-      return [];
-    }
-  }
-  const statement = (parsed as { Statement?: unknown } | null)?.Statement;
-  const list = Array.isArray(statement) ? statement : statement === undefined ? [] : [statement];
-  return list.filter((s: unknown) => {
-    const resources = (s as { Resource?: unknown } | null)?.Resource;
+  return statementsOf(document).filter((statement) => {
+    const resources = statement['Resource'];
     return (Array.isArray(resources) ? resources : [resources]).some((pattern) => typeof pattern === 'string' && wildcard(pattern, arn));
   });
 }

@@ -24,7 +24,8 @@ export function trustPolicyAllows(policy: unknown, principal: CallerPrincipal, a
   return statements.some((statement) => statement['Effect'] === 'Allow' && applies(statement));
 }
 
-function statementsOf(policy: unknown): Statement[] {
+/** A policy document's statements (the document as JSON text or an object; one statement or a list). */
+export function statementsOf(policy: unknown): Statement[] {
   let document = policy;
   if (typeof document === 'string') {
     try {

@@ -4,6 +4,7 @@ import { AwsServiceError } from '../edge/errors';
 import { identifyCaller } from './caller-identity';
 import { cloudMapServices, findCloudMapService, registeredInstances } from './ecs/cloud-map-registrations';
 import { createLogsService, ecsReadOperations } from './ecs/ecs-api';
+import { clusterNameOf } from './ecs/ecs-model';
 import { AwsApiError } from './errors';
 import { resourceTags } from './stack-permissions';
 import type { AccountApiOptions } from './sts-service';
@@ -44,13 +45,11 @@ export function createWorkloadServices(options: AccountApiOptions): AwsService[]
     operations: {
       async ListServices(input, request) {
         const who = caller(request);
-        const cluster = typeof input['cluster'] === 'string' ? input['cluster'] : 'default';
-        const clusterName = cluster.split('/').at(-1) ?? cluster;
+        const clusterName = clusterNameOf(input['cluster']);
         deny(engine.permissions.callDenial(who, 'ecs:ListServices', { 'aws:RequestedRegion': request.region, 'ecs:cluster': `arn:aws:ecs:${request.region}:${who.account}:cluster/${clusterName}` }));
-        const services = [...engine.accounts.liveResources(who.account, request.region)].filter(({ resource }) => {
-          const named = String(resource.properties?.['Cluster'] ?? 'default');
-          return resource.type === 'AWS::ECS::Service' && (named.split('/').at(-1) ?? named) === clusterName;
-        });
+        const services = [...engine.accounts.liveResources(who.account, request.region)].filter(
+          ({ resource }) => resource.type === 'AWS::ECS::Service' && clusterNameOf(resource.properties?.['Cluster']) === clusterName,
+        );
         return { serviceArns: services.map(({ resource }) => resource.physicalId ?? '') };
       },
       ...ecsReadOperations({ engine, caller, deny }),

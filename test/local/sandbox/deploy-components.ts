@@ -1,7 +1,7 @@
-import { CreateStackCommand, type CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand, type CloudFormationClient, type Parameter, type Stack } from '@aws-sdk/client-cloudformation';
 import { COMPONENT_DEPENDENCIES, type ComponentName } from '../../../src/model/components';
 import type { DeployContextKey } from '../../../src/model/deploy-context';
-import type { ComponentTemplate } from '../../../src/templates/component-template';
+import type { ComponentTemplate, ParameterSource } from '../../../src/templates/component-template';
 import { outputsOf, waitForStack } from './stack-waits';
 
 /** The fixed roles cfn/onboarding-role.yaml makes, as its outputs name them for account acc_abcdefghij0123456789. */
@@ -36,19 +36,7 @@ export async function deployComponents(
   const started = new Map<ComponentName, Promise<Stack>>();
   const deploy = async (component: ComponentTemplate): Promise<Stack> => {
     await Promise.all(COMPONENT_DEPENDENCIES[component.component].filter((dependency) => started.has(dependency)).map((dependency) => started.get(dependency)));
-    const value = (source: ComponentTemplate['parameters'][string]): string => {
-      switch (source.kind) {
-        case 'value':
-          return source.value;
-        case 'context':
-          return FIXED_ROLE_ARNS(account)[source.key];
-        case 'zone':
-          return zones[source.azIndex] ?? '';
-        case 'output':
-          return outputsOf(done.get(source.component))[source.output] ?? '';
-      }
-    };
-    const parameters = Object.entries(component.parameters).map(([key, source]) => ({ ParameterKey: key, ParameterValue: value(source) }));
+    const parameters = stackParameters(component.parameters, { account, zones, stacks: done });
     await cfn.send(
       new CreateStackCommand({ StackName: component.stackName, TemplateBody: JSON.stringify(component.template), Parameters: parameters, Capabilities: ['CAPABILITY_IAM'], Tags: [{ Key: 'groundwork:stack', Value: component.stackName.split('-')[1] ?? 'stack' }], ...(roleArn === undefined ? {} : { RoleARN: roleArn }) }),
     );
@@ -59,4 +47,28 @@ export async function deployComponents(
   for (const component of components) started.set(component.component, deploy(component));
   await Promise.all(started.values());
   return done;
+}
+
+/**
+ * A Groundwork template's parameters as the workflow fills them: fixed values, the onboarding
+ * stack's roles for account acc_abcdefghij0123456789, the stack's AZs, and the outputs of the
+ * component stacks already deployed.
+ */
+export function stackParameters(
+  sources: Record<string, ParameterSource>,
+  { account, zones = US_EAST_1_ZONES, stacks }: { account: string; zones?: readonly string[]; stacks: ReadonlyMap<ComponentName, Stack> },
+): Parameter[] {
+  const value = (source: ParameterSource): string => {
+    switch (source.kind) {
+      case 'value':
+        return source.value;
+      case 'context':
+        return FIXED_ROLE_ARNS(account)[source.key];
+      case 'zone':
+        return zones[source.azIndex] ?? '';
+      case 'output':
+        return outputsOf(stacks.get(source.component))[source.output] ?? '';
+    }
+  };
+  return Object.entries(sources).map(([key, source]) => ({ ParameterKey: key, ParameterValue: value(source) }));
 }

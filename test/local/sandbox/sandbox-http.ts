@@ -85,6 +85,11 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
   const created = createSandbox({ hooks: silentHooks, speed: 0.001, log: () => undefined, ...options, edgeUrl: url });
   sandbox = created;
   const clients: Array<{ destroy(): void }> = [];
+  /** A client of the edge, destroyed when it closes. */
+  const track = <C extends { destroy(): void }>(client: C): C => {
+    clients.push(client);
+    return client;
+  };
   const config = (account: string, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region = REGION) => ({
     region,
     endpoint: url,
@@ -94,16 +99,8 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
   return {
     url,
     sandbox: created,
-    cloudFormation(account, credentials, region) {
-      const client = new CloudFormationClient(config(account, credentials, region));
-      clients.push(client);
-      return client;
-    },
-    sts(account, credentials) {
-      const client = new STSClient(config(account, credentials));
-      clients.push(client);
-      return client;
-    },
+    cloudFormation: (account, credentials, region) => track(new CloudFormationClient(config(account, credentials, region))),
+    sts: (account, credentials) => track(new STSClient(config(account, credentials))),
     templateUrl(body) {
       templates.push(body);
       return `${url}${TEMPLATES}${templates.length - 1}`;
@@ -111,26 +108,10 @@ export async function startSandboxEdge(options: Partial<Omit<SandboxOptions, 'ed
     putObject(location, body) {
       objects.set(location, body);
     },
-    ec2(account, credentials, region) {
-      const client = new EC2Client(config(account, credentials, region));
-      clients.push(client);
-      return client;
-    },
-    rds(account, credentials, region) {
-      const client = new RDSClient(config(account, credentials, region));
-      clients.push(client);
-      return client;
-    },
-    ecs(account, credentials, region) {
-      const client = new ECSClient(config(account, credentials, region));
-      clients.push(client);
-      return client;
-    },
-    cloudMap(account, credentials, region) {
-      const client = new ServiceDiscoveryClient(config(account, credentials, region));
-      clients.push(client);
-      return client;
-    },
+    ec2: (account, credentials, region) => track(new EC2Client(config(account, credentials, region))),
+    rds: (account, credentials, region) => track(new RDSClient(config(account, credentials, region))),
+    ecs: (account, credentials, region) => track(new ECSClient(config(account, credentials, region))),
+    cloudMap: (account, credentials, region) => track(new ServiceDiscoveryClient(config(account, credentials, region))),
     async close() {
       for (const client of clients) client.destroy();
       await created.stop();

@@ -5,7 +5,7 @@ import { serviceRequestSchemaFor } from '../../../src/model/service-request';
 import { buildStackTemplates } from '../../../src/templates/build-stack-templates';
 import { buildServiceTemplate, type ServiceTemplate } from '../../../src/templates/service';
 import { templateInput } from '../../templates/fixtures';
-import { deployComponents, FIXED_ROLE_ARNS, US_EAST_1_ZONES } from './deploy-components';
+import { deployComponents, stackParameters } from './deploy-components';
 import { answeringOnboardingHooks, onboardAccount } from './onboard-account';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, stackEvents, waitForStack } from './stack-waits';
@@ -36,12 +36,7 @@ it('rolls a service out to a new image as CloudFormation updates its stack', asy
   const input = { ...templateInput({ network: { azCount: 2, nat: 'gateway' }, frontend: { type: 'alb' }, compute: { instanceType: 't3.large' } }), stackId: 'svcroll' };
   const stacks = await deployComponents(access, ACCOUNT, buildStackTemplates(input), executionRoleArn);
   const build = (image: string) => buildServiceTemplate(input, serviceRequestSchemaFor(input.request).parse({ name: 'web', image, desiredCount: 1 }));
-  const parameters = (service: ServiceTemplate) =>
-    Object.entries(service.parameters).map(([key, source]) => {
-      const value =
-        source.kind === 'value' ? source.value : source.kind === 'context' ? FIXED_ROLE_ARNS(ACCOUNT)[source.key] : source.kind === 'zone' ? US_EAST_1_ZONES[source.azIndex] : outputsOf(stacks.get(source.component) as Stack)[source.output];
-      return { ParameterKey: key, ParameterValue: value ?? '' };
-    });
+  const parameters = (service: ServiceTemplate) => stackParameters(service.parameters, { account: ACCOUNT, stacks });
   const v1 = build('public.ecr.aws/nginx/nginx:1.27');
   await access.send(new CreateStackCommand({ StackName: v1.stackName, TemplateBody: JSON.stringify(v1.template), Parameters: parameters(v1), RoleARN: executionRoleArn, Tags: [{ Key: 'groundwork:stack', Value: 'svcroll' }] }));
   const created = await waitForStack(access, v1.stackName);

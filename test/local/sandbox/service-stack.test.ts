@@ -7,7 +7,7 @@ import { buildStackTemplates } from '../../../src/templates/build-stack-template
 import type { StackTemplateInput } from '../../../src/templates/component-template';
 import { buildServiceTemplate, type ServiceTemplate } from '../../../src/templates/service';
 import { templateInput } from '../../templates/fixtures';
-import { deployComponents, FIXED_ROLE_ARNS, US_EAST_1_ZONES } from './deploy-components';
+import { deployComponents, stackParameters } from './deploy-components';
 import { answeringOnboardingHooks, onboardAccount } from './onboard-account';
 import { startSandboxEdge, type SandboxEdge } from './sandbox-http';
 import { outputsOf, stackEvents, waitForStack } from './stack-waits';
@@ -46,19 +46,7 @@ async function failures(stack: Stack | undefined, status: 'CREATE_FAILED' | 'DEL
 
 /** Creates the service stack as the workflow will: its parameters from the components' outputs and the onboarding record. */
 async function deployService(service: ServiceTemplate, stacks: Map<ComponentName, Stack>): Promise<Stack> {
-  const value = (source: ServiceTemplate['parameters'][string]): string => {
-    switch (source.kind) {
-      case 'value':
-        return source.value;
-      case 'context':
-        return FIXED_ROLE_ARNS(ACCOUNT)[source.key];
-      case 'zone':
-        return US_EAST_1_ZONES[source.azIndex] ?? '';
-      case 'output':
-        return outputsOf(stacks.get(source.component))[source.output] ?? '';
-    }
-  };
-  const parameters = Object.entries(service.parameters).map(([key, source]) => ({ ParameterKey: key, ParameterValue: value(source) }));
+  const parameters = stackParameters(service.parameters, { account: ACCOUNT, stacks });
   await access.send(
     new CreateStackCommand({ StackName: service.stackName, TemplateBody: JSON.stringify(service.template), Parameters: parameters, RoleARN: executionRoleArn, Tags: [{ Key: 'groundwork:stack', Value: service.stackName.split('-')[1] ?? '' }] }),
   );
