@@ -3,10 +3,14 @@ import { arns, SERVICE_ACCOUNT } from '../config';
 import { assertValidPattern } from '../services/event-pattern';
 import { TemplateResolutionError, ValidationError } from './errors';
 import { nameClaim, type NameClaim } from './resource-names';
-import type { AccountRecord, CertificateRecord, DbSnapshotRecord, ExportRecord, KeyPairRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
+import type { AccountRecord, ExportRecord, OutputRecord, ResourceRecord, RoleRecord, SandboxState, StackRecord } from './sandbox-state';
 import type { PrincipalPolicies } from '../iam/evaluate-policies';
 import type { TemplateEvaluator } from './template-evaluator';
 import { trustPolicyAllows } from './trust-policy';
+
+/** The kinds of record an account holds outside its stacks. */
+export type HeldKind = 'keyPairs' | 'certificates' | 'dbSnapshots';
+export type HeldRecord<K extends HeldKind> = NonNullable<AccountRecord[K]>[number];
 
 /**
  * What the sandbox accounts hold besides their stacks: the IAM roles and EventBridge rules that
@@ -244,45 +248,24 @@ export class AccountRegistry {
     return type === undefined ? [] : [...this.liveResources(accountId, region)].flatMap(({ resource }) => (resource.type === type && resource.physicalId !== undefined ? [resource.physicalId] : []));
   }
 
-  /** The key pairs made in the account with EC2's CreateKeyPair or ImportKeyPair (every region). */
-  keyPairs(accountId: string): readonly KeyPairRecord[] {
-    return this.state.accounts[accountId]?.keyPairs ?? [];
+  /**
+   * What the account holds outside any stack, in every region (each record names its region): the key
+   * pairs made with EC2's CreateKeyPair or ImportKeyPair, the ACM certificates seeded into it, its RDS
+   * snapshots (oldest first).
+   */
+  held<K extends HeldKind>(accountId: string, kind: K): readonly HeldRecord<K>[] {
+    return (this.state.accounts[accountId]?.[kind] ?? []) as readonly HeldRecord<K>[];
   }
 
-  addKeyPair(accountId: string, pair: KeyPairRecord): void {
-    (this.account(accountId).keyPairs ??= []).push(pair);
-    this.changed();
-  }
-
-  removeKeyPair(accountId: string, pair: KeyPairRecord): void {
+  hold<K extends HeldKind>(accountId: string, kind: K, record: HeldRecord<K>): void {
     const account = this.account(accountId);
-    account.keyPairs = (account.keyPairs ?? []).filter((candidate) => candidate !== pair);
+    account[kind] = [...this.held(accountId, kind), record] as AccountRecord[K];
     this.changed();
   }
 
-  /** The account's RDS snapshots (every region), oldest first. */
-  dbSnapshots(accountId: string): readonly DbSnapshotRecord[] {
-    return this.state.accounts[accountId]?.dbSnapshots ?? [];
-  }
-
-  addDbSnapshot(accountId: string, snapshot: DbSnapshotRecord): void {
-    (this.account(accountId).dbSnapshots ??= []).push(snapshot);
-    this.changed();
-  }
-
-  removeDbSnapshot(accountId: string, snapshot: DbSnapshotRecord): void {
+  release<K extends HeldKind>(accountId: string, kind: K, record: HeldRecord<K>): void {
     const account = this.account(accountId);
-    account.dbSnapshots = (account.dbSnapshots ?? []).filter((candidate) => candidate !== snapshot);
-    this.changed();
-  }
-
-  /** The ACM certificates seeded into the account (every region; the region is in each ARN). */
-  certificates(accountId: string): readonly CertificateRecord[] {
-    return this.state.accounts[accountId]?.certificates ?? [];
-  }
-
-  addCertificate(accountId: string, certificate: CertificateRecord): void {
-    (this.account(accountId).certificates ??= []).push(certificate);
+    account[kind] = this.held(accountId, kind).filter((candidate) => candidate !== record) as AccountRecord[K];
     this.changed();
   }
 

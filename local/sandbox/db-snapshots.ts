@@ -131,12 +131,12 @@ export class DbSnapshots {
       createdAt,
       availableAt: createdAt + scaledSeconds(seconds),
     };
-    this.accounts.addDbSnapshot(stack.account, snapshot);
+    this.accounts.hold(stack.account, 'dbSnapshots', snapshot);
     return { snapshot, seconds };
   }
 
   /** A snapshot of the account and region, by identifier or ARN. */
   find(account: string, region: string, nameOrArn: string): DbSnapshotRecord | undefined {
-    return this.accounts.dbSnapshots(account).find((snapshot) => snapshot.region === region && (snapshot.identifier === nameOrArn.toLowerCase() || snapshot.arn === nameOrArn));
+    return this.accounts.held(account, 'dbSnapshots').find((snapshot) => snapshot.region === region && (snapshot.identifier === nameOrArn.toLowerCase() || snapshot.arn === nameOrArn));
   }
 }

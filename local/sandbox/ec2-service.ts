@@ -79,24 +79,24 @@ export function createEc2Service(options: AccountApiOptions): AwsService {
 
     CreateKeyPair(params, region, account) {
       const { record, keyMaterial } = createKeyPair(keyPairNames(engine.accounts, account, region), region, newKeyPair(params), keyPairId(), now());
-      engine.accounts.addKeyPair(account, record);
+      engine.accounts.hold(account, 'keyPairs', record);
       return { keyName: record.keyName, keyFingerprint: record.keyFingerprint, keyMaterial, keyPairId: record.keyPairId, tagSet: keyPairItem(record, false)['tagSet'] };
     },
 
     ImportKeyPair(params, region, account) {
       const record = importKeyPair(keyPairNames(engine.accounts, account, region), region, { ...newKeyPair(params), publicKeyMaterial: params.string('PublicKeyMaterial') }, keyPairId(), now());
-      engine.accounts.addKeyPair(account, record);
+      engine.accounts.hold(account, 'keyPairs', record);
       return { keyFingerprint: record.keyFingerprint, keyName: record.keyName, keyPairId: record.keyPairId, tagSet: keyPairItem(record, false)['tagSet'] };
     },
 
     DescribeKeyPairs(params, region, account) {
-      const pairs = describeKeyPairs(engine.accounts.keyPairs(account), region, { names: indexed(params, 'KeyName'), ids: indexed(params, 'KeyPairId'), filters: filters(params) }, globsMatch);
+      const pairs = describeKeyPairs(engine.accounts.held(account, 'keyPairs'), region, { names: indexed(params, 'KeyName'), ids: indexed(params, 'KeyPairId'), filters: filters(params) }, globsMatch);
       return { keySet: pairs.map((pair) => keyPairItem(pair, params.boolean('IncludePublicKey') === true)) };
     },
 
     DeleteKeyPair(params, region, account) {
-      const pair = keyPairToDelete(engine.accounts.keyPairs(account), region, { keyName: params.string('KeyName'), keyPairId: params.string('KeyPairId') });
-      if (pair !== undefined) engine.accounts.removeKeyPair(account, pair);
+      const pair = keyPairToDelete(engine.accounts.held(account, 'keyPairs'), region, { keyName: params.string('KeyName'), keyPairId: params.string('KeyPairId') });
+      if (pair !== undefined) engine.accounts.release(account, 'keyPairs', pair);
       return { return: true, ...(pair === undefined ? {} : { keyPairId: pair.keyPairId }) };
     },
   };

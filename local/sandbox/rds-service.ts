@@ -26,7 +26,7 @@ const NAMESPACE = 'http://rds.amazonaws.com/doc/2014-10-31/';
 export function createRdsService(options: AccountApiOptions): AwsService {
   const { engine, now, log } = options;
 
-  const snapshotsOf = (account: string, region: string, kind: DbSnapshotRecord['kind']) => engine.accounts.dbSnapshots(account).filter((snapshot) => snapshot.region === region && snapshot.kind === kind);
+  const snapshotsOf = (account: string, region: string, kind: DbSnapshotRecord['kind']) => engine.accounts.held(account, 'dbSnapshots').filter((snapshot) => snapshot.region === region && snapshot.kind === kind);
 
   /**
    * DescribeDBSnapshots (DescribeDBClusterSnapshots): the account's snapshots of the region, by
@@ -67,7 +67,7 @@ export function createRdsService(options: AccountApiOptions): AwsService {
     if (snapshot === undefined) throw new AwsApiError(names.notFound, `${names.noun} not found: ${wanted}`, 404);
     const rendered = renderSnapshot(snapshot, now());
     if (rendered['Status'] !== 'available') throw new AwsApiError(names.invalidState, `${names.noun} ${snapshot.identifier} is in the ${String(rendered['Status'])} state; it must be available to be deleted.`);
-    engine.accounts.removeDbSnapshot(caller.account, snapshot);
+    engine.accounts.release(caller.account, 'dbSnapshots', snapshot);
     return { [names.noun]: { ...rendered, Status: 'deleted' } };
   }
 

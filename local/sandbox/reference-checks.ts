@@ -175,7 +175,7 @@ const PARAMETER_KINDS: Readonly<Record<string, Kind>> = {
 
 /** The key pair names of the account and region: made with the EC2 API, or by a live AWS::EC2::KeyPair. */
 export function keyPairNames(accounts: AccountRegistry, account: string, region: string): string[] {
-  const made = accounts.keyPairs(account).filter((pair) => pair.region === region).map((pair) => pair.keyName);
+  const made = accounts.held(account, 'keyPairs').filter((pair) => pair.region === region).map((pair) => pair.keyName);
   const stacks = [...accounts.liveResources(account, region)].filter(({ resource }) => resource.type === 'AWS::EC2::KeyPair').map(({ resource }) => resource.physicalId ?? '');
   return [...made, ...stacks];
 }
@@ -206,11 +206,11 @@ function existence(stack: Pick<StackRecord, 'account' | 'region'>, accounts: Acc
         // An IAM server certificate (arn:aws:iam::…:server-certificate/…) is not checked: the sandbox has no IAM certificates.
         if (/^arn:aws[a-z-]*:iam::/.test(id)) return true;
         // ACM certificates are regional: one seeded in another region is not there.
-        return liveOfType('AWS::CertificateManager::Certificate', id) || accounts.certificates(account).some((certificate) => certificate.arn === id && id.split(':')[3] === region);
+        return liveOfType('AWS::CertificateManager::Certificate', id) || accounts.held(account, 'certificates').some((certificate) => certificate.arn === id && id.split(':')[3] === region);
       }
       case 'db-snapshot':
         // By identifier (RDS keeps them lower case) or ARN, in the stack's account and region.
-        return accounts.dbSnapshots(account).some((snapshot) => snapshot.kind === 'instance' && snapshot.region === region && (snapshot.identifier === id.toLowerCase() || snapshot.arn === id));
+        return accounts.held(account, 'dbSnapshots').some((snapshot) => snapshot.kind === 'instance' && snapshot.region === region && (snapshot.identifier === id.toLowerCase() || snapshot.arn === id));
       case 'bucket':
         // Bucket names are global: a bucket of any account counts (its region and the object are not checked).
         return accounts.liveAnywhere('AWS::S3::Bucket', id);

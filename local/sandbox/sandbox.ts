@@ -160,7 +160,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       if (method === 'GET') {
         const account = url.searchParams.get('account');
         const holders = account === null ? Object.keys(state.accounts) : [account];
-        return json(200, { certificates: holders.flatMap((holder) => engine.accounts.certificates(holder)) });
+        return json(200, { certificates: holders.flatMap((holder) => engine.accounts.held(holder, 'certificates')) });
       }
       if (method !== 'POST') return json(405, { message: 'POST a certificate, or GET them' });
       try {

@@ -20,6 +20,6 @@ export function seedCertificate(accounts: AccountRegistry, body: string, uuid: (
   if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new AwsApiError('ValidationError', 'region must be a region name such as us-east-1');
   if (typeof domainName !== 'string' || domainName === '') throw new AwsApiError('ValidationError', 'domainName must be the name the certificate is for');
   const certificate = { arn: `arn:aws:acm:${region}:${account}:certificate/${uuid()}`, domainName, createdAt: now };
-  accounts.addCertificate(account, certificate);
+  accounts.hold(account, 'certificates', certificate);
   return certificate;
 }
