@@ -1,7 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { customerClientFactory, type CustomerClients } from './customer-session';
+import { clientSet, customerClientFactory, type CustomerClients } from './customer-session';
 
 /**
  * EC2 and RDS in a customer's account, through its access role (customer-session.ts): what the plan
@@ -17,18 +17,7 @@ export interface CustomerRegionClients {
 export function customerRegionClientsFactory(serviceRoleSts: STSClient, now: () => number = Date.now): CustomerClients<CustomerRegionClients> {
   return customerClientFactory(
     serviceRoleSts,
-    (config) => {
-      const ec2 = new EC2Client(config);
-      const rds = new RDSClient(config);
-      return {
-        ec2,
-        rds,
-        destroy: () => {
-          ec2.destroy();
-          rds.destroy();
-        },
-      };
-    },
+    (config) => clientSet({ ec2: new EC2Client(config), rds: new RDSClient(config) }),
     now,
   );
 }

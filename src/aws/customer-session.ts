@@ -25,6 +25,16 @@ export type CustomerClients<C> = (access: CustomerAccess, region: string) => Pro
 const SESSION_SECONDS = 900;
 const RENEW_BEFORE_MS = 5 * 60 * 1000;
 
+/** Clients built with one configuration, destroyed together (what `build` returns for several services). */
+export function clientSet<T extends Record<string, { destroy(): void }>>(clients: T): T & { destroy(): void } {
+  return {
+    ...clients,
+    destroy: () => {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
+}
+
 /** A factory of `build`'s clients, one per access role and region, renewed with their credentials. */
 export function customerClientFactory<C extends { destroy(): void }>(
   serviceRoleSts: STSClient,

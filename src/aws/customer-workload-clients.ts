@@ -1,7 +1,7 @@
 import { ECSClient, ListServicesCommand } from '@aws-sdk/client-ecs';
 import { ListInstancesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { customerClientFactory, type CustomerAccess } from './customer-session';
+import { clientSet, customerClientFactory, type CustomerAccess } from './customer-session';
 
 /**
  * What runs on a Groundwork stack without Groundwork having made it, read through the customer's
@@ -39,18 +39,7 @@ export type StackWorkloadsOf = (access: CustomerAccess, region: string, sites: S
 export function stackWorkloadsFactory(serviceRoleSts: STSClient, now: () => number = Date.now): StackWorkloadsOf {
   const clients = customerClientFactory(
     serviceRoleSts,
-    (config) => {
-      const ecs = new ECSClient(config);
-      const cloudMap = new ServiceDiscoveryClient(config);
-      return {
-        ecs,
-        cloudMap,
-        destroy: () => {
-          ecs.destroy();
-          cloudMap.destroy();
-        },
-      };
-    },
+    (config) => clientSet({ ecs: new ECSClient(config), cloudMap: new ServiceDiscoveryClient(config) }),
     now,
   );
   return async (access, region, { clusterName, cloudMapServiceId }) => {
